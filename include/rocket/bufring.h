@@ -1,0 +1,114 @@
+/* include/rocket/bufring.h - a provided-buffer ring: the kernel picks the
+ * buffer for each receive, we hand buffers back when we are done with them.
+ *
+ * Follows io_uring_register_buf_ring(3), io_uring_buf_ring_add(3) and
+ * io_uring/kbuf.c. The ring is an array of io_uring_buf {addr, len, bid};
+ * we are the producer (we write entries, then the tail with store-release),
+ * the kernel the consumer (it moves its private head, which we never see).
+ * A CQE with IORING_CQE_F_BUFFER names the buffer id it used.
+ *
+ * Two newer modes change what one CQE means:
+ *   - bundles (IORING_RECVSEND_BUNDLE, 6.10): one CQE covers res bytes spread
+ *     over consecutive ring entries, starting with the one the CQE names;
+ *   - incremental (IOU_PBUF_RING_INC, 6.12): a buffer is filled in pieces;
+ *     IORING_CQE_F_BUF_MORE says the kernel keeps using it, and the next
+ *     piece starts where this one ended.
+ * rk_bufring_consume() hides both: it turns a CQE into (pointer, length)
+ * pieces with the buffer ids to give back.
+ * Read next: src/ring/bufring.c, then include/rocket/engine.h.
+ */
+#ifndef ROCKET_BUFRING_H
+#define ROCKET_BUFRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/io_uring.h"
+#include "arch.h"
+#include "ring.h"
+
+#define RK_BUFRING_INC 1U /* ask for incremental consumption (6.12+) */
+
+struct rk_bufring {
+	struct io_uring_buf_ring *br; /* the shared ring (count entries) */
+	uint8_t *base;                /* count * size bytes of buffer memory */
+	uint32_t *inc_off;            /* incremental mode: bytes of each bid used */
+	uint32_t count, size, mask;
+	uint16_t bgid;                /* buffer group id, sqe->buf_group */
+	uint16_t tail;                /* our tail, published by rk_bufring_publish */
+	uint16_t head;                /* mirror of the kernel's head (bundles) */
+	bool incremental;             /* the kernel granted IOU_PBUF_RING_INC */
+	size_t ring_len, mem_len, inc_len;
+	uint64_t n_returned;          /* buffers given back */
+};
+
+/* One piece of received data. */
+struct rk_buf_seg {
+	const uint8_t *p;
+	uint32_t len;
+	uint16_t bid;
+	bool last_use; /* return bid once done: the kernel no longer writes it */
+};
+
+/* Map `count` buffers of `size` bytes (count a power of two, at most 32768),
+ * register the ring with group id bgid and add every buffer. With
+ * RK_BUFRING_INC, asks for incremental consumption and falls back without
+ * it on -EINVAL (b->incremental tells). Returns 0 or -errno. */
+int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint32_t count,
+		    uint32_t size, unsigned flags);
+
+/* Unregister (when r is still open) and unmap. */
+void rk_bufring_exit(struct rk_bufring *b, struct rk_ring *r);
+
+static inline uint8_t *rk_bufring_addr(const struct rk_bufring *b, uint16_t bid)
+{
+	return b->base + (size_t)bid * b->size;
+}
+
+/* Put buffer bid in the ring at tail + offset; not visible to the kernel
+ * until rk_bufring_publish(). */
+static inline void rk_bufring_add(struct rk_bufring *b, uint16_t bid, uint16_t offset)
+{
+	struct io_uring_buf *e = &b->br->bufs[(uint16_t)(b->tail + offset) & b->mask];
+	e->addr = (uint64_t)(uintptr_t)rk_bufring_addr(b, bid);
+	e->len = b->size;
+	e->bid = bid;
+	if (b->inc_off)
+		b->inc_off[bid] = 0;
+}
+
+/* Make n added buffers visible to the kernel. */
+static inline void rk_bufring_publish(struct rk_bufring *b, uint16_t n)
+{
+	b->tail = (uint16_t)(b->tail + n);
+	/* Pairs with the kernel's smp_load_acquire(&br->tail) in
+	 * io_ring_buffer_select()/io_ring_buffers_peek(): the entries written
+	 * by rk_bufring_add() are complete before the kernel can use them. */
+	rk_store_release_u16(&b->br->tail, b->tail);
+}
+
+/* Give one buffer back to the kernel. */
+static inline void rk_bufring_return(struct rk_bufring *b, uint16_t bid)
+{
+	rk_bufring_add(b, bid, 0);
+	rk_bufring_publish(b, 1);
+	b->n_returned++;
+}
+
+/* Buffer id named by a CQE, or -1 when it carries none. */
+static inline int rk_cqe_bid(const struct io_uring_cqe *cqe)
+{
+	if (!(cqe->flags & IORING_CQE_F_BUFFER))
+		return -1;
+	return (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+}
+
+/* Turn a receive CQE with res > 0 bytes into up to max pieces (more than
+ * one only for a bundle). Every piece with last_use must be handed back
+ * with rk_bufring_return() when the application is done with it.
+ * Returns the number of pieces, or -EINVAL if the CQE names no buffer. */
+int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
+		       struct rk_buf_seg *segs, unsigned max);
+
+#endif

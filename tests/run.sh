@@ -1,0 +1,29 @@
+#!/bin/sh
+# tests/run.sh - runs every test binary given and adds their counts up.
+# Each binary ends with "N passed, M failed"; a binary that dies before
+# printing that line counts as one failure.
+passed=0
+failed=0
+for t in "$@"; do
+	echo "== $t"
+	out=$("$t" 2>&1)
+	rc=$?
+	echo "$out"
+	last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+	if [ -z "$last" ]; then
+		echo "FAIL $t: no summary line (exit $rc)"
+		failed=$((failed + 1))
+		continue
+	fi
+	p=${last%% passed*}
+	f=${last#*, }
+	f=${f%% failed*}
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $t: exit $rc"
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
