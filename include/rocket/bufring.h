@@ -34,12 +34,15 @@ struct rk_bufring {
 	struct io_uring_buf_ring *br; /* the shared ring (count entries) */
 	uint8_t *base;                /* count * size bytes of buffer memory */
 	uint32_t *inc_off;            /* incremental mode: bytes of each bid used */
+	uint16_t *pos;                /* ring position each bid was last added at */
 	uint32_t count, size, mask;
 	uint16_t bgid;                /* buffer group id, sqe->buf_group */
 	uint16_t tail;                /* our tail, published by rk_bufring_publish */
-	uint16_t head;                /* mirror of the kernel's head (bundles) */
+	uint16_t head;                /* buffers the kernel let go of, as seen in
+	                               * consumed CQEs: tail - head is how many
+	                               * the ring still holds */
 	bool incremental;             /* the kernel granted IOU_PBUF_RING_INC */
-	size_t ring_len, mem_len, inc_len;
+	size_t ring_len, mem_len, meta_len;
 	uint64_t n_returned;          /* buffers given back */
 };
 
@@ -70,10 +73,14 @@ static inline uint8_t *rk_bufring_addr(const struct rk_bufring *b, uint16_t bid)
  * until rk_bufring_publish(). */
 static inline void rk_bufring_add(struct rk_bufring *b, uint16_t bid, uint16_t offset)
 {
-	struct io_uring_buf *e = &b->br->bufs[(uint16_t)(b->tail + offset) & b->mask];
+	uint16_t at = (uint16_t)(b->tail + offset);
+	struct io_uring_buf *e = &b->br->bufs[at & b->mask];
 	e->addr = (uint64_t)(uintptr_t)rk_bufring_addr(b, bid);
 	e->len = b->size;
 	e->bid = bid;
+	/* Where a bundle that starts with bid continues: the entries after
+	 * this one, in ring order (see rk_bufring_consume). */
+	b->pos[bid] = at;
 	if (b->inc_off)
 		b->inc_off[bid] = 0;
 }
@@ -104,10 +111,15 @@ static inline int rk_cqe_bid(const struct io_uring_cqe *cqe)
 	return (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 }
 
-/* Turn a receive CQE with res > 0 bytes into up to max pieces (more than
- * one only for a bundle). Every piece with last_use must be handed back
- * with rk_bufring_return() when the application is done with it.
- * Returns the number of pieces, or -EINVAL if the CQE names no buffer. */
+/* Turn a receive CQE that names a buffer into up to max pieces (more than
+ * one only for a bundle; max = count is always enough). Every piece with
+ * last_use must be handed back with rk_bufring_return() when the
+ * application is done with it; a piece without it (incremental mode) stays
+ * the kernel's, which will write the next piece after it. A CQE with
+ * res <= 0 gives one empty piece. CQEs of one buffer ring must be consumed
+ * in the order they were reaped.
+ * Returns the number of pieces, or -EINVAL if the CQE names no buffer (or
+ * one that is not where it was added: a buffer returned twice). */
 int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
 		       struct rk_buf_seg *segs, unsigned max);
 

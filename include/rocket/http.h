@@ -63,8 +63,9 @@ struct rk_http_request {
 	bool keep_alive;           /* §9.3: 1.1 unless "close"; 1.0 only with
 	                              "keep-alive" (and no "close")          */
 	bool expect_continue;      /* "Expect: 100-continue" on HTTP/1.1 */
-	struct rk_http_str host;   /* authority of an absolute-form target,
-	                              else the Host field value              */
+	struct rk_http_str host;   /* the target's authority (absolute- or
+	                              authority-form), else the Host value;
+	                              {NULL, 0} for 1.0 without either       */
 	uint64_t content_length;
 	uint32_t head_len;         /* = the positive return value */
 	uint32_t nheaders;
@@ -115,7 +116,7 @@ struct rk_http_chunked {
 #define RK_HTTP_MAX_CHUNK_LINE 4096 /* size + extensions, else 400        */
 #define RK_HTTP_MAX_TRAILERS 16384  /* the whole trailer section, else 431 */
 
-void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body);
+void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: default */
 /* Consume bytes from in[0..len): *consumed tells how many. Returns
  *   RK_HTTP_CHUNKED_DATA  *data points into in (the span is part of *consumed);
  *   0                     all of in consumed, need more bytes;

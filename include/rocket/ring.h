@@ -112,7 +112,9 @@ static inline struct io_uring_sqe *rk_ring_get_sqe(struct rk_ring *r)
  * SQPOLL thread to wake, completions to wait for, or IORING_SQ_CQ_OVERFLOW /
  * IORING_SQ_TASKRUN set. Retries EINTR. Returns the number of SQEs the kernel
  * took (it may be fewer than pending: a short submit leaves the rest queued
- * for the next call), or -errno (-EBUSY/-EAGAIN: reap CQEs, then call again). */
+ * for the next call; under SQPOLL, those handed to the SQ thread), or -errno
+ * (-EBUSY/-EAGAIN: reap CQEs, then call again; -EBADR: the kernel dropped
+ * CQEs it could not even queue in its overflow list). */
 int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kernel_timespec *ts);
 
 static inline int rk_ring_submit(struct rk_ring *r)

@@ -5,6 +5,7 @@
 #ifndef ROCKET_UTIL_H
 #define ROCKET_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

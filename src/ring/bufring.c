@@ -48,6 +48,16 @@ int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint
 		goto fail;
 	}
 
+	/* Per-buffer bookkeeping: the incremental offsets (used only when
+	 * the kernel grants IOU_PBUF_RING_INC), then the ring positions. */
+	b->meta_len = rk_page_round((size_t)count * (sizeof(uint32_t) + sizeof(uint16_t)));
+	uint32_t *meta = rk_bufring_map(b->meta_len);
+	if (rk_is_err(meta)) {
+		ret = rk_ptr_err(meta);
+		goto fail;
+	}
+	b->pos = (uint16_t *)(meta + count);
+
 	struct io_uring_buf_reg reg = {
 		.ring_addr = (uint64_t)(uintptr_t)b->br,
 		.ring_entries = count,
@@ -66,16 +76,8 @@ int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint
 	if (ret < 0)
 		goto fail;
 
-	if (b->incremental) {
-		b->inc_len = rk_page_round(count * sizeof(uint32_t));
-		b->inc_off = rk_bufring_map(b->inc_len);
-		if (rk_is_err(b->inc_off)) {
-			ret = rk_ptr_err(b->inc_off);
-			b->inc_off = 0;
-			rk_bufring_exit(b, r);
-			return ret;
-		}
-	}
+	if (b->incremental)
+		b->inc_off = meta;
 
 	for (uint32_t i = 0; i < count; i++)
 		rk_bufring_add(b, (uint16_t)i, (uint16_t)i);
@@ -92,8 +94,8 @@ void rk_bufring_exit(struct rk_bufring *b, struct rk_ring *r)
 		struct io_uring_buf_reg reg = { .bgid = b->bgid };
 		rk_ring_register(r, IORING_UNREGISTER_PBUF_RING, &reg, 1);
 	}
-	if (b->inc_off)
-		sys_munmap(b->inc_off, b->inc_len);
+	if (b->pos) /* the meta mapping starts count words before pos */
+		sys_munmap((uint32_t *)b->pos - b->count, b->meta_len);
 	if (b->base)
 		sys_munmap(b->base, b->mem_len);
 	if (b->br)
@@ -107,35 +109,45 @@ int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
 	int bid = rk_cqe_bid(cqe);
 	if (bid < 0 || (uint32_t)bid >= b->count || !max)
 		return -EINVAL;
+	uint16_t at = b->pos[bid];
+	if (b->br->bufs[at & b->mask].bid != (uint16_t)bid)
+		return -EINVAL;
 	uint32_t res = cqe->res > 0 ? (uint32_t)cqe->res : 0;
+	bool more = cqe->flags & IORING_CQE_F_BUF_MORE;
 
-	if (b->incremental) {
-		/* The kernel filled this buffer from where the last piece
-		 * ended. F_BUF_MORE: it will keep filling it, so it is not
-		 * ours to return yet; only then does its ring head move. */
-		uint32_t off = b->inc_off[bid];
-		bool more = cqe->flags & IORING_CQE_F_BUF_MORE;
-		segs[0] = (struct rk_buf_seg){ rk_bufring_addr(b, (uint16_t)bid) + off, res,
-					       (uint16_t)bid, !more };
-		b->inc_off[bid] = off + res;
-		if (!more)
-			b->head++;
-		return 1;
-	}
-
-	/* One buffer per CQE, or a bundle: res bytes over consecutive ring
-	 * entries starting at the kernel's head, which b->head mirrors (each
-	 * buffer is filled whole before the next, so ceil(res / size) of them).
-	 * The entries between b->head and the kernel's head are not written
-	 * again before we return those buffers, so they still name them. */
+	/* The kernel hands out buffers in ring order. A bundle (6.10) covers
+	 * res bytes over consecutive ring entries starting with the one the
+	 * CQE names, each filled whole before the next. We find the next
+	 * entries from where bid was added, not from a mirror of the
+	 * kernel's head: with several receives in flight on one ring their
+	 * CQEs need not arrive in the order they took buffers. Those entries
+	 * are not written again before we return their buffers (the ring
+	 * holds count entries and these buffers are all out of it).
+	 * Incremental mode (6.12): a buffer is filled from where its last
+	 * piece ended (inc_off); the kernel lets go of it when it is full,
+	 * and says with IORING_CQE_F_BUF_MORE that it keeps the last one. */
 	unsigned n = 0;
 	uint16_t cur = (uint16_t)bid;
-	do {
-		uint32_t len = RK_MIN(res, b->size);
-		segs[n++] = (struct rk_buf_seg){ rk_bufring_addr(b, cur), len, cur, true };
+	for (;;) {
+		uint32_t off = b->inc_off ? b->inc_off[cur] : 0;
+		uint32_t len = RK_MIN(res, b->size - off);
 		res -= len;
-		b->head++;
-		cur = b->br->bufs[b->head & b->mask].bid;
-	} while (res && n < max);
+		bool last = !res || n + 1 == max;
+		bool done = true;
+		if (b->inc_off) {
+			b->inc_off[cur] = off + len;
+			/* A zero-byte completion (EOF) does not move the
+			 * kernel's head in incremental mode (io_kbuf_inc_commit
+			 * commits nothing) yet carries no BUF_MORE: the
+			 * buffer is still in the ring, do not add it twice. */
+			done = last ? !more && len : true;
+		}
+		segs[n++] = (struct rk_buf_seg){ rk_bufring_addr(b, cur) + off, len, cur, done };
+		if (done)
+			b->head++;
+		if (last)
+			break;
+		cur = b->br->bufs[++at & b->mask].bid;
+	}
 	return (int)n;
 }

@@ -41,8 +41,9 @@ static int rk_ring_setup(const struct rk_ring_config *cfg, struct io_uring_param
 	int ret = -EINVAL;
 	for (unsigned t = 0; t < RK_ARRAY_SIZE(rk_ring_tiers); t++) {
 		uint32_t tier = rk_ring_tiers[t];
-		/* The SQPOLL thread is the one running task work: the kernel
-		 * refuses the task-run modes with it. */
+		/* The SQPOLL thread, not us, issues the requests: the kernel
+		 * refuses DEFER_TASKRUN with it (-EINVAL), and COOP_TASKRUN /
+		 * TASKRUN_FLAG would be accepted but mean nothing. */
 		if (cfg->sqpoll && (tier & RK_TASKRUN_MODES))
 			continue;
 		if (cfg->no_defer_taskrun && (tier & IORING_SETUP_DEFER_TASKRUN))
@@ -69,7 +70,12 @@ static void *rk_ring_map(int fd, size_t len, uint64_t off)
 
 static int rk_ring_mmap(struct rk_ring *r, const struct io_uring_params *p)
 {
-	size_t sq_len = p->sq_off.array + p->sq_entries * sizeof(uint32_t);
+	/* With NO_SQARRAY there is no index array and sq_off.array is 0:
+	 * the SQ ring ends where the CQ ring's CQEs do (one shared mapping,
+	 * which every kernel with NO_SQARRAY has). */
+	size_t sq_len = (p->flags & IORING_SETUP_NO_SQARRAY)
+				? p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe)
+				: p->sq_off.array + p->sq_entries * sizeof(uint32_t);
 	size_t cq_len = p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe);
 
 	/* 5.4+: one mapping holds both rings (IORING_FEAT_SINGLE_MMAP). */
@@ -150,14 +156,24 @@ fail:
 
 void rk_ring_exit(struct rk_ring *r)
 {
+	/* The registered-ring slot holds its own reference to the ring file
+	 * (io_uring/register.c, io_ring_add_registered_file): closing the fd
+	 * alone would keep the ring, its memory and every request still in
+	 * flight alive until the thread exits, and after 16 such rings
+	 * (IO_RINGFD_REG_MAX) registration fails. Drop the slot first; like
+	 * the registration it is per thread, so exit on the creating thread. */
+	if (r->enter_flags & IORING_ENTER_REGISTERED_RING) {
+		struct io_uring_rsrc_update up = { .offset = (uint32_t)r->enter_fd };
+		sys_io_uring_register(r->fd, IORING_UNREGISTER_RING_FDS, &up, 1);
+	}
 	if (r->sqe_map && !rk_is_err(r->sqe_map))
 		sys_munmap(r->sqe_map, r->sqe_map_len);
 	if (r->cq_map && r->cq_map != r->sq_map && !rk_is_err(r->cq_map))
 		sys_munmap(r->cq_map, r->cq_map_len);
 	if (r->sq_map && !rk_is_err(r->sq_map))
 		sys_munmap(r->sq_map, r->sq_map_len);
-	/* Closing the fd also drops the registered-ring slot and, once the
-	 * last reference goes, cancels whatever was still in flight. */
+	/* Once the last reference goes, the kernel cancels whatever was
+	 * still in flight. */
 	if (r->fd >= 0)
 		sys_close(r->fd);
 	rk_memset(r, 0, sizeof(*r));
@@ -221,8 +237,10 @@ int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kern
 		flags |= IORING_ENTER_GETEVENTS;
 		enter = true;
 	}
+	/* Under SQPOLL the thread takes the SQEs without us: report them as
+	 * submitted, as io_uring_enter itself does (it returns to_submit). */
 	if (!enter)
-		return 0;
+		return (int)to_submit;
 
 	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)ts };
 	const void *argp = 0;

@@ -1,0 +1,148 @@
+/* include/rocket/engine.h - Rocket's engine: one acceptor thread, N reactor
+ * threads, connections, and the application API on top of them.
+ *
+ * The acceptor owns the listening socket and a ring with one multishot
+ * accept; it hands every accepted socket to a reactor with IORING_OP_MSG_RING
+ * (the reactor's own ring wakes up: no locks, no queues). Each reactor owns a
+ * ring, a provided-buffer ring and a table of connections, and runs one
+ * multishot recv per connection.
+ *
+ * Buffer lifetime is part of this API: on_data() hands the application the
+ * received bytes as segments that point into the reactor's buffer ring. They
+ * stay valid, and out of the kernel's reach, until the application calls
+ * rk_conn_release(). Until then no further data is delivered for that
+ * connection (one read at a time); what arrives meanwhile waits, in order.
+ * Every callback runs on the connection's reactor thread; every rk_conn_*
+ * call must be made there too.
+ * Read next: src/engine/engine.c, then src/engine/reactor.c.
+ */
+#ifndef ROCKET_ENGINE_H
+#define ROCKET_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rk_engine;
+struct rk_conn;
+
+struct rk_seg {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/* Why a connection ended (on_close's reason). */
+enum rk_close_reason {
+	RK_CLOSE_APP = 0,    /* rk_conn_close() */
+	RK_CLOSE_EOF,        /* the peer closed its side */
+	RK_CLOSE_ERROR,      /* reset, or a failed send/recv */
+	RK_CLOSE_TIMEOUT,    /* its timeout fired and on_timeout did not rearm */
+	RK_CLOSE_SHUTDOWN,   /* the server is stopping */
+};
+
+struct rk_handler {
+	/* A connection arrived; its app state (app_state_size bytes) is
+	 * zeroed. Return 0 to keep it, or negative to close it at once. */
+	int (*on_open)(struct rk_conn *c);
+	/* Received bytes, in order, as n segments (n >= 1). They belong to
+	 * the application until rk_conn_release(c). */
+	void (*on_data)(struct rk_conn *c, const struct rk_seg *segs, unsigned n);
+	/* Send space came free after rk_conn_write() accepted less than asked
+	 * (optional). */
+	void (*on_writable)(struct rk_conn *c);
+	/* The timeout set with rk_conn_set_timeout() expired (optional; when
+	 * absent the connection is closed). */
+	void (*on_timeout)(struct rk_conn *c);
+	/* The connection is gone: after this call c and its app state must not
+	 * be used. Held segments are taken back by the engine. */
+	void (*on_close)(struct rk_conn *c, enum rk_close_reason why);
+	/* Once a second on each reactor (optional): now = unix time. */
+	void (*on_tick)(void *ctx, void *reactor_state, int64_t now);
+	/* Once on each reactor thread before it serves (optional). */
+	void (*on_reactor_start)(void *ctx, void *reactor_state, uint32_t reactor_id);
+	void *ctx; /* the application's, for rk_conn_ctx() and the two above */
+};
+
+/* At most this many segments per on_data call; the rest follow after
+ * rk_conn_release(). */
+#define RK_DELIVER_MAX 64
+
+struct rk_engine_config {
+	const char *bind;          /* "::" (dual stack), "0.0.0.0", "127.0.0.1", "::1" */
+	uint16_t port;             /* 0: any free port (see rk_engine_port) */
+	int backlog;
+	uint32_t reactors;         /* 0: one per CPU */
+	uint32_t ring_entries;     /* SQ size per reactor */
+	uint32_t cq_entries;       /* CQ size per reactor (0: 4 x ring_entries) */
+	uint32_t buffers;          /* provided buffers per reactor (power of two) */
+	uint32_t buffer_size;      /* bytes per buffer */
+	uint32_t batch;            /* CQEs handled before flushing sends */
+	uint32_t max_conns;        /* connections per reactor */
+	uint32_t send_buffer;      /* send buffer bytes per connection */
+	bool sqpoll;
+	int sqpoll_cpu;            /* -1: not pinned */
+	uint32_t sq_idle_ms;
+	bool no_defer_taskrun;
+	bool bundle;               /* IORING_RECVSEND_BUNDLE receives */
+	bool pin;                  /* reactor i on CPU i */
+	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
+	bool quiet;                /* no start-up line, no stats at exit */
+	uint32_t app_state_size;   /* per-connection application bytes */
+	uint32_t reactor_state_size; /* per-reactor application bytes */
+	struct rk_handler handler;
+};
+
+/* Defaults for every field (port 8080, dual stack, one reactor per CPU...). */
+void rk_engine_defaults(struct rk_engine_config *cfg);
+
+/* Validate cfg, map all memory, open the listening socket. 0 or -errno. */
+int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg);
+/* Port actually bound (useful with port 0). */
+uint16_t rk_engine_port(const struct rk_engine *e);
+/* Run the acceptor on the calling thread and the reactors on their own,
+ * until SIGINT/SIGTERM (with cfg.signals) or rk_engine_stop(). Open
+ * connections get their responses finished, then are closed. Returns 0. */
+int rk_engine_run(struct rk_engine *e);
+/* Ask a running engine to stop; callable from any thread. 0 or -errno. */
+int rk_engine_stop(struct rk_engine *e);
+/* Unmap everything; the engine must not be running. */
+void rk_engine_destroy(struct rk_engine *e);
+
+/* Counters of one reactor (read them after rk_engine_run returns). */
+struct rk_reactor_stats {
+	uint64_t accepted, closed, rejected;
+	uint64_t bytes_in, bytes_out, recv_cqes, sends;
+	uint64_t enobufs, rearms, stale_cqes;
+	uint64_t cqes, enters, overflows;
+	uint64_t requests;         /* counted by the application (rk_conn_count_request) */
+};
+int rk_engine_reactor_stats(const struct rk_engine *e, uint32_t i, struct rk_reactor_stats *out);
+uint32_t rk_engine_reactor_count(const struct rk_engine *e);
+
+/* ---- connection API (reactor thread only) ------------------------------- */
+
+/* Give back every segment delivered so far. */
+void rk_conn_release(struct rk_conn *c);
+/* Queue bytes for sending (sent once per batch of completions). Returns the
+ * number accepted (all, unless the send buffer is full: then on_writable
+ * says when to go on), or -EPIPE when the connection is closing. */
+long rk_conn_write(struct rk_conn *c, const void *p, size_t n);
+long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n);
+/* Free space in the send buffer right now. */
+uint32_t rk_conn_write_space(const struct rk_conn *c);
+/* Ask for on_writable once the send in flight completes. */
+void rk_conn_wait_writable(struct rk_conn *c);
+/* Close after what was written has been sent. Held segments go back to
+ * the kernel at once: do not read them after closing. */
+void rk_conn_close(struct rk_conn *c);
+/* Close now, dropping unsent bytes. */
+void rk_conn_abort(struct rk_conn *c);
+/* Call on_timeout after secs seconds (0: never); rearm to extend. */
+void rk_conn_set_timeout(struct rk_conn *c, uint32_t secs);
+void *rk_conn_app(struct rk_conn *c);
+void *rk_conn_ctx(const struct rk_conn *c);
+void *rk_conn_reactor_state(struct rk_conn *c);
+uint32_t rk_conn_reactor_id(const struct rk_conn *c);
+void rk_conn_count_request(struct rk_conn *c, uint32_t n);
+
+#endif

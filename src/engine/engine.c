@@ -1,0 +1,313 @@
+/* src/engine/engine.c - create the engine (all memory up front, the
+ * listening socket), run it (acceptor here, reactors on their threads) and
+ * stop it.
+ *
+ * Follows socket(7)/ipv6(7) for the listener and io_uring_prep_msg_ring(3)
+ * for the stop request. Read next: src/engine/acceptor.c.
+ */
+#include "internal.h"
+#include "rocket/addr.h"
+#include "rocket/fmt.h"
+#include "rocket/sys.h"
+#include "rocket/util.h"
+
+#define RK_FD_PENDING (-1000000)
+
+void rk_engine_defaults(struct rk_engine_config *cfg)
+{
+	rk_memset(cfg, 0, sizeof(*cfg));
+	cfg->bind = "::";
+	cfg->port = 8080;
+	cfg->backlog = 4096;
+	cfg->reactors = 0;
+	cfg->ring_entries = 2048;
+	cfg->cq_entries = 0;
+	cfg->buffers = 2048;
+	cfg->buffer_size = 4096;
+	cfg->batch = 256;
+	cfg->max_conns = 16384;
+	cfg->send_buffer = 16384;
+	cfg->sqpoll_cpu = -1;
+	cfg->signals = true;
+}
+
+int64_t rk_now_mono(void)
+{
+	struct __kernel_timespec ts;
+	sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static size_t rk_align16(size_t n)
+{
+	return (n + 15) & ~(size_t)15;
+}
+
+/* The size of one reactor's share of the mapping. */
+static size_t rk_reactor_bytes(const struct rk_engine_config *c)
+{
+	size_t n = rk_align16(c->max_conns * sizeof(struct rk_conn));
+	n += rk_align16(c->max_conns * sizeof(uint32_t)) * 4; /* free, flush, deliver, nobufs */
+	n += rk_align16(c->buffers * sizeof(uint16_t));
+	n += rk_align16(c->buffers * sizeof(uint32_t));
+	n += rk_align16(c->buffers * sizeof(struct rk_seg));
+	n += rk_align16(c->app_state_size) * c->max_conns;
+	n += rk_align16(c->reactor_state_size);
+	n += (size_t)c->send_buffer * c->max_conns;
+	return n;
+}
+
+static void *rk_carve(uint8_t **p, size_t n)
+{
+	void *r = *p;
+	*p += rk_align16(n);
+	return r;
+}
+
+static void rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e, uint32_t id, uint8_t **p)
+{
+	const struct rk_engine_config *c = &e->cfg;
+	r->e = e;
+	r->id = id;
+	r->nconns = c->max_conns;
+	r->conns = rk_carve(p, c->max_conns * sizeof(struct rk_conn));
+	r->free_slots = rk_carve(p, c->max_conns * sizeof(uint32_t));
+	r->flush_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
+	r->deliver_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
+	r->nobufs_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
+	r->bnext = rk_carve(p, c->buffers * sizeof(uint16_t));
+	r->blen = rk_carve(p, c->buffers * sizeof(uint32_t));
+	r->scratch = rk_carve(p, c->buffers * sizeof(struct rk_seg));
+	r->state = rk_carve(p, c->reactor_state_size);
+	for (uint32_t i = 0; i < c->max_conns; i++) {
+		struct rk_conn *conn = &r->conns[i];
+		conn->slot = i;
+		conn->fd = -1;
+		conn->app = c->app_state_size ? rk_carve(p, c->app_state_size) : 0;
+		/* Slots are handed out from the end of the stack: slot 0 first. */
+		r->free_slots[i] = c->max_conns - 1 - i;
+	}
+	r->nfree = c->max_conns;
+	/* Send buffers last: MAP_NORESERVE leaves untouched ones unbacked. */
+	for (uint32_t i = 0; i < c->max_conns; i++)
+		r->conns[i].sbuf = rk_carve(p, c->send_buffer);
+	atomic_init(&r->ring_fd, RK_FD_PENDING);
+}
+
+static int rk_listen(struct rk_engine *e)
+{
+	struct rk_sockaddr sa;
+	int len = rk_addr_parse(e->cfg.bind, e->cfg.port, &sa);
+	if (len < 0)
+		return len;
+	int fd = sys_socket(sa.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	int one = 1, zero = 0, ret;
+	sys_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Accepted sockets inherit TCP_NODELAY: responses leave at once. */
+	sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (sa.family == AF_INET6) /* "::" serves IPv4 too */
+		sys_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if ((ret = sys_bind(fd, &sa, (uint32_t)len)) < 0 ||
+	    (ret = sys_listen(fd, e->cfg.backlog)) < 0) {
+		sys_close(fd);
+		return ret;
+	}
+	uint32_t slen = sizeof(sa);
+	sys_getsockname(fd, &sa, &slen);
+	e->port = rk_htons(sa.family == AF_INET ? sa.in4.sin_port : sa.in6.sin6_port);
+	e->listen_fd = fd;
+	return 0;
+}
+
+int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
+{
+	struct rk_engine_config c = *cfg;
+	if (!c.reactors)
+		c.reactors = (uint32_t)rk_cpu_count();
+	if (!c.handler.on_data || !c.reactors || c.reactors > 1024 || !c.ring_entries ||
+	    !c.max_conns || c.max_conns > (1u << 24) || c.send_buffer < 64 || !c.batch ||
+	    !c.buffer_size || !c.buffers || c.buffers > 32768 || (c.buffers & (c.buffers - 1)))
+		return -EINVAL;
+
+	size_t per = rk_reactor_bytes(&c);
+	size_t len = rk_align16(sizeof(struct rk_engine)) +
+		     rk_align16(c.reactors * sizeof(struct rk_reactor)) + per * c.reactors;
+	uint8_t *mem = sys_mmap(0, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (rk_is_err(mem))
+		return rk_ptr_err(mem);
+	uint8_t *p = mem;
+	struct rk_engine *e = rk_carve(&p, sizeof(*e));
+	e->cfg = c;
+	e->map_len = len;
+	e->nreactors = c.reactors;
+	e->reactors = rk_carve(&p, c.reactors * sizeof(struct rk_reactor));
+	for (uint32_t i = 0; i < c.reactors; i++)
+		rk_reactor_layout(&e->reactors[i], e, i, &p);
+	atomic_init(&e->acc_fd, -1);
+
+	int ret = rk_listen(e);
+	if (ret < 0) {
+		sys_munmap(mem, len);
+		return ret;
+	}
+	*out = e;
+	return 0;
+}
+
+uint16_t rk_engine_port(const struct rk_engine *e)
+{
+	return e->port;
+}
+
+static void rk_engine_banner(struct rk_engine *e)
+{
+	char flags[160];
+	const struct rk_ring *r = &e->reactors[0].ring;
+	const struct rk_engine_config *c = &e->cfg;
+	rk_ring_flags_str(r->flags, flags, sizeof(flags));
+	bool v6 = false;
+	for (const char *b = c->bind; *b; b++)
+		v6 |= *b == ':';
+	bool brackets = v6 && c->bind[0] != '[';
+	rk_dprint(2,
+		  "rocket: listening on %s%s%s:%u | %u reactor%s | ring %u sq / %u cq | "
+		  "%u x %u B buffers | setup %s | features 0x%x%s\n",
+		  brackets ? "[" : "", c->bind, brackets ? "]" : "", e->port, e->nreactors,
+		  e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries, c->buffers,
+		  c->buffer_size, flags, r->features,
+		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
+}
+
+/* Start the reactors and wait until each has its ring (or failed). */
+static int rk_engine_start_reactors(struct rk_engine *e)
+{
+	int err = 0;
+	uint32_t started = 0;
+	for (; started < e->nreactors; started++) {
+		struct rk_reactor *r = &e->reactors[started];
+		err = rk_thread_start(&r->thread, rk_reactor_main, r);
+		if (err < 0)
+			break;
+	}
+	for (uint32_t i = 0; i < started; i++) {
+		int fd;
+		/* Acquire pairs with the reactor's release store of its fd. */
+		while ((fd = atomic_load_explicit(&e->reactors[i].ring_fd, memory_order_acquire)) ==
+		       RK_FD_PENDING) {
+			struct __kernel_timespec ms = { .tv_nsec = 1000 * 1000 };
+			sys_nanosleep(&ms);
+		}
+		if (fd < 0 && !err)
+			err = fd;
+	}
+	if (!err)
+		return 0;
+	/* Undo: stop the reactors that came up, through their rings. */
+	for (uint32_t i = 0; i < started; i++) {
+		struct rk_reactor *r = &e->reactors[i];
+		if (atomic_load(&r->ring_fd) >= 0) {
+			struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
+			sqe->opcode = IORING_OP_MSG_RING;
+			sqe->fd = r->ring.fd;
+			sqe->addr = IORING_MSG_DATA;
+			sqe->len = RK_CTRL_STOP;
+			sqe->off = rk_ud(RK_UD_CTRL, 0, 0);
+			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+			rk_ring_submit(&e->acc);
+		}
+		rk_thread_join(&r->thread);
+	}
+	return err;
+}
+
+int rk_engine_run(struct rk_engine *e)
+{
+	int sigfd = -1, ret;
+	uint64_t mask = RK_SIGBIT(SIGINT) | RK_SIGBIT(SIGTERM) | RK_SIGBIT(SIGUSR1), old = 0;
+	if (e->cfg.signals) {
+		/* Block before the threads exist, so they inherit the mask
+		 * and the signals wait for the acceptor's signalfd read: no
+		 * handlers, no async-signal-safety rules. */
+		sys_rt_sigprocmask(SIG_BLOCK, &mask, &old);
+		sigfd = sys_signalfd4(-1, &mask, SFD_CLOEXEC);
+		if (sigfd < 0)
+			return sigfd;
+	}
+	struct rk_ring_config rc = { .sq_entries = 256, .cq_entries = 4096, .sqpoll_cpu = -1 };
+	ret = rk_ring_init(&e->acc, &rc);
+	if (ret < 0)
+		goto out;
+	atomic_store_explicit(&e->acc_fd, e->acc.fd, memory_order_release);
+
+	ret = rk_engine_start_reactors(e);
+	if (ret < 0) {
+		rk_ring_exit(&e->acc);
+		goto out;
+	}
+	if (!e->cfg.quiet)
+		rk_engine_banner(e);
+	ret = rk_acceptor_run(e, sigfd);
+	for (uint32_t i = 0; i < e->nreactors; i++)
+		rk_thread_join(&e->reactors[i].thread);
+	atomic_store_explicit(&e->acc_fd, -1, memory_order_release);
+	rk_ring_exit(&e->acc);
+out:
+	if (e->listen_fd >= 0) {
+		sys_close(e->listen_fd);
+		e->listen_fd = -1;
+	}
+	if (sigfd >= 0) {
+		sys_close(sigfd);
+		sys_rt_sigprocmask(SIG_SETMASK, &old, 0);
+	}
+	return ret;
+}
+
+int rk_engine_stop(struct rk_engine *e)
+{
+	int fd = atomic_load_explicit(&e->acc_fd, memory_order_acquire);
+	if (fd < 0)
+		return -EAGAIN;
+	/* Even the stop request travels by MSG_RING: a tiny ring of our own
+	 * posts it into the acceptor's. */
+	struct rk_ring tmp;
+	struct rk_ring_config rc = { .sq_entries = 2, .sqpoll_cpu = -1, .no_defer_taskrun = true,
+				     .no_register_fd = true };
+	int ret = rk_ring_init(&tmp, &rc);
+	if (ret < 0)
+		return ret;
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(&tmp);
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = fd;
+	sqe->addr = IORING_MSG_DATA;
+	sqe->len = RK_CTRL_STOP;
+	sqe->off = rk_ud(RK_UD_CTRL, 0, 0);
+	ret = rk_ring_submit_wait(&tmp, 1, 0);
+	if (ret >= 0 && rk_ring_cq_ready(&tmp))
+		ret = rk_ring_cqe(&tmp, 0)->res;
+	rk_ring_exit(&tmp);
+	return ret < 0 ? ret : 0;
+}
+
+void rk_engine_destroy(struct rk_engine *e)
+{
+	if (e->listen_fd >= 0)
+		sys_close(e->listen_fd);
+	sys_munmap(e, e->map_len);
+}
+
+uint32_t rk_engine_reactor_count(const struct rk_engine *e)
+{
+	return e->nreactors;
+}
+
+int rk_engine_reactor_stats(const struct rk_engine *e, uint32_t i, struct rk_reactor_stats *out)
+{
+	if (i >= e->nreactors)
+		return -EINVAL;
+	*out = e->reactors[i].st;
+	return 0;
+}

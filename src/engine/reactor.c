@@ -1,0 +1,266 @@
+/* src/engine/reactor.c - a reactor thread: its ring, its buffer ring, its
+ * connection table, and the loop that reaps completions in batches.
+ *
+ * Follows io_uring(7) ("CQE ordering", batching) and io_uring_enter(2): the
+ * loop submits and waits in one enter, then handles up to `batch` CQEs,
+ * delivers data, re-arms receives starved by ENOBUFS and flushes sends.
+ * Read next: src/engine/conn.c.
+ */
+#include "internal.h"
+#include "rocket/fmt.h"
+#include "rocket/sys.h"
+#include "rocket/util.h"
+
+/* An SQE, submitting to make room when the SQ is full. */
+struct io_uring_sqe *rk_reactor_sqe(struct rk_reactor *r)
+{
+	for (;;) {
+		struct io_uring_sqe *sqe = rk_ring_get_sqe(&r->ring);
+		if (sqe)
+			return sqe;
+		int ret = rk_ring_submit(&r->ring);
+		if (ret == -EBUSY || ret == -EAGAIN)
+			sys_sched_yield();
+	}
+}
+
+static void rk_reactor_arm_tick(struct rk_reactor *r)
+{
+	struct io_uring_sqe *sqe = rk_reactor_sqe(r);
+	r->tick_ts = (struct __kernel_timespec){ .tv_sec = 1 };
+	sqe->opcode = IORING_OP_TIMEOUT;
+	sqe->fd = -1;
+	sqe->addr = (uint64_t)(uintptr_t)&r->tick_ts;
+	sqe->len = 1;
+	/* 6.4: one SQE fires every second until cancelled. Older kernels
+	 * refuse the flag; the CQE then comes without F_MORE and we re-arm
+	 * a plain timeout. */
+	sqe->timeout_flags = IORING_TIMEOUT_MULTISHOT;
+	sqe->user_data = rk_ud(RK_UD_TICK, 0, 0);
+}
+
+static void rk_reactor_tick(struct rk_reactor *r, const struct io_uring_cqe *cqe)
+{
+	const struct rk_handler *h = &r->e->cfg.handler;
+	r->now_mono = rk_now_mono();
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		struct io_uring_sqe *sqe;
+		rk_reactor_arm_tick(r);
+		if (cqe->res == -EINVAL) { /* no multishot timeouts: plain ones */
+			sqe = &r->ring.sqes[(r->ring.sq_tail - 1) & r->ring.sq_mask];
+			sqe->timeout_flags = 0;
+		}
+	}
+	if (h->on_tick) {
+		struct __kernel_timespec now;
+		sys_clock_gettime(CLOCK_REALTIME, &now);
+		h->on_tick(h->ctx, r->state, now.tv_sec);
+	}
+	/* Timeouts: a scan once a second is cheaper than a timer per
+	 * connection, and enough for second-granular limits. */
+	for (uint32_t i = 0; i < r->nconns; i++) {
+		struct rk_conn *c = &r->conns[i];
+		if (c->state != RK_CONN_OPEN || !c->deadline || c->deadline > r->now_mono)
+			continue;
+		c->deadline = 0;
+		if (h->on_timeout)
+			h->on_timeout(c);
+		else
+			rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
+	}
+	if (r->stopping && r->now_mono >= r->stop_deadline) {
+		/* Graceful time is over: abort what is left. */
+		for (uint32_t i = 0; i < r->nconns; i++)
+			if (r->conns[i].state != RK_CONN_FREE)
+				rk_conn_begin_close(&r->conns[i], RK_CLOSE_SHUTDOWN, true);
+	}
+}
+
+static void rk_reactor_stop(struct rk_reactor *r)
+{
+	r->stopping = true;
+	r->stop_deadline = rk_now_mono() + 1;
+	for (uint32_t i = 0; i < r->nconns; i++)
+		if (r->conns[i].state == RK_CONN_OPEN)
+			rk_conn_begin_close(&r->conns[i], RK_CLOSE_SHUTDOWN, false);
+}
+
+void rk_reactor_print_stats(struct rk_reactor *r)
+{
+	const struct rk_reactor_stats *s = &r->st;
+	uint64_t cq = s->cqes ? s->cqes : 1;
+	rk_dprint(2,
+		  "reactor %u: conns %llu closed %llu rejected %llu | in %llu B out %llu B | "
+		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
+		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu\n",
+		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
+		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
+		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
+		  (unsigned long long)s->sends, (unsigned long long)s->enobufs,
+		  (unsigned long long)s->rearms, (unsigned long long)s->stale_cqes,
+		  (unsigned long long)s->cqes, (unsigned long long)r->ring.n_enter,
+		  (unsigned long long)(r->ring.n_enter * 100 / cq),
+		  (unsigned long long)(r->ring.n_enter * 10000 / cq % 100),
+		  (unsigned long long)r->ring.n_overflow);
+}
+
+void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
+{
+	uint64_t ud = cqe->user_data;
+	uint32_t kind = rk_ud_kind(ud);
+	r->st.cqes++;
+
+	switch (kind) {
+	case RK_UD_NEWCONN:
+		rk_conn_open(r, cqe->res);
+		return;
+	case RK_UD_CTRL:
+		if (cqe->res == RK_CTRL_STOP)
+			rk_reactor_stop(r);
+		else if (cqe->res == RK_CTRL_STATS)
+			rk_reactor_print_stats(r);
+		return;
+	case RK_UD_TICK:
+		rk_reactor_tick(r, cqe);
+		return;
+	default:
+		break;
+	}
+
+	uint32_t slot = rk_ud_slot(ud);
+	struct rk_conn *c = slot < r->nconns ? &r->conns[slot] : 0;
+	if (!c || c->state == RK_CONN_FREE || c->gen != rk_ud_gen(ud)) {
+		/* Cannot happen while slots are freed only after their last
+		 * CQE; if it ever does, the buffer still goes home and the
+		 * slot's new occupant never sees it. */
+		r->st.stale_cqes++;
+		if (cqe->flags & IORING_CQE_F_BUFFER) {
+			struct rk_buf_seg segs[64];
+			int n = rk_bufring_consume(&r->bufs, cqe, segs, RK_ARRAY_SIZE(segs));
+			for (int i = 0; i < n; i++)
+				rk_bufring_return(&r->bufs, segs[i].bid);
+		}
+		return;
+	}
+
+	switch (kind) {
+	case RK_UD_RECV:
+		rk_conn_on_recv(c, cqe);
+		break;
+	case RK_UD_SEND:
+		rk_conn_on_send(c, cqe->res);
+		break;
+	case RK_UD_CANCEL:
+		/* Failed cancel (-ENOENT/-EALREADY): the ops end on their own. */
+		break;
+	case RK_UD_CLOSE:
+		rk_conn_on_close_done(c);
+		break;
+	}
+}
+
+/* Work that waits for the end of a batch: delivery (so one batch's
+ * receives reach the application together), ENOBUFS re-arms, then one
+ * send per connection for everything the batch wrote. */
+void rk_reactor_after_batch(struct rk_reactor *r)
+{
+	/* Delivery cannot queue more deliveries (new data comes only from
+	 * CQEs), so one pass over the queue is enough. */
+	for (uint32_t i = 0; i < r->ndeliver; i++)
+		rk_conn_deliver(&r->conns[r->deliver_q[i]]);
+	r->ndeliver = 0;
+	if (r->nnobufs) {
+		/* Re-arm as many starved receives as there are buffers in the
+		 * ring now; the others wait for more returns. */
+		uint32_t avail = (uint16_t)(r->bufs.tail - r->bufs.head);
+		uint32_t k = 0;
+		while (k < r->nnobufs && avail) {
+			struct rk_conn *c = &r->conns[r->nobufs_q[k++]];
+			c->queued_nobufs = false;
+			if (c->state == RK_CONN_OPEN && !c->recv_armed) {
+				r->st.rearms++;
+				rk_conn_arm_recv(c);
+				avail--;
+			}
+		}
+		for (uint32_t i = k; i < r->nnobufs; i++)
+			r->nobufs_q[i - k] = r->nobufs_q[i];
+		r->nnobufs -= k;
+	}
+	for (uint32_t i = 0; i < r->nflush; i++)
+		rk_conn_flush(&r->conns[r->flush_q[i]]);
+	r->nflush = 0;
+}
+
+static int rk_reactor_setup(struct rk_reactor *r)
+{
+	const struct rk_engine_config *cfg = &r->e->cfg;
+	if (cfg->pin)
+		rk_thread_pin((int)(r->id % (uint32_t)rk_cpu_count()));
+	struct rk_ring_config rc = {
+		.sq_entries = cfg->ring_entries,
+		.cq_entries = cfg->cq_entries ? cfg->cq_entries : cfg->ring_entries * 4,
+		.sqpoll = cfg->sqpoll,
+		.sqpoll_cpu = cfg->sqpoll_cpu,
+		.sq_idle_ms = cfg->sq_idle_ms,
+		.no_defer_taskrun = cfg->no_defer_taskrun,
+	};
+	int ret = rk_ring_init(&r->ring, &rc);
+	if (ret < 0)
+		return ret;
+	ret = rk_bufring_init(&r->bufs, &r->ring, 0, cfg->buffers, cfg->buffer_size, 0);
+	if (ret < 0) {
+		rk_ring_exit(&r->ring);
+		return ret;
+	}
+	r->now_mono = rk_now_mono();
+	rk_reactor_arm_tick(r);
+	return 0;
+}
+
+int rk_reactor_main(void *arg)
+{
+	struct rk_reactor *r = arg;
+	const struct rk_engine_config *cfg = &r->e->cfg;
+	int ret = rk_reactor_setup(r);
+	/* Publish our ring fd (or the error): the acceptor waits for it.
+	 * Release pairs with the acceptor's acquire load. */
+	atomic_store_explicit(&r->ring_fd, ret < 0 ? ret : r->ring.fd, memory_order_release);
+	if (ret < 0)
+		return ret;
+	if (cfg->handler.on_reactor_start)
+		cfg->handler.on_reactor_start(cfg->handler.ctx, r->state, r->id);
+
+	uint32_t batch = cfg->batch;
+	while (!r->stopping || r->nopen) {
+		/* Submit what the last batch queued and sleep until at least
+		 * one completion arrives: one enter per loop when busy. */
+		if (!rk_ring_cq_ready(&r->ring))
+			rk_ring_submit_wait(&r->ring, 1, 0);
+		uint32_t n = rk_ring_cq_ready(&r->ring);
+		if (n > batch)
+			n = batch;
+		for (uint32_t i = 0; i < n; i++)
+			rk_reactor_handle_cqe(r, rk_ring_cqe(&r->ring, i));
+		rk_ring_cq_advance(&r->ring, n);
+		rk_reactor_after_batch(r);
+	}
+	/* Tell the acceptor we are done, through its ring like everything
+	 * else; wait for our own CQE so the message is out before the ring
+	 * goes away. */
+	struct io_uring_sqe *sqe = rk_reactor_sqe(r);
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = atomic_load_explicit(&r->e->acc_fd, memory_order_acquire);
+	sqe->addr = IORING_MSG_DATA;
+	sqe->len = RK_CTRL_DONE;
+	sqe->off = rk_ud(RK_UD_CTRL, r->id, 0);
+	sqe->user_data = rk_ud(RK_UD_CTRL, r->id, 0);
+	rk_ring_submit_wait(&r->ring, 1, 0);
+	r->st.enters = r->ring.n_enter;
+	r->st.overflows = r->ring.n_overflow;
+	if (!cfg->quiet)
+		rk_reactor_print_stats(r);
+	rk_bufring_exit(&r->bufs, &r->ring);
+	rk_ring_exit(&r->ring);
+	return 0;
+}

@@ -1,0 +1,306 @@
+/* src/lib/fmt.c - a small printf subset and strict number parsing, no libc.
+ *
+ * Implements include/rocket/fmt.h. The conversions follow printf(3) for the
+ * subset they cover (the tests compare against snprintf); output only ever
+ * goes through a caller's buffer or write(2).
+ * Read next: src/rt/start.c (how the libc-free binary starts).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rocket/abi/linux.h"
+#include "rocket/fmt.h"
+#include "rocket/sys.h"
+
+#define FMT_DPRINT_MAX 1024
+
+/* The output cursor: `len` counts what was stored, never more than cap - 1,
+ * so the NUL always fits. */
+struct fmt_out {
+	char *buf;
+	size_t cap;
+	size_t len;
+};
+
+static void fmt_putc(struct fmt_out *o, char c)
+{
+	if (o->len + 1 < o->cap)
+		o->buf[o->len++] = c;
+}
+
+static void fmt_pad(struct fmt_out *o, char c, int n)
+{
+	while (n-- > 0)
+		fmt_putc(o, c);
+}
+
+static void fmt_putn(struct fmt_out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fmt_putc(o, s[i]);
+}
+
+struct fmt_spec {
+	bool left;  /* '-': pad on the right */
+	bool zero;  /* '0': pad numbers with zeros after the sign */
+	int width;  /* minimum field width, 0 = none */
+	int prec;   /* precision, -1 = none */
+};
+
+/* One field: `pre` (sign or "0x"), then `digits`, padded as printf does. */
+static void fmt_field(struct fmt_out *o, const struct fmt_spec *sp, const char *pre,
+		      size_t npre, const char *digits, size_t ndig, bool numeric)
+{
+	int zeros = 0;
+	if (numeric && sp->prec >= 0 && (size_t)sp->prec > ndig)
+		zeros = sp->prec - (int)ndig;
+	int body = (int)(npre + ndig) + zeros;
+	int pad = sp->width > body ? sp->width - body : 0;
+
+	/* '0' only applies to numbers without a precision, and '-' wins. */
+	if (numeric && sp->zero && !sp->left && sp->prec < 0) {
+		zeros += pad;
+		pad = 0;
+	}
+	if (!sp->left)
+		fmt_pad(o, ' ', pad);
+	fmt_putn(o, pre, npre);
+	fmt_pad(o, '0', zeros);
+	fmt_putn(o, digits, ndig);
+	if (sp->left)
+		fmt_pad(o, ' ', pad);
+}
+
+static void fmt_uint(struct fmt_out *o, const struct fmt_spec *sp, uint64_t v,
+		     unsigned base, bool upper, const char *pre, size_t npre)
+{
+	const char *xd = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = xd[v % base];
+		v /= base;
+	} while (v);
+	/* printf: "%.0d" of zero prints no digits at all. */
+	if (sp->prec == 0 && i == sizeof(tmp) - 1 && tmp[i] == '0')
+		i = sizeof(tmp);
+	fmt_field(o, sp, pre, npre, tmp + i, sizeof(tmp) - i, true);
+}
+
+/* Reads a decimal number at *p (width or precision). */
+static int fmt_num(const char **p)
+{
+	int n = 0;
+	while (**p >= '0' && **p <= '9') {
+		if (n < 100000)
+			n = n * 10 + (**p - '0');
+		(*p)++;
+	}
+	return n;
+}
+
+size_t rk_vfmt(char *buf, size_t cap, const char *fmt, __builtin_va_list ap)
+{
+	struct fmt_out o = { buf, cap, 0 };
+	const char *p = fmt;
+
+	while (*p) {
+		if (*p != '%') {
+			fmt_putc(&o, *p++);
+			continue;
+		}
+		const char *start = p++;
+		struct fmt_spec sp = { false, false, 0, -1 };
+
+		for (;; p++) {
+			if (*p == '-')
+				sp.left = true;
+			else if (*p == '0')
+				sp.zero = true;
+			else
+				break;
+		}
+		if (*p == '*') {
+			p++;
+			sp.width = __builtin_va_arg(ap, int);
+			if (sp.width < 0) { /* printf(3): a negative width is '-' */
+				sp.left = true;
+				sp.width = sp.width < -100000 ? 100000 : -sp.width;
+			}
+		} else {
+			sp.width = fmt_num(&p);
+		}
+		if (*p == '.') {
+			p++;
+			if (*p == '*') {
+				p++;
+				sp.prec = __builtin_va_arg(ap, int);
+				if (sp.prec < 0)
+					sp.prec = -1; /* as if omitted */
+			} else {
+				sp.prec = fmt_num(&p);
+			}
+		}
+
+		int lng = 0; /* 0 = int, 1 = long, 2 = long long, 3 = size_t */
+		if (*p == 'l') {
+			p++;
+			lng = 1;
+			if (*p == 'l') {
+				p++;
+				lng = 2;
+			}
+		} else if (*p == 'z') {
+			p++;
+			lng = 3;
+		}
+
+		char c = *p;
+		if (c)
+			p++;
+		switch (c) {
+		case 'd':
+		case 'i': {
+			int64_t v;
+			if (lng == 0)
+				v = __builtin_va_arg(ap, int);
+			else if (lng == 1 || lng == 3)
+				v = __builtin_va_arg(ap, long);
+			else
+				v = __builtin_va_arg(ap, long long);
+			uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+			fmt_uint(&o, &sp, mag, 10, false, "-", v < 0 ? 1 : 0);
+			break;
+		}
+		case 'u':
+		case 'x':
+		case 'X': {
+			uint64_t v;
+			if (lng == 0)
+				v = __builtin_va_arg(ap, unsigned int);
+			else if (lng == 1)
+				v = __builtin_va_arg(ap, unsigned long);
+			else if (lng == 2)
+				v = __builtin_va_arg(ap, unsigned long long);
+			else
+				v = __builtin_va_arg(ap, size_t);
+			fmt_uint(&o, &sp, v, c == 'u' ? 10 : 16, c == 'X', "", 0);
+			break;
+		}
+		case 'p': {
+			const void *v = __builtin_va_arg(ap, const void *);
+			sp.zero = false;
+			if (!v) /* glibc's spelling, so logs read the same in both builds */
+				fmt_field(&o, &sp, "", 0, "(nil)", 5, false);
+			else
+				fmt_uint(&o, &sp, (uint64_t)(uintptr_t)v, 16, false, "0x", 2);
+			break;
+		}
+		case 's': {
+			const char *s = __builtin_va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			size_t n = 0;
+			/* With a precision, s need not be NUL-terminated: stop at prec. */
+			while ((sp.prec < 0 || n < (size_t)sp.prec) && s[n])
+				n++;
+			sp.prec = -1;
+			fmt_field(&o, &sp, "", 0, s, n, false);
+			break;
+		}
+		case 'c': {
+			char ch = (char)__builtin_va_arg(ap, int);
+			sp.prec = -1;
+			fmt_field(&o, &sp, "", 0, &ch, 1, false);
+			break;
+		}
+		case '%':
+			fmt_putc(&o, '%');
+			break;
+		default:
+			/* Unknown or truncated conversion: copy it out unchanged. */
+			fmt_putn(&o, start, (size_t)(p - start));
+			break;
+		}
+	}
+	if (o.cap)
+		o.buf[o.len] = '\0';
+	return o.len;
+}
+
+size_t rk_fmt(char *buf, size_t cap, const char *fmt, ...)
+{
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	size_t n = rk_vfmt(buf, cap, fmt, ap);
+	__builtin_va_end(ap);
+	return n;
+}
+
+void rk_dprint(int fd, const char *fmt, ...)
+{
+	char buf[FMT_DPRINT_MAX];
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	size_t n = rk_vfmt(buf, sizeof(buf), fmt, ap);
+	__builtin_va_end(ap);
+
+	/* write(2) may be short (pipes, signals): loop until all is out. */
+	for (size_t off = 0; off < n;) {
+		long w = sys_write(fd, buf + off, n - off);
+		if (w == -EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+int rk_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+#define FMT_E(name) [name] = #name
+static const char *const fmt_errno_names[] = {
+	FMT_E(EPERM),        FMT_E(ENOENT),        FMT_E(EINTR),
+	FMT_E(EIO),          FMT_E(EBADF),         FMT_E(EAGAIN),
+	FMT_E(ENOMEM),       FMT_E(EFAULT),        FMT_E(EBUSY),
+	FMT_E(EEXIST),       FMT_E(EINVAL),        FMT_E(ENFILE),
+	FMT_E(EMFILE),       FMT_E(ENOSPC),        FMT_E(EPIPE),
+	FMT_E(ERANGE),       FMT_E(ENOSYS),        FMT_E(ETIME),
+	FMT_E(EOVERFLOW),    FMT_E(EBADFD),        FMT_E(ENOTSOCK),
+	FMT_E(EMSGSIZE),     FMT_E(EOPNOTSUPP),    FMT_E(EADDRINUSE),
+	FMT_E(EADDRNOTAVAIL), FMT_E(ENETDOWN),     FMT_E(ECONNABORTED),
+	FMT_E(ECONNRESET),   FMT_E(ENOBUFS),       FMT_E(ENOTCONN),
+	FMT_E(ETIMEDOUT),    FMT_E(ECONNREFUSED),  FMT_E(EALREADY),
+	FMT_E(ECANCELED),
+};
+
+const char *rk_errno_name(int err)
+{
+	if (err < 0 && err > -4096) /* accept a syscall's -errno as well */
+		err = -err;
+	if (err < 0)
+		return "E?";
+	if ((size_t)err < sizeof(fmt_errno_names) / sizeof(fmt_errno_names[0]) &&
+	    fmt_errno_names[err])
+		return fmt_errno_names[err];
+	return "E?";
+}

@@ -1,0 +1,167 @@
+/* tests/fuzz_http.c - libFuzzer target for the request head parser and the
+ * chunked decoder (src/http/parse.c, chunked.c). It checks the properties
+ * the server relies on: no out-of-bounds access (ASan, exact-size copies),
+ * the same answer however the bytes are split (RFC 9112 parsing must not
+ * depend on packet boundaries), and every view inside the input.
+ * Build and run: `make fuzz` (FUZZ_SECONDS=60 by default).
+ */
+#include <rocket/http.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ASSERT(c)                                                            \
+	do {                                                                 \
+		if (!(c)) {                                                  \
+			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__,   \
+				__LINE__, #c);                               \
+			abort();                                             \
+		}                                                            \
+	} while (0)
+
+static void same_req(const struct rk_http_request *a, const char *ba,
+		     const struct rk_http_request *b, const char *bb)
+{
+	ASSERT(a->head_len == b->head_len && a->method == b->method);
+	ASSERT(a->form == b->form && a->minor == b->minor);
+	ASSERT(a->nheaders == b->nheaders && a->chunked == b->chunked);
+	ASSERT(a->has_content_length == b->has_content_length);
+	ASSERT(a->content_length == b->content_length);
+	ASSERT(a->keep_alive == b->keep_alive && a->expect_continue == b->expect_continue);
+	ASSERT(a->target.p - ba == b->target.p - bb && a->target.n == b->target.n);
+	ASSERT(a->has_host == b->has_host && a->host.n == b->host.n);
+	for (uint32_t i = 0; i < a->nheaders; i++) {
+		ASSERT(a->headers[i].name.p - ba == b->headers[i].name.p - bb);
+		ASSERT(a->headers[i].value.n == b->headers[i].value.n);
+	}
+}
+
+static void in_head(struct rk_http_str s, const char *buf, int r)
+{
+	ASSERT((s.p == NULL && s.n == 0) || (s.p >= buf && s.p + s.n <= buf + r));
+}
+
+/* Decode body[0..n) delivering it in pieces of `step` bytes (0 = whole);
+ * returns the final status, fills out/outn and the bytes consumed. */
+static int decode(const char *body, size_t n, size_t step, uint64_t max,
+		  char *out, size_t *outn, size_t *used)
+{
+	struct rk_http_chunked st;
+	size_t off = 0, lim = 0;
+	int r = 0;
+
+	rk_http_chunked_init(&st, max);
+	*outn = 0;
+	while (off < n) {
+		lim = step ? (off + step < n ? off + step : n) : n;
+		/* An exact-size copy so a read past the piece is caught. */
+		size_t len = lim - off;
+		char *piece = malloc(len);
+		memcpy(piece, body + off, len);
+		size_t pos = 0;
+		for (;;) {
+			size_t c = 7;
+			struct rk_http_str d = { 0, 0 };
+			r = rk_http_chunked_feed(&st, piece + pos, len - pos, &c, &d);
+			ASSERT(c <= len - pos);
+			if (r == RK_HTTP_CHUNKED_DATA) {
+				ASSERT(d.n > 0 && d.p >= piece + pos && d.p + d.n <= piece + pos + c);
+				memcpy(out + *outn, d.p, d.n);
+				*outn += d.n;
+			}
+			pos += c;
+			if (r != RK_HTTP_CHUNKED_DATA)
+				break;
+			if (pos == len) {
+				r = 0;
+				break;
+			}
+		}
+		free(piece);
+		off += pos;
+		if (r != 0)
+			break;
+		ASSERT(pos == len);
+	}
+	*used = off;
+	return r;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rk_http_limits small = { 64, 256, 8, 1000 }, *lim = NULL;
+	static struct rk_http_request whole, part;
+	const char *buf;
+	int r;
+
+	if (size < 1)
+		return 0;
+	if (data[0] & 1)
+		lim = &small;
+	buf = (const char *)data + 1;
+	size--;
+
+	r = rk_http_parse_head(buf, size, 0, lim, &whole);
+	ASSERT(r == 0 || r > 0 || r == -400 || r == -413 || r == -414 || r == -417 ||
+	       r == -431 || r == -501 || r == -505);
+	if (r > 0) {
+		ASSERT((size_t)r <= size && whole.head_len == (uint32_t)r);
+		in_head(whole.target, buf, r);
+		in_head(whole.method_str, buf, r);
+		in_head(whole.host, buf, r);
+		for (uint32_t i = 0; i < whole.nheaders; i++) {
+			in_head(whole.headers[i].name, buf, r);
+			in_head(whole.headers[i].value, buf, r);
+		}
+	}
+
+	/* Split at every offset (sampled for long inputs): a prefix is either
+	 * incomplete or already gives the final answer, and continuing from
+	 * prev_len gives the same answer as one call. */
+	size_t stride = size <= 300 ? 1 : size / 300;
+	for (size_t k = 0; k < size; k += stride) {
+		char *pre = malloc(k ? k : 1);
+		memcpy(pre, buf, k);
+		int r1 = rk_http_parse_head(pre, k, 0, lim, &part);
+		if (r1 != 0) {
+			ASSERT(r1 == r);
+			if (r > 0)
+				same_req(&whole, buf, &part, pre);
+		}
+		free(pre);
+		if (r1 == 0) {
+			int r2 = rk_http_parse_head(buf, size, k, lim, &part);
+			ASSERT(r2 == r);
+			if (r > 0)
+				same_req(&whole, buf, &part, buf);
+		}
+	}
+	/* Byte at a time, as a slow client would deliver it. */
+	if (size <= 4096) {
+		int ri = 0;
+		for (size_t k = 1; k <= size && ri == 0; k++)
+			ri = rk_http_parse_head(buf, k, k - 1, lim, &part);
+		ASSERT(ri == r);
+	}
+
+	/* The body: what follows a complete head, or the whole input. */
+	const char *body = r > 0 ? buf + r : buf;
+	size_t n = r > 0 ? size - (size_t)r : size;
+	uint64_t max = lim ? lim->max_body : 0;
+	char *o1 = malloc(n + 1), *o2 = malloc(n + 1), *o3 = malloc(n + 1);
+	size_t n1, n2, n3, u1, u2, u3;
+	int c1 = decode(body, n, 0, max, o1, &n1, &u1);
+	int c2 = decode(body, n, 1, max, o2, &n2, &u2);
+	int c3 = decode(body, n, 3, max, o3, &n3, &u3);
+	ASSERT(c1 == c2 && c1 == c3);
+	ASSERT(u1 == u2 && u1 == u3);
+	ASSERT(n1 == n2 && n1 == n3);
+	ASSERT(memcmp(o1, o2, n1) == 0 && memcmp(o1, o3, n1) == 0);
+	ASSERT(c1 == 0 || c1 == RK_HTTP_CHUNKED_DONE || c1 == -400 || c1 == -413 ||
+	       c1 == -431);
+	free(o1);
+	free(o2);
+	free(o3);
+	return 0;
+}

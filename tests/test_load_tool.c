@@ -1,0 +1,103 @@
+/* tests/test_load_tool.c - build/rocket-load driving build/epoll-server: its
+ * JSON report counts answered requests and sorts them by status class.
+ * Binaries come from $ROCKET_BUILD (default "build"). */
+#include "harness.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *build_dir(void)
+{
+	const char *b = getenv("ROCKET_BUILD");
+	return b && *b ? b : "build";
+}
+
+/* Start epoll-server on a port the kernel picks; it prints that port. */
+static pid_t server_start(int *port)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/epoll-server", build_dir());
+	int pfd[2];
+	CHECK(pipe(pfd) == 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a timed-out test */
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execl(path, path, "--port", "0", (char *)0);
+		_exit(127);
+	}
+	close(pfd[1]);
+	FILE *f = fdopen(pfd[0], "r");
+	char line[256] = "";
+	CHECK_MSG(fgets(line, sizeof(line), f), "%s printed nothing", path);
+	fclose(f);
+	const char *colon = strrchr(line, ':');
+	CHECK_MSG(colon && strstr(line, "listening"), "unexpected: %s", line);
+	*port = atoi(colon + 1);
+	CHECK(*port > 0);
+	return pid;
+}
+
+static void server_stop(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, 0, 0);
+}
+
+/* Run rocket-load with args and the URL; return its stdout (static). */
+static const char *run_load(const char *args, int port, const char *path)
+{
+	static char out[8192];
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "%s/rocket-load %s http://127.0.0.1:%d%s --json", build_dir(),
+		 args, port, path);
+	FILE *p = popen(cmd, "r");
+	CHECK(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = 0;
+	int st = pclose(p);
+	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: exit %d, output: %s", cmd, st, out);
+	return out;
+}
+
+static long long json_num(const char *json, const char *key)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	const char *p = strstr(json, k);
+	CHECK_MSG(p, "no %s in %s", k, json);
+	return strtoll(p + strlen(k), 0, 10);
+}
+
+TEST_T(load_counts_plaintext_answers_as_2xx_without_errors, 20)
+{
+	int port;
+	pid_t srv = server_start(&port);
+	const char *j = run_load("-c 4 -t 1 -d 1 -p 4", port, "/plaintext");
+	server_stop(srv);
+	long long req = json_num(j, "requests");
+	CHECK_MSG(req > 0, "no requests: %s", j);
+	CHECK_EQ(json_num(j, "total"), 0); /* errors.total */
+	CHECK_EQ(json_num(j, "2xx"), req);
+	CHECK_EQ(json_num(j, "4xx"), 0);
+	CHECK_EQ(json_num(j, "reconnects"), 0);
+	CHECK(json_num(j, "bytes") > req * 100); /* every answer is ~130 bytes */
+}
+
+TEST_T(load_counts_unknown_path_as_4xx, 20)
+{
+	int port;
+	pid_t srv = server_start(&port);
+	const char *j = run_load("-c 2 -t 1 -d 0.5 -p 2", port, "/nope");
+	server_stop(srv);
+	long long req = json_num(j, "requests");
+	CHECK_MSG(req > 0, "no requests: %s", j);
+	CHECK_EQ(json_num(j, "4xx"), req);
+	CHECK_EQ(json_num(j, "2xx"), 0);
+	CHECK_EQ(json_num(j, "total"), 0);
+}
