@@ -136,7 +136,7 @@ $(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/librocket-san.a
 
 test: $(TESTS) $(O)/rocket-san $(ROCKET) $(TOOLS) check-headers
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \
-		ROCKET_BUILD=$(abspath $(O)) ./tests/run.sh $(TESTS)
+		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ./tests/run.sh $(TESTS)
 
 # No libc header and no liburing under src/ and include/.
 check-headers:

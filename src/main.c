@@ -12,7 +12,7 @@
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-enum rk_flag_kind { RK_F_U32, RK_F_BOOL, RK_F_STR, RK_F_SQPOLL };
+enum rk_flag_kind { RK_F_U32, RK_F_BOOL, RK_F_STR, RK_F_SQPOLL, RK_F_TRACE };
 
 struct rk_flag {
 	const char *name;
@@ -32,7 +32,7 @@ static void rk_usage(const struct rk_flag *flags, unsigned n, const struct rk_en
 			rk_fmt(def, sizeof(def), "%u", *(uint32_t *)f->dst);
 		else if (f->kind == RK_F_STR)
 			rk_fmt(def, sizeof(def), "%s", *(const char **)f->dst);
-		else if (f->kind == RK_F_SQPOLL)
+		else if (f->kind == RK_F_SQPOLL || f->kind == RK_F_TRACE)
 			rk_fmt(def, sizeof(def), "off");
 		else
 			rk_fmt(def, sizeof(def), "%s", *(bool *)f->dst ? "on" : "off");
@@ -63,13 +63,17 @@ static int rk_parse_flag(const struct rk_flag *flags, unsigned n, int argc, char
 			*(bool *)f->dst = true;
 			return i + 1;
 		}
-		if (f->kind == RK_F_SQPOLL) {
-			cfg->sqpoll = true;
-			if (val) {
-				uint64_t cpu;
-				if (rk_parse_u64(val, rk_strlen(val), &cpu) < 0 || cpu > 4095)
-					goto bad;
-				cfg->sqpoll_cpu = (int)cpu;
+		if (f->kind == RK_F_SQPOLL || f->kind == RK_F_TRACE) {
+			/* Optional "=N": the SQPOLL CPU, or the trace fd. */
+			uint64_t v = 0;
+			if (val && (rk_parse_u64(val, rk_strlen(val), &v) < 0 || v > 4095))
+				goto bad;
+			if (f->kind == RK_F_TRACE) {
+				cfg->trace_fd = val ? (int)v : 2;
+			} else {
+				cfg->sqpoll = true;
+				if (val)
+					cfg->sqpoll_cpu = (int)v;
 			}
 			return i + 1;
 		}
@@ -114,13 +118,14 @@ int rk_main(int argc, char **argv)
 		{ "buffer-size", RK_F_U32, &cfg.buffer_size, "bytes per provided buffer" },
 		{ "batch", RK_F_U32, &cfg.batch, "CQEs handled per loop before flushing sends" },
 		{ "max-conns", RK_F_U32, &cfg.max_conns, "connections per reactor" },
-		{ "send-buffer", RK_F_U32, &cfg.send_buffer, "send buffer bytes per connection" },
+		{ "send-buffer", RK_F_U32, &cfg.send_buffer, "send buffer bytes per connection (at least max-head + 2 KiB)" },
 		{ "sqpoll", RK_F_SQPOLL, &cfg.sqpoll, "kernel SQ polling thread, --sqpoll=CPU pins it" },
 		{ "sq-idle", RK_F_U32, &cfg.sq_idle_ms, "SQPOLL idle ms before it sleeps (0: kernel default)" },
 		{ "no-defer-taskrun", RK_F_BOOL, &cfg.no_defer_taskrun, "use COOP_TASKRUN instead of DEFER_TASKRUN" },
 		{ "bundle", RK_F_BOOL, &cfg.bundle, "bundled receives (IORING_RECVSEND_BUNDLE, 6.10+)" },
 		{ "pin", RK_F_BOOL, &cfg.pin, "pin reactor i to CPU i" },
 		{ "quiet", RK_F_BOOL, &cfg.quiet, "no start-up line, no stats at exit" },
+		{ "trace", RK_F_TRACE, &cfg.trace_fd, "print every SQE, enter and CQE; --trace=FD to that fd" },
 		{ "max-request-line", RK_F_U32, &hc.limits.max_request_line, "bytes (else 414)" },
 		{ "max-head", RK_F_U32, &hc.limits.max_head, "header block bytes (else 431)" },
 		{ "max-headers", RK_F_U32, &hc.limits.max_headers, "header fields (else 431)" },

@@ -25,13 +25,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EP_RBUF     16384 /* per-connection read buffer: the largest request head */
-#define EP_WBUF     65536 /* per-connection response buffer */
+#define EP_RBUF     8192  /* per-connection read buffer: the largest request head */
+#define EP_WBUF     65536 /* responses of one read; kept per connection only
+                            * while a write is short */
 #define EP_EVENTS   256
 #define EP_RESP_MAX 256   /* one response, at most */
 
 struct ep_conn {
-	char *rbuf, *wbuf;
+	char *rbuf;
+	char *wbuf;       /* ep_out while answering; its own copy when a write was short */
 	size_t rlen, wlen, woff;
 	size_t skip;      /* body bytes of the current request still to drop */
 	bool close_after; /* close once wbuf is flushed */
@@ -41,6 +43,7 @@ struct ep_conn {
 static struct ep_conn *conns;
 static size_t nconns;
 static int ep;
+static char ep_out[EP_WBUF]; /* shared: idle connections hold no write buffer */
 static char date_hdr[64]; /* "Date: <IMF-fixdate>\r\n" */
 static time_t date_sec;
 
@@ -59,7 +62,8 @@ static void ep_close(int fd)
 {
 	struct ep_conn *c = &conns[fd];
 	free(c->rbuf);
-	free(c->wbuf);
+	if (c->wbuf != ep_out)
+		free(c->wbuf);
 	memset(c, 0, sizeof(*c));
 	close(fd); /* also drops it from the epoll set */
 }
@@ -165,6 +169,10 @@ static int ep_flush(int fd, struct ep_conn *c)
 		c->woff += (size_t)w;
 	}
 	c->woff = c->wlen = 0;
+	if (c->wbuf != ep_out) { /* a pending tail, now written */
+		free(c->wbuf);
+		c->wbuf = 0;
+	}
 	if (c->close_after) {
 		ep_close(fd);
 		return -1;
@@ -183,9 +191,24 @@ static int ep_answer(int fd, struct ep_conn *c)
 {
 	size_t used;
 	do {
+		c->wbuf = ep_out;
+		c->wlen = c->woff = 0;
 		used = ep_parse(c);
-		if (ep_flush(fd, c) < 0 || c->want_out)
+		if (ep_flush(fd, c) < 0)
 			return -1;
+		if (c->want_out) { /* a short write: keep the rest for EPOLLOUT */
+			char *rest = malloc(c->wlen - c->woff);
+			if (!rest) {
+				ep_close(fd);
+				return -1;
+			}
+			memcpy(rest, ep_out + c->woff, c->wlen - c->woff);
+			c->wbuf = rest;
+			c->wlen -= c->woff;
+			c->woff = 0;
+			return -1;
+		}
+		c->wbuf = 0;
 	} while (used && c->rlen);
 	return 0;
 }
@@ -234,9 +257,8 @@ static void ep_accept(int lfd)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		struct ep_conn *c = &conns[fd];
 		c->rbuf = malloc(EP_RBUF);
-		c->wbuf = malloc(EP_WBUF);
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-		if (!c->rbuf || !c->wbuf || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		if (!c->rbuf || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 			ep_close(fd);
 	}
 }

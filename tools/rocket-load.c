@@ -528,15 +528,15 @@ static void load_on_recv(struct load_worker *w, struct load_conn *c, uint32_t id
 	}
 	if (res == 0 && c->state == P_EOF) { /* a body delimited by the close */
 		c->close_after = true;
-		load_done(w, c, idx, now_ns());
+		if (load_done(w, c, idx, now_ns()) < 0)
+			return; /* it reconnected */
 	} else if (w->recording && !g_stop) {
 		if (res < 0)
 			w->st.err_read++;
 		else if (c->outstanding)
 			w->st.err_closed++; /* closed with requests unanswered */
 	}
-	if (!opt.idle || res == 0)
-		load_reconnect(w, c, idx);
+	load_reconnect(w, c, idx);
 }
 
 static void load_on_cqe(struct load_worker *w, const struct io_uring_cqe *cqe)

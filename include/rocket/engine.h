@@ -87,6 +87,7 @@ struct rk_engine_config {
 	bool pin;                  /* reactor i on CPU i */
 	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
 	bool quiet;                /* no start-up line, no stats at exit */
+	int trace_fd;              /* --trace: decode every SQE/CQE to this fd (-1: off) */
 	uint32_t app_state_size;   /* per-connection application bytes */
 	uint32_t reactor_state_size; /* per-reactor application bytes */
 	struct rk_handler handler;

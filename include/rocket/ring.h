@@ -18,6 +18,7 @@
 
 #include "abi/io_uring.h"
 #include "arch.h"
+#include "trace.h"
 
 struct rk_ring_config {
 	uint32_t sq_entries;    /* wanted SQ size (the kernel rounds up to 2^n) */
@@ -58,6 +59,9 @@ struct rk_ring {
 	/* Mappings, for teardown. */
 	void *sq_map, *cq_map, *sqe_map;
 	size_t sq_map_len, cq_map_len, sqe_map_len;
+
+	/* --trace: decode every SQE, enter and CQE (NULL: off). */
+	const struct rk_trace *trace;
 
 	/* Counters: what a study of the ring needs. */
 	uint64_t n_enter;        /* io_uring_enter calls */

@@ -15,6 +15,7 @@ struct rk_acceptor {
 	struct rk_ring *ring;
 	int sigfd;
 	uint32_t next;            /* round-robin cursor */
+	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
 	bool stopping;
 	struct rk_signalfd_siginfo si;
 	struct __kernel_timespec backoff;
@@ -35,7 +36,8 @@ static void rk_acc_arm_accept(struct rk_acceptor *a)
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	sqe->opcode = IORING_OP_ACCEPT;
 	sqe->fd = a->e->listen_fd;
-	sqe->ioprio = IORING_ACCEPT_MULTISHOT; /* one SQE, a CQE per connection */
+	/* One SQE, a CQE per connection (5.19); one-shot on older kernels. */
+	sqe->ioprio = a->oneshot ? 0 : IORING_ACCEPT_MULTISHOT;
 	sqe->accept_flags = SOCK_CLOEXEC;
 	sqe->user_data = rk_ud(RK_UD_ACCEPT, 0, 0);
 }
@@ -98,6 +100,8 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		a->accepted++;
 		rk_acc_msg(a, r->ring.fd, (uint32_t)cqe->res, rk_ud(RK_UD_NEWCONN, 0, 0),
 			   rk_ud(RK_UD_HANDOFF, (uint32_t)cqe->res, 0));
+	} else if (cqe->res == -EINVAL && !a->oneshot) {
+		a->oneshot = true; /* unknown ioprio flag: a kernel before 5.19 */
 	} else if (cqe->res != -ECANCELED) {
 		a->accept_errors++;
 	}
@@ -121,6 +125,8 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 
 static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
+	if (rk_trace_on(a->ring->trace))
+		rk_trace_cqe(a->ring->trace, cqe);
 	switch (rk_ud_kind(cqe->user_data)) {
 	case RK_UD_ACCEPT:
 		rk_acc_on_accept(a, cqe);

@@ -59,7 +59,7 @@ void rk_conn_arm_recv(struct rk_conn *c)
 	sqe->opcode = IORING_OP_RECV;
 	sqe->fd = c->fd;
 	/* len 0: each CQE takes a whole buffer from the group. */
-	sqe->ioprio = IORING_RECV_MULTISHOT | (r->e->cfg.bundle ? IORING_RECVSEND_BUNDLE : 0);
+	sqe->ioprio = r->recv_ioprio;
 	sqe->flags = IOSQE_BUFFER_SELECT;
 	sqe->buf_group = r->bufs.bgid;
 	sqe->user_data = rk_ud(RK_UD_RECV, c->slot, c->gen);
@@ -71,6 +71,8 @@ static void rk_conn_return_chain(struct rk_reactor *r, uint16_t bid)
 {
 	while (bid != RK_NO_BID) {
 		uint16_t next = r->bnext[bid];
+		if (rk_trace_on(r->ring.trace))
+			rk_trace_buf_return(r->ring.trace, bid, r->bufs.bgid);
 		rk_bufring_return(&r->bufs, bid);
 		bid = next;
 	}
@@ -138,6 +140,14 @@ void rk_conn_on_recv(struct rk_conn *c, const struct io_uring_cqe *cqe)
 	} else if (cqe->res == 0) {
 		c->eof = true;
 		rk_conn_check_eof(c);
+	} else if (cqe->res == -EINVAL && r->recv_ioprio) {
+		/* The kernel refused a flag: bundles (6.10), then multishot
+		 * (6.0). Step down and try again; one-shot receives are
+		 * re-armed after every CQE like an ended multishot. */
+		r->recv_ioprio &= (uint16_t)(r->recv_ioprio & IORING_RECVSEND_BUNDLE
+						     ? ~IORING_RECVSEND_BUNDLE
+						     : 0);
+		rk_conn_arm_recv(c);
 	} else if (cqe->res == -ENOBUFS) {
 		/* Every buffer is out: held by applications or waiting for
 		 * delivery. Not the peer's fault - re-arm once some return. */

@@ -29,6 +29,41 @@ void rk_engine_defaults(struct rk_engine_config *cfg)
 	cfg->send_buffer = 16384;
 	cfg->sqpoll_cpu = -1;
 	cfg->signals = true;
+	cfg->trace_fd = -1;
+}
+
+/* How --trace names a user_data: its kind, and the slot.generation of the
+ * connection it belongs to. */
+size_t rk_engine_ud_str(uint64_t ud, char *buf, size_t cap)
+{
+	static const char *const kinds[] = {
+		"?", "RECV", "SEND", "CLOSE", "CANCEL", "NEWCONN", "CTRL",
+		"TICK", "ACCEPT", "HANDOFF", "SIGNAL", "BACKOFF",
+	};
+	uint32_t k = rk_ud_kind(ud);
+	const char *name = k < RK_ARRAY_SIZE(kinds) ? kinds[k] : "?";
+	switch (k) {
+	case RK_UD_RECV:
+	case RK_UD_SEND:
+	case RK_UD_CLOSE:
+	case RK_UD_CANCEL:
+		return rk_fmt(buf, cap, "%-7s conn %u.%u", name, rk_ud_slot(ud), rk_ud_gen(ud));
+	case RK_UD_HANDOFF:
+		return rk_fmt(buf, cap, "%-7s fd %u", name, rk_ud_slot(ud));
+	default:
+		return rk_fmt(buf, cap, "%-7s", name);
+	}
+}
+
+void rk_engine_trace_init(struct rk_engine *e, struct rk_ring *r, struct rk_trace *t,
+			  const char *who, uint32_t id)
+{
+	if (e->cfg.trace_fd < 0)
+		return;
+	t->fd = e->cfg.trace_fd;
+	t->ud_str = rk_engine_ud_str;
+	rk_fmt(t->who, sizeof(t->who), who, id);
+	r->trace = t;
 }
 
 int64_t rk_now_mono(void)
@@ -241,6 +276,7 @@ int rk_engine_run(struct rk_engine *e)
 	if (ret < 0)
 		goto out;
 	atomic_store_explicit(&e->acc_fd, e->acc.fd, memory_order_release);
+	rk_engine_trace_init(e, &e->acc, &e->acc_trace, "acceptor", 0);
 
 	ret = rk_engine_start_reactors(e);
 	if (ret < 0) {

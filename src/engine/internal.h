@@ -94,11 +94,13 @@ struct rk_reactor {
 	uint32_t *nobufs_q, nnobufs;
 	void *state;              /* application per-reactor bytes */
 
+	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE), less what the kernel refused */
 	bool stopping;
 	int64_t stop_deadline;
 	int64_t now_mono;
 	struct __kernel_timespec tick_ts;
 	struct rk_reactor_stats st;
+	struct rk_trace trace;    /* used when cfg.trace_fd >= 0 */
 };
 
 struct rk_engine {
@@ -106,6 +108,7 @@ struct rk_engine {
 	int listen_fd;
 	uint16_t port;
 	struct rk_ring acc;       /* the acceptor's ring */
+	struct rk_trace acc_trace;
 	_Atomic int acc_fd;       /* its fd, for rk_engine_stop() */
 	uint32_t nreactors;
 	struct rk_reactor *reactors;
@@ -135,5 +138,8 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd);
 
 /* engine.c */
 int64_t rk_now_mono(void);
+size_t rk_engine_ud_str(uint64_t ud, char *buf, size_t cap);
+void rk_engine_trace_init(struct rk_engine *e, struct rk_ring *r, struct rk_trace *t,
+			  const char *who, uint32_t id);
 
 #endif

@@ -109,6 +109,8 @@ void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
 	uint64_t ud = cqe->user_data;
 	uint32_t kind = rk_ud_kind(ud);
 	r->st.cqes++;
+	if (rk_trace_on(r->ring.trace))
+		rk_trace_cqe(r->ring.trace, cqe);
 
 	switch (kind) {
 	case RK_UD_NEWCONN:
@@ -137,8 +139,11 @@ void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
 		if (cqe->flags & IORING_CQE_F_BUFFER) {
 			struct rk_buf_seg segs[64];
 			int n = rk_bufring_consume(&r->bufs, cqe, segs, RK_ARRAY_SIZE(segs));
-			for (int i = 0; i < n; i++)
+			for (int i = 0; i < n; i++) {
+				if (rk_trace_on(r->ring.trace))
+					rk_trace_buf_return(r->ring.trace, segs[i].bid, r->bufs.bgid);
 				rk_bufring_return(&r->bufs, segs[i].bid);
+			}
 		}
 		return;
 	}
@@ -213,7 +218,9 @@ static int rk_reactor_setup(struct rk_reactor *r)
 		rk_ring_exit(&r->ring);
 		return ret;
 	}
+	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0);
 	r->now_mono = rk_now_mono();
+	rk_engine_trace_init(r->e, &r->ring, &r->trace, "reactor %u", r->id);
 	rk_reactor_arm_tick(r);
 	return 0;
 }

@@ -202,8 +202,12 @@ int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kern
 	/* Publish the SQEs written since the last call. Pairs with the
 	 * kernel's smp_load_acquire(&rings->sq.tail) in io_sqring_entries():
 	 * every SQE store above happens before the kernel sees the new tail. */
-	if (*r->sq_ktail != r->sq_tail)
+	if (*r->sq_ktail != r->sq_tail) {
+		if (rk_trace_on(r->trace))
+			for (uint32_t i = *r->sq_ktail; i != r->sq_tail; i++)
+				rk_trace_sqe(r->trace, &r->sqes[i & r->sq_mask]);
 		rk_store_release_u32(r->sq_ktail, r->sq_tail);
+	}
 
 	uint32_t to_submit = rk_ring_sq_pending(r);
 	uint32_t flags = r->enter_flags;
@@ -259,6 +263,8 @@ int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kern
 		r->n_enter++;
 		ret = sys_io_uring_enter(r->enter_fd, to_submit, wait_nr, flags, argp, argsz);
 	} while (ret == -EINTR);
+	if (rk_trace_on(r->trace))
+		rk_trace_enter(r->trace, r->enter_fd, to_submit, wait_nr, flags, ret);
 	if (ret == -EBUSY || ret == -EAGAIN)
 		r->n_busy++;
 	return ret;

@@ -1,0 +1,151 @@
+/* src/ring/trace.c - decode SQEs, CQEs and io_uring_enter calls into one
+ * line each, with the kernel's names (io_uring_enter(2), io_uring(7)).
+ * Read next: src/engine/engine.c (where --trace switches it on).
+ */
+#include "rocket/fmt.h"
+#include "rocket/sys.h"
+#include "rocket/trace.h"
+#include "rocket/util.h"
+
+static const char *const rk_op_names[RK_IORING_OP_KNOWN] = {
+	"NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD",
+	"POLL_REMOVE", "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE",
+	"ACCEPT", "ASYNC_CANCEL", "LINK_TIMEOUT", "CONNECT", "FALLOCATE", "OPENAT", "CLOSE",
+	"FILES_UPDATE", "STATX", "READ", "WRITE", "FADVISE", "MADVISE", "SEND", "RECV",
+	"OPENAT2", "EPOLL_CTL", "SPLICE", "PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE",
+	"SHUTDOWN", "RENAMEAT", "UNLINKAT", "MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING",
+	"FSETXATTR", "SETXATTR", "FGETXATTR", "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC",
+	"SENDMSG_ZC", "READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
+	"FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT",
+	"READV_FIXED", "WRITEV_FIXED", "PIPE",
+};
+_Static_assert(RK_ARRAY_SIZE(rk_op_names) == RK_IORING_OP_KNOWN,
+	       "a name for every opcode in include/rocket/abi/io_uring.h");
+
+const char *rk_op_name(unsigned op)
+{
+	return op < RK_IORING_OP_KNOWN ? rk_op_names[op] : 0;
+}
+
+struct rk_bit_name {
+	uint32_t bit;
+	const char *name;
+};
+
+static const struct rk_bit_name rk_sqe_flag_names[] = {
+	{ IOSQE_FIXED_FILE, "FIXED_FILE" },   { IOSQE_IO_DRAIN, "IO_DRAIN" },
+	{ IOSQE_IO_LINK, "IO_LINK" },         { IOSQE_IO_HARDLINK, "IO_HARDLINK" },
+	{ IOSQE_ASYNC, "ASYNC" },             { IOSQE_BUFFER_SELECT, "BUFFER_SELECT" },
+	{ IOSQE_CQE_SKIP_SUCCESS, "CQE_SKIP_SUCCESS" },
+};
+static const struct rk_bit_name rk_cqe_flag_names[] = {
+	{ IORING_CQE_F_BUFFER, "BUFFER" },
+	{ IORING_CQE_F_MORE, "MORE" },
+	{ IORING_CQE_F_SOCK_NONEMPTY, "SOCK_NONEMPTY" },
+	{ IORING_CQE_F_NOTIF, "NOTIF" },
+	{ IORING_CQE_F_BUF_MORE, "BUF_MORE" },
+};
+static const struct rk_bit_name rk_enter_flag_names[] = {
+	{ IORING_ENTER_GETEVENTS, "GETEVENTS" },
+	{ IORING_ENTER_SQ_WAKEUP, "SQ_WAKEUP" },
+	{ IORING_ENTER_SQ_WAIT, "SQ_WAIT" },
+	{ IORING_ENTER_EXT_ARG, "EXT_ARG" },
+	{ IORING_ENTER_REGISTERED_RING, "REGISTERED_RING" },
+};
+static const struct rk_bit_name rk_recv_ioprio_names[] = {
+	{ IORING_RECVSEND_POLL_FIRST, "POLL_FIRST" },
+	{ IORING_RECV_MULTISHOT, "RECV_MULTISHOT" },
+	{ IORING_RECVSEND_BUNDLE, "BUNDLE" },
+};
+static const struct rk_bit_name rk_accept_ioprio_names[] = {
+	{ IORING_ACCEPT_MULTISHOT, "ACCEPT_MULTISHOT" },
+};
+
+static size_t rk_bits_str(uint32_t v, const struct rk_bit_name *names, unsigned n, char *buf,
+			  size_t cap)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (v & names[i].bit)
+			len += rk_fmt(buf + len, cap - len, "%s%s", len ? "|" : "", names[i].name);
+	if (!len)
+		len = rk_fmt(buf, cap, "-");
+	return len;
+}
+
+static size_t rk_ud_fmt(const struct rk_trace *t, uint64_t ud, char *buf, size_t cap)
+{
+	if (t->ud_str)
+		return t->ud_str(ud, buf, cap);
+	return rk_fmt(buf, cap, "ud 0x%llx", (unsigned long long)ud);
+}
+
+void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
+{
+	char line[320], flags[96], prio[64], ud[64];
+	const char *op = rk_op_name(sqe->opcode);
+	size_t n = rk_fmt(line, sizeof(line), "[%-9s] SQE  %-12s fd %-3d ", t->who, op ? op : "?",
+			  sqe->fd);
+	rk_ud_fmt(t, sqe->user_data, ud, sizeof(ud));
+	rk_bits_str(sqe->flags, rk_sqe_flag_names, RK_ARRAY_SIZE(rk_sqe_flag_names), flags,
+		    sizeof(flags));
+	n += rk_fmt(line + n, sizeof(line) - n, "%s  flags %s", ud, flags);
+	switch (sqe->opcode) {
+	case IORING_OP_RECV:
+		rk_bits_str(sqe->ioprio, rk_recv_ioprio_names, RK_ARRAY_SIZE(rk_recv_ioprio_names),
+			    prio, sizeof(prio));
+		n += rk_fmt(line + n, sizeof(line) - n, "  ioprio %s  group %u", prio,
+			    sqe->buf_group);
+		break;
+	case IORING_OP_ACCEPT:
+		rk_bits_str(sqe->ioprio, rk_accept_ioprio_names,
+			    RK_ARRAY_SIZE(rk_accept_ioprio_names), prio, sizeof(prio));
+		n += rk_fmt(line + n, sizeof(line) - n, "  ioprio %s", prio);
+		break;
+	case IORING_OP_SEND:
+		n += rk_fmt(line + n, sizeof(line) - n, "  len %u", sqe->len);
+		break;
+	case IORING_OP_MSG_RING:
+		rk_ud_fmt(t, sqe->off, ud, sizeof(ud));
+		n += rk_fmt(line + n, sizeof(line) - n, "  -> posts res %u, %s", sqe->len, ud);
+		break;
+	}
+	rk_fmt(line + n, sizeof(line) - n, "\n");
+	rk_dprint(t->fd, "%s", line);
+}
+
+void rk_trace_cqe(const struct rk_trace *t, const struct io_uring_cqe *cqe)
+{
+	char res[32], flags[96], ud[64], bid[16] = "";
+	rk_ud_fmt(t, cqe->user_data, ud, sizeof(ud));
+	if (cqe->res < 0)
+		rk_fmt(res, sizeof(res), "-%s", rk_errno_name(-cqe->res));
+	else
+		rk_fmt(res, sizeof(res), "%d", cqe->res);
+	if (cqe->flags & IORING_CQE_F_BUFFER)
+		rk_fmt(bid, sizeof(bid), "  bid %u", cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+	rk_bits_str(cqe->flags & 0xffff, rk_cqe_flag_names, RK_ARRAY_SIZE(rk_cqe_flag_names),
+		    flags, sizeof(flags));
+	rk_dprint(t->fd, "[%-9s] CQE  %s  res %s%s  flags %s\n", t->who, ud, res, bid, flags);
+}
+
+void rk_trace_enter(const struct rk_trace *t, int fd, uint32_t to_submit, uint32_t min_complete,
+		    uint32_t flags, int ret)
+{
+	char f[128], r[32];
+	rk_bits_str(flags, rk_enter_flag_names, RK_ARRAY_SIZE(rk_enter_flag_names), f, sizeof(f));
+	if (ret < 0)
+		rk_fmt(r, sizeof(r), "-%s", rk_errno_name(-ret));
+	else
+		rk_fmt(r, sizeof(r), "%d", ret);
+	rk_dprint(t->fd, "[%-9s] io_uring_enter(%s%d, to_submit %u, min_complete %u, %s) = %s\n",
+		  t->who, (flags & IORING_ENTER_REGISTERED_RING) ? "registered #" : "fd ", fd,
+		  to_submit, min_complete, f, r);
+}
+
+void rk_trace_buf_return(const struct rk_trace *t, unsigned bid, unsigned group)
+{
+	rk_dprint(t->fd, "[%-9s] BUF  bid %u back in group %u (ring tail store-release)\n", t->who,
+		  bid, group);
+}

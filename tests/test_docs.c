@@ -1,0 +1,126 @@
+/* tests/test_docs.c - the README names files and functions; they must
+ * exist. Every `path/to/file.[chS]` and every `rk_name()` / `sys_name()`
+ * written in README.md is looked up in the tree, so the reading guide
+ * cannot drift from the code. */
+#include "harness.h"
+
+#include <regex.h>
+#include <stdlib.h>
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	size_t got = fread(buf, 1, (size_t)n, f);
+	fclose(f);
+	buf[got] = 0;
+	if (len)
+		*len = got;
+	return buf;
+}
+
+static const char *root(void)
+{
+	const char *r = getenv("ROCKET_ROOT");
+	return r ? r : ".";
+}
+
+/* Is `name(` defined or declared somewhere under src/, include/, arch/,
+ * tools/? (A definition or prototype: the name followed by "(".) */
+static int symbol_exists(const char *name)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "grep -rqE '\\b%s\\s*\\(' %s/src %s/include %s/arch %s/tools 2>/dev/null", name,
+		 root(), root(), root(), root());
+	return system(cmd) == 0;
+}
+
+static int file_exists(const char *rel)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", root(), rel);
+	FILE *f = fopen(path, "r");
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
+static int check(const char *text, const char *pattern, int (*exists)(const char *), int group)
+{
+	regex_t re;
+	regmatch_t m[3];
+	int missing = 0, seen = 0;
+	CHECK(regcomp(&re, pattern, REG_EXTENDED) == 0);
+	for (const char *p = text; regexec(&re, p, 3, m, 0) == 0; p += m[0].rm_eo) {
+		char name[256];
+		int n = (int)(m[group].rm_eo - m[group].rm_so);
+		if (n <= 0 || n >= (int)sizeof(name))
+			continue;
+		memcpy(name, p + m[group].rm_so, (size_t)n);
+		name[n] = 0;
+		seen++;
+		if (!exists(name)) {
+			fprintf(stderr, "  README names %s, which does not exist\n", name);
+			missing++;
+		}
+	}
+	regfree(&re);
+	CHECK_MSG(seen > 0, "README names nothing matching %s", pattern);
+	return missing;
+}
+
+TEST(readme_names_only_files_that_exist)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/README.md", root());
+	char *text = slurp(path, NULL);
+	CHECK(text);
+	int missing = check(text, "((src|include|arch|tests|tools)/[A-Za-z0-9_./-]+\\.(c|h|S))",
+			    file_exists, 1);
+	CHECK_EQ(missing, 0);
+	free(text);
+}
+
+TEST(readme_names_only_functions_that_exist)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/README.md", root());
+	char *text = slurp(path, NULL);
+	CHECK(text);
+	int missing = check(text, "\\b((rk|sys)_[a-z0-9_]+)\\(\\)", symbol_exists, 1);
+	CHECK_EQ(missing, 0);
+	free(text);
+}
+
+TEST(every_kernel_facing_file_says_what_it_follows_and_what_to_read_next)
+{
+	/* The ring, sys, arch and engine files open with a comment naming the
+	 * document they follow and the file to read next. */
+	static const char *files[] = {
+		"include/rocket/abi/io_uring.h", "include/rocket/sys.h",
+		"arch/x86_64/syscall.h", "arch/x86_64/barrier.h",
+		"arch/aarch64/syscall.h", "arch/aarch64/barrier.h",
+		"include/rocket/ring.h", "src/ring/ring.c",
+		"include/rocket/bufring.h", "src/ring/bufring.c",
+		"include/rocket/engine.h", "src/engine/engine.c",
+		"src/engine/acceptor.c", "src/engine/reactor.c", "src/engine/conn.c",
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", root(), files[i]);
+		char *text = slurp(path, NULL);
+		CHECK_MSG(text, "cannot read %s", files[i]);
+		char *end = strstr(text, "*/");
+		CHECK_MSG(end, "%s has no opening comment", files[i]);
+		*end = 0;
+		CHECK_MSG(strstr(text, "Read next") || strstr(text, "read next"),
+			  "%s: opening comment does not say what to read next", files[i]);
+		free(text);
+	}
+}
