@@ -14,6 +14,7 @@
 
 #include "rocket/bufring.h"
 #include "rocket/ring.h"
+#include "rocket/trace.h"
 
 /* raw io_uring_setup, no rk_ring: we want the kernel's answer to each flag */
 static int setup_raw(uint32_t entries, struct io_uring_params *p)
@@ -46,21 +47,6 @@ static const struct name feat_names[] = {
 	{ IORING_FEAT_RW_ATTR, "RW_ATTR" },
 	{ IORING_FEAT_NO_IOWAIT, "NO_IOWAIT" },
 };
-
-static const char *const op_names[RK_IORING_OP_KNOWN] = {
-	"NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD",
-	"POLL_REMOVE", "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE",
-	"ACCEPT", "ASYNC_CANCEL", "LINK_TIMEOUT", "CONNECT", "FALLOCATE", "OPENAT", "CLOSE",
-	"FILES_UPDATE", "STATX", "READ", "WRITE", "FADVISE", "MADVISE", "SEND", "RECV",
-	"OPENAT2", "EPOLL_CTL", "SPLICE", "PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE",
-	"SHUTDOWN", "RENAMEAT", "UNLINKAT", "MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING",
-	"FSETXATTR", "SETXATTR", "FGETXATTR", "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC",
-	"SENDMSG_ZC", "READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
-	"FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT",
-	"READV_FIXED", "WRITEV_FIXED", "PIPE",
-};
-_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == RK_IORING_OP_KNOWN,
-	       "a name for every opcode in include/rocket/abi/io_uring.h");
 
 static void row(const char *what, const char *fmt_val)
 {
@@ -318,8 +304,9 @@ int main(void)
 		for (unsigned i = 0; i < pr.probe.ops_len; i++) {
 			unsigned op = pr.probe.ops[i].op;
 			char name[32];
-			if (op < RK_IORING_OP_KNOWN)
-				snprintf(name, sizeof(name), "%2u %s", op, op_names[op]);
+			const char *opn = rk_op_name(op);
+			if (opn)
+				snprintf(name, sizeof(name), "%2u %s", op, opn);
 			else
 				snprintf(name, sizeof(name), "%2u op %u", op, op);
 			row(name, pr.probe.ops[i].flags & IO_URING_OP_SUPPORTED ? "yes" : "no");
