@@ -142,6 +142,8 @@ test: $(TESTS) $(O)/rocket-san $(ROCKET) $(TOOLS) check-headers
 check-headers:
 	@! grep -rnE '#\s*include\s*<(stdio|stdlib|string|strings|unistd|errno|pthread|signal|fcntl|time|poll|sched|netdb|assert|ctype|limits|stdarg|setjmp|locale|sys/[a-z_]+|netinet/[a-z_]+|arpa/[a-z_]+|linux/[a-z_]+|liburing[a-z_/]*)\.h>' src include \
 		|| { echo "libc/kernel header included under src/ or include/"; exit 1; }
+	@! grep -rnwE '__thread|_Thread_local|thread_local' src include arch \
+		|| { echo "thread-local storage used in the server"; exit 1; }
 
 # The product is one small file to scp: fail when it outgrows the budget.
 ROCKET_MAX_BYTES ?= 65536

@@ -3,8 +3,17 @@
  * supports (IORING_REGISTER_PROBE) and whether incremental buffer rings and
  * receive bundles really work. Follows io_uring_setup(2) and
  * io_uring_register(2); uses libc for printing plus Rocket's ring layer.
- * Usage: uring-probe        (exit 0; 1 when io_uring itself is unavailable)
+ * With --explain: for each io_uring feature Rocket uses, whether this
+ * kernel has it (measured, not guessed from the version) and what Rocket
+ * does without it, then a one-line verdict.
+ * Usage: uring-probe [--explain]  (exit 0; 1 when io_uring itself is
+ * unavailable or, with --explain, a feature Rocket requires is missing;
+ * 2 on a bad argument)
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -234,7 +243,512 @@ out:
 	return verdict;
 }
 
-int main(void)
+/* ---- --explain: the features Rocket uses, measured ------------------------ */
+
+enum { HERE_NO = 0, HERE_YES = 1, HERE_UNKNOWN = -1 };
+
+struct feature {
+	const char *name, *since;
+	bool required;              /* Rocket refuses to run (or cannot) without it */
+	const char *yes, *no;       /* what Rocket does with it, and without it */
+	/* measured */
+	int here;
+	const char *text;           /* overrides yes/no when set */
+	char why[80];               /* how "no" (or "?") was measured */
+};
+
+static struct __kernel_timespec ms_ts(long ms)
+{
+	return (struct __kernel_timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+}
+
+/* Submit what is queued, then collect CQEs until `want` have come or `ms`
+ * milliseconds pass without one. Needs IORING_FEAT_EXT_ARG (timed waits):
+ * the callers check. Returns how many CQEs came (at most cap are copied). */
+static unsigned reap(struct rk_ring *r, struct io_uring_cqe *out, unsigned cap, unsigned want,
+		     long ms)
+{
+	unsigned n = 0;
+	while (n < want) {
+		struct __kernel_timespec ts = ms_ts(ms);
+		int ret = rk_ring_submit_wait(r, 1, &ts);
+		uint32_t ready = rk_ring_cq_ready(r);
+		for (uint32_t i = 0; i < ready; i++, n++)
+			if (n < cap)
+				out[n] = *rk_ring_cqe(r, i);
+		rk_ring_cq_advance(r, ready);
+		if (!ready && ret < 0)
+			break;
+	}
+	return n;
+}
+
+/* A ring the way Rocket sets one up (rk_ring_init defaults). */
+static int fresh_ring(struct rk_ring *r)
+{
+	struct rk_ring_config cfg = { .sq_entries = 16, .sqpoll_cpu = -1 };
+	return rk_ring_init(r, &cfg);
+}
+
+/* Record a measured answer and the error that gave it: "<what> -22 EINVAL". */
+static void set_why(struct feature *f, int here, const char *what, int err)
+{
+	f->here = here;
+	snprintf(f->why, sizeof(f->why), "%s %d %s", what, err, err_name(err));
+}
+
+/* Cancel every request on fd (IORING_ASYNC_CANCEL_FD|ALL, 5.19), queued as
+ * SQE user_data ud. */
+static void queue_cancel_fd(struct rk_ring *r, int fd, uint64_t ud)
+{
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	if (!sqe)
+		return;
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->fd = fd;
+	sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+	sqe->user_data = ud;
+}
+
+/* Multishot accept: two connections waiting in the backlog of a loopback
+ * listener, one ACCEPT SQE with IORING_ACCEPT_MULTISHOT, two CQEs with
+ * IORING_CQE_F_MORE. Before 5.19 the CQE is -EINVAL. */
+static void check_accept(struct feature *f, struct rk_ring *r)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), cfd[2] = { -1, -1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t slen = sizeof(sa);
+	f->here = HERE_UNKNOWN;
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 8) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &slen) < 0) {
+		snprintf(f->why, sizeof(f->why), "no loopback listener: %s", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		cfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (cfd[i] < 0 || connect(cfd[i], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			snprintf(f->why, sizeof(f->why), "loopback connect: %s", strerror(errno));
+			goto out;
+		}
+	}
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	sqe->opcode = IORING_OP_ACCEPT;
+	sqe->fd = lfd;
+	sqe->ioprio = IORING_ACCEPT_MULTISHOT;
+	sqe->accept_flags = SOCK_CLOEXEC;
+	sqe->user_data = 1;
+	struct io_uring_cqe c[2];
+	unsigned n = reap(r, c, 2, 2, 500);
+	int more = 0;
+	for (unsigned i = 0; i < n && i < 2; i++) {
+		if (c[i].res >= 0) {
+			close(c[i].res);
+			more += !!(c[i].flags & IORING_CQE_F_MORE);
+		}
+	}
+	if (n == 2 && more == 2)
+		f->here = HERE_YES;
+	else if (n >= 1 && c[0].res < 0)
+		set_why(f, HERE_NO, "CQE", c[0].res);
+	else
+		snprintf(f->why, sizeof(f->why), "%u CQEs, %d with F_MORE", n, more);
+	queue_cancel_fd(r, lfd, 2);
+	reap(r, c, 2, 2, 100);
+out:
+	for (int i = 0; i < 2; i++)
+		if (cfd[i] >= 0)
+			close(cfd[i]);
+	if (lfd >= 0)
+		close(lfd);
+}
+
+/* Multishot recv with buffer selection (6.0): two writes, two CQEs from one
+ * SQE, both with IORING_CQE_F_MORE. */
+static void check_recv_multishot(struct feature *f, struct rk_ring *r)
+{
+	struct rk_bufring b;
+	int sv[2];
+	f->here = HERE_UNKNOWN;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(f->why, sizeof(f->why), "socketpair: %s", strerror(errno));
+		return;
+	}
+	int ret = rk_bufring_init(&b, r, 3, 8, 64, 0);
+	if (ret < 0) {
+		set_why(f, HERE_UNKNOWN, "no buffer ring:", ret);
+		goto out;
+	}
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	sqe->opcode = IORING_OP_RECV;
+	sqe->fd = sv[1];
+	sqe->ioprio = IORING_RECV_MULTISHOT;
+	sqe->flags = IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 3;
+	sqe->user_data = 1;
+	struct io_uring_cqe c[2];
+	unsigned n = 0;
+	if (write(sv[0], "hello", 5) == 5) {
+		n += reap(r, c, 1, 1, 500);
+		if (n == 1 && c[0].res == 5 && write(sv[0], "again", 5) == 5)
+			n += reap(r, c + 1, 1, 1, 500);
+	}
+	if (n == 2 && c[0].res == 5 && c[1].res == 5 && (c[0].flags & IORING_CQE_F_MORE) &&
+	    (c[1].flags & IORING_CQE_F_MORE))
+		f->here = HERE_YES;
+	else if (n >= 1 && c[0].res < 0)
+		set_why(f, HERE_NO, "CQE", c[0].res);
+	else if (n >= 1 && !(c[0].flags & IORING_CQE_F_MORE))
+		set_why(f, HERE_NO, "CQE without F_MORE, res", c[0].res);
+	else
+		snprintf(f->why, sizeof(f->why), "%u CQEs", n);
+	queue_cancel_fd(r, sv[1], 2);
+	reap(r, c, 2, 2, 100);
+	rk_bufring_exit(&b, r);
+out:
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* IORING_OP_MSG_RING (5.18): ring a posts a CQE into ring b. */
+static void check_msg_ring(struct feature *f, struct rk_ring *a)
+{
+	struct rk_ring b;
+	int ret = fresh_ring(&b);
+	if (ret < 0) {
+		set_why(f, HERE_UNKNOWN, "second ring:", ret);
+		return;
+	}
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(a);
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = b.fd;
+	sqe->addr = IORING_MSG_DATA;
+	sqe->len = 0x5eed;
+	sqe->off = 0xfeed;
+	sqe->user_data = 1;
+	struct io_uring_cqe ca, cb;
+	unsigned na = reap(a, &ca, 1, 1, 500);
+	unsigned nb = reap(&b, &cb, 1, 1, 500);
+	if (na == 1 && ca.res == 0 && nb == 1 && cb.res == 0x5eed && cb.user_data == 0xfeed)
+		f->here = HERE_YES;
+	else if (na == 1 && ca.res < 0)
+		set_why(f, HERE_NO, "CQE", ca.res);
+	else
+		snprintf(f->why, sizeof(f->why), "the target ring got %u CQEs", nb);
+	rk_ring_exit(&b);
+}
+
+/* IOSQE_CQE_SKIP_SUCCESS (5.17): of two NOPs, the one with the flag posts
+ * no CQE. Before 5.17 the unknown SQE flag fails it with -EINVAL. */
+static void check_cqe_skip(struct feature *f, struct rk_ring *r)
+{
+	for (int i = 0; i < 2; i++) {
+		struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+		sqe->opcode = IORING_OP_NOP;
+		sqe->flags = i == 0 ? IOSQE_CQE_SKIP_SUCCESS : 0;
+		sqe->user_data = (uint64_t)i + 1;
+	}
+	struct io_uring_cqe c[2];
+	unsigned n = reap(r, c, 2, 2, 100);
+	if (n == 1 && c[0].user_data == 2 && (r->features & IORING_FEAT_CQE_SKIP))
+		f->here = HERE_YES;
+	else if (n >= 1 && c[0].user_data == 1 && c[0].res < 0)
+		set_why(f, HERE_NO, "CQE", c[0].res);
+	else
+		snprintf(f->why, sizeof(f->why), "%u CQEs for 2 NOPs, FEAT_CQE_SKIP %s", n,
+			 r->features & IORING_FEAT_CQE_SKIP ? "set" : "not set");
+}
+
+/* IORING_ASYNC_CANCEL_FD|ALL (5.19): two pending receives on one socket,
+ * one cancel SQE, its CQE counts 2. */
+static void check_cancel(struct feature *f, struct rk_ring *r)
+{
+	int sv[2];
+	static char sink[2][16];
+	f->here = HERE_UNKNOWN;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(f->why, sizeof(f->why), "socketpair: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+		sqe->opcode = IORING_OP_RECV;
+		sqe->fd = sv[1];
+		sqe->addr = (uint64_t)(uintptr_t)sink[i];
+		sqe->len = sizeof(sink[i]);
+		sqe->user_data = (uint64_t)i + 1;
+	}
+	rk_ring_submit(r);
+	queue_cancel_fd(r, sv[1], 3);
+	struct io_uring_cqe c[3];
+	unsigned n = reap(r, c, 3, 3, 500);
+	int cancel_res = 1, cancelled = 0;
+	for (unsigned i = 0; i < n && i < 3; i++) {
+		if (c[i].user_data == 3)
+			cancel_res = c[i].res;
+		else if (c[i].res == -ECANCELED)
+			cancelled++;
+	}
+	if (cancel_res == 2 && cancelled == 2)
+		f->here = HERE_YES;
+	else if (cancel_res < 0)
+		set_why(f, HERE_NO, "cancel CQE", cancel_res);
+	else
+		snprintf(f->why, sizeof(f->why), "cancel CQE %d, %d receives cancelled", cancel_res,
+			 cancelled);
+	close(sv[0]); /* EOF ends whatever was left */
+	close(sv[1]);
+	reap(r, c, 3, n < 3 ? 3 - n : 0, 100);
+}
+
+/* IORING_TIMEOUT_MULTISHOT (6.4): one SQE, two expirations 1 ms apart
+ * (sqe->off: how many), the first CQE with IORING_CQE_F_MORE. */
+static void check_timeout_multishot(struct feature *f, struct rk_ring *r)
+{
+	static struct __kernel_timespec ts = { .tv_nsec = 1000 * 1000 };
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	sqe->opcode = IORING_OP_TIMEOUT;
+	sqe->fd = -1;
+	sqe->addr = (uint64_t)(uintptr_t)&ts;
+	sqe->len = 1;
+	sqe->off = 2;
+	sqe->timeout_flags = IORING_TIMEOUT_MULTISHOT;
+	sqe->user_data = 1;
+	struct io_uring_cqe c[2];
+	unsigned n = reap(r, c, 2, 2, 500);
+	if (n == 2 && c[0].res == -ETIME && (c[0].flags & IORING_CQE_F_MORE) &&
+	    c[1].res == -ETIME && !(c[1].flags & IORING_CQE_F_MORE))
+		f->here = HERE_YES;
+	else if (n >= 1 && c[0].res != -ETIME)
+		set_why(f, HERE_NO, "CQE", c[0].res);
+	else
+		snprintf(f->why, sizeof(f->why), "%u CQEs, first without F_MORE", n);
+}
+
+/* From check_bundle/check_inc's "yes" / "no (why)". */
+static void from_verdict(struct feature *f, const char *v)
+{
+	f->here = strcmp(v, "yes") == 0 ? HERE_YES : HERE_NO;
+	if (f->here == HERE_NO)
+		snprintf(f->why, sizeof(f->why), "%s", strncmp(v, "no (", 4) ? v : v + 4);
+	size_t len = strlen(f->why);
+	if (len && f->why[len - 1] == ')' && strncmp(v, "no (", 4) == 0)
+		f->why[len - 1] = 0;
+}
+
+enum {
+	F_DEFER, F_NOSQARRAY, F_RINGFDS, F_SINGLE_MMAP, F_NODROP, F_EXT_ARG, F_PBUF,
+	F_ACCEPT_MS, F_RECV_MS, F_MSG_RING, F_CQE_SKIP, F_CANCEL, F_TIMEOUT_MS, F_BUNDLE,
+	F_INC, F_SQPOLL, F_COUNT
+};
+
+/* Designated, so the measured fields start zeroed without naming them. */
+#define FEAT(n, s, req, y, nt) { .name = n, .since = s, .required = req, .yes = y, .no = nt }
+
+static struct feature features[F_COUNT] = {
+	[F_DEFER] = FEAT("DEFER_TASKRUN", "6.1", false,
+		"reactors run task work only when they enter (SINGLE_ISSUER|DEFER_TASKRUN)",
+		"plain task work: completions interrupt the reactors (IPIs)"),
+	[F_NOSQARRAY] = FEAT("NO_SQARRAY", "6.6", false,
+		"SQEs are taken in tail order: no SQ index array to fill",
+		"the SQ index array is filled on every get_sqe"),
+	[F_RINGFDS] = FEAT("REGISTER_RING_FDS", "5.18", false,
+		"io_uring_enter takes the registered ring index (no fdget per call)",
+		"every io_uring_enter passes the plain ring fd (an fdget per call)"),
+	[F_SINGLE_MMAP] = FEAT("FEAT_SINGLE_MMAP", "5.4", false,
+		"SQ and CQ rings share one mapping",
+		"SQ and CQ rings mapped separately"),
+	[F_NODROP] = FEAT("FEAT_NODROP", "5.5", false,
+		"a full CQ spills into the kernel's overflow list; the next enter flushes it",
+		"overflowed CQEs are lost (Rocket then counts cq_koverflow)"),
+	[F_EXT_ARG] = FEAT("FEAT_EXT_ARG", "5.11", false,
+		"timed waits pass their timeout to io_uring_enter",
+		"rk_ring_submit_wait with a timeout returns -EOPNOTSUPP "
+		"(Rocket's loops wait without one)"),
+	[F_PBUF] = FEAT("REGISTER_PBUF_RING", "5.19", true,
+		"receives take their buffer from a per-reactor provided-buffer ring",
+		"required: Rocket refuses to start"),
+	[F_ACCEPT_MS] = FEAT("multishot accept", "5.19", false,
+		"one ACCEPT SQE yields a CQE per new connection",
+		"the acceptor falls back to one-shot accepts, re-armed after each CQE"),
+	[F_RECV_MS] = FEAT("multishot recv", "6.0", false,
+		"one RECV SQE per connection, re-armed only when a CQE lacks F_MORE",
+		"one-shot recv with buffer selection, re-armed after each CQE"),
+	[F_MSG_RING] = FEAT("MSG_RING", "5.18", true,
+		"the acceptor hands each new socket to a reactor's ring",
+		"required: it is the acceptor -> reactor hand-off"),
+	[F_CQE_SKIP] = FEAT("CQE_SKIP_SUCCESS", "5.17", true,
+		"hand-offs and cancels post no CQE when they succeed",
+		"required: hand-offs and cancels must post no CQE on success"),
+	[F_CANCEL] = FEAT("ASYNC_CANCEL_FD|ALL", "5.19", true,
+		"one SQE cancels every request of a closing connection",
+		"required to close connections"),
+	[F_TIMEOUT_MS] = FEAT("TIMEOUT_MULTISHOT", "6.4", false,
+		"one TIMEOUT SQE ticks once a second for good",
+		"the once-a-second tick is re-armed each time"),
+	[F_BUNDLE] = FEAT("RECVSEND_BUNDLE", "6.10", false,
+		"only with --bundle: one recv CQE may cover several buffers",
+		"only with --bundle: without kernel support Rocket turns it off"),
+	[F_INC] = FEAT("IOU_PBUF_RING_INC", "6.12", false,
+		"rk_bufring_init(RK_BUFRING_INC) gets incremental buffers; "
+		"the engine does not use them yet",
+		"rk_bufring_init(RK_BUFRING_INC) falls back to whole buffers; "
+		"the engine does not use it yet"),
+	[F_SQPOLL] = FEAT("SQPOLL", "5.1", false,
+		"only with --sqpoll: a kernel thread submits (unprivileged: SQPOLL_NONFIXED, 5.11)",
+		"only with --sqpoll, which then fails to start"),
+};
+
+static int explain(void)
+{
+	struct utsname u;
+	if (uname(&u) == 0)
+		printf("kernel  %s %s %s\n", u.sysname, u.release, u.machine);
+
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	int fd = setup_raw(4, &p);
+	if (fd < 0) {
+		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, err_name(fd));
+		printf("\nverdict: Rocket cannot run on this kernel: no io_uring\n");
+		return 1;
+	}
+	close(fd);
+	struct feature *f = features;
+
+	/* Setup flags: the kernel's answer to each, as rk_ring_init asks. */
+	int ret = try_setup(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, -1);
+	if (ret >= 0) {
+		f[F_DEFER].here = HERE_YES;
+	} else {
+		set_why(&f[F_DEFER], HERE_NO, "setup", ret);
+		if (try_setup(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, -1) >= 0)
+			f[F_DEFER].text = "COOP_TASKRUN|TASKRUN_FLAG (5.19): task work waits "
+					  "for the reactor's next enter";
+	}
+	ret = try_setup(IORING_SETUP_NO_SQARRAY, -1);
+	if (ret >= 0)
+		f[F_NOSQARRAY].here = HERE_YES;
+	else
+		set_why(&f[F_NOSQARRAY], HERE_NO, "setup", ret);
+
+	/* Feature bits of a plain ring. */
+	f[F_SINGLE_MMAP].here = !!(p.features & IORING_FEAT_SINGLE_MMAP);
+	f[F_NODROP].here = !!(p.features & IORING_FEAT_NODROP);
+
+	/* SQPOLL: a ring with its thread, and non-registered files (5.11),
+	 * which Rocket needs since it registers none. */
+	ret = try_setup(IORING_SETUP_SQPOLL, -1);
+	if (ret < 0)
+		set_why(&f[F_SQPOLL], HERE_NO, "setup", ret);
+	else if (!(p.features & IORING_FEAT_SQPOLL_NONFIXED))
+		snprintf(f[F_SQPOLL].why, sizeof(f[F_SQPOLL].why),
+			 "no FEAT_SQPOLL_NONFIXED: only registered files");
+	else
+		f[F_SQPOLL].here = HERE_YES;
+
+	/* The rest on rings set up the way Rocket sets up its own. */
+	struct rk_ring r;
+	ret = fresh_ring(&r);
+	if (ret < 0) {
+		printf("rk_ring_init: %d (%s)\n", ret, err_name(ret));
+		printf("\nverdict: Rocket cannot run on this kernel: rk_ring_init fails\n");
+		return 1;
+	}
+	f[F_RINGFDS].here = !!(r.enter_flags & IORING_ENTER_REGISTERED_RING);
+
+	struct __kernel_timespec ts = ms_ts(1);
+	ret = rk_ring_submit_wait(&r, 1, &ts);
+	if (ret == -ETIME)
+		f[F_EXT_ARG].here = HERE_YES;
+	else
+		set_why(&f[F_EXT_ARG], HERE_NO, "timed wait", ret);
+
+	struct rk_bufring b;
+	ret = rk_bufring_init(&b, &r, 0, 8, 64, 0);
+	if (ret == 0) {
+		f[F_PBUF].here = HERE_YES;
+		rk_bufring_exit(&b, &r);
+	} else {
+		set_why(&f[F_PBUF], HERE_NO, "register", ret);
+	}
+	rk_ring_exit(&r);
+
+	/* Functional checks: each on its own fresh ring, so nothing one
+	 * leaves behind confuses the next. They wait with timeouts, so they
+	 * need EXT_ARG; a kernel without it is older than 5.11 and has none
+	 * of these features. */
+	static const struct {
+		int id;
+		void (*fn)(struct feature *, struct rk_ring *);
+	} checks[] = {
+		{ F_ACCEPT_MS, check_accept },	 { F_RECV_MS, check_recv_multishot },
+		{ F_MSG_RING, check_msg_ring },	 { F_CQE_SKIP, check_cqe_skip },
+		{ F_CANCEL, check_cancel },	 { F_TIMEOUT_MS, check_timeout_multishot },
+		{ F_BUNDLE, 0 },		 { F_INC, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		struct feature *g = &f[checks[i].id];
+		if (f[F_EXT_ARG].here != HERE_YES) {
+			g->here = HERE_NO;
+			snprintf(g->why, sizeof(g->why), "kernel before 5.11 (no EXT_ARG)");
+			continue;
+		}
+		ret = fresh_ring(&r);
+		if (ret < 0) {
+			set_why(g, HERE_UNKNOWN, "rk_ring_init", ret);
+			continue;
+		}
+		if (checks[i].fn)
+			checks[i].fn(g, &r);
+		else
+			from_verdict(g, checks[i].id == F_BUNDLE ? check_bundle(&r) : check_inc(&r));
+		rk_ring_exit(&r);
+	}
+
+	printf("\nio_uring features Rocket uses (measured on this kernel):\n");
+	printf("  %-20s %-5s %-4s %s\n", "feature", "since", "here", "what Rocket does");
+	char missing[256] = "", fallbacks[512] = "", unknown[256] = "";
+	for (unsigned i = 0; i < F_COUNT; i++) {
+		const struct feature *g = &f[i];
+		const char *here = g->here == HERE_YES ? "yes" : g->here == HERE_NO ? "no" : "?";
+		const char *text = g->text ? g->text : g->here == HERE_YES ? g->yes : g->no;
+		printf("  %-20s %-5s %-4s %s%s%s%s\n", g->name, g->since, here, text,
+		       *g->why ? " [" : "", g->why, *g->why ? "]" : "");
+		char *list = g->here == HERE_YES ? 0
+			     : g->here == HERE_UNKNOWN ? unknown
+			     : g->required ? missing : fallbacks;
+		size_t cap = list == fallbacks ? sizeof(fallbacks) : sizeof(missing);
+		if (list) {
+			size_t len = strlen(list);
+			snprintf(list + len, cap - len, "%s%s (%s)", len ? ", " : "", g->name,
+				 g->since);
+		}
+	}
+	if (*missing)
+		printf("\nverdict: Rocket cannot run on this kernel: it needs %s\n", missing);
+	else if (!*fallbacks && !*unknown)
+		printf("\nverdict: Rocket runs on this kernel with every feature\n");
+	else
+		printf("\nverdict: Rocket runs on this kernel%s%s%s%s\n",
+		       *fallbacks ? ", falling back without " : "", fallbacks,
+		       *unknown ? "; could not measure " : "", unknown);
+	return *missing ? 1 : 0;
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: uring-probe [--explain]\n"
+		"  (no option)  what io_uring offers here: IORING_FEAT_* bits, setup flags,\n"
+		"               opcodes, incremental buffer rings and receive bundles\n"
+		"  --explain    each io_uring feature Rocket uses: whether this kernel has it\n"
+		"               (measured) and what Rocket does without it, then a verdict\n"
+		"  -h, --help   this text\n"
+		"exit status: 0 done; 1 io_uring unavailable (--explain: or a feature Rocket\n"
+		"requires is missing); 2 bad usage\n");
+}
+
+static int probe_all(void)
 {
 	struct utsname u;
 	char buf[256];
@@ -318,4 +832,19 @@ int main(void)
 	row("RECVSEND_BUNDLE", check_bundle(&r));
 	rk_ring_exit(&r);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 1)
+		return probe_all();
+	if (argc == 2 && strcmp(argv[1], "--explain") == 0)
+		return explain();
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "uring-probe: unknown argument '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
 }

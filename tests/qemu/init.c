@@ -2,8 +2,9 @@
  *
  * Runs inside qemu-system-aarch64 from a tiny initramfs that holds only this
  * program (static, libc) and /rocket (static, no libc, built for aarch64).
- * It brings up the loopback interface, starts `/rocket --port 8080`, sends
- * one GET and checks the status line, then powers the VM off. The host side
+ * It brings up the loopback interface, starts `/rocket --port 8080`, checks
+ * GET /plaintext and 16 pipelined requests answered in order, stops the
+ * server with SIGTERM (exit status 0), then powers the VM off. The host side
  * (tests/qemu/run-aarch64.sh) reads the verdict line from the serial console.
  */
 #define _GNU_SOURCE
@@ -57,45 +58,82 @@ static int connect_retry(void)
 	return -1;
 }
 
-static int http_get(char *status, size_t cap)
+/* Send req on a fresh connection and read until `want` bodies have arrived
+ * (both routes' bodies hold "Hello, World!" once), or the peer closes. */
+static int exchange(const char *req, size_t n, char *buf, size_t cap, int want)
 {
-	static const char req[] = "GET / HTTP/1.1\r\nHost: qemu\r\nConnection: close\r\n\r\n";
-	char buf[4096];
 	size_t len = 0;
 	int fd = connect_retry();
-	if (fd < 0) {
-		snprintf(status, cap, "connect: %s", strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
-	if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
-		snprintf(status, cap, "write: %s", strerror(errno));
+	if (write(fd, req, n) != (ssize_t)n) {
 		close(fd);
 		return -1;
 	}
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = 20 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
+	for (int seen = 0; seen < want && len < cap - 1;) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r <= 0)
 			break;
-		len += (size_t)n;
-		if (memchr(buf, '\n', len) || len == sizeof(buf) - 1)
-			break;
+		len += (size_t)r;
+		buf[len] = 0;
+		seen = 0;
+		for (const char *p = buf; (p = strstr(p, "Hello, World!")); p++)
+			seen++;
 	}
 	close(fd);
-	buf[len] = '\0';
+	buf[len] = 0;
+	return (int)len;
+}
+
+static int test_plaintext(void)
+{
+	static const char req[] = "GET /plaintext HTTP/1.1\r\nHost: qemu\r\n\r\n";
+	char buf[4096];
+	if (exchange(req, sizeof(req) - 1, buf, sizeof(buf), 1) < 0)
+		return 0;
 	char *eol = strpbrk(buf, "\r\n");
-	if (eol)
-		*eol = '\0';
-	snprintf(status, cap, "%.200s", buf);
-	return strncmp(buf, "HTTP/1.1 200", 12) == 0 ? 0 : -1;
+	printf("aarch64: GET /plaintext -> \"%.*s\"\n", eol ? (int)(eol - buf) : 60, buf);
+	return strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0 && strstr(buf, "\r\n\r\nHello, World!");
+}
+
+/* 16 requests in one write, alternating /plaintext and /json: 16 answers,
+ * in the order asked. */
+static int test_pipelined(void)
+{
+	static const char a[] = "GET /plaintext HTTP/1.1\r\nHost: qemu\r\n\r\n";
+	static const char b[] = "GET /json HTTP/1.1\r\nHost: qemu\r\n\r\n";
+	char req[2048], buf[16384];
+	size_t n = 0;
+	for (int i = 0; i < 16; i++) {
+		const char *r = i % 2 ? b : a;
+		size_t l = i % 2 ? sizeof(b) - 1 : sizeof(a) - 1;
+		memcpy(req + n, r, l);
+		n += l;
+	}
+	if (exchange(req, n, buf, sizeof(buf), 16) < 0)
+		return 0;
+	int got = 0, in_order = 1;
+	const char *p = buf;
+	while ((p = strstr(p, "HTTP/1.1 200 OK\r\n"))) {
+		const char *body = strstr(p, "\r\n\r\n");
+		if (!body)
+			break;
+		body += 4;
+		int json = strncmp(body, "{\"message\"", 10) == 0;
+		if (json != (got % 2))
+			in_order = 0;
+		got++;
+		p = body;
+	}
+	printf("aarch64: 16 pipelined requests -> %d responses%s\n", got,
+	       in_order ? ", in order" : ", OUT OF ORDER");
+	return got == 16 && in_order;
 }
 
 int main(void)
 {
-	char status[256] = "";
-	int ok = 0;
-
 	mount("proc", "/proc", "proc", 0, NULL);
 	printf("aarch64: init up, kernel io_uring test starting\n");
 	if (lo_up())
@@ -109,23 +147,29 @@ int main(void)
 		printf("aarch64: exec /rocket: %s\n", strerror(errno));
 		_exit(127);
 	}
-	ok = pid > 0 && http_get(status, sizeof(status)) == 0;
-	printf("aarch64: GET / -> \"%s\"\n", status);
+	int passed = 0, failed = 0;
+#define RUN(t) do { int r_ = pid > 0 && t(); printf("%s %s\n", r_ ? "ok" : "FAIL", #t); \
+		    r_ ? passed++ : failed++; } while (0)
+	RUN(test_plaintext);
+	RUN(test_pipelined);
+	int exited0 = 0;
 	if (pid > 0) {
 		kill(pid, SIGTERM);
 		int st = 0;
 		for (int i = 0; i < 50 && waitpid(pid, &st, WNOHANG) == 0; i++)
 			usleep(100 * 1000);
-		if (waitpid(pid, &st, WNOHANG) == 0) {
+		if (waitpid(pid, &st, WNOHANG) == 0 && !WIFEXITED(st)) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			printf("aarch64: rocket ignored SIGTERM\n");
 		} else {
+			exited0 = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 			printf("aarch64: rocket exited (status 0x%x)\n", st);
 		}
 	}
-	printf("%s rocket_serves_get_on_aarch64\n", ok ? "ok" : "FAIL");
-	printf("aarch64: %d passed, %d failed\n", ok, !ok);
+	printf("%s sigterm_exits_0\n", exited0 ? "ok" : "FAIL");
+	exited0 ? passed++ : failed++;
+	printf("aarch64: %d passed, %d failed\n", passed, failed);
 	fflush(stdout);
 	sync();
 	reboot(RB_POWER_OFF);

@@ -6,7 +6,7 @@
 # Takes Debian's arm64 kernel (downloaded with apt, not installed), packs an
 # initramfs of INIT (tests/qemu/init.c) as /init and ROCKET as /rocket, boots
 # it under qemu-system-aarch64 (-M virt, TCG) and passes when the VM's
-# console says "aarch64: 1 passed, 0 failed". Prints that line unprefixed so
+# console says "aarch64: N passed, 0 failed". Prints that line unprefixed so
 # tests/run.sh-style summaries can add it up.
 set -eu
 rocket=$1
@@ -52,4 +52,4 @@ if [ -s "$work/summary" ]; then
 else
 	echo "0 passed, 1 failed"
 fi
-grep -qx '1 passed, 0 failed' "$work/summary"
+grep -qE '^[1-9][0-9]* passed, 0 failed$' "$work/summary"
