@@ -89,6 +89,7 @@ struct rk_engine_config {
 	bool quiet;                /* no start-up line, no stats at exit */
 	int trace_fd;              /* --trace: decode every SQE/CQE to this fd (-1: off) */
 	uint32_t app_state_size;   /* per-connection application bytes */
+	uint32_t app_state_clear;  /* of which zeroed at open (0: all of it) */
 	uint32_t reactor_state_size; /* per-reactor application bytes */
 	struct rk_handler handler;
 };
@@ -124,6 +125,9 @@ uint32_t rk_engine_reactor_count(const struct rk_engine *e);
 
 /* Give back every segment delivered so far. */
 void rk_conn_release(struct rk_conn *c);
+/* The segments delivered and not yet released, again (the array on_data
+ * got is valid only during that call). Returns how many were written. */
+unsigned rk_conn_held(struct rk_conn *c, struct rk_seg *out, unsigned max);
 /* Queue bytes for sending (sent once per batch of completions). Returns the
  * number accepted (all, unless the send buffer is full: then on_writable
  * says when to go on), or -EPIPE when the connection is closing. */

@@ -41,6 +41,7 @@ struct rk_server_config {
 	uint32_t header_timeout;    /* s to receive a whole request head, else 408 */
 	uint32_t idle_timeout;      /* s a keep-alive connection may wait */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
+	uint32_t max_conns;         /* filled by rk_server_setup() */
 };
 
 /* Built-in routes: GET /plaintext, GET /json, GET|HEAD|OPTIONS /, POST /
@@ -49,9 +50,10 @@ struct rk_server_config {
 extern const struct rk_route rk_server_default_routes[];
 
 void rk_server_defaults(struct rk_server_config *hc);
-/* Fill the engine's handler and per-connection sizes for this server. The
- * server keeps a pointer to hc: it must outlive the engine. */
-void rk_server_setup(struct rk_engine_config *cfg, const struct rk_server_config *hc);
+/* Fill the engine's handler and per-connection sizes for this server; call
+ * it after the engine's sizes are set. The server keeps a pointer to hc: it
+ * must outlive the engine. */
+void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc);
 
 /* ---- inside a route ----------------------------------------------------- */
 const struct rk_http_request *rk_server_request(const struct rk_server_req *q);

@@ -29,19 +29,17 @@ void rk_conn_open(struct rk_reactor *r, int fd)
 	uint32_t slot = r->free_slots[--r->nfree];
 	struct rk_conn *c = &r->conns[slot];
 	uint32_t gen = c->gen;
-	uint8_t *sbuf = c->sbuf;
 	void *app = c->app;
 	rk_memset(c, 0, sizeof(*c));
 	c->r = r;
 	c->fd = fd;
 	c->slot = slot;
 	c->gen = gen;
-	c->sbuf = sbuf;
 	c->app = app;
 	c->state = RK_CONN_OPEN;
 	c->pend_head = c->pend_tail = c->held_head = RK_NO_BID;
 	if (cfg->app_state_size)
-		rk_memset(app, 0, cfg->app_state_size);
+		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
 	r->st.accepted++;
 
@@ -182,6 +180,15 @@ void rk_conn_deliver(struct rk_conn *c)
 	r->e->cfg.handler.on_data(c, r->scratch, n);
 }
 
+unsigned rk_conn_held(struct rk_conn *c, struct rk_seg *out, unsigned max)
+{
+	struct rk_reactor *r = c->r;
+	unsigned n = 0;
+	for (uint16_t bid = c->held_head; bid != RK_NO_BID && n < max; bid = r->bnext[bid])
+		out[n++] = (struct rk_seg){ rk_bufring_addr(&r->bufs, bid), r->blen[bid] };
+	return n;
+}
+
 void rk_conn_release(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
@@ -194,6 +201,26 @@ void rk_conn_release(struct rk_conn *c)
 		rk_q_push(r->deliver_q, &r->ndeliver, &c->queued_deliver, c->slot);
 	else
 		rk_conn_check_eof(c);
+}
+
+static void rk_conn_sbuf_take(struct rk_conn *c)
+{
+	struct rk_reactor *r = c->r;
+	/* One buffer per slot exists, so the pool is never empty here. */
+	uint32_t i = r->sbuf_free[--r->nsbuf_free];
+	c->sbuf = r->sbuf_mem + (size_t)i * r->e->cfg.send_buffer;
+}
+
+/* Give the drained send buffer back to the pool. */
+static void rk_conn_sbuf_put(struct rk_conn *c)
+{
+	struct rk_reactor *r = c->r;
+	if (!c->sbuf)
+		return;
+	r->sbuf_free[r->nsbuf_free++] =
+		(uint32_t)((size_t)(c->sbuf - r->sbuf_mem) / r->e->cfg.send_buffer);
+	c->sbuf = 0;
+	c->soff = c->slen = 0;
 }
 
 uint32_t rk_conn_write_space(const struct rk_conn *c)
@@ -215,6 +242,8 @@ long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 	uint32_t cap = r->e->cfg.send_buffer;
 	if (c->state != RK_CONN_OPEN)
 		return -EPIPE;
+	if (!c->sbuf)
+		rk_conn_sbuf_take(c);
 	/* Slide unsent bytes to the front while nothing is in flight. */
 	if (!c->send_busy && c->soff) {
 		rk_memmove(c->sbuf, c->sbuf + c->soff, c->slen - c->soff);
@@ -235,6 +264,8 @@ long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 	}
 	if (total)
 		rk_q_push(r->flush_q, &r->nflush, &c->queued_flush, c->slot);
+	else if (!c->slen && !c->send_busy)
+		rk_conn_sbuf_put(c);
 	return total;
 }
 
@@ -260,7 +291,7 @@ void rk_conn_on_send(struct rk_conn *c, int res)
 	struct rk_reactor *r = c->r;
 	c->send_busy = false;
 	if (res < 0) {
-		c->soff = c->slen = 0;
+		rk_conn_sbuf_put(c);
 		if (c->state == RK_CONN_OPEN)
 			rk_conn_begin_close(c, RK_CLOSE_ERROR, true);
 		else
@@ -270,7 +301,7 @@ void rk_conn_on_send(struct rk_conn *c, int res)
 	r->st.bytes_out += (uint64_t)res;
 	c->soff += (uint32_t)res;
 	if (c->soff == c->slen)
-		c->soff = c->slen = 0;
+		rk_conn_sbuf_put(c);
 	else /* a short send: continue with the rest */
 		rk_q_push(r->flush_q, &r->nflush, &c->queued_flush, c->slot);
 
@@ -359,6 +390,7 @@ void rk_conn_on_close_done(struct rk_conn *c)
 	 * new generation. */
 	c->state = RK_CONN_FREE;
 	c->fd = -1;
+	rk_conn_sbuf_put(c);
 	c->gen = (c->gen + 1) & 0xffffff;
 	r->free_slots[r->nfree++] = c->slot;
 	r->nopen--;

@@ -82,13 +82,13 @@ static size_t rk_align16(size_t n)
 static size_t rk_reactor_bytes(const struct rk_engine_config *c)
 {
 	size_t n = rk_align16(c->max_conns * sizeof(struct rk_conn));
-	n += rk_align16(c->max_conns * sizeof(uint32_t)) * 4; /* free, flush, deliver, nobufs */
+	n += rk_align16(c->max_conns * sizeof(uint32_t)) * 5; /* free, flush, deliver, nobufs, sbufs */
 	n += rk_align16(c->buffers * sizeof(uint16_t));
 	n += rk_align16(c->buffers * sizeof(uint32_t));
 	n += rk_align16(c->buffers * sizeof(struct rk_seg));
 	n += rk_align16(c->app_state_size) * c->max_conns;
 	n += rk_align16(c->reactor_state_size);
-	n += (size_t)c->send_buffer * c->max_conns;
+	n += rk_align16((size_t)c->send_buffer * c->max_conns);
 	return n;
 }
 
@@ -110,6 +110,7 @@ static void rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e, uint32_
 	r->flush_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
 	r->deliver_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
 	r->nobufs_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
+	r->sbuf_free = rk_carve(p, c->max_conns * sizeof(uint32_t));
 	r->bnext = rk_carve(p, c->buffers * sizeof(uint16_t));
 	r->blen = rk_carve(p, c->buffers * sizeof(uint32_t));
 	r->scratch = rk_carve(p, c->buffers * sizeof(struct rk_seg));
@@ -124,8 +125,10 @@ static void rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e, uint32_
 	}
 	r->nfree = c->max_conns;
 	/* Send buffers last: MAP_NORESERVE leaves untouched ones unbacked. */
+	r->sbuf_mem = rk_carve(p, (size_t)c->send_buffer * c->max_conns);
 	for (uint32_t i = 0; i < c->max_conns; i++)
-		r->conns[i].sbuf = rk_carve(p, c->send_buffer);
+		r->sbuf_free[i] = c->max_conns - 1 - i;
+	r->nsbuf_free = c->max_conns;
 	atomic_init(&r->ring_fd, RK_FD_PENDING);
 }
 

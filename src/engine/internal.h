@@ -67,7 +67,8 @@ struct rk_conn {
 	 * not yet released. Chains of buffer ids (reactor's bnext/blen). */
 	uint16_t pend_head, pend_tail, held_head;
 	uint32_t npend, nheld;
-	/* Send buffer: [soff, slen) waits to be sent or is in flight. */
+	/* Send buffer, taken from the reactor's pool on the first write and
+	 * given back once drained: [soff, slen) waits or is in flight. */
 	uint8_t *sbuf;
 	uint32_t soff, slen;
 	uint32_t timeout_s;
@@ -89,6 +90,11 @@ struct rk_reactor {
 	uint16_t *bnext;          /* per buffer id: next in its chain */
 	uint32_t *blen;           /* per buffer id: bytes of data in it */
 	struct rk_seg *scratch;   /* delivery array, one per buffer */
+	/* Send buffers, one per slot, lent LIFO: the most recently drained
+	 * one goes out next, so only as many stay resident as are busy at
+	 * once, however many connections sit idle. */
+	uint8_t *sbuf_mem;
+	uint32_t *sbuf_free, nsbuf_free;
 	uint32_t *flush_q, nflush;
 	uint32_t *deliver_q, ndeliver;
 	uint32_t *nobufs_q, nnobufs;

@@ -25,8 +25,8 @@ enum rk_srv_phase {
 };
 
 struct rk_srv_conn {
-	struct rk_seg segs[RK_DELIVER_MAX]; /* held until the pump is done */
-	uint32_t nseg, iseg, off;
+	uint32_t iseg, off;  /* progress through the held segments */
+	bool holding;        /* segments are held: the pump resumes on_writable */
 	uint8_t phase;
 	bool keep_alive;     /* of the request being finished */
 	bool echo;           /* stream the body back */
@@ -35,11 +35,17 @@ struct rk_srv_conn {
 	uint64_t remaining;  /* Content-Length bytes still to read */
 	struct rk_http_chunked ck;
 	uint32_t acc_len;
-	char acc[];          /* max_head bytes */
+	char *acc;           /* max_head bytes from the reactor's pool, while
+	                        a head is split across buffers */
 };
 
+/* Per reactor: the Date header, and the pool of areas for split heads,
+ * lent LIFO so only as many are resident as are in use at once. */
 struct rk_srv_reactor {
 	char date[RK_HTTP_DATE_LEN];
+	uint32_t nfree;
+	uint32_t *free;
+	char *acc_mem;
 };
 
 struct rk_server_req {
@@ -288,6 +294,26 @@ static struct rk_http_limits rk_srv_limits(const struct rk_server_config *hc)
 	return lim;
 }
 
+static void rk_srv_acc_take(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
+	/* One area per connection slot exists: the pool cannot be empty. */
+	uint32_t i = rs->free[--rs->nfree];
+	s->acc = rs->acc_mem + (size_t)i * hc->limits.max_head;
+}
+
+static void rk_srv_acc_put(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
+	if (!s->acc)
+		return;
+	rs->free[rs->nfree++] = (uint32_t)((size_t)(s->acc - rs->acc_mem) / hc->limits.max_head);
+	s->acc = 0;
+	s->acc_len = 0;
+}
+
 /* Bytes of a head. Returns bytes consumed, or -1 to stop the pump (closed,
  * or waiting for send space). */
 static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
@@ -323,6 +349,7 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 			rk_srv_error(c, s, 431);
 			return -1;
 		}
+		rk_srv_acc_take(c, s);
 		rk_memcpy(s->acc, p, n);
 		s->acc_len = n;
 		if (!s->head_started) {
@@ -341,8 +368,9 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 			return -1;
 		}
 		long used = r - (long)s->acc_len;
-		s->acc_len = 0;
-		return rk_srv_dispatch(c, s, &req) ? used : -1;
+		bool open = rk_srv_dispatch(c, s, &req); /* req points into acc */
+		rk_srv_acc_put(c, s);
+		return open ? used : -1;
 	}
 	if (r < 0 || s->acc_len + take == cap) {
 		rk_srv_error(c, s, r < 0 ? -r : 431);
@@ -396,13 +424,15 @@ static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 	struct rk_http_str data;
 	int r = rk_http_chunked_feed(&s->ck, (const char *)p, limit, &used, &data);
 	if (r < 0) {
-		/* Mid-body: the response has started, so no error response can
-		 * follow it cleanly. End the connection. */
+		/* Mid-body: this request was answered (or its echo begun) at
+		 * dispatch, so an error response here would be a second answer
+		 * to one request - a client would take it for the answer to the
+		 * next pipelined request. Close instead, without aborting: what
+		 * was written (earlier pipelined answers, this one, a partial
+		 * echo that then lacks its last chunk) still goes out before
+		 * the FIN, and nothing after the bad chunk is read. */
 		s->phase = RK_SRV_CLOSED;
-		if (s->echo)
-			rk_conn_abort(c);
-		else
-			rk_srv_error(c, s, -r);
+		rk_conn_close(c);
 		return -1;
 	}
 	if (r == RK_HTTP_CHUNKED_DATA && s->echo) {
@@ -428,11 +458,12 @@ static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 }
 
 /* Work through the held segments; release them when all are used. */
-static void rk_srv_pump(struct rk_conn *c)
+static void rk_srv_pump(struct rk_conn *c, const struct rk_seg *segs, unsigned nseg)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
-	while (s->iseg < s->nseg) {
-		const struct rk_seg *seg = &s->segs[s->iseg];
+	s->holding = true;
+	while (s->iseg < nseg) {
+		const struct rk_seg *seg = &segs[s->iseg];
 		if (s->off == seg->len) {
 			s->iseg++;
 			s->off = 0;
@@ -448,7 +479,8 @@ static void rk_srv_pump(struct rk_conn *c)
 			return; /* on_writable resumes */
 		s->off += (uint32_t)k;
 	}
-	s->nseg = s->iseg = s->off = 0;
+	s->holding = false;
+	s->iseg = s->off = 0;
 	rk_conn_release(c);
 }
 
@@ -468,17 +500,19 @@ static void rk_srv_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigne
 		rk_conn_release(c);
 		return;
 	}
-	rk_memcpy(s->segs, segs, n * sizeof(*segs));
-	s->nseg = n;
 	s->iseg = s->off = 0;
-	rk_srv_pump(c);
+	rk_srv_pump(c, segs, n);
 }
 
 static void rk_srv_on_writable(struct rk_conn *c)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
-	if (s->phase != RK_SRV_CLOSED && s->nseg)
-		rk_srv_pump(c);
+	if (s->phase != RK_SRV_CLOSED && s->holding) {
+		/* The segments are still held: the engine lists them again. */
+		struct rk_seg segs[RK_DELIVER_MAX];
+		unsigned n = rk_conn_held(c, segs, RK_DELIVER_MAX);
+		rk_srv_pump(c, segs, n);
+	}
 }
 
 static void rk_srv_on_timeout(struct rk_conn *c)
@@ -503,7 +537,8 @@ static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason why)
 	struct rk_srv_conn *s = rk_conn_app(c);
 	(void)why;
 	s->phase = RK_SRV_CLOSED;
-	s->nseg = 0;
+	s->holding = false;
+	rk_srv_acc_put(c, s);
 }
 
 static void rk_srv_set_date(void *reactor_state, int64_t now)
@@ -520,9 +555,16 @@ static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 
 static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
 {
+	const struct rk_server_config *hc = ctx;
+	struct rk_srv_reactor *rs = reactor_state;
 	struct __kernel_timespec ts;
-	(void)ctx;
 	(void)id;
+	/* The pool lives right after the header in the reactor's state. */
+	rs->free = (uint32_t *)(rs + 1);
+	rs->acc_mem = (char *)(rs->free + hc->max_conns);
+	for (uint32_t i = 0; i < hc->max_conns; i++)
+		rs->free[i] = hc->max_conns - 1 - i;
+	rs->nfree = hc->max_conns;
 	sys_clock_gettime(CLOCK_REALTIME, &ts);
 	rk_srv_set_date(reactor_state, ts.tv_sec);
 }
@@ -539,7 +581,7 @@ void rk_server_defaults(struct rk_server_config *hc)
 	hc->routes = rk_server_default_routes;
 }
 
-void rk_server_setup(struct rk_engine_config *cfg, const struct rk_server_config *hc)
+void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 {
 	cfg->handler = (struct rk_handler){
 		.on_open = rk_srv_on_open,
@@ -551,8 +593,12 @@ void rk_server_setup(struct rk_engine_config *cfg, const struct rk_server_config
 		.on_reactor_start = rk_srv_on_reactor_start,
 		.ctx = (void *)hc,
 	};
-	cfg->app_state_size = (uint32_t)sizeof(struct rk_srv_conn) + hc->limits.max_head;
-	cfg->reactor_state_size = sizeof(struct rk_srv_reactor);
+	hc->max_conns = cfg->max_conns;
+	if (!hc->routes)
+		hc->routes = rk_server_default_routes;
+	cfg->app_state_size = (uint32_t)sizeof(struct rk_srv_conn);
+	cfg->reactor_state_size = (uint32_t)(sizeof(struct rk_srv_reactor) +
+					     (size_t)cfg->max_conns * (4 + hc->limits.max_head));
 	/* A response head to /echo can be as long as the request head. */
 	if (cfg->send_buffer < hc->limits.max_head + 2 * RK_SRV_RESERVE)
 		cfg->send_buffer = hc->limits.max_head + 2 * RK_SRV_RESERVE;
