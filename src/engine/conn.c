@@ -30,7 +30,14 @@ void rk_conn_open(struct rk_reactor *r, int fd)
 	struct rk_conn *c = &r->conns[slot];
 	uint32_t gen = c->gen;
 	void *app = c->app;
+	/* An entry for this slot may still sit in a queue (a nobufs wait can
+	 * outlive its connection): keep the flags, so the entry serves the
+	 * new occupant instead of a second one being pushed. */
+	bool qf = c->queued_flush, qd = c->queued_deliver, qn = c->queued_nobufs;
 	rk_memset(c, 0, sizeof(*c));
+	c->queued_flush = qf;
+	c->queued_deliver = qd;
+	c->queued_nobufs = qn;
 	c->r = r;
 	c->fd = fd;
 	c->slot = slot;
@@ -104,7 +111,7 @@ void rk_conn_on_recv(struct rk_conn *c, const struct io_uring_cqe *cqe)
 		int n = rk_bufring_consume(&r->bufs, cqe, segs, RK_ARRAY_SIZE(segs));
 		for (int i = 0; i < n; i++) {
 			uint16_t bid = segs[i].bid;
-			if (c->state != RK_CONN_OPEN) {
+			if (c->state != RK_CONN_OPEN || !segs[i].len) {
 				rk_bufring_return(&r->bufs, bid);
 				continue;
 			}
