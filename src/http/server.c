@@ -54,6 +54,7 @@ struct rk_server_req {
 	const struct rk_server_config *hc;
 	const struct rk_http_request *req;
 	bool responded;
+	const char *allow;   /* an Allow field for 405 and OPTIONS, or NULL */
 };
 
 /* ---- response writing ---------------------------------------------------- */
@@ -86,7 +87,7 @@ static void rk_out_u64(struct rk_out *o, uint64_t v, unsigned base)
  * clen < 0: chunked. Returns the bytes written into out (<= 512 with a
  * short content type). */
 static uint32_t rk_srv_head(struct rk_conn *c, char *out, int status, const char *ctype,
-			    int64_t clen, bool keep_alive, uint8_t minor)
+			    int64_t clen, bool keep_alive, uint8_t minor, const char *allow)
 {
 	const struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
 	struct rk_http_str reason;
@@ -108,6 +109,10 @@ static uint32_t rk_srv_head(struct rk_conn *c, char *out, int status, const char
 		RK_OUT_LIT(&o, "\r\nContent-Length: ");
 		rk_out_u64(&o, (uint64_t)clen, 10);
 	}
+	if (allow) {
+		RK_OUT_LIT(&o, "\r\nAllow: ");
+		rk_out_put(&o, allow, (uint32_t)rk_strlen(allow));
+	}
 	if (!keep_alive)
 		RK_OUT_LIT(&o, "\r\nConnection: close");
 	else if (minor == 0)
@@ -128,7 +133,8 @@ int rk_server_respond_v(struct rk_server_req *q, int status, const char *ctype,
 	if (q->responded)
 		return -EALREADY;
 	bool ka = q->s->keep_alive;
-	uint32_t hn = rk_srv_head(q->c, head, status, ctype, (int64_t)total, ka, q->req->minor);
+	uint32_t hn = rk_srv_head(q->c, head, status, ctype, (int64_t)total, ka, q->req->minor,
+				  q->allow);
 	bool with_body = !rk_srv_is_head(q) && status >= 200 && status != 204 && status != 304;
 	if (rk_conn_write_space(q->c) < hn + (with_body ? total : 0))
 		return -ENOSPC;
@@ -159,7 +165,8 @@ int rk_server_echo_body(struct rk_server_req *q, const char *content_type)
 	if (q->responded)
 		return -EALREADY;
 	int64_t clen = req->chunked ? -1 : (int64_t)req->content_length;
-	uint32_t hn = rk_srv_head(q->c, head, 200, content_type, clen, s->keep_alive, req->minor);
+	uint32_t hn =
+		rk_srv_head(q->c, head, 200, content_type, clen, s->keep_alive, req->minor, 0);
 	rk_conn_write(q->c, head, hn);
 	s->echo = !rk_srv_is_head(q);
 	s->echo_chunked = req->chunked;
@@ -174,7 +181,7 @@ static void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 	char buf[640];
 	struct rk_http_str reason;
 	rk_http_status_reason(status, &reason);
-	uint32_t n = rk_srv_head(c, buf, status, "text/plain", reason.n + 5, false, 1);
+	uint32_t n = rk_srv_head(c, buf, status, "text/plain", reason.n + 5, false, 1, 0);
 	struct rk_out o = { buf + n, 0 };
 	rk_out_u64(&o, (uint64_t)status, 10);
 	o.p[o.n++] = ' ';
@@ -223,12 +230,48 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 	rk_conn_set_timeout(c, hc->idle_timeout);
 }
 
+/* The Allow field (RFC 9110 §10.2.1) for a path: the methods its routes
+ * take, HEAD with GET, and OPTIONS; all of them for "*". Written into buf. */
+static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path, bool any,
+				char *buf, size_t cap)
+{
+	static const char *const names[] = {
+		[RK_HTTP_GET] = "GET",       [RK_HTTP_HEAD] = "HEAD",       [RK_HTTP_POST] = "POST",
+		[RK_HTTP_PUT] = "PUT",       [RK_HTTP_DELETE] = "DELETE",   [RK_HTTP_OPTIONS] = "OPTIONS",
+		[RK_HTTP_PATCH] = "PATCH",   [RK_HTTP_TRACE] = "TRACE",     [RK_HTTP_CONNECT] = "CONNECT",
+	};
+	uint32_t methods = 1u << RK_HTTP_OPTIONS;
+	for (const struct rk_route *rt = routes; rt->path; rt++)
+		if (any || rk_srv_path_is(path, rt->path))
+			methods |= 1u << rt->method |
+				   (rt->method == RK_HTTP_GET ? 1u << RK_HTTP_HEAD : 0);
+	size_t n = 0;
+	buf[0] = 0;
+	for (unsigned m = RK_HTTP_GET; m <= RK_HTTP_CONNECT; m++) {
+		if (!(methods & (1u << m)))
+			continue;
+		const char *name = names[m];
+		size_t len = rk_strlen(name);
+		if (n + len + 3 > cap)
+			break;
+		if (n) {
+			buf[n++] = ',';
+			buf[n++] = ' ';
+		}
+		rk_memcpy(buf + n, name, len);
+		n += len;
+		buf[n] = 0;
+	}
+	return buf;
+}
+
 /* Route one complete head. Returns false if the connection closed. */
 static bool rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 			    const struct rk_http_request *req)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
-	struct rk_server_req q = { c, s, hc, req, false };
+	struct rk_server_req q = { c, s, hc, req, false, 0 };
+	char allow[96];
 	rk_conn_count_request(c, 1);
 	s->keep_alive = req->keep_alive;
 	s->head_started = false;
@@ -258,8 +301,11 @@ static bool rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	} else if (req->method == RK_HTTP_OPTIONS &&
 		   (req->form == RK_HTTP_ASTERISK_FORM || path_known)) {
 		/* OPTIONS * (the server as a whole) or a known path. */
+		q.allow = rk_srv_allow(hc->routes, path, req->form == RK_HTTP_ASTERISK_FORM, allow,
+				       sizeof(allow));
 		ret = rk_server_respond(&q, 200, 0, "", 0);
 	} else if (path_known) {
+		q.allow = rk_srv_allow(hc->routes, path, false, allow, sizeof(allow));
 		ret = rk_server_respond(&q, 405, "text/plain", "405 Method Not Allowed\n", 23);
 	} else {
 		ret = rk_server_respond(&q, 404, "text/plain", "404 Not Found\n", 14);
