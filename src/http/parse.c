@@ -9,17 +9,59 @@
 
 #define E400 (-400)
 
+/* Character classes as one table: the parser asks per byte, so a load
+ * beats a chain of comparisons. */
+enum { C_TCHAR = 1, C_HOST = 2 };
+
+#define C_ALNUM (C_TCHAR | C_HOST)
+static const uint8_t rk_http_class[256] = {
+	['0' ... '9'] = C_ALNUM, ['a' ... 'z'] = C_ALNUM, ['A' ... 'Z'] = C_ALNUM,
+	/* tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+	 *         "^" / "_" / "`" / "|" / "~" (RFC 9110 §5.6.2); host
+	 * characters: unreserved, sub-delims, ":" and the IP-literal brackets
+	 * (RFC 3986 §3.2.2). */
+	['!'] = C_TCHAR | C_HOST, ['#'] = C_TCHAR, ['$'] = C_TCHAR | C_HOST,
+	['%'] = C_TCHAR | C_HOST, ['&'] = C_TCHAR | C_HOST, ['\''] = C_TCHAR | C_HOST,
+	['*'] = C_TCHAR | C_HOST, ['+'] = C_TCHAR | C_HOST, ['-'] = C_TCHAR | C_HOST,
+	['.'] = C_TCHAR | C_HOST, ['^'] = C_TCHAR, ['_'] = C_TCHAR | C_HOST,
+	['`'] = C_TCHAR, ['|'] = C_TCHAR, ['~'] = C_TCHAR | C_HOST,
+	['('] = C_HOST, [')'] = C_HOST, [','] = C_HOST, [';'] = C_HOST,
+	['='] = C_HOST, [':'] = C_HOST, ['['] = C_HOST, [']'] = C_HOST,
+};
+
+static inline bool is_tchar(unsigned char c)
+{
+	return rk_http_class[c] & C_TCHAR;
+}
+
 bool rk_http_is_tchar(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-	case '+': case '-': case '.': case '^': case '_': case '`': case '|':
-	case '~':
-		return true;
-	}
-	return false;
+	return is_tchar(c);
+}
+
+/* Eight bytes at a time (SWAR, "Bit Twiddling Hacks": haszero/hasless):
+ * the loops below skip whole words of ordinary bytes and fall back to one
+ * byte at a time only around a word that may hold a special one. */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+
+static inline uint64_t swar_load(const char *p)
+{
+	uint64_t w;
+	rk_memcpy(&w, p, 8);
+	return w;
+}
+
+/* Nonzero when some byte of w is below n (n <= 128). */
+static inline uint64_t swar_less(uint64_t w, unsigned n)
+{
+	return (w - SWAR_ONES * n) & ~w & SWAR_HIGH;
+}
+
+/* Nonzero when some byte of w equals c. */
+static inline uint64_t swar_eq(uint64_t w, unsigned c)
+{
+	return swar_less(w ^ (SWAR_ONES * c), 1);
 }
 
 static unsigned char lower(unsigned char c)
@@ -44,23 +86,10 @@ static bool is_ows(char c)
 /* uri-host [":" port] characters (RFC 3986 reg-name, IP-literal, port).
  * Excludes "/?#@" and whitespace, so a Host can never carry userinfo or a
  * path that a later router might misread. */
-static bool is_host_char(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	switch (c) {
-	case '-': case '.': case '_': case '~': case '%': case '!': case '$':
-	case '&': case '\'': case '(': case ')': case '*': case '+': case ',':
-	case ';': case '=': case ':': case '[': case ']':
-		return true;
-	}
-	return false;
-}
-
 static bool valid_host(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_host_char((unsigned char)p[i]))
+		if (!(rk_http_class[(unsigned char)p[i]] & C_HOST))
 			return false;
 	return true;
 }
@@ -107,6 +136,19 @@ static int scan_head(const char *buf, size_t len, size_t prev_len, size_t skip,
 	if (start < skip)
 		start = skip;
 	for (size_t i = start; i < len; i++) {
+		/* Run over ordinary bytes up to the next CR or LF, or to the
+		 * next position where a limit is decided. */
+		size_t stop = RK_MIN(len, skip + l->head);
+		if (rl_pos >= i)
+			stop = RK_MIN(stop, rl_pos);
+		/* CR and LF are the only bytes below 0x0e that matter here; a
+		 * TAB merely drops us to the byte loop. */
+		while (i + 8 <= stop && !swar_less(swar_load(buf + i), 0x0e))
+			i += 8;
+		while (i < stop && buf[i] != '\r' && buf[i] != '\n')
+			i++;
+		if (i == len)
+			break;
 		if (i == rl_pos) {
 			size_t j = skip;
 			while (j <= i && buf[j] != '\n')
@@ -198,13 +240,20 @@ static int parse_request_line(const char *h, size_t eol, const struct lims *l,
 
 	if (eol > l->rl)
 		return -414;
-	while (p < eol && rk_http_is_tchar((unsigned char)h[p]))
+	while (p < eol && is_tchar((unsigned char)h[p]))
 		p++;
 	/* exactly one SP between the parts (§3: no lenient whitespace) */
 	if (p == 0 || p == eol || h[p] != ' ')
 		return E400;
 	req->method_str = (struct rk_http_str){ h, (uint32_t)p };
 	t = ++p;
+	/* The target: visible ASCII up to the next SP. */
+	while (p + 8 <= eol) {
+		uint64_t w = swar_load(h + p);
+		if (swar_less(w, 0x21) | swar_eq(w, 0x7f) | (w & SWAR_HIGH))
+			break;
+		p += 8;
+	}
 	while (p < eol && (unsigned char)h[p] > 0x20 && (unsigned char)h[p] < 0x7f)
 		p++;
 	if (p == t || p == eol || h[p] != ' ')
@@ -290,7 +339,7 @@ static bool list_next(struct rk_http_str v, size_t *i, struct rk_http_str *m)
 static bool is_token(struct rk_http_str s)
 {
 	for (uint32_t i = 0; i < s.n; i++)
-		if (!rk_http_is_tchar((unsigned char)s.p[i]))
+		if (!is_tchar((unsigned char)s.p[i]))
 			return false;
 	return s.n > 0;
 }
@@ -370,6 +419,8 @@ static int parse_full(const char *h, size_t n, const struct lims *l,
 	int r;
 
 	rk_memset(&s, 0, sizeof(s));
+	while (p + 8 <= n && !swar_eq(swar_load(h + p), '\r'))
+		p += 8;
 	while (p < n && h[p] != '\r')
 		p++;
 	if (p + 1 >= n || h[p + 1] != '\n')
@@ -391,7 +442,7 @@ static int parse_full(const char *h, size_t n, const struct lims *l,
 		if (is_ows(h[p]))
 			return E400;
 		size_t a = p;
-		while (p < n && rk_http_is_tchar((unsigned char)h[p]))
+		while (p < n && is_tchar((unsigned char)h[p]))
 			p++;
 		/* no whitespace between field name and colon (§5.1) */
 		if (p == a || p >= n || h[p] != ':')
@@ -402,7 +453,15 @@ static int parse_full(const char *h, size_t n, const struct lims *l,
 		while (p < n && is_ows(h[p]))
 			p++;
 		a = p;
-		for (eol = p; eol < n; eol++) {
+		/* Skip words free of CTLs (CR included) and DEL. */
+		eol = p;
+		while (eol + 8 <= n) {
+			uint64_t w = swar_load(h + eol);
+			if (swar_less(w, 0x20) | swar_eq(w, 0x7f))
+				break;
+			eol += 8;
+		}
+		for (; eol < n; eol++) {
 			unsigned char c = (unsigned char)h[eol];
 			if (c == '\r')
 				break;

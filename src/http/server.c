@@ -41,8 +41,11 @@ struct rk_srv_conn {
 
 /* Per reactor: the Date header, and the pool of areas for split heads,
  * lent LIFO so only as many are resident as are in use at once. */
+#define RK_SRV_SERVER_DATE "\r\nServer: rocket\r\nDate: "
+#define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN)
 struct rk_srv_reactor {
-	char date[RK_HTTP_DATE_LEN];
+	/* "\r\nServer: rocket\r\nDate: <IMF-fixdate>", rewritten once a second */
+	char server_date[RK_SRV_SD_LEN];
 	uint32_t nfree;
 	uint32_t *free;
 	char *acc_mem;
@@ -90,15 +93,18 @@ static uint32_t rk_srv_head(struct rk_conn *c, char *out, int status, const char
 			    int64_t clen, bool keep_alive, uint8_t minor, const char *allow)
 {
 	const struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
-	struct rk_http_str reason;
 	struct rk_out o = { out, 0 };
-	rk_http_status_reason(status, &reason);
-	RK_OUT_LIT(&o, "HTTP/1.1 ");
-	rk_out_u64(&o, (uint64_t)status, 10);
-	o.p[o.n++] = ' ';
-	rk_out_put(&o, reason.p, reason.n);
-	RK_OUT_LIT(&o, "\r\nServer: rocket\r\nDate: ");
-	rk_out_put(&o, rs->date, RK_HTTP_DATE_LEN);
+	if (status == 200) {
+		RK_OUT_LIT(&o, "HTTP/1.1 200 OK");
+	} else {
+		struct rk_http_str reason;
+		rk_http_status_reason(status, &reason);
+		RK_OUT_LIT(&o, "HTTP/1.1 ");
+		rk_out_u64(&o, (uint64_t)status, 10);
+		o.p[o.n++] = ' ';
+		rk_out_put(&o, reason.p, reason.n);
+	}
+	rk_out_put(&o, rs->server_date, RK_SRV_SD_LEN);
 	if (ctype) {
 		RK_OUT_LIT(&o, "\r\nContent-Type: ");
 		rk_out_put(&o, ctype, (uint32_t)RK_MIN(rk_strlen(ctype), 128));
@@ -590,7 +596,8 @@ static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason why)
 static void rk_srv_set_date(void *reactor_state, int64_t now)
 {
 	struct rk_srv_reactor *rs = reactor_state;
-	rk_http_date(rs->date, now);
+	rk_memcpy(rs->server_date, RK_SRV_SERVER_DATE, sizeof(RK_SRV_SERVER_DATE) - 1);
+	rk_http_date(rs->server_date + sizeof(RK_SRV_SERVER_DATE) - 1, now);
 }
 
 static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
