@@ -8,7 +8,6 @@
  * buffer; the engine sends once per batch of completions.
  * Read next: src/http/routes.c.
  */
-#include "rocket/fmt.h"
 #include "rocket/server.h"
 #include "rocket/sys.h"
 #include "rocket/util.h"
@@ -29,8 +28,7 @@ struct rk_srv_conn {
 	bool holding;        /* segments are held: the pump resumes on_writable */
 	uint8_t phase;
 	bool keep_alive;     /* of the request being finished */
-	bool echo;           /* stream the body back */
-	bool echo_chunked;   /* ...with chunked framing */
+	bool echo;           /* stream the body back (framed like the request's) */
 	bool head_started;   /* part of a head is in acc: header timeout runs */
 	uint64_t remaining;  /* Content-Length bytes still to read */
 	struct rk_http_chunked ck;
@@ -175,7 +173,6 @@ int rk_server_echo_body(struct rk_server_req *q, const char *content_type)
 		rk_srv_head(q->c, head, 200, content_type, clen, s->keep_alive, req->minor, 0);
 	rk_conn_write(q->c, head, hn);
 	s->echo = !rk_srv_is_head(q);
-	s->echo_chunked = req->chunked;
 	q->responded = true;
 	return 0;
 }

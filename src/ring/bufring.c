@@ -8,10 +8,13 @@
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-static void *rk_bufring_map(size_t len)
+/* The ring and its bookkeeping are faulted in now (MAP_POPULATE); the
+ * buffer memory is left to fault in on first use, so start-up stays fast
+ * and an idle server keeps only the buffers it has actually used. */
+static void *rk_bufring_map(size_t len, bool populate)
 {
-	return sys_mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-			-1, 0);
+	return sys_mmap(0, len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
 }
 
 static size_t rk_page_round(size_t n)
@@ -34,14 +37,14 @@ int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint
 
 	/* The ring must be page aligned: mmap gives us that. */
 	b->ring_len = rk_page_round(count * sizeof(struct io_uring_buf));
-	b->br = rk_bufring_map(b->ring_len);
+	b->br = rk_bufring_map(b->ring_len, true);
 	if (rk_is_err(b->br)) {
 		ret = rk_ptr_err(b->br);
 		b->br = 0;
 		goto fail;
 	}
 	b->mem_len = rk_page_round((size_t)count * size);
-	b->base = rk_bufring_map(b->mem_len);
+	b->base = rk_bufring_map(b->mem_len, false);
 	if (rk_is_err(b->base)) {
 		ret = rk_ptr_err(b->base);
 		b->base = 0;
@@ -51,7 +54,7 @@ int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint
 	/* Per-buffer bookkeeping: the incremental offsets (used only when
 	 * the kernel grants IOU_PBUF_RING_INC), then the ring positions. */
 	b->meta_len = rk_page_round((size_t)count * (sizeof(uint32_t) + sizeof(uint16_t)));
-	uint32_t *meta = rk_bufring_map(b->meta_len);
+	uint32_t *meta = rk_bufring_map(b->meta_len, true);
 	if (rk_is_err(meta)) {
 		ret = rk_ptr_err(meta);
 		goto fail;
