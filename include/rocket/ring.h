@@ -82,7 +82,8 @@ int rk_ring_init(struct rk_ring *r, const struct rk_ring_config *cfg);
 void rk_ring_exit(struct rk_ring *r);
 
 /* Names of the granted setup flags, for start-up lines: writes a
- * NUL-terminated "SQPOLL|SINGLE_ISSUER|..." into buf; returns its length. */
+ * NUL-terminated "SQPOLL|SINGLE_ISSUER|..." into buf; returns its length.
+ * (In src/ring/trace.c, beside the other flag names.) */
 size_t rk_ring_flags_str(uint32_t setup_flags, char *buf, size_t cap);
 
 /* ---- SQ ------------------------------------------------------------------ */
@@ -159,6 +160,19 @@ static inline bool rk_ring_cq_overflowed(const struct rk_ring *r)
 }
 
 /* ---- helpers --------------------------------------------------------------- */
+
+/* IORING_OP_MSG_RING with IORING_MSG_DATA (io_uring_prep_msg_ring(3)):
+ * post a CQE {user_data = ud, res = res} into the ring whose fd is
+ * target_fd. The only way Rocket's threads talk to each other. */
+static inline void rk_prep_msg_ring(struct io_uring_sqe *sqe, int target_fd, uint32_t res,
+				    uint64_t ud)
+{
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = target_fd;
+	sqe->addr = IORING_MSG_DATA;
+	sqe->len = res;
+	sqe->off = ud;
+}
 
 /* IORING_REGISTER_PROBE into probe (with room for nops ops). Returns 0/-errno. */
 int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops);

@@ -60,11 +60,7 @@ static void rk_acc_msg(struct rk_acceptor *a, int ring_fd, uint32_t value, uint6
 		       uint64_t mine)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
-	sqe->opcode = IORING_OP_MSG_RING;
-	sqe->fd = ring_fd;
-	sqe->addr = IORING_MSG_DATA;
-	sqe->len = value;
-	sqe->off = ud;
+	rk_prep_msg_ring(sqe, ring_fd, value, ud);
 	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = mine;
 }

@@ -149,9 +149,10 @@ void rk_conn_on_recv(struct rk_conn *c, const struct io_uring_cqe *cqe)
 		/* The kernel refused a flag: bundles (6.10), then multishot
 		 * (6.0). Step down and try again; one-shot receives are
 		 * re-armed after every CQE like an ended multishot. */
-		r->recv_ioprio &= (uint16_t)(r->recv_ioprio & IORING_RECVSEND_BUNDLE
-						     ? ~IORING_RECVSEND_BUNDLE
-						     : 0);
+		if (r->recv_ioprio & IORING_RECVSEND_BUNDLE)
+			r->recv_ioprio = IORING_RECV_MULTISHOT;
+		else
+			r->recv_ioprio = 0;
 		rk_conn_arm_recv(c);
 	} else if (cqe->res == -ENOBUFS) {
 		/* Every buffer is out: held by applications or waiting for

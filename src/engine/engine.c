@@ -248,11 +248,7 @@ static int rk_engine_start_reactors(struct rk_engine *e)
 		struct rk_reactor *r = &e->reactors[i];
 		if (atomic_load(&r->ring_fd) >= 0) {
 			struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
-			sqe->opcode = IORING_OP_MSG_RING;
-			sqe->fd = r->ring.fd;
-			sqe->addr = IORING_MSG_DATA;
-			sqe->len = RK_CTRL_STOP;
-			sqe->off = rk_ud(RK_UD_CTRL, 0, 0);
+			rk_prep_msg_ring(sqe, r->ring.fd, RK_CTRL_STOP, rk_ud(RK_UD_CTRL, 0, 0));
 			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 			rk_ring_submit(&e->acc);
 		}
@@ -318,12 +314,7 @@ int rk_engine_stop(struct rk_engine *e)
 	int ret = rk_ring_init(&tmp, &rc);
 	if (ret < 0)
 		return ret;
-	struct io_uring_sqe *sqe = rk_ring_get_sqe(&tmp);
-	sqe->opcode = IORING_OP_MSG_RING;
-	sqe->fd = fd;
-	sqe->addr = IORING_MSG_DATA;
-	sqe->len = RK_CTRL_STOP;
-	sqe->off = rk_ud(RK_UD_CTRL, 0, 0);
+	rk_prep_msg_ring(rk_ring_get_sqe(&tmp), fd, RK_CTRL_STOP, rk_ud(RK_UD_CTRL, 0, 0));
 	ret = rk_ring_submit_wait(&tmp, 1, 0);
 	if (ret >= 0 && rk_ring_cq_ready(&tmp))
 		ret = rk_ring_cqe(&tmp, 0)->res;

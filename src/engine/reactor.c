@@ -256,11 +256,8 @@ int rk_reactor_main(void *arg)
 	 * else; wait for our own CQE so the message is out before the ring
 	 * goes away. */
 	struct io_uring_sqe *sqe = rk_reactor_sqe(r);
-	sqe->opcode = IORING_OP_MSG_RING;
-	sqe->fd = atomic_load_explicit(&r->e->acc_fd, memory_order_acquire);
-	sqe->addr = IORING_MSG_DATA;
-	sqe->len = RK_CTRL_DONE;
-	sqe->off = rk_ud(RK_UD_CTRL, r->id, 0);
+	rk_prep_msg_ring(sqe, atomic_load_explicit(&r->e->acc_fd, memory_order_acquire),
+			 RK_CTRL_DONE, rk_ud(RK_UD_CTRL, r->id, 0));
 	sqe->user_data = rk_ud(RK_UD_CTRL, r->id, 0);
 	rk_ring_submit_wait(&r->ring, 1, 0);
 	r->st.enters = r->ring.n_enter;

@@ -74,6 +74,26 @@ static size_t rk_bits_str(uint32_t v, const struct rk_bit_name *names, unsigned 
 	return len;
 }
 
+static const struct rk_bit_name rk_setup_flag_names[] = {
+	{ IORING_SETUP_IOPOLL, "IOPOLL" },
+	{ IORING_SETUP_SQPOLL, "SQPOLL" },
+	{ IORING_SETUP_SQ_AFF, "SQ_AFF" },
+	{ IORING_SETUP_CQSIZE, "CQSIZE" },
+	{ IORING_SETUP_CLAMP, "CLAMP" },
+	{ IORING_SETUP_SUBMIT_ALL, "SUBMIT_ALL" },
+	{ IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN" },
+	{ IORING_SETUP_TASKRUN_FLAG, "TASKRUN_FLAG" },
+	{ IORING_SETUP_SINGLE_ISSUER, "SINGLE_ISSUER" },
+	{ IORING_SETUP_DEFER_TASKRUN, "DEFER_TASKRUN" },
+	{ IORING_SETUP_NO_SQARRAY, "NO_SQARRAY" },
+};
+
+size_t rk_ring_flags_str(uint32_t setup_flags, char *buf, size_t cap)
+{
+	return rk_bits_str(setup_flags, rk_setup_flag_names, RK_ARRAY_SIZE(rk_setup_flag_names),
+			   buf, cap);
+}
+
 static size_t rk_ud_fmt(const struct rk_trace *t, uint64_t ud, char *buf, size_t cap)
 {
 	if (t->ud_str)
