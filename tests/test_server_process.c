@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -535,4 +536,111 @@ TEST_T(help_lists_the_flags_and_an_unknown_flag_exits_2, 60)
 	command_line(bin_hosted());
 	if (bin_static())
 		command_line(bin_static());
+}
+
+/* ---- out of descriptors: EMFILE backs off instead of spinning ------------- */
+
+static long cpu_ticks(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char *st = slurp(path);
+	char *p = strrchr(st, ')');
+	long utime = 0, stime = 0;
+	/* fields after ")": state(3) ... utime(14) stime(15) */
+	CHECK(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime,
+			  &stime) == 2);
+	free(st);
+	return utime + stime;
+}
+
+/* Count the connections (of n) that have their answer, reading what came. */
+static int count_answered(int *fds, bool *done, int n, double secs)
+{
+	double end = now_s() + secs;
+	int answered = 0;
+	for (int i = 0; i < n; i++)
+		answered += done[i];
+	while (answered < n && now_s() < end) {
+		for (int i = 0; i < n; i++) {
+			char buf[512];
+			if (done[i])
+				continue;
+			ssize_t r = recv(fds[i], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+			if (r > 0) {
+				buf[r] = 0;
+				CHECK_MSG(strstr(buf, "200 OK"), "answer: %s", buf);
+				done[i] = true;
+				answered++;
+			}
+		}
+		usleep(2000);
+	}
+	return answered;
+}
+
+static void emfile_backs_off(const char *bin)
+{
+	enum { N = 80 };
+	struct srv s;
+	int fds[N];
+	bool done[N] = { false };
+	/* The server inherits a descriptor limit far below N connections
+	 * (the test itself gets its own limit back right after the spawn). */
+	struct rlimit old, low;
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = (struct rlimit){ 40, old.rlim_max };
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1", NULL };
+	srv_start_banner(&s, bin, args);
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+
+	for (int i = 0; i < N; i++) {
+		fds[i] = tcp_connect_port(s.port); /* the backlog holds what is not accepted */
+		CHECK(fds[i] >= 0);
+		CHECK_EQ(write(fds[i], REQ, REQ_LEN), (ssize_t)REQ_LEN);
+	}
+	int first = count_answered(fds, done, N, 2.0);
+	CHECK_MSG(first > 0 && first < N, "%d of %d answered under a limit of 40 fds", first, N);
+
+	/* Accept keeps failing with EMFILE: the acceptor must wait between
+	 * tries, not spin on a multishot accept that fails at once. */
+	long t0 = cpu_ticks(s.pid);
+	usleep(1000 * 1000);
+	long spent = cpu_ticks(s.pid) - t0;
+	long hz = sysconf(_SC_CLK_TCK);
+	CHECK_MSG(spent * 4 < hz, "server used %ld of %ld ticks in 1 s while out of fds", spent, hz);
+
+	/* Free descriptors (close what was answered, round after round): the
+	 * waiting connections are accepted and served. */
+	double end = now_s() + 20;
+	int all = first;
+	while (all < N && now_s() < end) {
+		for (int i = 0; i < N; i++)
+			if (done[i] && fds[i] >= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		all = count_answered(fds, done, N, 0.5);
+	}
+	CHECK_MSG(all == N, "%d of %d answered once descriptors were free", all, N);
+	printf("  %s: %d answered at first, the other %d after closing them; %ld ticks in 1 s\n",
+	       bin, first, N - first, spent);
+	for (int i = 0; i < N; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	kill(s.pid, SIGTERM);
+	int st = srv_wait(&s, 10);
+	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status 0x%x", st);
+	char *err = slurp(s.err);
+	check_clean(err);
+	free(err);
+	srv_cleanup(&s);
+}
+
+TEST_T(out_of_descriptors_accept_backs_off_and_recovers, 60)
+{
+	emfile_backs_off(bin_hosted());
+	if (bin_static())
+		emfile_backs_off(bin_static());
 }
