@@ -240,10 +240,10 @@ int rk_reactor_main(void *arg)
 
 	uint32_t batch = cfg->batch;
 	while (!r->stopping || r->nopen) {
-		/* Submit what the last batch queued and sleep until at least
-		 * one completion arrives: one enter per loop when busy. */
-		if (!rk_ring_cq_ready(&r->ring))
-			rk_ring_submit_wait(&r->ring, 1, 0);
+		/* Submit what the last batch queued (its sends go out now, not
+		 * after the whole CQ is drained) and, when no completion is
+		 * waiting, sleep until one arrives: one enter per loop. */
+		rk_ring_submit_wait(&r->ring, rk_ring_cq_ready(&r->ring) ? 0 : 1, 0);
 		uint32_t n = rk_ring_cq_ready(&r->ring);
 		if (n > batch)
 			n = batch;
