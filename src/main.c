@@ -3,6 +3,7 @@
  * Every knob of the engine is a flag, so the io_uring techniques can be
  * compared from the command line (see --help). Read this file last; it only
  * wires the layers below together.
+ * Read next: src/rt/start.c (how the libc-free build gets here).
  */
 #include "rocket/engine.h"
 #include "rocket/fmt.h"

@@ -1,5 +1,6 @@
 /* include/rocket/addr.h - parse "127.0.0.1", "::", "::1", "[::1]" into a
  * socket address, without libc (inet_pton(3) semantics, no host names).
+ * Read next: src/lib/addr.c.
  */
 #ifndef ROCKET_ADDR_H
 #define ROCKET_ADDR_H

@@ -1,6 +1,7 @@
 /* include/rocket/arch.h - picks arch/<arch>/ for the machine being built for.
  * The only architecture switch outside arch/: everything else uses
  * rk_syscallN() and the rk_load_acquire/rk_store_release/rk_smp_mb barriers.
+ * Read next: arch/x86_64/syscall.h.
  */
 #ifndef ROCKET_ARCH_H
 #define ROCKET_ARCH_H

@@ -4,6 +4,7 @@
  * number parsing for command-line flags. Used by both builds.
  * Conversions: %s %.*s %c %d %i %u %x %p %% with l/ll/z length modifiers,
  * optional '-' flag, '0' padding and a width (e.g. %-12s %08x %5u).
+ * Read next: src/lib/fmt.c.
  */
 #ifndef ROCKET_FMT_H
 #define ROCKET_FMT_H

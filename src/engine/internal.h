@@ -6,6 +6,7 @@
  * generation moves on at every reuse, so a late completion can never be
  * credited to the next connection in that slot (the C# original keyed
  * completions by fd, which the kernel reuses at once).
+ * Read next: src/engine/engine.c.
  */
 #ifndef ROCKET_ENGINE_INTERNAL_H
 #define ROCKET_ENGINE_INTERNAL_H
