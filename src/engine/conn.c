@@ -107,8 +107,8 @@ void rk_conn_on_recv(struct rk_conn *c, const struct io_uring_cqe *cqe)
 	r->st.recv_cqes++;
 
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		struct rk_buf_seg segs[64];
-		int n = rk_bufring_consume(&r->bufs, cqe, segs, RK_ARRAY_SIZE(segs));
+		struct rk_buf_seg *segs = r->pieces;
+		int n = rk_bufring_consume(&r->bufs, cqe, segs, r->bufs.count);
 		for (int i = 0; i < n; i++) {
 			uint16_t bid = segs[i].bid;
 			if (c->state != RK_CONN_OPEN || !segs[i].len) {

@@ -86,6 +86,7 @@ static size_t rk_reactor_bytes(const struct rk_engine_config *c)
 	n += rk_align16(c->buffers * sizeof(uint16_t));
 	n += rk_align16(c->buffers * sizeof(uint32_t));
 	n += rk_align16(c->buffers * sizeof(struct rk_seg));
+	n += rk_align16(c->buffers * sizeof(struct rk_buf_seg));
 	n += rk_align16(c->app_state_size) * c->max_conns;
 	n += rk_align16(c->reactor_state_size);
 	n += rk_align16((size_t)c->send_buffer * c->max_conns);
@@ -114,6 +115,7 @@ static void rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e, uint32_
 	r->bnext = rk_carve(p, c->buffers * sizeof(uint16_t));
 	r->blen = rk_carve(p, c->buffers * sizeof(uint32_t));
 	r->scratch = rk_carve(p, c->buffers * sizeof(struct rk_seg));
+	r->pieces = rk_carve(p, c->buffers * sizeof(struct rk_buf_seg));
 	r->state = rk_carve(p, c->reactor_state_size);
 	for (uint32_t i = 0; i < c->max_conns; i++) {
 		struct rk_conn *conn = &r->conns[i];

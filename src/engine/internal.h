@@ -91,6 +91,7 @@ struct rk_reactor {
 	uint16_t *bnext;          /* per buffer id: next in its chain */
 	uint32_t *blen;           /* per buffer id: bytes of data in it */
 	struct rk_seg *scratch;   /* delivery array, one per buffer */
+	struct rk_buf_seg *pieces; /* one recv CQE's buffers (a bundle: up to all) */
 	/* Send buffers, one per slot, lent LIFO: the most recently drained
 	 * one goes out next, so only as many stay resident as are busy at
 	 * once, however many connections sit idle. */

@@ -137,8 +137,8 @@ void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
 		 * slot's new occupant never sees it. */
 		r->st.stale_cqes++;
 		if (cqe->flags & IORING_CQE_F_BUFFER) {
-			struct rk_buf_seg segs[64];
-			int n = rk_bufring_consume(&r->bufs, cqe, segs, RK_ARRAY_SIZE(segs));
+			struct rk_buf_seg *segs = r->pieces;
+			int n = rk_bufring_consume(&r->bufs, cqe, segs, r->bufs.count);
 			for (int i = 0; i < n; i++) {
 				if (rk_trace_on(r->ring.trace))
 					rk_trace_buf_return(r->ring.trace, segs[i].bid, r->bufs.bgid);
