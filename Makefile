@@ -49,7 +49,10 @@ endif
 # libgcc comes last only for helpers the compiler itself may call (e.g.
 # __popcountdi2); it adds nothing when none is referenced.
 LDSTRIP ?= -s
-RT_LDFLAGS := -nostdlib -static -Wl,--gc-sections -Wl,--build-id=none \
+# -z noseparate-code: one read+execute segment for code and constants. The
+# binary has no writable data at all (every table it changes is mapped at
+# start-up), and separate segments would pad the file to page boundaries.
+RT_LDFLAGS := -nostdlib -static -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code \
 	-Wl,-z,noexecstack $(LDSTRIP)
 STATIC_OBJ := $(patsubst %,$(O)/static/%.o,$(CORE_SRC) $(RT_SRC))
 # Plain hosted objects (tools link these: no sanitizer, full speed).
