@@ -175,5 +175,9 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 		rk_ring_cq_advance(a.ring, n);
 	}
 	rk_ring_submit(a.ring);
+	if (!e->cfg.quiet)
+		rk_dprint(2, "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu\n",
+			  (unsigned long long)a.accepted, (unsigned long long)a.handoff_failed,
+			  (unsigned long long)a.accept_errors);
 	return 0;
 }
