@@ -124,6 +124,15 @@ $(O)/rocket-san: $(MAIN_SAN) $(O)/librocket-san.a
 		-Wl,--whole-archive $(O)/librocket-san.a -Wl,--no-whole-archive -lpthread
 
 # ---- tools (may use libc) ------------------------------------------------
+# Each tools/<name>.c is one tool; rocket-load also takes its parts from
+# tools/load/ (which is no tool of its own: TOOL_SRC looks at tools/*.c only).
+LOAD_SRC := $(sort $(wildcard tools/load/*.c))
+# One compiler run for several sources leaves one .d file: list the headers.
+$(O)/rocket-load: tools/rocket-load.c $(LOAD_SRC) $(wildcard tools/load/*.h include/rocket/*.h \
+		include/rocket/*/*.h) $(O)/librocket-plain.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -D_GNU_SOURCE -Itools -o $@ tools/rocket-load.c $(LOAD_SRC) \
+		$(O)/librocket-plain.a -lpthread
 $(O)/%: tools/%.c $(O)/librocket-plain.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) -D_GNU_SOURCE -o $@ $< $(O)/librocket-plain.a -lpthread
