@@ -107,6 +107,7 @@ struct rk_reactor {
 	int64_t stop_deadline;
 	int64_t now_mono;
 	struct __kernel_timespec tick_ts;
+	bool tick_oneshot;        /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
 	struct rk_reactor_stats st;
 	struct rk_trace trace;    /* used when cfg.trace_fd >= 0 */
 };

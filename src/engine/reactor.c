@@ -33,9 +33,9 @@ static void rk_reactor_arm_tick(struct rk_reactor *r)
 	sqe->addr = (uint64_t)(uintptr_t)&r->tick_ts;
 	sqe->len = 1;
 	/* 6.4: one SQE fires every second until cancelled. Older kernels
-	 * refuse the flag; the CQE then comes without F_MORE and we re-arm
-	 * a plain timeout. */
-	sqe->timeout_flags = IORING_TIMEOUT_MULTISHOT;
+	 * refuse the flag (-EINVAL); from then on a plain timeout is
+	 * re-armed after each tick. */
+	sqe->timeout_flags = r->tick_oneshot ? 0 : IORING_TIMEOUT_MULTISHOT;
 	sqe->user_data = rk_ud(RK_UD_TICK, 0, 0);
 }
 
@@ -44,12 +44,13 @@ static void rk_reactor_tick(struct rk_reactor *r, const struct io_uring_cqe *cqe
 	const struct rk_handler *h = &r->e->cfg.handler;
 	r->now_mono = rk_now_mono();
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
-		struct io_uring_sqe *sqe;
-		rk_reactor_arm_tick(r);
-		if (cqe->res == -EINVAL) { /* no multishot timeouts: plain ones */
-			sqe = &r->ring.sqes[(r->ring.sq_tail - 1) & r->ring.sq_mask];
-			sqe->timeout_flags = 0;
+		if (cqe->res == -EINVAL && !r->tick_oneshot) {
+			/* Refused at once, so no second has passed: no tick. */
+			r->tick_oneshot = true;
+			rk_reactor_arm_tick(r);
+			return;
 		}
+		rk_reactor_arm_tick(r);
 	}
 	if (h->on_tick) {
 		struct __kernel_timespec now;
