@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "rocket/bufring.h"
+#include "rocket/fmt.h"
 #include "rocket/ring.h"
 #include "rocket/trace.h"
 
@@ -132,19 +133,6 @@ static int try_setup(uint32_t flags, int attach_fd)
 		if (mem[i])
 			munmap(mem[i], 4096);
 	return fd;
-}
-
-static const char *err_name(int e)
-{
-	switch (-e) {
-	case 1: return "EPERM";
-	case 12: return "ENOMEM";
-	case 14: return "EFAULT";
-	case 22: return "EINVAL";
-	case 38: return "ENOSYS";
-	case 95: return "EOPNOTSUPP";
-	default: return "error";
-	}
 }
 
 /* ---- functional checks over a socketpair ---------------------------------- */
@@ -294,7 +282,7 @@ static int fresh_ring(struct rk_ring *r)
 static void set_why(struct feature *f, int here, const char *what, int err)
 {
 	f->here = here;
-	snprintf(f->why, sizeof(f->why), "%s %d %s", what, err, err_name(err));
+	snprintf(f->why, sizeof(f->why), "%s %d %s", what, err, rk_errno_name(err));
 }
 
 /* Cancel every request on fd (IORING_ASYNC_CANCEL_FD|ALL, 5.19), queued as
@@ -608,7 +596,7 @@ static int explain(void)
 	memset(&p, 0, sizeof(p));
 	int fd = setup_raw(4, &p);
 	if (fd < 0) {
-		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, err_name(fd));
+		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, rk_errno_name(fd));
 		printf("\nverdict: Rocket cannot run on this kernel: no io_uring\n");
 		return 1;
 	}
@@ -650,7 +638,7 @@ static int explain(void)
 	struct rk_ring r;
 	ret = fresh_ring(&r);
 	if (ret < 0) {
-		printf("rk_ring_init: %d (%s)\n", ret, err_name(ret));
+		printf("rk_ring_init: %d (%s)\n", ret, rk_errno_name(ret));
 		printf("\nverdict: Rocket cannot run on this kernel: rk_ring_init fails\n");
 		return 1;
 	}
@@ -760,7 +748,7 @@ static int probe_all(void)
 	memset(&p, 0, sizeof(p));
 	int fd = setup_raw(4, &p);
 	if (fd < 0) {
-		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, err_name(fd));
+		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, rk_errno_name(fd));
 		return 1;
 	}
 	printf("\nfeatures (IORING_FEAT_*, plain io_uring_setup): %#x\n", p.features);
@@ -782,7 +770,7 @@ static int probe_all(void)
 		if (ret >= 0)
 			snprintf(buf, sizeof(buf), "yes%s%s", *t->needs ? "   with " : "", t->needs);
 		else
-			snprintf(buf, sizeof(buf), "no (%d %s)%s%s", ret, err_name(ret),
+			snprintf(buf, sizeof(buf), "no (%d %s)%s%s", ret, rk_errno_name(ret),
 				 *t->needs ? " with " : "", t->needs);
 		row(t->name, buf);
 	}
