@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 struct rk_engine;
+struct io_uring_sqe;
 struct rk_conn;
 
 struct rk_seg {
@@ -40,6 +41,11 @@ enum rk_close_reason {
 	RK_CLOSE_SHUTDOWN,   /* the server is stopping */
 };
 
+/* A connection's handler table (redis ae's callback + clientData, per
+ * connection): the engine-wide one below is every connection's at first;
+ * rk_conn_set_handler() gives one connection another (e.g. a proxy's
+ * upstream side). on_open, on_tick and on_reactor_start are read from the
+ * engine-wide table only. */
 struct rk_handler {
 	/* A connection arrived; its app state (app_state_size bytes) is
 	 * zeroed. Return 0 to keep it, or negative to close it at once. */
@@ -47,21 +53,33 @@ struct rk_handler {
 	/* Received bytes, in order, as n segments (n >= 1). They belong to
 	 * the application until rk_conn_release(c). */
 	void (*on_data)(struct rk_conn *c, const struct rk_seg *segs, unsigned n);
-	/* Send space came free after rk_conn_write() accepted less than asked
-	 * (optional). */
+	/* Write space came free after rk_conn_write() accepted less than
+	 * asked, or after rk_conn_wait_writable() (optional). */
 	void (*on_writable)(struct rk_conn *c);
 	/* The timeout set with rk_conn_set_timeout() expired (optional; when
 	 * absent the connection is closed). */
 	void (*on_timeout)(struct rk_conn *c);
-	/* The connection is gone: after this call c and its app state must not
-	 * be used. Held segments are taken back by the engine. */
+	/* The connection is closing: from now on nothing is delivered and
+	 * writes fail. Its app state stays valid until the last operation
+	 * the handler submitted has completed (on_op). Held segments are
+	 * taken back by the engine. */
 	void (*on_close)(struct rk_conn *c, enum rk_close_reason why);
+	/* An operation the handler submitted with rk_conn_op_sqe() completed:
+	 * the CQE's res and flags, and the tag given at submission. Called
+	 * for every such operation, also after on_close (so what it produced,
+	 * e.g. an opened fd, can be released). */
+	void (*on_op)(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t flags);
 	/* Once a second on each reactor (optional): now = unix time. */
 	void (*on_tick)(void *ctx, void *reactor_state, int64_t now);
 	/* Once on each reactor thread before it serves (optional). */
 	void (*on_reactor_start)(void *ctx, void *reactor_state, uint32_t reactor_id);
-	void *ctx; /* the application's, for rk_conn_ctx() and the two above */
+	void *ctx; /* the application's: rk_conn_ctx() and the two above */
 };
+
+/* Called once the engine no longer needs memory or a file it was lent
+ * (rk_conn_send_ref, rk_conn_send_file): res is 0 when every byte was sent,
+ * else -errno (the connection closed first). */
+typedef void (*rk_done_fn)(void *arg, int res);
 
 /* At most this many segments per on_data call; the rest follow after
  * rk_conn_release(). */
@@ -78,7 +96,13 @@ struct rk_engine_config {
 	uint32_t buffer_size;      /* bytes per buffer */
 	uint32_t batch;            /* CQEs handled before flushing sends */
 	uint32_t max_conns;        /* connections per reactor */
-	uint32_t send_buffer;      /* send buffer bytes per connection */
+	uint32_t send_buffer;      /* bytes of one send chunk (copied writes, file reads) */
+	uint32_t send_chunks;      /* send chunks per reactor (0: max_conns) */
+	uint32_t send_window;      /* copied bytes a connection may queue (0: 4 chunks) */
+	uint32_t recv_share;       /* received pieces one connection may hold before
+	                              its receive pauses (0: buffers / 8, at least 4) */
+	bool send_zc;              /* IORING_OP_SEND_ZC for sends (6.0+) */
+	bool incremental;          /* incremental buffer consumption (6.12+), where granted */
 	bool sqpoll;
 	int sqpoll_cpu;            /* -1: not pinned */
 	uint32_t sq_idle_ms;
@@ -115,6 +139,11 @@ struct rk_reactor_stats {
 	uint64_t accepted, closed, rejected;
 	uint64_t bytes_in, bytes_out, recv_cqes, sends;
 	uint64_t enobufs, rearms, stale_cqes;
+	uint64_t recv_pauses;      /* receives paused: the connection held its share */
+	uint64_t file_reads, file_short; /* file-range reads; files that ended early */
+	uint64_t zc_notifs;        /* SEND_ZC notifications */
+	uint64_t out_waits;        /* writes that waited for a free send chunk */
+	uint64_t piece_overflow;   /* connections aborted: no free piece (never, if sized) */
 	uint64_t cqes, enters, overflows;
 	uint64_t requests;         /* counted by the application (rk_conn_count_request) */
 };
@@ -128,15 +157,47 @@ void rk_conn_release(struct rk_conn *c);
 /* The segments delivered and not yet released, again (the array on_data
  * got is valid only during that call). Returns how many were written. */
 unsigned rk_conn_held(struct rk_conn *c, struct rk_seg *out, unsigned max);
-/* Queue bytes for sending (sent once per batch of completions). Returns the
- * number accepted (all, unless the send buffer is full: then on_writable
- * says when to go on), or -EPIPE when the connection is closing. */
+/* ---- the output queue -----------------------------------------------------
+ * A response is a queue of pieces sent in order: copied bytes (into send
+ * chunks lent by the reactor), borrowed bytes (memory the application keeps
+ * alive until `done`), and file ranges (read through the ring into a chunk,
+ * one chunk at a time, then sent). The engine sends once per batch of
+ * completions, one send in flight per connection. */
+
+/* Copy bytes into the queue. Returns the number accepted: all of them,
+ * unless the connection has send_window bytes of copies queued or the
+ * reactor has no free chunk (then on_writable says when to go on); -EPIPE
+ * when the connection is closing. */
 long rk_conn_write(struct rk_conn *c, const void *p, size_t n);
 long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n);
-/* Free space in the send buffer right now. */
+/* Queue n bytes at p without copying; p stays the application's to keep
+ * alive (and unchanged) until done(arg, res) is called (done may be NULL
+ * for static memory). 0, -EPIPE (closing: done is not called) or -ENOBUFS
+ * (no free queue entry: try again from on_writable). */
+int rk_conn_send_ref(struct rk_conn *c, const void *p, size_t n, rk_done_fn done, void *arg);
+/* Queue len bytes of the file fd from offset off. The fd must stay open
+ * until done(arg, res). A file that ends before off + len aborts the
+ * connection (the promised length cannot be kept; counted as file_short).
+ * Same results as rk_conn_send_ref. */
+int rk_conn_send_file(struct rk_conn *c, int fd, uint64_t off, uint64_t len, rk_done_fn done,
+		      void *arg);
+/* How many more bytes rk_conn_write() would accept now. */
 uint32_t rk_conn_write_space(const struct rk_conn *c);
-/* Ask for on_writable once the send in flight completes. */
+/* Bytes queued and not yet sent (copies, borrowed bytes and file ranges). */
+uint64_t rk_conn_queued(const struct rk_conn *c);
+/* Ask for on_writable once copied bytes queued fall to half the window
+ * (at the end of this batch if they already have). */
 void rk_conn_wait_writable(struct rk_conn *c);
+
+/* ---- operations of the handler's own ---------------------------------------
+ * An SQE for this connection's handler to fill (opcode, fd, addr, ...; leave
+ * user_data alone): its completion comes back as on_op(c, tag, res, flags).
+ * The connection's slot is not reused before it has. NULL when the
+ * connection is no longer open. */
+struct io_uring_sqe *rk_conn_op_sqe(struct rk_conn *c, uint8_t tag);
+/* Give this connection another handler table and context. */
+void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ctx);
+
 /* Close after what was written has been sent. Held segments go back to
  * the kernel at once: do not read them after closing. */
 void rk_conn_close(struct rk_conn *c);
