@@ -243,10 +243,12 @@ static void rk_engine_banner(struct rk_engine *e)
 	bool brackets = v6 && c->bind[0] != '[';
 	rk_dprint(2,
 		  "rocket: listening on %s%s%s:%u | %u reactor%s | ring %u sq / %u cq | "
-		  "%u x %u B buffers | setup %s | features 0x%x%s\n",
+		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | setup %s | features 0x%x%s\n",
 		  brackets ? "[" : "", c->bind, brackets ? "]" : "", e->port, e->nreactors,
 		  e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries, c->buffers,
-		  c->buffer_size, flags, r->features,
+		  c->buffer_size, e->reactors[0].bufs.incremental ? " incremental" : "",
+		  c->bundle ? " bundles" : "", e->reactors[0].nchunks, c->send_buffer,
+		  c->send_zc ? " zero-copy" : "", flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
 }
 
