@@ -245,18 +245,33 @@ static int rk_engine_start_reactors(struct rk_engine *e)
 	}
 	if (!err)
 		return 0;
-	/* Undo: stop the reactors that came up, through their rings. */
+	/* Undo: stop the reactors that came up, through their rings (by the
+	 * fd each published, not its struct rk_ring, which is the reactor's). */
 	for (uint32_t i = 0; i < started; i++) {
 		struct rk_reactor *r = &e->reactors[i];
-		if (atomic_load(&r->ring_fd) >= 0) {
-			struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
-			rk_prep_msg_ring(sqe, r->ring.fd, RK_CTRL_STOP, rk_ud(RK_UD_CTRL, 0, 0));
+		int fd = atomic_load(&r->ring_fd);
+		struct io_uring_sqe *sqe = fd >= 0 ? rk_ring_get_sqe_wait(&e->acc) : 0;
+		if (sqe) {
+			rk_prep_msg_ring(sqe, fd, RK_CTRL_STOP, rk_ud(RK_UD_CTRL, 0, 0));
 			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 			rk_ring_submit(&e->acc);
 		}
 		rk_thread_join(&r->thread);
 	}
 	return err;
+}
+
+/* Read whatever SIGINT/SIGTERM/SIGUSR1 is still pending (one that came after
+ * the acceptor stopped reading): restoring the old mask with one pending
+ * would run its default action and kill the process on its way out. */
+static void rk_engine_drain_signals(int sigfd)
+{
+	int fl = sys_fcntl(sigfd, F_GETFL, 0);
+	if (fl < 0 || sys_fcntl(sigfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return;
+	struct rk_signalfd_siginfo si;
+	while (sys_read(sigfd, &si, sizeof(si)) == (long)sizeof(si))
+		;
 }
 
 int rk_engine_run(struct rk_engine *e)
@@ -297,6 +312,7 @@ out:
 		e->listen_fd = -1;
 	}
 	if (sigfd >= 0) {
+		rk_engine_drain_signals(sigfd);
 		sys_close(sigfd);
 		sys_rt_sigprocmask(SIG_SETMASK, &old, 0);
 	}
