@@ -194,11 +194,10 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 			a->handoff_failed++;
 			sys_close(cqe->res);
 		}
-	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen) {
+	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
 		/* Unknown ioprio flag: a kernel before 5.19. */
 		a->oneshot = true;
-		if (!a->stopping)
-			rk_acc_arm_accept(a);
+		rk_acc_arm_accept(a);
 		return;
 	} else if (cqe->res != -ECANCELED || !a->stopping) {
 		a->accept_errors++;
