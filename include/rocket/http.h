@@ -119,6 +119,8 @@ struct rk_http_chunked {
 	uint64_t remaining; /* data bytes left in this chunk / size being read */
 	uint64_t total;     /* data bytes so far */
 	uint64_t max_body;
+	uint32_t chunks;     /* data chunks so far */
+	uint32_t max_chunks; /* set by init; a caller may lower it after  */
 	uint32_t line;      /* bytes of the current chunk line / trailer section */
 	uint8_t state, digits;
 	int16_t error;      /* sticky negative status once failed */
@@ -127,6 +129,10 @@ struct rk_http_chunked {
 #define RK_HTTP_CHUNKED_DONE 2      /* last chunk + trailers + CRLF seen  */
 #define RK_HTTP_MAX_CHUNK_LINE 4096 /* size + extensions, else 400        */
 #define RK_HTTP_MAX_TRAILERS 16384  /* the whole trailer section, else 431 */
+/* Data chunks per body, else 413: a body of one-byte chunks costs six
+ * framing bytes and a DATA return per byte, so the work a body may cost is
+ * bounded like its size (the 0-size last chunk does not count). */
+#define RK_HTTP_DEFAULT_MAX_CHUNKS (1u << 16)
 
 void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: default */
 /* Consume bytes from in[0..len): *consumed tells how many. Returns
@@ -134,7 +140,10 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: 
  *   0                     all of in consumed, need more bytes;
  *   RK_HTTP_CHUNKED_DONE  *consumed ends just after the final CRLF; the rest
  *                         of in is the next request;
- *   < 0                   -400 (syntax), -413 (over max_body), -431 (trailers). */
+ *   < 0                   -400 (syntax, or a chunk line over
+ *                         RK_HTTP_MAX_CHUNK_LINE), -413 (over max_body or
+ *                         max_chunks, decided at the size's last digit),
+ *                         -431 (trailers over RK_HTTP_MAX_TRAILERS). */
 int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
 			 size_t *consumed, struct rk_http_str *data);
 
