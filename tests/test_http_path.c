@@ -181,6 +181,17 @@ TEST(split_gives_views_of_each_part)
 	CHECK(str_is(tg.query, "q"));
 }
 
+TEST(split_and_normalize_each_refuse_a_backslash)
+{
+	struct rk_http_target tg;
+	char out[16];
+	/* each on its own, so neither relies on the other having run */
+	CHECK_EQ(rk_http_target_split("/a\\b", 4, &tg), -400);
+	CHECK_EQ(rk_http_target_split("/a?b\\c", 6, &tg), 0); /* in a query: data */
+	CHECK_EQ(rk_http_path_normalize("/a\\b", 4, out, sizeof(out)), -400);
+	CHECK_EQ(rk_http_path_normalize("/a%5cb", 6, out, sizeof(out)), -400);
+}
+
 TEST(normalize_needs_a_leading_slash)
 {
 	char out[16];
