@@ -142,7 +142,7 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: 
  *                         of in is the next request;
  *   < 0                   -400 (syntax, or a chunk line over
  *                         RK_HTTP_MAX_CHUNK_LINE), -413 (over max_body or
- *                         max_chunks, decided at the size's last digit),
+ *                         max_chunks, decided at the byte ending the size),
  *                         -431 (trailers over RK_HTTP_MAX_TRAILERS). */
 int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
 			 size_t *consumed, struct rk_http_str *data);

@@ -125,13 +125,12 @@ struct lims {
 	uint64_t body;
 };
 
-/* *rl_end is set to the index of the request line's CR when its LF is among
- * the bytes scanned by this call (else left alone), so the caller can
- * decide the request line before any error found after it. */
+/* *lf1 is set to the first LF this call scanned (else left 0): if it ends
+ * the request line, the caller decides that line before any error found
+ * after it. */
 static int scan_head(const char *buf, size_t len, size_t prev_len, size_t skip,
-		     const struct lims *l, size_t *end, size_t *rl_end)
+		     const struct lims *l, size_t *end, size_t *lf1)
 {
-	bool lf_seen = false;
 	size_t start = prev_len > 3 ? prev_len - 3 : 0;
 	/* Position of the first byte that proves the request line too long:
 	 * a line of rl bytes has its LF at skip + rl + 1. */
@@ -167,17 +166,8 @@ static int scan_head(const char *buf, size_t len, size_t prev_len, size_t skip,
 			 * no proxy in front can disagree with us on line ends. */
 			if (i == 0 || buf[i - 1] != '\r')
 				return E400;
-			if (!lf_seen) {
-				/* The first LF of this call ends the request line
-				 * when none comes before it: the walk back is over
-				 * one line, once, so the scan stays linear. */
-				size_t j = i;
-				lf_seen = true;
-				while (j > skip && buf[j - 1] != '\n')
-					j--;
-				if (j == skip)
-					*rl_end = i - 1;
-			}
+			if (!*lf1)
+				*lf1 = i;
 			if (i >= skip + 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
 				*end = i + 1;
 				return 1;
@@ -562,17 +552,24 @@ int rk_http_parse_head(const char *buf, size_t len, size_t prev_len,
 	 * so the first other byte is refused at once, without waiting. */
 	if (skip < len && buf[skip] != '\r' && !is_tchar((unsigned char)buf[skip]))
 		return E400;
-	size_t rl_end = 0;
-	r = scan_head(buf, len, prev_len, skip, &l, &end, &rl_end);
-	if (r != 1 && rl_end) {
-		/* The request line is complete but the head is not (or fails
-		 * later): decide the line now, so "PRI * HTTP/2.0" (the HTTP/2
-		 * preface) or any bad line is answered at its CRLF, and before
-		 * any error in the bytes after it, however they were split. */
-		int e;
-		rk_memset(req, 0, offsetof(struct rk_http_request, headers));
-		if ((e = parse_request_line(buf + skip, rl_end - skip, &l, req)) < 0)
-			return e;
+	size_t lf1 = 0, j;
+	r = scan_head(buf, len, prev_len, skip, &l, &end, &lf1);
+	if (r != 1 && lf1) {
+		/* This call's first LF ends the request line when no LF comes
+		 * before it (the walk back covers one line, once per line, so
+		 * byte-at-a-time stays linear). The line is complete but the
+		 * head is not, or fails later: decide the line now, so "PRI *
+		 * HTTP/2.0" (the HTTP/2 preface) or any bad line is answered
+		 * at its CRLF, before any error in the bytes after it, however
+		 * they were split. */
+		for (j = lf1; j > skip && buf[j - 1] != '\n'; j--)
+			;
+		if (j == skip) {
+			int e;
+			rk_memset(req, 0, offsetof(struct rk_http_request, headers));
+			if ((e = parse_request_line(buf + skip, lf1 - 1 - skip, &l, req)) < 0)
+				return e;
+		}
 	}
 	if (r <= 0)
 		return r;
