@@ -53,7 +53,7 @@ struct rk_http_range {
  * (a weak tag, another date, a malformed value) is false. */
 bool rk_http_if_range(struct rk_http_str value, const struct rk_http_validators *v);
 
-/* The whole of §13.2.2 for a GET/HEAD of a resource that exists (call it
+/* The whole of §13.2.2 for a request on a resource that exists (call it
  * only where the answer would otherwise be 200, §13.2.1), with the
  * request's own fields:
  *   1. If-Match false -> 412; else if absent, If-Unmodified-Since false -> 412;
