@@ -88,6 +88,11 @@ static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 	return (int)RK_SC4(__NR_openat, dirfd, path, flags, mode);
 }
 
+static inline long sys_lseek(int fd, long off, int whence)
+{
+	return RK_SC3(__NR_lseek, fd, off, whence);
+}
+
 static inline int sys_fcntl(int fd, int cmd, long arg)
 {
 	return (int)RK_SC3(__NR_fcntl, fd, cmd, arg);

@@ -1,5 +1,6 @@
-/* src/engine/acceptor.c - the acceptor: one multishot accept, hand-off of
- * each new socket to a reactor with IORING_OP_MSG_RING, and the signalfd.
+/* src/engine/acceptor.c - the acceptor: one multishot accept per listening
+ * socket, hand-off of each new socket to a reactor with IORING_OP_MSG_RING,
+ * and the signalfd.
  *
  * Follows io_uring_prep_multishot_accept(3) (re-arm when a CQE comes without
  * IORING_CQE_F_MORE), io_uring_prep_msg_ring(3) and signalfd(2).
@@ -31,15 +32,16 @@ static struct io_uring_sqe *rk_acc_sqe(struct rk_acceptor *a)
 	return sqe;
 }
 
-static void rk_acc_arm_accept(struct rk_acceptor *a)
+/* Listener i of cfg.listen_fds; its index rides in the user_data's slot. */
+static void rk_acc_arm_accept(struct rk_acceptor *a, uint32_t i)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	sqe->opcode = IORING_OP_ACCEPT;
-	sqe->fd = a->e->listen_fd;
+	sqe->fd = a->e->cfg.listen_fds[i];
 	/* One SQE, a CQE per connection (5.19); one-shot on older kernels. */
 	sqe->ioprio = a->oneshot ? 0 : IORING_ACCEPT_MULTISHOT;
 	sqe->accept_flags = SOCK_CLOEXEC;
-	sqe->user_data = rk_ud(RK_UD_ACCEPT, 0, 0);
+	sqe->user_data = rk_ud(RK_UD_ACCEPT, i, 0);
 }
 
 static void rk_acc_arm_signal(struct rk_acceptor *a)
@@ -79,17 +81,20 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	a->stopping = true;
 	/* Stop accepting first (rk_engine_run closes the listener after
 	 * us), then tell each reactor to finish its connections. */
-	struct io_uring_sqe *sqe = rk_acc_sqe(a);
-	sqe->opcode = IORING_OP_ASYNC_CANCEL;
-	sqe->fd = a->e->listen_fd;
-	sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
-	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = rk_ud(RK_UD_CTRL, 0, 0);
+	for (uint32_t i = 0; i < a->e->cfg.nlisten; i++) {
+		struct io_uring_sqe *sqe = rk_acc_sqe(a);
+		sqe->opcode = IORING_OP_ASYNC_CANCEL;
+		sqe->fd = a->e->cfg.listen_fds[i];
+		sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+		sqe->user_data = rk_ud(RK_UD_CTRL, 0, 0);
+	}
 	rk_acc_broadcast(a, RK_CTRL_STOP);
 }
 
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
+	uint32_t li = rk_ud_slot(cqe->user_data); /* which listener */
 	if (cqe->res >= 0) {
 		/* Round-robin: reactor loads even out over many connections. */
 		struct rk_reactor *r = &a->e->reactors[a->next++ % a->e->nreactors];
@@ -113,10 +118,10 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		sqe->fd = -1;
 		sqe->addr = (uint64_t)(uintptr_t)&a->backoff;
 		sqe->len = 1;
-		sqe->user_data = rk_ud(RK_UD_BACKOFF, 0, 0);
+		sqe->user_data = rk_ud(RK_UD_BACKOFF, li, 0);
 		return;
 	}
-	rk_acc_arm_accept(a);
+	rk_acc_arm_accept(a, li);
 }
 
 static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
@@ -135,7 +140,7 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 		break;
 	case RK_UD_BACKOFF:
 		if (!a->stopping)
-			rk_acc_arm_accept(a);
+			rk_acc_arm_accept(a, rk_ud_slot(cqe->user_data));
 		break;
 	case RK_UD_SIGNAL:
 		if (cqe->res == (int)sizeof(a->si)) {
@@ -162,7 +167,8 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 int rk_acceptor_run(struct rk_engine *e, int sigfd)
 {
 	struct rk_acceptor a = { .e = e, .ring = &e->acc, .sigfd = sigfd };
-	rk_acc_arm_accept(&a);
+	for (uint32_t i = 0; i < e->cfg.nlisten; i++)
+		rk_acc_arm_accept(&a, i);
 	if (sigfd >= 0)
 		rk_acc_arm_signal(&a);
 

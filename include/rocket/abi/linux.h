@@ -37,6 +37,7 @@
 #define EBADFD        77
 #define ENOTSOCK      88
 #define EMSGSIZE      90
+#define EPROTOTYPE    91
 #define EOPNOTSUPP    95
 #define EAFNOSUPPORT  97
 #define EADDRINUSE    98
@@ -67,6 +68,7 @@
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
 #define AT_FDCWD   (-100)
+#define SEEK_END   2
 #define F_GETFD    1
 #define F_SETFD    2
 #define FD_CLOEXEC 1
