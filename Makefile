@@ -200,14 +200,18 @@ $(O)/%: tools/%.c $(O)/librocket-plain.a
 $(O)/tests/harness.o: tests/harness.c tests/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
-$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/librocket-san.a
+$(O)/tests/proc.o: tests/proc.c tests/proc.h tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
+$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -o $@ $< \
-		$(O)/tests/harness.o $(O)/librocket-san.a -lpthread
+		$(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a -lpthread
 
 test: $(TESTS) $(O)/rocket-san $(ROCKET) $(EMBED) $(TOOLS) check-headers ## build and run every test
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \
-		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ./tests/run.sh $(TESTS)
+		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ROCKET_CC="$(CC)" \
+		./tests/run.sh $(TESTS)
 
 # No libc header and no liburing under src/ and include/.
 check-headers: ## no libc or liburing header, no thread-locals in the server
