@@ -1,9 +1,10 @@
 /* tools/hello.c - a program of your own on Rocket: one route of its own,
  * every flag of the rocket command, and the same static, libc-free binary.
  *
- *   cc -std=c11 -Iinclude -ffreestanding -fno-builtin -fno-stack-protector \
- *      -fno-pie -O2 -c -o hello.o tools/hello.c
- *   cc -nostdlib -static -Wl,--gc-sections -o hello hello.o build/librocket.a -lgcc
+ *   cc -std=c11 -Iinclude -O2 -ffreestanding -fno-builtin -fno-stack-protector \
+ *      -fno-pie -c -o hello.o tools/hello.c
+ *   cc -nostdlib -static -s -Wl,--gc-sections -Wl,--require-defined=_start \
+ *      -o hello hello.o build/librocket.a -lgcc
  *   ./hello --port 8080 &  curl http://127.0.0.1:8080/hello
  *
  * build/librocket.a is the product without src/main.c: its start code
