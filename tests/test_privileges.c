@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -170,4 +171,31 @@ TEST(chroot_then_user_serves_from_an_empty_root)
 {
 	if (!skip_unless_root())
 		for_both(chrooted);
+}
+
+/* Started as 65534 already: --user 65534:65534 has nothing to give up and
+ * must not fail on setgroups(2), which only root may call. */
+static void become_nobody(void *arg)
+{
+	(void)arg;
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		_exit(126);
+}
+
+static void already_that_user(const char *bin)
+{
+	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1",
+			       "--user", "65534:65534", NULL };
+	struct proc p;
+	int port;
+	proc_spawn(&p, bin, args, NULL, become_nobody, NULL);
+	CHECK_EQ(proc_wait_banner(&p, &port, 1), 1);
+	CHECK(http_body_200(http_get("127.0.0.1", port, "/plaintext")));
+	proc_stop(&p);
+}
+
+TEST(user_already_in_effect_is_kept_without_root)
+{
+	if (!skip_unless_root())
+		for_both(already_that_user);
 }

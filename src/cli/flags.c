@@ -256,21 +256,17 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 	struct rk_engine_config *e = &c->cfg;
 	const struct rk_flag *flags = rk_flags;
 	unsigned n = RK_ARRAY_SIZE(rk_flags);
-	bool help = false;
 	for (int i = 1; i < argc;) {
-		if (argv[i][0] != '-' || argv[i][1] != '-') {
-			if (rk_streq(argv[i], "-h")) {
-				help = true;
-				i++;
-				continue;
-			}
+		bool h = rk_streq(argv[i], "-h");
+		if (!h && (argv[i][0] != '-' || argv[i][1] != '-')) {
 			rk_dprint(2, "rocket: unexpected argument %s (see rocket --help)\n", argv[i]);
 			return -1;
 		}
-		int next = rk_parse_flag(c, flags, n, argc, argv, i);
+		int next = h ? i + 1 : rk_parse_flag(c, flags, n, argc, argv, i);
 		if (next < 0)
 			return -1;
-		if (help || rk_streq(argv[i], "--help")) {
+		/* --help and --version act where they stand. */
+		if (h || rk_streq(argv[i], "--help")) {
 			rk_usage(c, flags, n);
 			return 1;
 		}
@@ -279,10 +275,6 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 			return 1;
 		}
 		i = next;
-	}
-	if (help) {
-		rk_usage(c, flags, n);
-		return 1;
 	}
 	/* The one rule that ties two flags: the kernel wants a CQ at least
 	 * as large as the SQ (io_uring_setup(2), IORING_SETUP_CQSIZE). */

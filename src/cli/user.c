@@ -160,6 +160,10 @@ int rk_cli_drop(struct rk_cli *c)
 	}
 	if (!c->user)
 		return 0;
+	/* Already that user (not root): nothing to give up, nothing allowed. */
+	if (sys_geteuid() != 0 && (uint32_t)sys_geteuid() == c->uid &&
+	    (uint32_t)sys_getgid() == c->gid)
+		return 0;
 	if ((ret = sys_setgroups(0, 0)) < 0)
 		return rk_drop_failed(c, "setgroups", ret);
 	if ((ret = sys_setgid(c->gid)) < 0)
