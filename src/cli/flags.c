@@ -24,17 +24,27 @@ enum rk_flag_kind {
 	RK_F_VERSION,
 };
 
-/* One flag. The table is a constant (no pointers into a stack frame), so
- * its value lives at offset `off` of struct rk_cli. */
+/* What --help shows after a flag's name, and what 0 means for a number. */
+enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD };
+static const char *const rk_arg_names[] = {
+	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]",
+};
+enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF };
+static const char *const rk_zero_names[] = {
+	0, "any free port", "one per CPU", "4 x --ring-entries", "kernel default", "none",
+};
+
+/* One flag, 32 bytes. The table is a constant (no pointers into a stack
+ * frame), so its value lives at offset `off` of struct rk_cli. */
 struct rk_flag {
 	const char *name;
-	const char *arg;      /* what --help shows after the name */
 	const char *help;
-	const char *zero;     /* RK_F_U32 with min 0: what 0 means */
 	uint32_t min, max;    /* RK_F_U32 */
 	uint16_t off;
 	uint8_t kind;         /* enum rk_flag_kind */
-	bool pow2;
+	uint8_t arg : 4;      /* A_* */
+	uint8_t zero : 3;     /* Z_*: RK_F_U32 with min 0 */
+	uint8_t pow2 : 1;
 };
 
 #define U32_MAX 0xffffffffu
@@ -60,7 +70,7 @@ static void rk_usage(struct rk_cli *c, const struct rk_flag *flags, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		const struct rk_flag *f = &flags[i];
 		char name[40], def[48] = "";
-		rk_fmt(name, sizeof(name), "%s%s", f->name, f->arg ? f->arg : "");
+		rk_fmt(name, sizeof(name), "%s%s", f->name, rk_arg_names[f->arg]);
 		if (f->kind == RK_F_U32)
 			rk_fmt(def, sizeof(def), " (default: %u)", *(uint32_t *)rk_dst(c, f));
 		else if (f->kind == RK_F_STR)
@@ -73,7 +83,7 @@ static void rk_usage(struct rk_cli *c, const struct rk_flag *flags, unsigned n)
 		else if (f->kind == RK_F_SQPOLL || f->kind == RK_F_TRACE)
 			rk_fmt(def, sizeof(def), " (default: off)");
 		rk_dprint(1, "  --%-22s %s%s%s%s\n", name, f->help, f->zero ? "; 0: " : "",
-			  f->zero ? f->zero : "", def);
+			  f->zero ? rk_zero_names[f->zero] : "", def);
 	}
 	rk_dprint(1, "\nSIGINT/SIGTERM: finish responses in flight, close, exit 0. "
 		     "SIGUSR1: print per-reactor stats.\n"
@@ -100,7 +110,7 @@ static void rk_range_error(const struct rk_flag *f, const char *val)
 {
 	char zero[48] = "";
 	if (f->zero && f->min == 0)
-		rk_fmt(zero, sizeof(zero), " (%s)", f->zero);
+		rk_fmt(zero, sizeof(zero), " (%s)", rk_zero_names[f->zero]);
 	if (f->pow2)
 		rk_dprint(2, "rocket: --%s %s: must be a power of two from %u to %u\n", f->name, val,
 			  f->min, f->max);
@@ -204,51 +214,47 @@ static int rk_parse_flag(struct rk_cli *c, const struct rk_flag *flags, unsigned
 }
 
 static const struct rk_flag rk_flags[] = {
-	U32Z("port", " N", port, "TCP port", 0, 65535, "any free port"),
-	FLAG("bind", " ADDR", RK_F_BIND, port,
+	U32Z("port", A_N, port, "TCP port", 0, 65535, Z_PORT),
+	FLAG("bind", A_ADDR, RK_F_BIND, port,
 	     "numeric address to listen on, repeat for several: :: (IPv6 and IPv4), "
 	     "0.0.0.0, 127.0.0.1, ::1"),
-	U32("backlog", " N", backlog, "listen(2) backlog", 1, 0x7fffffff),
-	U32Z("reactors", " N", cfg.reactors, "reactor threads", 0, 1024, "one per CPU"),
-	U32("ring-entries", " N", cfg.ring_entries, "SQ entries per reactor", 1, 32768),
-	U32Z("cq-entries", " N", cfg.cq_entries, "CQ entries per reactor", 0, 65536,
-	     "4 x --ring-entries"),
-	POW2("buffers", " N", cfg.buffers, "provided buffers per reactor (power of 2)", 1,
-	     32768),
-	U32("buffer-size", " BYTES", cfg.buffer_size, "bytes per provided buffer", 1, U32_MAX),
-	U32("batch", " N", cfg.batch, "CQEs handled per loop before flushing sends", 1,
-	    U32_MAX),
-	U32("max-conns", " N", cfg.max_conns, "connections per reactor", 1, 1u << 24),
-	U32("send-buffer", " BYTES", cfg.send_buffer,
+	U32("backlog", A_N, backlog, "listen(2) backlog", 1, 0x7fffffff),
+	U32Z("reactors", A_N, cfg.reactors, "reactor threads", 0, 1024, Z_CPUS),
+	U32("ring-entries", A_N, cfg.ring_entries, "SQ entries per reactor", 1, 32768),
+	U32Z("cq-entries", A_N, cfg.cq_entries, "CQ entries per reactor", 0, 65536, Z_CQ),
+	POW2("buffers", A_N, cfg.buffers, "provided buffers per reactor (power of 2)", 1, 32768),
+	U32("buffer-size", A_BYTES, cfg.buffer_size, "bytes per provided buffer", 1, U32_MAX),
+	U32("batch", A_N, cfg.batch, "CQEs handled per loop before flushing sends", 1, U32_MAX),
+	U32("max-conns", A_N, cfg.max_conns, "connections per reactor", 1, 1u << 24),
+	U32("send-buffer", A_BYTES, cfg.send_buffer,
 	    "send buffer bytes per connection (at least max-head + 2 KiB)", 64, U32_MAX),
-	FLAG("sqpoll", "[=CPU]", RK_F_SQPOLL, port, "kernel SQ polling thread, =CPU pins it"),
-	U32Z("sq-idle", " MS", cfg.sq_idle_ms, "SQPOLL idle ms before it sleeps", 0, U32_MAX,
-	     "kernel default"),
-	FLAG("no-defer-taskrun", 0, RK_F_BOOL, cfg.no_defer_taskrun,
+	FLAG("sqpoll", A_CPU, RK_F_SQPOLL, port, "kernel SQ polling thread, =CPU pins it"),
+	U32Z("sq-idle", A_MS, cfg.sq_idle_ms, "SQPOLL idle ms before it sleeps", 0, U32_MAX,
+	     Z_KERNEL),
+	FLAG("no-defer-taskrun", A_NONE, RK_F_BOOL, cfg.no_defer_taskrun,
 	     "use COOP_TASKRUN instead of DEFER_TASKRUN"),
-	FLAG("bundle", 0, RK_F_BOOL, cfg.bundle,
+	FLAG("bundle", A_NONE, RK_F_BOOL, cfg.bundle,
 	     "bundled receives (IORING_RECVSEND_BUNDLE, 6.10+)"),
-	FLAG("pin", 0, RK_F_BOOL, cfg.pin, "pin reactor i to CPU i"),
-	FLAG("quiet", 0, RK_F_BOOL, cfg.quiet, "no start-up line, no stats at exit"),
-	FLAG("trace", "[=FD]", RK_F_TRACE, port, "print every SQE, enter and CQE (to stderr or FD)"),
-	U32("max-request-line", " BYTES", hc.limits.max_request_line,
+	FLAG("pin", A_NONE, RK_F_BOOL, cfg.pin, "pin reactor i to CPU i"),
+	FLAG("quiet", A_NONE, RK_F_BOOL, cfg.quiet, "no start-up line, no stats at exit"),
+	FLAG("trace", A_FD, RK_F_TRACE, port, "print every SQE, enter and CQE (to stderr or FD)"),
+	U32("max-request-line", A_BYTES, hc.limits.max_request_line,
 	    "request line bytes (else 414)", 1, U32_MAX),
-	U32("max-head", " BYTES", hc.limits.max_head, "header block bytes (else 431)", 1,
-	    U32_MAX),
-	U32("max-headers", " N", hc.limits.max_headers, "header fields (else 431)", 1,
+	U32("max-head", A_BYTES, hc.limits.max_head, "header block bytes (else 431)", 1, U32_MAX),
+	U32("max-headers", A_N, hc.limits.max_headers, "header fields (else 431)", 1,
 	    RK_HTTP_MAX_HEADERS),
-	U32("max-body", " BYTES", hc.max_body, "request body bytes (else 413)", 0, U32_MAX),
-	U32Z("header-timeout", " S", hc.header_timeout,
-	     "seconds to receive a request head (else 408)", 0, U32_MAX, "none"),
-	U32Z("idle-timeout", " S", hc.idle_timeout, "seconds a keep-alive connection may idle",
-	     0, U32_MAX, "none"),
-	FLAG("user", " UID[:GID]", RK_F_STR, user,
+	U32("max-body", A_BYTES, hc.max_body, "request body bytes (else 413)", 0, U32_MAX),
+	U32Z("header-timeout", A_S, hc.header_timeout,
+	     "seconds to receive a request head (else 408)", 0, U32_MAX, Z_OFF),
+	U32Z("idle-timeout", A_S, hc.idle_timeout, "seconds a keep-alive connection may idle",
+	     0, U32_MAX, Z_OFF),
+	FLAG("user", A_USER, RK_F_STR, user,
 	     "after binding, switch to this user (number or name)"),
-	FLAG("chroot", " DIR", RK_F_STR, chroot_dir,
+	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir,
 	     "after binding, make DIR the root directory"),
-	FLAG("no-root", 0, RK_F_BOOL, no_root, "refuse to run as root without --user"),
-	FLAG("version", 0, RK_F_VERSION, port, "print the version and exit"),
-	FLAG("help", 0, RK_F_HELP, port, "this text"),
+	FLAG("no-root", A_NONE, RK_F_BOOL, no_root, "refuse to run as root without --user"),
+	FLAG("version", A_NONE, RK_F_VERSION, port, "print the version and exit"),
+	FLAG("help", A_NONE, RK_F_HELP, port, "this text"),
 };
 
 int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
