@@ -1,21 +1,41 @@
-# Rocket - an HTTP/1.1 server on raw io_uring.
+# Rocket - an HTTP/1.1 server on raw io_uring. `make help` lists the targets.
 #
-#   make            build/rocket (static, no libc) and the tools
+#   make            build/rocket (static, no libc), build/librocket.a,
+#                   build/hello and the tools
 #   make run        build and serve on port 8080
 #   make test       build and run every test (hosted build, ASan + UBSan)
-#   make bench      Rocket vs nginx vs an epoll server, side by side (tools/bench)
+#   make install    PREFIX=/usr/local DESTDIR= : binaries, man page, units
 #
 # Two builds come from the same sources under src/:
 #   - the product: src/ + src/rt/ + arch/$(ARCH)/, -nostdlib -static;
 #   - the hosted build: src/ (without src/rt/) + tests/shim/, linked with
 #     libc so the tests can run under AddressSanitizer and UBSan.
 
-CC      ?= cc
-# The target architecture follows the compiler (x86_64-linux-gnu-gcc,
-# aarch64-linux-gnu-gcc, clang --target=...): ARCH=aarch64 need not be given.
-ARCH    ?= $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+VERSION := 0.3.0
+# `rocket --version` names the commit it was built from ("unknown" outside
+# a git checkout of this tree).
+COMMIT  := $(if $(wildcard .git),$(shell git rev-parse --short HEAD 2>/dev/null))
+COMMIT  := $(or $(COMMIT),unknown)
+
 HOST_ARCH := $(shell uname -m)
+# The target architecture follows the compiler (x86_64-linux-gnu-gcc,
+# aarch64-linux-gnu-gcc, clang --target=...): ARCH=aarch64 need not be given
+# with CC. Given without CC, ARCH picks Debian's cross compiler for it.
+ifeq ($(origin CC),default)
+ifneq ($(filter command line environment,$(origin ARCH)),)
+ifneq ($(ARCH),$(HOST_ARCH))
+CC := $(ARCH)-linux-gnu-gcc
+endif
+endif
+endif
+ARCH    ?= $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+# A cross build gets its own directory unless BUILD is given: the objects
+# of two architectures must not meet.
+ifeq ($(ARCH),$(HOST_ARCH))
 BUILD   ?= build
+else
+BUILD   ?= build-$(ARCH)
+endif
 O       := $(BUILD)
 CFLAGS  ?= -O2 -g
 WERROR  ?= -Werror
@@ -34,7 +54,10 @@ RT_SRC   := $(sort $(wildcard src/rt/*.c) $(wildcard arch/$(ARCH)/*.S) $(wildcar
 SHIM_MAIN := tests/shim/hosted_main.c
 SHIM_SRC := $(filter-out $(SHIM_MAIN),$(sort $(wildcard tests/shim/*.c)))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TOOL_SRC := $(sort $(wildcard tools/*.c))
+# Programs built like the product on build/librocket.a (their own rule
+# below); every other tools/*.c is a hosted tool that may use libc.
+EMBED_SRC := tools/hello.c
+TOOL_SRC := $(filter-out $(EMBED_SRC),$(sort $(wildcard tools/*.c)))
 
 # Static product objects.
 STATIC_FLAGS := $(BASE) $(FREE) $(CFLAGS) -fno-pie -fno-asynchronous-unwind-tables \
@@ -52,9 +75,15 @@ LDSTRIP ?= -s
 # -z noseparate-code: one read+execute segment for code and constants. The
 # binary has no writable data at all (every table it changes is mapped at
 # start-up), and separate segments would pad the file to page boundaries.
+# _start lives in librocket.a like everything else: --require-defined pulls
+# it (and src/rt/start.c, which calls the program's rk_main) from the archive.
 RT_LDFLAGS := -nostdlib -static -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code \
-	-Wl,-z,noexecstack $(LDSTRIP)
+	-Wl,-z,noexecstack -Wl,--require-defined=_start $(LDSTRIP)
 STATIC_OBJ := $(patsubst %,$(O)/static/%.o,$(CORE_SRC) $(RT_SRC))
+# librocket.a: the product without src/main.c (the one rk_main), for
+# programs that bring their own routes and rk_main.
+MAIN_OBJ   := $(O)/static/src/main.c.o
+LIB_OBJ    := $(filter-out $(MAIN_OBJ),$(STATIC_OBJ))
 # Plain hosted objects (tools link these: no sanitizer, full speed).
 PLAIN_OBJ  := $(patsubst %,$(O)/plain/%.o,$(CORE_SRC))
 # Sanitized hosted objects (tests and the hosted server).
@@ -73,15 +102,32 @@ TOOLS :=
 endif
 
 ROCKET := $(O)/rocket
+LIBROCKET := $(O)/librocket.a
+EMBED  := $(patsubst tools/%.c,$(O)/%,$(EMBED_SRC))
 
-.PHONY: all run test tools clean check-headers
+.PHONY: all run test tools clean check-headers help install uninstall FORCE
 .DEFAULT_GOAL := all
-all: $(ROCKET) $(TOOLS)
-tools: $(TOOLS)
+all: $(ROCKET) $(LIBROCKET) $(EMBED) $(TOOLS) ## build/rocket, build/librocket.a, build/hello, tools
+tools: $(TOOLS) ## only the hosted tools (uring-probe, rocket-load, ...)
+
+# `make help`: every target with a "##" comment, one line each.
+help: ## this list
+	@echo "make [target] [VAR=value]; targets:"
+	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/\1|\2/p' $(MAKEFILE_LIST) | \
+		awk -F'|' '{ printf "  %-14s %s\n", $$1, $$2 }'
+	@echo "variables: CC, ARCH (x86_64, aarch64), BUILD, CFLAGS, PREFIX, DESTDIR"
 
 # ---- product -------------------------------------------------------------
 ifneq ($(RT_SRC),)
-$(ROCKET): $(STATIC_OBJ)
+# The product is linked as any program on librocket.a would be: its rk_main
+# first, the archive after it.
+$(ROCKET): $(MAIN_OBJ) $(LIBROCKET)
+	$(CC) $(CFLAGS) $(RT_LDFLAGS) -o $@ $^ -lgcc
+$(LIBROCKET): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+# A program of tools/ built like the product: static, no libc, its own routes.
+$(EMBED): $(O)/%: $(O)/static/tools/%.c.o $(LIBROCKET)
 	$(CC) $(CFLAGS) $(RT_LDFLAGS) -o $@ $^ -lgcc
 else
 # Until the libc-free runtime (src/rt/, arch/*/start.S) exists the product is
@@ -90,9 +136,22 @@ $(ROCKET): $(PLAIN_OBJ) $(PSHIM_OBJ) $(MAIN_PLAIN)
 	$(CC) $(CFLAGS) -o $@ $^ -lpthread
 endif
 
+# Code that runs once (start-up, flags, messages, printing) is built for
+# size: the product stays one small file, and nothing on the request path
+# is among it.
+COLD_SRC := $(wildcard src/cli/*.c) src/lib/addr.c src/lib/fmt.c src/engine/listen.c
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STATIC_FLAGS) -c -o $@ $<
+	$(CC) $(STATIC_FLAGS) $(if $(filter $(COLD_SRC),$<),-Os) $(XDEFS) -c -o $@ $<
+
+# The version and commit go to src/cli/version.c alone; the stamp changes
+# (and that object is rebuilt) only when they do.
+VERSION_OBJ := $(patsubst %,$(O)/%/src/cli/version.c.o,static plain san)
+$(VERSION_OBJ): XDEFS := -DRK_VERSION='"$(VERSION)"' -DRK_COMMIT='"$(COMMIT)"'
+$(VERSION_OBJ): $(O)/version.stamp
+$(O)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' > $@
 $(O)/static/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_FLAGS) -c -o $@ $<
@@ -100,13 +159,13 @@ $(O)/static/%.S.o: %.S
 # ---- hosted builds -------------------------------------------------------
 $(O)/plain/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(FREE) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE) $(FREE) $(CFLAGS) $(XDEFS) -c -o $@ $<
 $(O)/plain/tests/shim/%.c.o: tests/shim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
 $(O)/san/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(FREE) $(CFLAGS) $(SAN) -c -o $@ $<
+	$(CC) $(BASE) $(FREE) $(CFLAGS) $(SAN) $(XDEFS) -c -o $@ $<
 $(O)/san/tests/shim/%.c.o: tests/shim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
@@ -141,17 +200,21 @@ $(O)/%: tools/%.c $(O)/librocket-plain.a
 $(O)/tests/harness.o: tests/harness.c tests/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
-$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/librocket-san.a
+$(O)/tests/proc.o: tests/proc.c tests/proc.h tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
+$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -o $@ $< \
-		$(O)/tests/harness.o $(O)/librocket-san.a -lpthread
+		$(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a -lpthread
 
-test: $(TESTS) $(O)/rocket-san $(ROCKET) $(TOOLS) check-headers
+test: $(TESTS) $(O)/rocket-san $(ROCKET) $(EMBED) $(TOOLS) check-headers ## build and run every test
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \
-		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ./tests/run.sh $(TESTS)
+		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ROCKET_CC="$(CC)" \
+		./tests/run.sh $(TESTS)
 
 # No libc header and no liburing under src/ and include/.
-check-headers:
+check-headers: ## no libc or liburing header, no thread-locals in the server
 	@! grep -rnE '#\s*include\s*<(stdio|stdlib|string|strings|unistd|errno|pthread|signal|fcntl|time|poll|sched|netdb|assert|ctype|limits|stdarg|setjmp|locale|sys/[a-z_]+|netinet/[a-z_]+|arpa/[a-z_]+|linux/[a-z_]+|liburing[a-z_/]*)\.h>' src include \
 		|| { echo "libc/kernel header included under src/ or include/"; exit 1; }
 	@! grep -rnwE '__thread|_Thread_local|thread_local' src include arch \
@@ -160,7 +223,7 @@ check-headers:
 # The product is one small file to scp: fail when it outgrows the budget.
 ROCKET_MAX_BYTES ?= 65536
 .PHONY: check-size
-check-size: $(ROCKET)
+check-size: $(ROCKET) ## build/rocket is at most 64 KiB
 	@n=$$(wc -c < $(ROCKET)); echo "$(ROCKET): $$n bytes (limit $(ROCKET_MAX_BYTES))"; \
 		[ $$n -le $(ROCKET_MAX_BYTES) ]
 
@@ -171,7 +234,11 @@ check-size: $(ROCKET)
 A64_CC ?= aarch64-linux-gnu-gcc
 A64_O  := $(O)/aarch64
 .PHONY: test-aarch64
-test-aarch64:
+test-aarch64: ## boot the aarch64 build under qemu (installs what it needs)
+	@if ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64 && \
+		[ ! -s $(A64_O)/vm/vmlinuz ]; then echo "test-aarch64: adds the arm64 package" \
+		"architecture (dpkg --add-architecture arm64; apt-get update) to download" \
+		"Debian's arm64 kernel"; fi
 	@command -v $(A64_CC) >/dev/null && command -v qemu-system-aarch64 >/dev/null && \
 		command -v cpio >/dev/null || { apt-get update && apt-get install -y \
 		--no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
@@ -182,14 +249,35 @@ test-aarch64:
 
 # tools/bench builds what it needs; BENCH_SECONDS sets each load's length.
 .PHONY: bench
-bench:
+bench: ## Rocket vs nginx vs the epoll server (tools/bench)
 	BUILD=$(BUILD) ./tools/bench
 
-run: $(ROCKET)
+run: $(ROCKET) ## build and serve on port 8080
 	./$(ROCKET) --port 8080
 
-clean:
+clean: ## remove the build directory
 	rm -rf $(BUILD)
+
+# ---- install -------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]; uninstall removes
+# exactly these files. The service's ExecStart= names $(PREFIX)/bin.
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+MAN8DIR := $(PREFIX)/share/man/man8
+UNITDIR := $(PREFIX)/lib/systemd/system
+INSTALLED := $(BINDIR)/rocket $(BINDIR)/uring-probe $(BINDIR)/rocket-load \
+	$(MAN8DIR)/rocket.8 $(UNITDIR)/rocket.service $(UNITDIR)/rocket.socket
+
+install: $(ROCKET) $(O)/uring-probe $(O)/rocket-load ## install under DESTDIR + PREFIX (default /usr/local)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 $(ROCKET) $(O)/uring-probe $(O)/rocket-load $(DESTDIR)$(BINDIR)/
+	install -m 644 tools/rocket.8 $(DESTDIR)$(MAN8DIR)/rocket.8
+	sed 's|@BINDIR@|$(BINDIR)|g' tools/rocket.service > $(DESTDIR)$(UNITDIR)/rocket.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/rocket.service
+	install -m 644 tools/rocket.socket $(DESTDIR)$(UNITDIR)/rocket.socket
+
+uninstall: ## remove what install installed
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -221,7 +309,7 @@ $(O)/fuzz_http: $(FUZZ_SRC) $(wildcard include/rocket/http*.h) include/rocket/ut
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(FUZZ_SRC)
 
-fuzz: $(O)/fuzz_http
+fuzz: $(O)/fuzz_http ## libFuzzer over the HTTP parser for FUZZ_SECONDS (default 60)
 	@mkdir -p $(FUZZ_CORPUS)
 	@printf '\0GET / HTTP/1.1\r\nHost: a\r\n\r\n' > $(FUZZ_CORPUS)/seed-get
 	@printf '\1POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;e="q"\r\nhello\r\n0\r\nT: v\r\n\r\n' \

@@ -343,14 +343,14 @@ TEST_T(accept_failing_at_once_backs_off_and_recovers, 60)
 	if (fd >= 0)
 		close(fd);
 
-	int down = shutdown(g.e->listen_fd, SHUT_RD);
+	int down = shutdown(g.e->cfg.listen_fds[0], SHUT_RD);
 	usleep(500 * 1000);
 	/* Listening again: bound to port 0, the socket lost its port when
 	 * it was shut down and gets a new one now. */
-	int relisten = listen(g.e->listen_fd, 16);
+	int relisten = listen(g.e->cfg.listen_fds[0], 16);
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
-	getsockname(g.e->listen_fd, (struct sockaddr *)&a, &alen);
+	getsockname(g.e->cfg.listen_fds[0], (struct sockaddr *)&a, &alen);
 	fd = relisten == 0 ? dial_try(ntohs(a.sin_port)) : -1;
 	bool again = fd >= 0 && echo_ok(fd);
 	if (fd >= 0)

@@ -234,7 +234,25 @@ TEST(errno_names)
 	CHECK(strcmp(rk_errno_name(ECANCELED), "ECANCELED") == 0);
 	CHECK(strcmp(rk_errno_name(EPERM), "EPERM") == 0);
 	CHECK(strcmp(rk_errno_name(0), "E?") == 0);
-	CHECK(strcmp(rk_errno_name(3), "E?") == 0);
+	CHECK(strcmp(rk_errno_name(41), "E?") == 0); /* unassigned */
+	CHECK(strcmp(rk_errno_name(134), "E?") == 0);
 	CHECK(strcmp(rk_errno_name(100000), "E?") == 0);
 	CHECK(strcmp(rk_errno_name(INT_MIN), "E?") == 0);
+}
+
+/* Every errno the kernel's uapi headers name has its name, the one glibc
+ * gives it (EAGAIN, not its alias EWOULDBLOCK). */
+TEST(errno_names_cover_every_errno_like_glibc)
+{
+	int named = 0;
+	for (int e = 1; e <= 133; e++) {
+		const char *want = strerrorname_np(e);
+		const char *got = rk_errno_name(e);
+		CHECK_MSG(strcmp(got, want ? want : "E?") == 0, "errno %d: %s, glibc: %s", e, got,
+			  want ? want : "(none)");
+		CHECK(strcmp(rk_errno_name(-e), got) == 0);
+		named += want != NULL;
+	}
+	CHECK_EQ(named, 131);
+	CHECK(strcmp(rk_errno_name(-524), "ENOTSUPP") == 0);
 }

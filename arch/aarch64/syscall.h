@@ -13,9 +13,12 @@
 
 #define __NR_getcwd            17
 #define __NR_fcntl             25
+#define __NR_chdir             49
+#define __NR_chroot            51
 #define __NR_openat            56
 #define __NR_close             57
 #define __NR_getdents64        61
+#define __NR_lseek             62
 #define __NR_read              63
 #define __NR_write             64
 #define __NR_signalfd4         74
@@ -31,8 +34,14 @@
 #define __NR_tgkill            131
 #define __NR_rt_sigaction      134
 #define __NR_rt_sigprocmask    135
+#define __NR_setgid            144
+#define __NR_setuid            146
+#define __NR_setgroups         159
 #define __NR_uname             160
 #define __NR_getpid            172
+#define __NR_getuid            174
+#define __NR_geteuid           175
+#define __NR_getgid            176
 #define __NR_gettid            178
 #define __NR_socket            198
 #define __NR_bind              200

@@ -14,6 +14,7 @@
 #define __NR_read              0
 #define __NR_write             1
 #define __NR_close             3
+#define __NR_lseek             8
 #define __NR_mmap              9
 #define __NR_munmap            11
 #define __NR_rt_sigaction      13
@@ -38,6 +39,14 @@
 #define __NR_kill              62
 #define __NR_uname             63
 #define __NR_fcntl             72
+#define __NR_chdir             80
+#define __NR_getuid            102
+#define __NR_getgid            104
+#define __NR_setuid            105
+#define __NR_setgid            106
+#define __NR_geteuid           107
+#define __NR_setgroups         116
+#define __NR_chroot            161
 #define __NR_gettid            186
 #define __NR_futex             202
 #define __NR_sched_setaffinity 203

@@ -85,10 +85,23 @@ typedef void (*rk_done_fn)(void *arg, int res);
  * rk_conn_release(). */
 #define RK_DELIVER_MAX 64
 
+/* At most this many listening sockets (listen_fds below). */
+#define RK_MAX_LISTEN 16
+
 struct rk_engine_config {
 	const char *bind;          /* "::" (dual stack), "0.0.0.0", "127.0.0.1", "::1" */
 	uint16_t port;             /* 0: any free port (see rk_engine_port) */
 	int backlog;
+	/* Listening sockets the caller opened (several addresses, systemd
+	 * socket activation): with nlisten > 0 the engine serves these, one
+	 * multishot accept each, and bind/port/backlog are not used. They are
+	 * the engine's to close once rk_engine_create has succeeded. */
+	int listen_fds[RK_MAX_LISTEN];
+	uint32_t nlisten;
+	/* Called once on rk_engine_run's thread when every reactor is up and
+	 * the listeners are about to be armed (optional): sd_notify READY=1. */
+	void (*on_ready)(void *arg);
+	void *ready_arg;
 	uint32_t reactors;         /* 0: one per CPU */
 	uint32_t ring_entries;     /* SQ size per reactor */
 	uint32_t cq_entries;       /* CQ size per reactor (0: 4 x ring_entries) */

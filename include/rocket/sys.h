@@ -88,6 +88,11 @@ static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 	return (int)RK_SC4(__NR_openat, dirfd, path, flags, mode);
 }
 
+static inline long sys_lseek(int fd, long off, int whence)
+{
+	return RK_SC3(__NR_lseek, fd, off, whence);
+}
+
 static inline int sys_fcntl(int fd, int cmd, long arg)
 {
 	return (int)RK_SC3(__NR_fcntl, fd, cmd, arg);
@@ -137,6 +142,18 @@ static inline int sys_setsockopt(int fd, int level, int name, const void *val, u
 static inline long sys_sendto(int fd, const void *buf, size_t n, int flags)
 {
 	return RK_SC6(__NR_sendto, fd, buf, n, flags, 0, 0);
+}
+
+/* sendto(2) to an address: a datagram to a socket we are not connected to. */
+static inline long sys_sendto_addr(int fd, const void *buf, size_t n, int flags,
+				   const void *addr, uint32_t alen)
+{
+	return RK_SC6(__NR_sendto, fd, buf, n, flags, addr, alen);
+}
+
+static inline int sys_getsockopt(int fd, int level, int name, void *val, uint32_t *len)
+{
+	return (int)RK_SC5(__NR_getsockopt, fd, level, name, val, len);
 }
 
 static inline long sys_recvfrom(int fd, void *buf, size_t n, int flags)
@@ -223,6 +240,50 @@ static inline int sys_prlimit64(int pid, int res, const struct rk_rlimit *nw,
 				struct rk_rlimit *old)
 {
 	return (int)RK_SC4(__NR_prlimit64, pid, res, nw, old);
+}
+
+/* ---- credentials and the root directory: --user, --chroot ---------------- */
+/* The raw calls change the calling thread only (glibc's setuid() broadcasts
+ * to every thread; nolibc's and ours do not): call them before any thread
+ * exists. credentials(7), setgroups(2), setgid(2), setuid(2), chroot(2). */
+static inline int sys_getuid(void)
+{
+	return (int)rk_syscall0(__NR_getuid);
+}
+
+static inline int sys_geteuid(void)
+{
+	return (int)rk_syscall0(__NR_geteuid);
+}
+
+static inline int sys_getgid(void)
+{
+	return (int)rk_syscall0(__NR_getgid);
+}
+
+static inline int sys_setgroups(size_t n, const uint32_t *gids)
+{
+	return (int)RK_SC2(__NR_setgroups, n, gids);
+}
+
+static inline int sys_setgid(uint32_t gid)
+{
+	return (int)RK_SC1(__NR_setgid, gid);
+}
+
+static inline int sys_setuid(uint32_t uid)
+{
+	return (int)RK_SC1(__NR_setuid, uid);
+}
+
+static inline int sys_chroot(const char *path)
+{
+	return (int)RK_SC1(__NR_chroot, path);
+}
+
+static inline int sys_chdir(const char *path)
+{
+	return (int)RK_SC1(__NR_chdir, path);
 }
 
 static inline int sys_uname(struct rk_utsname *u)

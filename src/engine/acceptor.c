@@ -1,5 +1,6 @@
-/* src/engine/acceptor.c - the acceptor: one multishot accept, hand-off of
- * each new socket to a reactor with IORING_OP_MSG_RING, the signalfd, and
+/* src/engine/acceptor.c - the acceptor: one multishot accept per listening
+ * socket, hand-off of each new socket to a reactor with IORING_OP_MSG_RING,
+ * the signalfd, and
  * the order in which a stop winds everything down.
  *
  * Follows io_uring_prep_multishot_accept(3) (re-arm when a CQE comes without
@@ -34,8 +35,10 @@ struct rk_acceptor {
 	bool stopping;            /* no more hand-offs: new sockets are closed here */
 	bool stop_sent;           /* every reactor has been sent STOP */
 	bool finishing;           /* every reactor is done: cancel what is left */
-	bool accept_armed;        /* the accept may still post CQEs */
-	bool backoff_armed;
+	/* Per listener (bit i: cfg.listen_fds[i], whose index rides in the
+	 * user_data's tag): its accept may still post CQEs, its pause runs. */
+	uint32_t accept_armed;
+	uint32_t backoff_armed;
 	bool signal_armed;
 	uint32_t reactors_done;
 	uint32_t retries;
@@ -58,18 +61,18 @@ static struct io_uring_sqe *rk_acc_sqe(struct rk_acceptor *a)
 	return sqe;
 }
 
-static void rk_acc_arm_accept(struct rk_acceptor *a)
+static void rk_acc_arm_accept(struct rk_acceptor *a, uint8_t li)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	if (!sqe)
 		return;
 	sqe->opcode = IORING_OP_ACCEPT;
-	sqe->fd = a->e->listen_fd;
+	sqe->fd = a->e->cfg.listen_fds[li];
 	/* One SQE, a CQE per connection (5.19); one-shot on older kernels. */
 	sqe->ioprio = a->oneshot ? 0 : IORING_ACCEPT_MULTISHOT;
 	sqe->accept_flags = SOCK_CLOEXEC;
-	sqe->user_data = rk_ud(RK_UD_ACCEPT, RK_ACC_OP, 0);
-	a->accept_armed = true;
+	sqe->user_data = rk_ud_tag(RK_UD_ACCEPT, RK_ACC_OP, 0, li);
+	a->accept_armed |= 1u << li;
 }
 
 static void rk_acc_arm_signal(struct rk_acceptor *a)
@@ -88,7 +91,7 @@ static void rk_acc_arm_signal(struct rk_acceptor *a)
 
 /* Out of descriptors or memory, or any other accept error: pause before
  * the next try instead of spinning on an accept that fails at once. */
-static void rk_acc_arm_backoff(struct rk_acceptor *a)
+static void rk_acc_arm_backoff(struct rk_acceptor *a, uint8_t li)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	if (!sqe)
@@ -98,21 +101,22 @@ static void rk_acc_arm_backoff(struct rk_acceptor *a)
 	sqe->fd = -1;
 	sqe->addr = (uint64_t)(uintptr_t)&a->backoff;
 	sqe->len = 1;
-	sqe->user_data = rk_ud(RK_UD_BACKOFF, RK_ACC_OP, 0);
-	a->backoff_armed = true;
+	sqe->user_data = rk_ud_tag(RK_UD_BACKOFF, RK_ACC_OP, 0, li);
+	a->backoff_armed |= 1u << li;
 }
 
-/* Cancel our operation of this kind (matched by its user_data). */
-static void rk_acc_cancel(struct rk_acceptor *a, enum rk_ud_kind kind)
+/* Cancel our operation of this kind (matched by its user_data; li: the
+ * listener's, for accepts and pauses). */
+static void rk_acc_cancel(struct rk_acceptor *a, enum rk_ud_kind kind, uint8_t li)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	if (!sqe)
 		return;
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->fd = -1;
-	sqe->addr = rk_ud(kind, RK_ACC_OP, 0);
+	sqe->addr = rk_ud_tag(kind, RK_ACC_OP, 0, li);
 	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = rk_ud(kind, RK_ACC_CANCEL, 0);
+	sqe->user_data = rk_ud_tag(kind, RK_ACC_CANCEL, 0, li);
 }
 
 /* The ring fd reactor i published when it started. Read only before that
@@ -166,20 +170,23 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	/* Stop accepting (rk_engine_run closes the listener after us). CQEs
 	 * the accept still posts meanwhile carry sockets nobody will serve:
 	 * rk_acc_on_accept closes them. */
-	if (a->accept_armed)
-		rk_acc_cancel(a, RK_UD_ACCEPT);
-	if (a->backoff_armed)
-		rk_acc_cancel(a, RK_UD_BACKOFF);
+	for (uint8_t li = 0; li < a->e->cfg.nlisten; li++) {
+		if (a->accept_armed & (1u << li))
+			rk_acc_cancel(a, RK_UD_ACCEPT, li);
+		if (a->backoff_armed & (1u << li))
+			rk_acc_cancel(a, RK_UD_BACKOFF, li);
+	}
 	rk_acc_stop_reactors(a);
 }
 
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
+	uint8_t li = rk_ud_tagof(cqe->user_data);
 	bool more = cqe->flags & IORING_CQE_F_MORE;
 	if (more)
 		a->multishot_seen = true;
 	else
-		a->accept_armed = false;
+		a->accept_armed &= ~(1u << li);
 
 	if (cqe->res >= 0 && a->stopping) {
 		sys_close(cqe->res);
@@ -197,7 +204,7 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
 		/* Unknown ioprio flag: a kernel before 5.19. */
 		a->oneshot = true;
-		rk_acc_arm_accept(a);
+		rk_acc_arm_accept(a, li);
 		return;
 	} else if (cqe->res != -ECANCELED || !a->stopping) {
 		a->accept_errors++;
@@ -212,13 +219,13 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		/* The multishot ended with a socket (its CQE did not fit the
 		 * CQ and went to the overflow list), or one-shot mode. */
 		a->rearms++;
-		rk_acc_arm_accept(a);
+		rk_acc_arm_accept(a, li);
 		return;
 	}
 	/* Any error ended the multishot: EMFILE/ENFILE/ENOMEM/ENOBUFS, a
 	 * listener that was shut down (-EINVAL), ... Trying again at once
 	 * would fail at once, over and over. */
-	rk_acc_arm_backoff(a);
+	rk_acc_arm_backoff(a, li);
 }
 
 static void rk_acc_on_signal(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
@@ -277,8 +284,10 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 	case RK_UD_ACCEPT:
 		if (!cancel)
 			rk_acc_on_accept(a, cqe);
-		else if (cqe->res == -EALREADY && a->accept_armed && a->retries++ < RK_ACC_RETRIES)
-			rk_acc_cancel(a, RK_UD_ACCEPT); /* it was running: again */
+		else if (cqe->res == -EALREADY &&
+			 (a->accept_armed & (1u << rk_ud_tagof(cqe->user_data))) &&
+			 a->retries++ < RK_ACC_RETRIES) /* it was running: again */
+			rk_acc_cancel(a, RK_UD_ACCEPT, rk_ud_tagof(cqe->user_data));
 		break;
 	case RK_UD_HANDOFF:
 		/* The message did not reach the reactor: the socket is ours
@@ -289,9 +298,9 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 	case RK_UD_BACKOFF:
 		if (cancel)
 			break;
-		a->backoff_armed = false;
+		a->backoff_armed &= ~(1u << rk_ud_tagof(cqe->user_data));
 		if (!a->stopping)
-			rk_acc_arm_accept(a);
+			rk_acc_arm_accept(a, rk_ud_tagof(cqe->user_data));
 		break;
 	case RK_UD_SIGNAL:
 		if (!cancel)
@@ -311,9 +320,10 @@ static void rk_acc_finish(struct rk_acceptor *a)
 		return;
 	a->finishing = true;
 	if (a->signal_armed)
-		rk_acc_cancel(a, RK_UD_SIGNAL);
-	if (a->backoff_armed)
-		rk_acc_cancel(a, RK_UD_BACKOFF);
+		rk_acc_cancel(a, RK_UD_SIGNAL, 0);
+	for (uint8_t li = 0; li < a->e->cfg.nlisten; li++)
+		if (a->backoff_armed & (1u << li))
+			rk_acc_cancel(a, RK_UD_BACKOFF, li);
 }
 
 static bool rk_acc_in_flight(const struct rk_acceptor *a)
@@ -334,7 +344,8 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 	if (rk_is_err(a))
 		return rk_ptr_err(a);
 	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd };
-	rk_acc_arm_accept(a);
+	for (uint8_t li = 0; li < e->cfg.nlisten; li++)
+		rk_acc_arm_accept(a, li);
 	if (sigfd >= 0)
 		rk_acc_arm_signal(a);
 

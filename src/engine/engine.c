@@ -7,8 +7,8 @@
  * exit. Read next: src/engine/acceptor.c.
  */
 #include "internal.h"
-#include "rocket/addr.h"
 #include "rocket/fmt.h"
+#include "rocket/listen.h"
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
@@ -159,31 +159,27 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	return k->off - start;
 }
 
+/* Serve the caller's listening sockets, or open one on cfg.bind:port.
+ * Either way they end up in e->cfg.listen_fds, the acceptor's list. */
 static int rk_listen(struct rk_engine *e)
 {
-	struct rk_sockaddr sa;
-	int len = rk_addr_parse(e->cfg.bind, e->cfg.port, &sa);
-	if (len < 0)
-		return len;
-	int fd = sys_socket(sa.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fd;
-	int one = 1, zero = 0, ret;
-	sys_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Accepted sockets inherit TCP_NODELAY: responses leave at once. */
-	sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (sa.family == AF_INET6) /* "::" serves IPv4 too */
-		sys_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if ((ret = sys_bind(fd, &sa, (uint32_t)len)) < 0 ||
-	    (ret = sys_listen(fd, e->cfg.backlog)) < 0) {
-		sys_close(fd);
-		return ret;
+	struct rk_engine_config *c = &e->cfg;
+	if (!c->nlisten) {
+		int fd = rk_listen_open(c->bind, c->port, c->backlog);
+		if (fd < 0)
+			return fd;
+		c->listen_fds[0] = fd;
+		c->nlisten = 1;
 	}
-	uint32_t slen = sizeof(sa);
-	sys_getsockname(fd, &sa, &slen);
-	e->port = rk_htons(sa.family == AF_INET ? sa.in4.sin_port : sa.in6.sin6_port);
-	e->listen_fd = fd;
+	e->port = rk_listen_port(c->listen_fds[0]);
 	return 0;
+}
+
+static void rk_unlisten(struct rk_engine *e)
+{
+	for (uint32_t i = 0; i < e->cfg.nlisten; i++)
+		sys_close(e->cfg.listen_fds[i]);
+	e->cfg.nlisten = 0;
 }
 
 int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
@@ -193,7 +189,8 @@ int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
 		c.reactors = (uint32_t)rk_cpu_count();
 	if (!c.handler.on_data || !c.reactors || c.reactors > 1024 || !c.ring_entries ||
 	    !c.max_conns || c.max_conns > (1u << 24) || c.send_buffer < 64 || !c.batch ||
-	    !c.buffer_size || !c.buffers || c.buffers > 32768 || (c.buffers & (c.buffers - 1)))
+	    !c.buffer_size || !c.buffers || c.buffers > 32768 || (c.buffers & (c.buffers - 1)) ||
+	    c.nlisten > RK_MAX_LISTEN)
 		return -EINVAL;
 
 	/* Measure first (64-bit sizes), then map once and carve for real. */
@@ -234,20 +231,20 @@ uint16_t rk_engine_port(const struct rk_engine *e)
 
 static void rk_engine_banner(struct rk_engine *e)
 {
-	char flags[160];
+	char flags[160], where[RK_MAX_LISTEN * 52];
 	const struct rk_ring *r = &e->reactors[0].ring;
 	const struct rk_engine_config *c = &e->cfg;
 	rk_ring_flags_str(r->flags, flags, sizeof(flags));
-	bool v6 = false;
-	for (const char *b = c->bind; *b; b++)
-		v6 |= *b == ':';
-	bool brackets = v6 && c->bind[0] != '[';
+	size_t n = 0;
+	for (uint32_t i = 0; i < c->nlisten; i++) {
+		n += rk_fmt(where + n, sizeof(where) - n, i ? ", " : "");
+		n += rk_listen_name(c->listen_fds[i], where + n, sizeof(where) - n);
+	}
 	rk_dprint(2,
-		  "rocket: listening on %s%s%s:%u | %u reactor%s | ring %u sq / %u cq | "
+		  "rocket: listening on %s | %u reactor%s | ring %u sq / %u cq | "
 		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | setup %s | features 0x%x%s\n",
-		  brackets ? "[" : "", c->bind, brackets ? "]" : "", e->port, e->nreactors,
-		  e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries, c->buffers,
-		  c->buffer_size, e->reactors[0].bufs.incremental ? " incremental" : "",
+		  where, e->nreactors, e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries,
+		  c->buffers, c->buffer_size, e->reactors[0].bufs.incremental ? " incremental" : "",
 		  c->bundle ? " bundles" : "", e->reactors[0].nchunks, c->send_buffer,
 		  c->send_zc ? " zero-copy" : "", flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
@@ -339,6 +336,8 @@ int rk_engine_run(struct rk_engine *e)
 	}
 	if (!e->cfg.quiet)
 		rk_engine_banner(e);
+	if (e->cfg.on_ready)
+		e->cfg.on_ready(e->cfg.ready_arg);
 	ret = rk_acceptor_run(e, sigfd);
 	if (ret < 0) /* it never ran: nobody told the reactors to stop */
 		rk_engine_stop_reactors(e, e->nreactors);
@@ -348,10 +347,7 @@ int rk_engine_run(struct rk_engine *e)
 	atomic_store_explicit(&e->acc_fd, -1, memory_order_release);
 	rk_ring_exit(&e->acc);
 out:
-	if (e->listen_fd >= 0) {
-		sys_close(e->listen_fd);
-		e->listen_fd = -1;
-	}
+	rk_unlisten(e);
 	if (sigfd >= 0) {
 		rk_engine_drain_signals(sigfd);
 		sys_close(sigfd);
@@ -383,8 +379,7 @@ int rk_engine_stop(struct rk_engine *e)
 
 void rk_engine_destroy(struct rk_engine *e)
 {
-	if (e->listen_fd >= 0)
-		sys_close(e->listen_fd);
+	rk_unlisten(e);
 	sys_munmap(e, e->map_len);
 }
 

@@ -183,7 +183,6 @@ struct rk_reactor {
 
 struct rk_engine {
 	struct rk_engine_config cfg;
-	int listen_fd;
 	uint16_t port;
 	struct rk_ring acc;       /* the acceptor's ring */
 	struct rk_trace acc_trace;

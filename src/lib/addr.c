@@ -1,7 +1,9 @@
-/* src/lib/addr.c - numeric IPv4/IPv6 address parsing (see inet_pton(3)).
- * Read next: src/engine/engine.c, which binds the listener with it.
+/* src/lib/addr.c - numeric IPv4/IPv6 addresses, parsed (see inet_pton(3))
+ * and printed (inet_ntop(3), RFC 5952).
+ * Read next: src/engine/listen.c, which binds the listeners with it.
  */
 #include "rocket/addr.h"
+#include "rocket/fmt.h"
 #include "rocket/util.h"
 
 static int rk_hexval(char c)
@@ -108,4 +110,42 @@ int rk_addr_parse(const char *host, uint16_t port, struct rk_sockaddr *sa)
 	sa->in6.sin6_family = AF_INET6;
 	sa->in6.sin6_port = rk_htons(port);
 	return (int)sizeof(sa->in6);
+}
+
+size_t rk_addr_format(const struct rk_sockaddr *sa, char *buf, size_t cap)
+{
+	if (sa->family == AF_INET) {
+		const uint8_t *a = (const uint8_t *)&sa->in4.sin_addr;
+		return rk_fmt(buf, cap, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
+			      rk_htons(sa->in4.sin_port));
+	}
+	if (sa->family != AF_INET6)
+		return rk_fmt(buf, cap, "?");
+	uint16_t g[8];
+	for (int k = 0; k < 8; k++)
+		g[k] = (uint16_t)(sa->in6.sin6_addr[2 * k] << 8 | sa->in6.sin6_addr[2 * k + 1]);
+	/* The longest run of zero groups (the first if tied), if >= 2. */
+	int best = -1, best_len = 1;
+	for (int k = 0; k < 8;) {
+		int n = 0;
+		while (k + n < 8 && !g[k + n])
+			n++;
+		if (n > best_len) {
+			best = k;
+			best_len = n;
+		}
+		k += n ? n : 1;
+	}
+	char txt[48];
+	size_t n = 0;
+	for (int k = 0; k < 8; k++) {
+		if (k == best) {
+			n += rk_fmt(txt + n, sizeof(txt) - n, "::");
+			k += best_len - 1;
+			continue;
+		}
+		bool sep = k > 0 && k != best + best_len;
+		n += rk_fmt(txt + n, sizeof(txt) - n, "%s%x", sep ? ":" : "", g[k]);
+	}
+	return rk_fmt(buf, cap, "[%s]:%u", txt, rk_htons(sa->in6.sin6_port));
 }

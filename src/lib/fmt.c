@@ -12,6 +12,7 @@
 #include "rocket/abi/linux.h"
 #include "rocket/fmt.h"
 #include "rocket/sys.h"
+#include "rocket/util.h"
 
 #define FMT_DPRINT_MAX 1024
 
@@ -277,30 +278,42 @@ int rk_parse_u64(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
-#define FMT_E(name) [name] = #name
-static const char *const fmt_errno_names[] = {
-	FMT_E(EPERM),        FMT_E(ENOENT),        FMT_E(EINTR),
-	FMT_E(EIO),          FMT_E(EBADF),         FMT_E(EAGAIN),
-	FMT_E(ENOMEM),       FMT_E(EFAULT),        FMT_E(EBUSY),
-	FMT_E(EEXIST),       FMT_E(EINVAL),        FMT_E(ENFILE),
-	FMT_E(EMFILE),       FMT_E(ENOSPC),        FMT_E(EPIPE),
-	FMT_E(ERANGE),       FMT_E(ENOSYS),        FMT_E(ETIME),
-	FMT_E(EOVERFLOW),    FMT_E(EBADFD),        FMT_E(ENOTSOCK),
-	FMT_E(EMSGSIZE),     FMT_E(EOPNOTSUPP),    FMT_E(EADDRINUSE),
-	FMT_E(EADDRNOTAVAIL), FMT_E(ENETDOWN),     FMT_E(ECONNABORTED),
-	FMT_E(ECONNRESET),   FMT_E(ENOBUFS),       FMT_E(ENOTCONN),
-	FMT_E(ETIMEDOUT),    FMT_E(ECONNREFUSED),  FMT_E(EALREADY),
-	FMT_E(ECANCELED),
-};
+/* errno names 1..133 in order (include/uapi/asm-generic/errno-base.h and
+ * errno.h, shared by x86-64 and aarch64), packed into one string: one byte
+ * per unused number (41, 58) instead of a pointer per entry. */
+#define FMT_ERRNO_MAX 133
+static const char fmt_errno_names[] =
+	"EPERM\0" "ENOENT\0" "ESRCH\0" "EINTR\0" "EIO\0" "ENXIO\0" "E2BIG\0" "ENOEXEC\0" "EBADF\0"
+	"ECHILD\0" "EAGAIN\0" "ENOMEM\0" "EACCES\0" "EFAULT\0" "ENOTBLK\0" "EBUSY\0" "EEXIST\0"
+	"EXDEV\0" "ENODEV\0" "ENOTDIR\0" "EISDIR\0" "EINVAL\0" "ENFILE\0" "EMFILE\0" "ENOTTY\0"
+	"ETXTBSY\0" "EFBIG\0" "ENOSPC\0" "ESPIPE\0" "EROFS\0" "EMLINK\0" "EPIPE\0" "EDOM\0"
+	"ERANGE\0" "EDEADLK\0" "ENAMETOOLONG\0" "ENOLCK\0" "ENOSYS\0" "ENOTEMPTY\0" "ELOOP\0" "\0"
+	"ENOMSG\0" "EIDRM\0" "ECHRNG\0" "EL2NSYNC\0" "EL3HLT\0" "EL3RST\0" "ELNRNG\0" "EUNATCH\0"
+	"ENOCSI\0" "EL2HLT\0" "EBADE\0" "EBADR\0" "EXFULL\0" "ENOANO\0" "EBADRQC\0" "EBADSLT\0"
+	"\0" "EBFONT\0" "ENOSTR\0" "ENODATA\0" "ETIME\0" "ENOSR\0" "ENONET\0" "ENOPKG\0"
+	"EREMOTE\0" "ENOLINK\0" "EADV\0" "ESRMNT\0" "ECOMM\0" "EPROTO\0" "EMULTIHOP\0" "EDOTDOT\0"
+	"EBADMSG\0" "EOVERFLOW\0" "ENOTUNIQ\0" "EBADFD\0" "EREMCHG\0" "ELIBACC\0" "ELIBBAD\0"
+	"ELIBSCN\0" "ELIBMAX\0" "ELIBEXEC\0" "EILSEQ\0" "ERESTART\0" "ESTRPIPE\0" "EUSERS\0"
+	"ENOTSOCK\0" "EDESTADDRREQ\0" "EMSGSIZE\0" "EPROTOTYPE\0" "ENOPROTOOPT\0"
+	"EPROTONOSUPPORT\0" "ESOCKTNOSUPPORT\0" "EOPNOTSUPP\0" "EPFNOSUPPORT\0" "EAFNOSUPPORT\0"
+	"EADDRINUSE\0" "EADDRNOTAVAIL\0" "ENETDOWN\0" "ENETUNREACH\0" "ENETRESET\0"
+	"ECONNABORTED\0" "ECONNRESET\0" "ENOBUFS\0" "EISCONN\0" "ENOTCONN\0" "ESHUTDOWN\0"
+	"ETOOMANYREFS\0" "ETIMEDOUT\0" "ECONNREFUSED\0" "EHOSTDOWN\0" "EHOSTUNREACH\0"
+	"EALREADY\0" "EINPROGRESS\0" "ESTALE\0" "EUCLEAN\0" "ENOTNAM\0" "ENAVAIL\0" "EISNAM\0"
+	"EREMOTEIO\0" "EDQUOT\0" "ENOMEDIUM\0" "EMEDIUMTYPE\0" "ECANCELED\0" "ENOKEY\0"
+	"EKEYEXPIRED\0" "EKEYREVOKED\0" "EKEYREJECTED\0" "EOWNERDEAD\0" "ENOTRECOVERABLE\0"
+	"ERFKILL\0" "EHWPOISON\0";
 
 const char *rk_errno_name(int err)
 {
 	if (err < 0 && err > -4096) /* accept a syscall's -errno as well */
 		err = -err;
-	if (err < 0)
+	if (err == 524) /* the kernel's internal ENOTSUPP, which io_uring can leak */
+		return "ENOTSUPP";
+	if (err < 1 || err > FMT_ERRNO_MAX)
 		return "E?";
-	if ((size_t)err < sizeof(fmt_errno_names) / sizeof(fmt_errno_names[0]) &&
-	    fmt_errno_names[err])
-		return fmt_errno_names[err];
-	return "E?";
+	const char *p = fmt_errno_names;
+	for (int i = 1; i < err; i++)
+		p += rk_strlen(p) + 1;
+	return *p ? p : "E?";
 }

@@ -17,6 +17,7 @@ __attribute__((noreturn)) void rk_start_c(long *sp)
 {
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
+	char **envp = argv + argc + 1; /* past argv's NULL */
 
-	sys_exit_group(rk_main(argc, argv));
+	sys_exit_group(rk_main(argc, argv, envp));
 }

@@ -5,7 +5,7 @@
  */
 #include "rocket/main.h"
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
-	return rk_main(argc, argv);
+	return rk_main(argc, argv, envp);
 }

@@ -14,14 +14,17 @@
 /* ---- errno (returned negated by every syscall) ---------------------------- */
 #define EPERM         1
 #define ENOENT        2
+#define ESRCH         3
 #define EINTR         4
 #define EIO           5
 #define EBADF         9
 #define EAGAIN        11
 #define ENOMEM        12
+#define EACCES        13
 #define EFAULT        14
 #define EBUSY         16
 #define EEXIST        17
+#define ENOTDIR       20
 #define EINVAL        22
 #define ENFILE        23
 #define EMFILE        24
@@ -35,7 +38,9 @@
 #define EBADFD        77
 #define ENOTSOCK      88
 #define EMSGSIZE      90
+#define EPROTOTYPE    91
 #define EOPNOTSUPP    95
+#define EAFNOSUPPORT  97
 #define EADDRINUSE    98
 #define EADDRNOTAVAIL 99
 #define ENETDOWN      100
@@ -67,21 +72,29 @@
 #define F_GETFL    3
 #define F_SETFL    4
 #define AT_FDCWD   (-100)
+#define SEEK_END   2
+#define F_GETFD    1
+#define F_SETFD    2
+#define FD_CLOEXEC 1
 
 /* ---- sockets ------------------------------------------------------------ */
 #define AF_UNSPEC     0
+#define AF_UNIX       1  /* unix(7): sd_notify's datagrams */
 #define AF_INET       2
 #define AF_INET6      10
 #define SOCK_STREAM   1
+#define SOCK_DGRAM    2
 #define SOCK_NONBLOCK O_NONBLOCK
 #define SOCK_CLOEXEC  O_CLOEXEC
 
 #define SOL_SOCKET    1
 #define SO_REUSEADDR  2
+#define SO_TYPE       3
 #define SO_SNDBUF     7
 #define SO_RCVBUF     8
 #define SO_LINGER     13
 #define SO_REUSEPORT  15
+#define SO_ACCEPTCONN 30 /* 1 on a socket in listen(2) state */
 
 #define IPPROTO_TCP   6
 #define IPPROTO_IPV6  41
@@ -118,6 +131,13 @@ struct rk_sockaddr {
 		struct rk_sockaddr_in in4;
 		struct rk_sockaddr_in6 in6;
 	};
+};
+
+/* unix(7): sun_path holds a path, or for an abstract name a NUL byte and
+ * the name (its length then comes from the address length, no NUL). */
+struct rk_sockaddr_un {
+	uint16_t sun_family;
+	char sun_path[108];
 };
 
 struct rk_linger {

@@ -1,0 +1,63 @@
+/* src/cli/cli.h - what the command line's files share: every option in one
+ * struct, and the steps rk_cli_main() takes in order (parse, resolve the
+ * user, listen, drop privileges, notify).
+ * Read next: src/cli/flags.c.
+ */
+#ifndef ROCKET_CLI_INTERNAL_H
+#define ROCKET_CLI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rocket/cli.h"
+#include "rocket/engine.h"
+#include "rocket/server.h"
+
+struct rk_cli {
+	struct rk_engine_config cfg;
+	struct rk_server_config hc;
+	char **envp;
+	uint32_t port, backlog;       /* --port, --backlog before range checks */
+	const char *binds[RK_MAX_LISTEN];
+	uint32_t nbinds;              /* --bind given this many times (0: the default) */
+	const char *user;             /* --user as given, or NULL */
+	const char *chroot_dir;       /* --chroot, or NULL */
+	bool no_root;                 /* --no-root */
+	uint32_t uid, gid;            /* --user resolved */
+	bool inherited;               /* serving systemd's sockets */
+	const char *notify;           /* $NOTIFY_SOCKET, or NULL */
+	bool ready;                   /* the engine has started serving */
+};
+
+/* The default bind address; "0.0.0.0" is tried when IPv6 is off. */
+#define RK_CLI_BIND_DEFAULT "::"
+
+/* flags.c: 0 to go on, 1 when done (--help, --version), -1 on bad usage
+ * (the message is printed). */
+int rk_cli_parse(struct rk_cli *c, int argc, char **argv);
+/* version.c: "rocket 0.3.0 (1a2b3c4)". */
+extern const char rk_cli_version[];
+
+/* sockets.c: fill cfg.listen_fds from systemd (LISTEN_PID/LISTEN_FDS) or
+ * by binding every --bind address. 0, or -1 with the cause printed. */
+int rk_cli_listen(struct rk_cli *c);
+void rk_cli_unlisten(struct rk_cli *c);
+
+/* user.c: --user to uid/gid (numbers, or names from /etc/passwd and
+ * /etc/group) and the --no-root check, before anything else; then, after
+ * binding and before any thread exists, --chroot and the drop itself.
+ * 0, or -1 with the cause printed. */
+int rk_cli_user_resolve(struct rk_cli *c);
+int rk_cli_drop(struct rk_cli *c);
+
+/* notify.c: one sd_notify(3) datagram ("READY=1") to $NOTIFY_SOCKET. */
+int rk_cli_notify(const char *sock, const char *msg);
+
+/* cli.c: helpers the others use. */
+const char *rk_cli_getenv(char **envp, const char *name);
+/* The number at the start of a small file (a sysctl), or dflt. */
+uint32_t rk_cli_read_u32(const char *path, uint32_t dflt);
+/* A whole string of decimal digits that fits in 32 bits. */
+bool rk_cli_u32(const char *s, uint32_t *out);
+
+#endif

@@ -1,0 +1,59 @@
+/* tests/proc.h - start a server binary as a child process and talk to it:
+ * the helpers the command-line, systemd, privilege and embedding tests
+ * share. The child's stdout and stderr go to files; it dies with the test.
+ */
+#ifndef ROCKET_TEST_PROC_H
+#define ROCKET_TEST_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct proc {
+	pid_t pid;
+	char out[64], err[64]; /* its stdout and stderr, in files */
+};
+
+/* Run in the child between fork and exec (may be NULL): set up fds,
+ * limits, credentials. */
+typedef void (*proc_hook)(void *arg);
+
+/* $ROCKET_BIN (sanitized hosted server), $ROCKET_STATIC (the product, NULL
+ * when absent), $ROCKET_BUILD/name. */
+const char *proc_bin_hosted(void);
+const char *proc_bin_static(void);
+const char *proc_build_path(const char *name);
+const char *proc_root(void);
+
+/* Start bin with args (NULL-terminated) and env additions ("K=V", NULL
+ * terminated, may be NULL). */
+void proc_spawn(struct proc *p, const char *bin, const char *const *args,
+		const char *const *env, proc_hook hook, void *arg);
+/* Wait up to secs; the wait status, or -1 if still running. */
+int proc_wait(struct proc *p, double secs);
+/* SIGTERM, then wait for exit 0 (fails the test otherwise); removes files. */
+void proc_stop(struct proc *p);
+/* The same without the SIGTERM: it was sent already. */
+void proc_reap(struct proc *p);
+void proc_kill(struct proc *p);
+void proc_cleanup(struct proc *p);
+
+/* Run to completion (at most 20 s): exit status, and its stderr's first
+ * line (without the newline) in line. */
+int proc_run(const char *bin, const char *const *args, const char *const *env, proc_hook hook,
+	     void *arg, char *line, size_t cap);
+
+/* Wait for "listening on A, B | ..." in its stderr; fill ports (up to max)
+ * with the port of each address, return how many. */
+int proc_wait_banner(struct proc *p, int *ports, int max);
+
+char *proc_slurp(const char *path); /* malloc'd, NUL-terminated */
+double proc_now(void);
+
+/* Connect to 127.0.0.1 (or addr) port; -1 on failure. */
+int tcp_connect(const char *addr, int port);
+/* GET path on a new connection; the whole response (malloc'd) or NULL. */
+char *http_get(const char *addr, int port, const char *path);
+/* The body of response r with status 200, or NULL. */
+const char *http_body_200(const char *r);
+
+#endif
