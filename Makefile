@@ -67,6 +67,11 @@ ifeq ($(ARCH),aarch64)
 # pick LSE or LL/SC at run time from getauxval() - a libc function.
 STATIC_FLAGS += -mno-outline-atomics
 endif
+ifneq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
+# clang unrolls and vectorizes loops at -O2, gcc does not: the same policy
+# for both keeps the product one small file (about 8 KiB less with clang).
+STATIC_FLAGS += -fno-unroll-loops -fno-vectorize -fno-slp-vectorize
+endif
 # Link without libc's start files and libraries; drop unreferenced sections;
 # LDSTRIP=-s (default) strips the product, `make LDSTRIP=` keeps symbols.
 # libgcc comes last only for helpers the compiler itself may call (e.g.
@@ -136,10 +141,12 @@ $(ROCKET): $(PLAIN_OBJ) $(PSHIM_OBJ) $(MAIN_PLAIN)
 	$(CC) $(CFLAGS) -o $@ $^ -lpthread
 endif
 
-# Code that runs once (start-up, flags, messages, printing) is built for
-# size: the product stays one small file, and nothing on the request path
-# is among it.
-COLD_SRC := $(wildcard src/cli/*.c) src/lib/addr.c src/lib/fmt.c src/engine/listen.c
+# Code that runs once (start-up, flags, messages, printing, --trace's
+# decoder, the engine's set-up and the acceptor's few instructions per
+# connection) is built for size: the product stays one small file, and
+# nothing on a request's path is among it.
+COLD_SRC := $(wildcard src/cli/*.c) src/lib/addr.c src/lib/fmt.c src/engine/listen.c \
+	src/engine/engine.c src/engine/acceptor.c src/ring/trace.c src/http/status.c
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_FLAGS) $(if $(filter $(COLD_SRC),$<),-Os) $(XDEFS) -c -o $@ $<
