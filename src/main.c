@@ -107,6 +107,7 @@ int rk_main(int argc, char **argv)
 	rk_engine_defaults(&cfg);
 	rk_server_defaults(&hc);
 	uint32_t port = cfg.port, backlog = (uint32_t)cfg.backlog;
+	bool no_incremental = false;
 
 	const struct rk_flag flags[] = {
 		{ "port", RK_F_U32, &port, "TCP port" },
@@ -119,7 +120,12 @@ int rk_main(int argc, char **argv)
 		{ "buffer-size", RK_F_U32, &cfg.buffer_size, "bytes per provided buffer" },
 		{ "batch", RK_F_U32, &cfg.batch, "CQEs handled per loop before flushing sends" },
 		{ "max-conns", RK_F_U32, &cfg.max_conns, "connections per reactor" },
-		{ "send-buffer", RK_F_U32, &cfg.send_buffer, "send buffer bytes per connection (at least max-head + 2 KiB)" },
+		{ "send-buffer", RK_F_U32, &cfg.send_buffer, "bytes of one send chunk (at least max-head + 2 KiB)" },
+		{ "send-chunks", RK_F_U32, &cfg.send_chunks, "send chunks per reactor (0: max-conns)" },
+		{ "send-window", RK_F_U32, &cfg.send_window, "copied bytes one connection may queue (0: one chunk)" },
+		{ "recv-share", RK_F_U32, &cfg.recv_share, "received pieces one connection may hold before its receive pauses (0: buffers/8)" },
+		{ "send-zc", RK_F_BOOL, &cfg.send_zc, "zero-copy sends (IORING_OP_SEND_ZC, 6.0+)" },
+		{ "no-incremental", RK_F_BOOL, &no_incremental, "whole buffers per receive (no IOU_PBUF_RING_INC)" },
 		{ "sqpoll", RK_F_SQPOLL, &cfg.sqpoll, "kernel SQ polling thread, --sqpoll=CPU pins it" },
 		{ "sq-idle", RK_F_U32, &cfg.sq_idle_ms, "SQPOLL idle ms before it sleeps (0: kernel default)" },
 		{ "no-defer-taskrun", RK_F_BOOL, &cfg.no_defer_taskrun, "use COOP_TASKRUN instead of DEFER_TASKRUN" },
@@ -153,6 +159,7 @@ int rk_main(int argc, char **argv)
 		rk_dprint(2, "rocket: --port/--backlog out of range\n");
 		return 2;
 	}
+	cfg.incremental = !no_incremental;
 	cfg.port = (uint16_t)port;
 	cfg.backlog = (int)backlog;
 	rk_server_setup(&cfg, &hc);

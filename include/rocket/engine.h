@@ -98,7 +98,7 @@ struct rk_engine_config {
 	uint32_t max_conns;        /* connections per reactor */
 	uint32_t send_buffer;      /* bytes of one send chunk (copied writes, file reads) */
 	uint32_t send_chunks;      /* send chunks per reactor (0: max_conns) */
-	uint32_t send_window;      /* copied bytes a connection may queue (0: 4 chunks) */
+	uint32_t send_window;      /* copied bytes a connection may queue (0: one chunk) */
 	uint32_t recv_share;       /* received pieces one connection may hold before
 	                              its receive pauses (0: buffers / 8, at least 4) */
 	bool send_zc;              /* IORING_OP_SEND_ZC for sends (6.0+) */
@@ -144,6 +144,7 @@ struct rk_reactor_stats {
 	uint64_t zc_notifs;        /* SEND_ZC notifications */
 	uint64_t out_waits;        /* writes that waited for a free send chunk */
 	uint64_t piece_overflow;   /* connections aborted: no free piece (never, if sized) */
+	uint64_t close_errors, submit_errors; /* failed closes; enters that failed */
 	uint64_t cqes, enters, overflows;
 	uint64_t requests;         /* counted by the application (rk_conn_count_request) */
 };

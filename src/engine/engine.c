@@ -27,32 +27,37 @@ void rk_engine_defaults(struct rk_engine_config *cfg)
 	cfg->batch = 256;
 	cfg->max_conns = 16384;
 	cfg->send_buffer = 16384;
+	cfg->incremental = true;
 	cfg->sqpoll_cpu = -1;
 	cfg->signals = true;
 	cfg->trace_fd = -1;
 }
 
 /* How --trace names a user_data: its kind, and the slot.generation of the
- * connection it belongs to. */
+ * connection it belongs to (with the handler's tag for its own ops). */
 size_t rk_engine_ud_str(uint64_t ud, char *buf, size_t cap)
 {
-	static const char *const kinds[] = {
-		"?", "RECV", "SEND", "CLOSE", "CANCEL", "NEWCONN", "CTRL",
-		"TICK", "ACCEPT", "HANDOFF", "SIGNAL", "BACKOFF",
+	static const char *const kinds[RK_UD_KINDS] = {
+		[RK_UD_NONE] = "?",
+#define RK_OP(name, scope, fn) [RK_UD_##name] = #name,
+#include "ops.def"
+#undef RK_OP
+	};
+	static const uint8_t conn_kind[RK_UD_KINDS] = {
+#define RK_OP(name, scope, fn) [RK_UD_##name] = RK_SCOPE_##scope == RK_SCOPE_CONN,
+#include "ops.def"
+#undef RK_OP
 	};
 	uint32_t k = rk_ud_kind(ud);
-	const char *name = k < RK_ARRAY_SIZE(kinds) ? kinds[k] : "?";
-	switch (k) {
-	case RK_UD_RECV:
-	case RK_UD_SEND:
-	case RK_UD_CLOSE:
-	case RK_UD_CANCEL:
+	const char *name = k < RK_UD_KINDS ? kinds[k] : "?";
+	if (k == RK_UD_USER)
+		return rk_fmt(buf, cap, "%-7s conn %u.%u tag %u", name, rk_ud_slot(ud), rk_ud_gen(ud),
+			      rk_ud_tagof(ud));
+	if (k < RK_UD_KINDS && conn_kind[k])
 		return rk_fmt(buf, cap, "%-7s conn %u.%u", name, rk_ud_slot(ud), rk_ud_gen(ud));
-	case RK_UD_HANDOFF:
+	if (k == RK_UD_HANDOFF)
 		return rk_fmt(buf, cap, "%-7s fd %u", name, rk_ud_slot(ud));
-	default:
-		return rk_fmt(buf, cap, "%-7s", name);
-	}
+	return rk_fmt(buf, cap, "%-7s", name ? name : "?");
 }
 
 void rk_engine_trace_init(struct rk_engine *e, struct rk_ring *r, struct rk_trace *t,
@@ -73,65 +78,84 @@ int64_t rk_now_mono(void)
 	return ts.tv_sec;
 }
 
-static size_t rk_align16(size_t n)
+/* One reactor's share of the mapping, carved in one pass that either only
+ * measures (base NULL: sizes in 64 bits, so no flag combination can wrap)
+ * or also places every array. Send chunks come last: MAP_NORESERVE leaves
+ * pages nobody touched unbacked, so only chunks in use cost memory. */
+struct rk_carver {
+	uint8_t *base;
+	uint64_t off;
+};
+
+static void *rk_carve(struct rk_carver *k, uint64_t count, uint64_t size)
 {
-	return (n + 15) & ~(size_t)15;
+	void *p = k->base ? k->base + k->off : 0;
+	k->off += (count * size + 15) & ~(uint64_t)15;
+	return p;
 }
 
-/* The size of one reactor's share of the mapping. */
-static size_t rk_reactor_bytes(const struct rk_engine_config *c)
+/* The pools' sizes, from the configuration (see rk_engine_config). */
+static void rk_reactor_sizes(const struct rk_engine_config *c, uint32_t *chunks, uint32_t *outs,
+			     uint32_t *pieces)
 {
-	size_t n = rk_align16(c->max_conns * sizeof(struct rk_conn));
-	n += rk_align16(c->max_conns * sizeof(uint32_t)) * 5; /* free, flush, deliver, nobufs, sbufs */
-	n += rk_align16(c->buffers * sizeof(uint16_t));
-	n += rk_align16(c->buffers * sizeof(uint32_t));
-	n += rk_align16(c->buffers * sizeof(struct rk_seg));
-	n += rk_align16(c->buffers * sizeof(struct rk_buf_seg));
-	n += rk_align16(c->app_state_size) * c->max_conns;
-	n += rk_align16(c->reactor_state_size);
-	n += rk_align16((size_t)c->send_buffer * c->max_conns);
-	return n;
+	*chunks = c->send_chunks ? c->send_chunks : c->max_conns;
+	*outs = *chunks + 2 * c->max_conns;
+	*pieces = c->buffers * (c->incremental ? RK_PIECES_PER_BUF : 1);
 }
 
-static void *rk_carve(uint8_t **p, size_t n)
+static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
+				  const struct rk_engine_config *c, uint32_t id, struct rk_carver *k)
 {
-	void *r = *p;
-	*p += rk_align16(n);
-	return r;
-}
-
-static void rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e, uint32_t id, uint8_t **p)
-{
-	const struct rk_engine_config *c = &e->cfg;
+	uint64_t start = k->off;
+	uint32_t nchunks, nouts, npieces;
+	rk_reactor_sizes(c, &nchunks, &nouts, &npieces);
+	struct rk_reactor tmp;
+	if (!k->base)
+		r = &tmp;
 	r->e = e;
 	r->id = id;
 	r->nconns = c->max_conns;
-	r->conns = rk_carve(p, c->max_conns * sizeof(struct rk_conn));
-	r->free_slots = rk_carve(p, c->max_conns * sizeof(uint32_t));
-	r->flush_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
-	r->deliver_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
-	r->nobufs_q = rk_carve(p, c->max_conns * sizeof(uint32_t));
-	r->sbuf_free = rk_carve(p, c->max_conns * sizeof(uint32_t));
-	r->bnext = rk_carve(p, c->buffers * sizeof(uint16_t));
-	r->blen = rk_carve(p, c->buffers * sizeof(uint32_t));
-	r->scratch = rk_carve(p, c->buffers * sizeof(struct rk_seg));
-	r->pieces = rk_carve(p, c->buffers * sizeof(struct rk_buf_seg));
-	r->state = rk_carve(p, c->reactor_state_size);
+	r->conns = rk_carve(k, c->max_conns, sizeof(struct rk_conn));
+	r->free_slots = rk_carve(k, c->max_conns, sizeof(uint32_t));
+	for (unsigned q = 0; q < RK_NQ; q++)
+		r->q[q] = rk_carve(k, c->max_conns, sizeof(uint32_t));
+	r->chunk_free = rk_carve(k, nchunks, sizeof(uint32_t));
+	r->outs = rk_carve(k, nouts, sizeof(struct rk_out));
+	r->out_free = rk_carve(k, nouts, sizeof(uint32_t));
+	r->pieces = rk_carve(k, npieces, sizeof(struct rk_piece));
+	r->piece_free = rk_carve(k, npieces, sizeof(uint32_t));
+	r->bref = rk_carve(k, c->buffers, sizeof(uint16_t));
+	r->scratch = rk_carve(k, RK_DELIVER_MAX, sizeof(struct rk_seg));
+	r->segs = rk_carve(k, c->buffers, sizeof(struct rk_buf_seg));
+	r->msgs = rk_carve(k, c->max_conns, sizeof(struct rk_sendmsg));
+	r->state = rk_carve(k, 1, c->reactor_state_size);
+	uint8_t *app = rk_carve(k, c->max_conns, (c->app_state_size + 15) & ~15u);
+	r->chunk_mem = rk_carve(k, nchunks, c->send_buffer);
+	if (!k->base)
+		return k->off - start;
+
+	r->window = c->send_window ? c->send_window : c->send_buffer;
+	r->share = c->recv_share ? c->recv_share : RK_MAX(c->buffers / 8, 4u);
 	for (uint32_t i = 0; i < c->max_conns; i++) {
 		struct rk_conn *conn = &r->conns[i];
 		conn->slot = i;
 		conn->fd = -1;
-		conn->app = c->app_state_size ? rk_carve(p, c->app_state_size) : 0;
+		conn->app = c->app_state_size ? app + (size_t)i * ((c->app_state_size + 15) & ~15u) : 0;
 		/* Slots are handed out from the end of the stack: slot 0 first. */
 		r->free_slots[i] = c->max_conns - 1 - i;
 	}
 	r->nfree = c->max_conns;
-	/* Send buffers last: MAP_NORESERVE leaves untouched ones unbacked. */
-	r->sbuf_mem = rk_carve(p, (size_t)c->send_buffer * c->max_conns);
-	for (uint32_t i = 0; i < c->max_conns; i++)
-		r->sbuf_free[i] = c->max_conns - 1 - i;
-	r->nsbuf_free = c->max_conns;
+	r->nchunks = r->nchunk_free = nchunks;
+	for (uint32_t i = 0; i < nchunks; i++)
+		r->chunk_free[i] = nchunks - 1 - i;
+	r->nouts = r->nout_free = nouts;
+	for (uint32_t i = 0; i < nouts; i++)
+		r->out_free[i] = nouts - 1 - i;
+	r->npieces = r->npiece_free = npieces;
+	for (uint32_t i = 0; i < npieces; i++)
+		r->piece_free[i] = npieces - 1 - i;
 	atomic_init(&r->ring_fd, RK_FD_PENDING);
+	return k->off - start;
 }
 
 static int rk_listen(struct rk_engine *e)
@@ -171,26 +195,31 @@ int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
 	    !c.buffer_size || !c.buffers || c.buffers > 32768 || (c.buffers & (c.buffers - 1)))
 		return -EINVAL;
 
-	size_t per = rk_reactor_bytes(&c);
-	size_t len = rk_align16(sizeof(struct rk_engine)) +
-		     rk_align16(c.reactors * sizeof(struct rk_reactor)) + per * c.reactors;
-	uint8_t *mem = sys_mmap(0, len, PROT_READ | PROT_WRITE,
+	/* Measure first (64-bit sizes), then map once and carve for real. */
+	struct rk_carver k = { 0, 0 };
+	rk_carve(&k, 1, sizeof(struct rk_engine));
+	rk_carve(&k, c.reactors, sizeof(struct rk_reactor));
+	uint64_t per = rk_reactor_layout(0, 0, &c, 0, &k);
+	uint64_t len = k.off + per * (c.reactors - 1);
+	if (len >= (1ull << 46) || per >= (1ull << 46) / c.reactors)
+		return -ENOMEM;
+	uint8_t *mem = sys_mmap(0, (size_t)len, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (rk_is_err(mem))
 		return rk_ptr_err(mem);
-	uint8_t *p = mem;
-	struct rk_engine *e = rk_carve(&p, sizeof(*e));
+	k = (struct rk_carver){ mem, 0 };
+	struct rk_engine *e = rk_carve(&k, 1, sizeof(*e));
 	e->cfg = c;
-	e->map_len = len;
+	e->map_len = (size_t)len;
 	e->nreactors = c.reactors;
-	e->reactors = rk_carve(&p, c.reactors * sizeof(struct rk_reactor));
+	e->reactors = rk_carve(&k, c.reactors, sizeof(struct rk_reactor));
 	for (uint32_t i = 0; i < c.reactors; i++)
-		rk_reactor_layout(&e->reactors[i], e, i, &p);
+		rk_reactor_layout(&e->reactors[i], e, &e->cfg, i, &k);
 	atomic_init(&e->acc_fd, -1);
 
 	int ret = rk_listen(e);
 	if (ret < 0) {
-		sys_munmap(mem, len);
+		sys_munmap(mem, (size_t)len);
 		return ret;
 	}
 	*out = e;
@@ -214,10 +243,12 @@ static void rk_engine_banner(struct rk_engine *e)
 	bool brackets = v6 && c->bind[0] != '[';
 	rk_dprint(2,
 		  "rocket: listening on %s%s%s:%u | %u reactor%s | ring %u sq / %u cq | "
-		  "%u x %u B buffers | setup %s | features 0x%x%s\n",
+		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | setup %s | features 0x%x%s\n",
 		  brackets ? "[" : "", c->bind, brackets ? "]" : "", e->port, e->nreactors,
 		  e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries, c->buffers,
-		  c->buffer_size, flags, r->features,
+		  c->buffer_size, e->reactors[0].bufs.incremental ? " incremental" : "",
+		  c->bundle ? " bundles" : "", e->reactors[0].nchunks, c->send_buffer,
+		  c->send_zc ? " zero-copy" : "", flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
 }
 

@@ -1,36 +1,44 @@
 /* src/engine/internal.h - the engine's private structures: the reactor, the
- * connection slot, and how user_data names a completion.
+ * connection slot, received pieces, output-queue entries, and how user_data
+ * names a completion.
  *
- * user_data (64 bits) = kind (8) | generation (24) | slot (32). A slot is
- * reused only after every CQE that could name it has been reaped, and its
- * generation moves on at every reuse, so a late completion can never be
- * credited to the next connection in that slot (the C# original keyed
- * completions by fd, which the kernel reuses at once).
- * Read next: src/engine/engine.c.
+ * user_data (64 bits) = kind (8) | generation (24) | tag (8) | slot (24).
+ * A slot is reused only after every CQE that could name it has been reaped
+ * (c->nops counts the operations in flight), and its generation moves on at
+ * every reuse, so a late completion can never be credited to the next
+ * connection in that slot (the C# original keyed completions by fd, which
+ * the kernel reuses at once). The tag is the handler's, for its own ops.
+ *
+ * Who calls whom, bottom to top (no file calls back into one above it):
+ *   res.c      the reactor's resources: SQEs, after-batch queues, pools of
+ *              send chunks, queue entries and pieces, buffer references
+ *   pieces.c   chains of received pieces          (res)
+ *   outq.c     the output queue                   (res)
+ *   conn.c     open, close protocol, accessors    (res, pieces, outq)
+ *   recv.c send.c file.c user.c newconn.c         the operations (conn, ...)
+ *   reactor.c  the loop and the kind -> function table (all of the above)
+ * Read next: src/engine/res.c.
  */
 #ifndef ROCKET_ENGINE_INTERNAL_H
 #define ROCKET_ENGINE_INTERNAL_H
 
 #include <stdatomic.h>
 
+#include "rocket/abi/uio.h"
 #include "rocket/bufring.h"
 #include "rocket/engine.h"
 #include "rocket/ring.h"
 #include "rocket/thread.h"
 
 enum rk_ud_kind {
-	RK_UD_RECV = 1,  /* multishot recv of a connection */
-	RK_UD_SEND,      /* send of a connection */
-	RK_UD_CLOSE,     /* IORING_OP_CLOSE of a connection's fd */
-	RK_UD_CANCEL,    /* cancel of a connection's ops (CQE only on failure) */
-	RK_UD_NEWCONN,   /* MSG_RING from the acceptor: res = the new fd */
-	RK_UD_CTRL,      /* MSG_RING from the acceptor: res = RK_CTRL_* */
-	RK_UD_TICK,      /* the reactor's once-a-second timeout */
-	RK_UD_ACCEPT,    /* acceptor: the multishot accept */
-	RK_UD_HANDOFF,   /* acceptor: MSG_RING that failed (slot = fd) */
-	RK_UD_SIGNAL,    /* acceptor: read of the signalfd */
-	RK_UD_BACKOFF,   /* acceptor: pause after EMFILE/ENFILE/ENOMEM */
+	RK_UD_NONE = 0,
+#define RK_OP(name, scope, fn) RK_UD_##name,
+#include "ops.def"
+#undef RK_OP
+	RK_UD_KINDS,
 };
+
+enum rk_op_scope { RK_SCOPE_CONN, RK_SCOPE_REACTOR, RK_SCOPE_ACCEPTOR };
 
 enum rk_ctrl {
 	RK_CTRL_STOP = 1,
@@ -38,40 +46,97 @@ enum rk_ctrl {
 	RK_CTRL_DONE = 3,   /* reactor -> acceptor: finished */
 };
 
+#define RK_UD_SLOT_BITS 24
+#define RK_UD_SLOT_MASK ((1u << RK_UD_SLOT_BITS) - 1)
+#define RK_UD_GEN_MASK  0xffffffu
+
+static inline uint64_t rk_ud_tag(enum rk_ud_kind kind, uint32_t slot, uint32_t gen, uint8_t tag)
+{
+	return (uint64_t)kind << 56 | (uint64_t)(gen & RK_UD_GEN_MASK) << 32 |
+	       (uint64_t)tag << RK_UD_SLOT_BITS | (slot & RK_UD_SLOT_MASK);
+}
 static inline uint64_t rk_ud(enum rk_ud_kind kind, uint32_t slot, uint32_t gen)
 {
-	return (uint64_t)kind << 56 | (uint64_t)(gen & 0xffffff) << 32 | slot;
+	return rk_ud_tag(kind, slot, gen, 0);
 }
 static inline uint32_t rk_ud_kind(uint64_t ud) { return (uint32_t)(ud >> 56); }
-static inline uint32_t rk_ud_gen(uint64_t ud) { return (uint32_t)(ud >> 32) & 0xffffff; }
-static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud; }
+static inline uint32_t rk_ud_gen(uint64_t ud) { return (uint32_t)(ud >> 32) & RK_UD_GEN_MASK; }
+static inline uint8_t rk_ud_tagof(uint64_t ud) { return (uint8_t)(ud >> RK_UD_SLOT_BITS); }
+static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLOT_MASK; }
 
-#define RK_NO_BID 0xffffu
+#define RK_NONE 0xffffffffu     /* end of a chain of pieces or entries */
+#define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
+#define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
+#define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
 
+/* After-batch work, one queue each (src/engine/res.c). */
+enum rk_q { RK_Q_DELIVER, RK_Q_NOBUFS, RK_Q_FLUSH, RK_Q_CHUNK, RK_NQ };
+
+/* A piece of received data: part of provided buffer bid. */
+struct rk_piece {
+	uint32_t next;
+	uint32_t off, len;
+	uint16_t bid;
+};
+
+enum rk_out_kind {
+	RK_OUT_COPY = 1, /* bytes copied into a send chunk by rk_conn_write */
+	RK_OUT_CHUNK,    /* bytes of a file read into a send chunk */
+	RK_OUT_REF,      /* the application's bytes, lent until done() */
+	RK_OUT_FILE,     /* a file range, read a chunk at a time */
+};
+
+/* One entry of a connection's output queue. */
+struct rk_out {
+	uint32_t next;
+	uint8_t kind;            /* enum rk_out_kind */
+	uint32_t chunk;          /* COPY, CHUNK: index of the send chunk */
+	const uint8_t *p;        /* COPY, CHUNK, REF: next byte to send */
+	uint64_t len;            /* bytes left to send */
+	uint64_t off;            /* FILE: next offset in the file */
+	int fd;                  /* FILE */
+	rk_done_fn done;         /* REF, FILE: the application's callback */
+	void *arg;
+};
+
+/* msghdr and iovecs of one connection's SENDMSG, alive while it flies. */
+struct rk_sendmsg {
+	struct rk_user_msghdr msg;
+	struct rk_iovec iov[RK_SEND_IOV];
+};
+
 struct rk_conn {
 	struct rk_reactor *r;
+	const struct rk_handler *h;
+	void *ctx;
 	int fd;
 	uint32_t slot;
 	uint32_t gen;
+	uint32_t nops;            /* operations in flight that will post a CQE */
 	uint8_t state;            /* enum rk_conn_state */
 	uint8_t why;              /* enum rk_close_reason, once closing */
+	uint16_t recv_ioprio;     /* the flags the armed recv was sent with */
 	bool recv_armed;          /* a multishot recv may still post CQEs */
+	bool recv_paused;         /* held its share of buffers: recv cancelled */
 	bool send_busy;           /* a send is in flight */
+	bool file_busy;           /* a file-range read is in flight */
 	bool want_write;          /* call on_writable when space frees */
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
 	bool cancel_sent, close_sent;
-	bool queued_flush, queued_deliver, queued_nobufs;
-	/* Received buffers: pend = waiting for delivery, held = delivered,
-	 * not yet released. Chains of buffer ids (reactor's bnext/blen). */
-	uint16_t pend_head, pend_tail, held_head;
+	bool queued[RK_NQ];       /* in that after-batch queue already */
+	/* Received pieces: pend = waiting for delivery, held = delivered,
+	 * not yet released (chains through the reactor's piece pool). */
+	uint32_t pend_head, pend_tail, held_head;
 	uint32_t npend, nheld;
-	/* Send buffer, taken from the reactor's pool on the first write and
-	 * given back once drained: [soff, slen) waits or is in flight. */
-	uint8_t *sbuf;
-	uint32_t soff, slen;
+	/* Output queue (chains through the reactor's entry pool), and the
+	 * entries fully sent by SEND_ZC that wait for their notification. */
+	uint32_t out_head, out_tail, zc_head;
+	uint32_t zc_pending;      /* SEND_ZC notifications still to come */
+	uint32_t copied;          /* bytes of COPY entries queued (the window) */
+	uint64_t queued_bytes;    /* every byte queued and not yet sent */
 	uint32_t timeout_s;
 	int64_t deadline;         /* monotonic seconds, 0: none */
 	void *app;
@@ -88,21 +153,25 @@ struct rk_reactor {
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
 	uint32_t *free_slots, nfree;
-	uint16_t *bnext;          /* per buffer id: next in its chain */
-	uint32_t *blen;           /* per buffer id: bytes of data in it */
-	struct rk_seg *scratch;   /* delivery array, one per buffer */
-	struct rk_buf_seg *pieces; /* one recv CQE's buffers (a bundle: up to all) */
-	/* Send buffers, one per slot, lent LIFO: the most recently drained
-	 * one goes out next, so only as many stay resident as are busy at
-	 * once, however many connections sit idle. */
-	uint8_t *sbuf_mem;
-	uint32_t *sbuf_free, nsbuf_free;
-	uint32_t *flush_q, nflush;
-	uint32_t *deliver_q, ndeliver;
-	uint32_t *nobufs_q, nnobufs;
+	uint32_t *q[RK_NQ];       /* after-batch queues of slots */
+	uint32_t nq[RK_NQ];
+	/* Pools, each a LIFO stack of free indexes: the most recently freed
+	 * goes out next, so only as many stay resident as are busy at once. */
+	uint8_t *chunk_mem;       /* send_chunks x send_buffer bytes */
+	uint32_t *chunk_free, nchunk_free, nchunks;
+	struct rk_out *outs;
+	uint32_t *out_free, nout_free, nouts;
+	struct rk_piece *pieces;
+	uint32_t *piece_free, npiece_free, npieces;
+	uint16_t *bref;           /* per buffer id: references (kernel + pieces) */
+	struct rk_seg *scratch;   /* delivery array, RK_DELIVER_MAX */
+	struct rk_buf_seg *segs;  /* one recv CQE's buffers (a bundle: up to all) */
+	struct rk_sendmsg *msgs;  /* per slot */
+	uint32_t window, share;   /* send_window and recv_share, resolved */
 	void *state;              /* application per-reactor bytes */
 
 	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE), less what the kernel refused */
+	bool send_zc;             /* --send-zc, until the kernel refuses it */
 	bool stopping;
 	int64_t stop_deadline;
 	int64_t now_mono;
@@ -124,23 +193,71 @@ struct rk_engine {
 	size_t map_len;           /* everything below lives in one mapping */
 };
 
+/* Every completion function has this shape (c is NULL for REACTOR kinds). */
+typedef void (*rk_op_fn)(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe);
+#define RK_OP(name, scope, fn) void fn(struct rk_reactor *r, struct rk_conn *c, \
+				       const struct io_uring_cqe *cqe);
+#include "ops.def"
+#undef RK_OP
+
+/* res.c: the reactor's resources, for the files above it. */
+struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r);
+void rk_res_defer(struct rk_conn *c, enum rk_q q);
+uint32_t rk_res_chunk_get(struct rk_reactor *r);   /* RK_NONE when none is free */
+void rk_res_chunk_put(struct rk_reactor *r, uint32_t i);
+uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i);
+uint32_t rk_res_out_get(struct rk_reactor *r);     /* RK_NONE when none is free */
+void rk_res_out_put(struct rk_reactor *r, uint32_t i);
+uint32_t rk_res_piece_get(struct rk_reactor *r);   /* RK_NONE when none is free */
+void rk_res_piece_put(struct rk_reactor *r, uint32_t i);
+void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid);
+void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid);
+/* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
+ * once the queue is empty, which is then reset. Slots queued during the
+ * pass come in the same pass. rk_res_stop ends a pass early, keeping the
+ * slots not taken for the next batch. */
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor);
+void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor);
+/* Work queued for the end of a batch that the loop must not sleep on. */
+bool rk_res_pending(const struct rk_reactor *r);
+
+/* pieces.c */
+int rk_pieces_add(struct rk_conn *c, const struct rk_buf_seg *seg);
+unsigned rk_pieces_deliver(struct rk_conn *c, struct rk_seg *out, unsigned max);
+unsigned rk_pieces_held(const struct rk_conn *c, struct rk_seg *out, unsigned max);
+void rk_pieces_release_held(struct rk_conn *c);
+void rk_pieces_drop(struct rk_conn *c);
+/* A CQE's buffer references without a connection to give them to. */
+void rk_pieces_discard(struct rk_reactor *r, const struct rk_buf_seg *seg);
+
+/* outq.c */
+uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind);
+uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind);
+void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc);
+void rk_outq_pop(struct rk_conn *c, int res);
+void rk_outq_zc_done(struct rk_conn *c);
+void rk_outq_drop(struct rk_conn *c);
+
+/* conn.c */
+struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd);
+void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort);
+void rk_conn_progress_close(struct rk_conn *c);
+void rk_conn_check_eof(struct rk_conn *c);
+void rk_conn_timeout_expired(struct rk_conn *c);
+
+/* file.c: start reading the file range at the head of the queue. */
+void rk_file_read(struct rk_conn *c);
+
+/* recv.c, send.c: their parts of the end of a batch, and arming. */
+void rk_recv_arm(struct rk_conn *c);
+void rk_recv_after_batch(struct rk_reactor *r);
+void rk_send_after_batch(struct rk_reactor *r);
+
 /* reactor.c */
 int rk_reactor_main(void *arg);
 void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe);
 void rk_reactor_after_batch(struct rk_reactor *r);
-struct io_uring_sqe *rk_reactor_sqe(struct rk_reactor *r);
 void rk_reactor_print_stats(struct rk_reactor *r);
-
-/* conn.c */
-void rk_conn_open(struct rk_reactor *r, int fd);
-void rk_conn_on_recv(struct rk_conn *c, const struct io_uring_cqe *cqe);
-void rk_conn_on_send(struct rk_conn *c, int res);
-void rk_conn_on_close_done(struct rk_conn *c);
-void rk_conn_arm_recv(struct rk_conn *c);
-void rk_conn_deliver(struct rk_conn *c);
-void rk_conn_flush(struct rk_conn *c);
-void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort);
-void rk_conn_progress_close(struct rk_conn *c);
 
 /* acceptor.c */
 int rk_acceptor_run(struct rk_engine *e, int sigfd);

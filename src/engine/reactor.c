@@ -2,31 +2,20 @@
  * connection table, and the loop that reaps completions in batches.
  *
  * Follows io_uring(7) ("CQE ordering", batching) and io_uring_enter(2): the
- * loop submits and waits in one enter, then handles up to `batch` CQEs,
- * delivers data, re-arms receives starved by ENOBUFS and flushes sends.
- * Read next: src/engine/conn.c.
+ * loop submits and waits in one enter, then handles up to `batch` CQEs -
+ * each through one table, kind -> completion function, made from
+ * src/engine/ops.def - then does the batch's deferred work: deliveries,
+ * receives starved by ENOBUFS, one send per connection.
+ * Read next: src/engine/acceptor.c.
  */
 #include "internal.h"
 #include "rocket/fmt.h"
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-/* An SQE, submitting to make room when the SQ is full. */
-struct io_uring_sqe *rk_reactor_sqe(struct rk_reactor *r)
-{
-	for (;;) {
-		struct io_uring_sqe *sqe = rk_ring_get_sqe(&r->ring);
-		if (sqe)
-			return sqe;
-		int ret = rk_ring_submit(&r->ring);
-		if (ret == -EBUSY || ret == -EAGAIN)
-			sys_sched_yield();
-	}
-}
-
 static void rk_reactor_arm_tick(struct rk_reactor *r)
 {
-	struct io_uring_sqe *sqe = rk_reactor_sqe(r);
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	r->tick_ts = (struct __kernel_timespec){ .tv_sec = 1 };
 	sqe->opcode = IORING_OP_TIMEOUT;
 	sqe->fd = -1;
@@ -39,8 +28,9 @@ static void rk_reactor_arm_tick(struct rk_reactor *r)
 	sqe->user_data = rk_ud(RK_UD_TICK, 0, 0);
 }
 
-static void rk_reactor_tick(struct rk_reactor *r, const struct io_uring_cqe *cqe)
+void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct io_uring_cqe *cqe)
 {
+	(void)unused;
 	const struct rk_handler *h = &r->e->cfg.handler;
 	r->now_mono = rk_now_mono();
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
@@ -63,11 +53,7 @@ static void rk_reactor_tick(struct rk_reactor *r, const struct io_uring_cqe *cqe
 		struct rk_conn *c = &r->conns[i];
 		if (c->state != RK_CONN_OPEN || !c->deadline || c->deadline > r->now_mono)
 			continue;
-		c->deadline = 0;
-		if (h->on_timeout)
-			h->on_timeout(c);
-		else
-			rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
+		rk_conn_timeout_expired(c);
 	}
 	if (r->stopping && r->now_mono >= r->stop_deadline) {
 		/* Graceful time is over: abort what is left. */
@@ -93,7 +79,8 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 	rk_dprint(2,
 		  "reactor %u: conns %llu closed %llu rejected %llu | in %llu B out %llu B | "
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
-		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu\n",
+		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
+		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
@@ -102,8 +89,35 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)s->cqes, (unsigned long long)r->ring.n_enter,
 		  (unsigned long long)(r->ring.n_enter * 100 / cq),
 		  (unsigned long long)(r->ring.n_enter * 10000 / cq % 100),
-		  (unsigned long long)r->ring.n_overflow);
+		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
+		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
+		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits);
 }
+
+void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
+{
+	(void)c;
+	if (cqe->res == RK_CTRL_STOP)
+		rk_reactor_stop(r);
+	else if (cqe->res == RK_CTRL_STATS)
+		rk_reactor_print_stats(r);
+}
+
+/* An acceptor's kind in a reactor's ring: nobody sends one; count it. */
+void rk_op_none(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
+{
+	(void)c, (void)cqe;
+	r->st.stale_cqes++;
+}
+
+static const struct {
+	rk_op_fn fn;
+	uint8_t scope;
+} rk_reactor_ops[RK_UD_KINDS] = {
+#define RK_OP(name, scope, f) [RK_UD_##name] = { f, RK_SCOPE_##scope },
+#include "ops.def"
+#undef RK_OP
+};
 
 void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
 {
@@ -112,24 +126,14 @@ void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
 	r->st.cqes++;
 	if (rk_trace_on(r->ring.trace))
 		rk_trace_cqe(r->ring.trace, cqe);
-
-	switch (kind) {
-	case RK_UD_NEWCONN:
-		rk_conn_open(r, cqe->res);
+	if (kind >= RK_UD_KINDS || !rk_reactor_ops[kind].fn) {
+		rk_op_none(r, 0, cqe);
 		return;
-	case RK_UD_CTRL:
-		if (cqe->res == RK_CTRL_STOP)
-			rk_reactor_stop(r);
-		else if (cqe->res == RK_CTRL_STATS)
-			rk_reactor_print_stats(r);
-		return;
-	case RK_UD_TICK:
-		rk_reactor_tick(r, cqe);
-		return;
-	default:
-		break;
 	}
-
+	if (rk_reactor_ops[kind].scope != RK_SCOPE_CONN) {
+		rk_reactor_ops[kind].fn(r, 0, cqe);
+		return;
+	}
 	uint32_t slot = rk_ud_slot(ud);
 	struct rk_conn *c = slot < r->nconns ? &r->conns[slot] : 0;
 	if (!c || c->state == RK_CONN_FREE || c->gen != rk_ud_gen(ud)) {
@@ -138,31 +142,13 @@ void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
 		 * slot's new occupant never sees it. */
 		r->st.stale_cqes++;
 		if (cqe->flags & IORING_CQE_F_BUFFER) {
-			struct rk_buf_seg *segs = r->pieces;
-			int n = rk_bufring_consume(&r->bufs, cqe, segs, r->bufs.count);
-			for (int i = 0; i < n; i++) {
-				if (rk_trace_on(r->ring.trace))
-					rk_trace_buf_return(r->ring.trace, segs[i].bid, r->bufs.bgid);
-				rk_bufring_return(&r->bufs, segs[i].bid);
-			}
+			int n = rk_bufring_consume(&r->bufs, cqe, r->segs, r->bufs.count);
+			for (int i = 0; i < n; i++)
+				rk_pieces_discard(r, &r->segs[i]);
 		}
 		return;
 	}
-
-	switch (kind) {
-	case RK_UD_RECV:
-		rk_conn_on_recv(c, cqe);
-		break;
-	case RK_UD_SEND:
-		rk_conn_on_send(c, cqe->res);
-		break;
-	case RK_UD_CANCEL:
-		/* Failed cancel (-ENOENT/-EALREADY): the ops end on their own. */
-		break;
-	case RK_UD_CLOSE:
-		rk_conn_on_close_done(c);
-		break;
-	}
+	rk_reactor_ops[kind].fn(r, c, cqe);
 }
 
 /* Work that waits for the end of a batch: delivery (so one batch's
@@ -170,32 +156,8 @@ void rk_reactor_handle_cqe(struct rk_reactor *r, const struct io_uring_cqe *cqe)
  * send per connection for everything the batch wrote. */
 void rk_reactor_after_batch(struct rk_reactor *r)
 {
-	/* Delivery cannot queue more deliveries (new data comes only from
-	 * CQEs), so one pass over the queue is enough. */
-	for (uint32_t i = 0; i < r->ndeliver; i++)
-		rk_conn_deliver(&r->conns[r->deliver_q[i]]);
-	r->ndeliver = 0;
-	if (r->nnobufs) {
-		/* Re-arm as many starved receives as there are buffers in the
-		 * ring now; the others wait for more returns. */
-		uint32_t avail = (uint16_t)(r->bufs.tail - r->bufs.head);
-		uint32_t k = 0;
-		while (k < r->nnobufs && avail) {
-			struct rk_conn *c = &r->conns[r->nobufs_q[k++]];
-			c->queued_nobufs = false;
-			if (c->state == RK_CONN_OPEN && !c->recv_armed) {
-				r->st.rearms++;
-				rk_conn_arm_recv(c);
-				avail--;
-			}
-		}
-		for (uint32_t i = k; i < r->nnobufs; i++)
-			r->nobufs_q[i - k] = r->nobufs_q[i];
-		r->nnobufs -= k;
-	}
-	for (uint32_t i = 0; i < r->nflush; i++)
-		rk_conn_flush(&r->conns[r->flush_q[i]]);
-	r->nflush = 0;
+	rk_recv_after_batch(r);
+	rk_send_after_batch(r);
 }
 
 static int rk_reactor_setup(struct rk_reactor *r)
@@ -214,12 +176,17 @@ static int rk_reactor_setup(struct rk_reactor *r)
 	int ret = rk_ring_init(&r->ring, &rc);
 	if (ret < 0)
 		return ret;
-	ret = rk_bufring_init(&r->bufs, &r->ring, 0, cfg->buffers, cfg->buffer_size, 0);
+	ret = rk_bufring_init(&r->bufs, &r->ring, 0, cfg->buffers, cfg->buffer_size,
+			      cfg->incremental ? RK_BUFRING_INC : 0);
 	if (ret < 0) {
 		rk_ring_exit(&r->ring);
 		return ret;
 	}
 	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0);
+	r->send_zc = cfg->send_zc;
+	/* Every buffer starts in the ring: the kernel's reference. */
+	for (uint32_t i = 0; i < cfg->buffers; i++)
+		r->bref[i] = 1;
 	r->now_mono = rk_now_mono();
 	rk_engine_trace_init(r->e, &r->ring, &r->trace, "reactor %u", r->id);
 	rk_reactor_arm_tick(r);
@@ -244,7 +211,12 @@ int rk_reactor_main(void *arg)
 		/* Submit what the last batch queued (its sends go out now, not
 		 * after the whole CQ is drained) and, when no completion is
 		 * waiting, sleep until one arrives: one enter per loop. */
-		rk_ring_submit_wait(&r->ring, rk_ring_cq_ready(&r->ring) ? 0 : 1, 0);
+		bool idle = !rk_ring_cq_ready(&r->ring) && !rk_res_pending(r);
+		int ret = rk_ring_submit_wait(&r->ring, idle ? 1 : 0, 0);
+		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN && ret != -ETIME) {
+			/* Counted; the loop goes on with what the CQ holds. */
+			r->st.submit_errors++;
+		}
 		uint32_t n = rk_ring_cq_ready(&r->ring);
 		if (n > batch)
 			n = batch;
@@ -256,7 +228,7 @@ int rk_reactor_main(void *arg)
 	/* Tell the acceptor we are done, through its ring like everything
 	 * else; wait for our own CQE so the message is out before the ring
 	 * goes away. */
-	struct io_uring_sqe *sqe = rk_reactor_sqe(r);
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	rk_prep_msg_ring(sqe, atomic_load_explicit(&r->e->acc_fd, memory_order_acquire),
 			 RK_CTRL_DONE, rk_ud(RK_UD_CTRL, r->id, 0));
 	sqe->user_data = rk_ud(RK_UD_CTRL, r->id, 0);

@@ -1,0 +1,125 @@
+/* src/engine/outq.c - a connection's output queue: entries of copied bytes
+ * (in send chunks), borrowed bytes and file ranges, sent in order.
+ *
+ * Only the data structure lives here: appending, consuming what a send
+ * completion says went out, and giving every entry's resources back (its
+ * chunk to the pool, the application's memory or file through done()).
+ * Entries sent by SEND_ZC wait on a second list until the kernel's
+ * notification says it no longer reads their memory
+ * (io_uring_prep_send_zc(3): IORING_CQE_F_NOTIF).
+ * Read next: src/engine/conn.c.
+ */
+#include "internal.h"
+#include "rocket/abi/linux.h"
+
+static uint32_t rk_outq_new(struct rk_conn *c, enum rk_out_kind kind)
+{
+	struct rk_reactor *r = c->r;
+	uint32_t i = rk_res_out_get(r);
+	if (i == RK_NONE)
+		return RK_NONE;
+	r->outs[i] = (struct rk_out){ .next = RK_NONE, .kind = (uint8_t)kind, .chunk = RK_NONE,
+				      .fd = -1 };
+	return i;
+}
+
+/* A new entry at the tail (or RK_NONE when the pool is empty). */
+uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind)
+{
+	uint32_t i = rk_outq_new(c, kind);
+	if (i == RK_NONE)
+		return i;
+	if (c->out_tail != RK_NONE)
+		c->r->outs[c->out_tail].next = i;
+	else
+		c->out_head = i;
+	c->out_tail = i;
+	return i;
+}
+
+/* A new entry at the head: the chunk a file range was just read into goes
+ * out before the rest of that range. */
+uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind)
+{
+	uint32_t i = rk_outq_new(c, kind);
+	if (i == RK_NONE)
+		return i;
+	c->r->outs[i].next = c->out_head;
+	c->out_head = i;
+	if (c->out_tail == RK_NONE)
+		c->out_tail = i;
+	return i;
+}
+
+/* Give an entry's resources back. */
+static void rk_outq_free(struct rk_conn *c, uint32_t i, int res)
+{
+	struct rk_reactor *r = c->r;
+	struct rk_out *o = &r->outs[i];
+	if (o->chunk != RK_NONE)
+		rk_res_chunk_put(r, o->chunk);
+	if (o->kind == RK_OUT_COPY)
+		c->copied -= (uint32_t)o->len;
+	c->queued_bytes -= o->len;
+	if (o->done)
+		o->done(o->arg, res);
+	rk_res_out_put(r, i);
+}
+
+/* Unlink the head entry and free it (res: what its done() hears). */
+void rk_outq_pop(struct rk_conn *c, int res)
+{
+	uint32_t i = c->out_head;
+	c->out_head = c->r->outs[i].next;
+	if (c->out_head == RK_NONE)
+		c->out_tail = RK_NONE;
+	rk_outq_free(c, i, res);
+}
+
+/* n bytes from the head went out. Entries sent whole are freed, or with
+ * zc parked until the notification. */
+void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc)
+{
+	struct rk_reactor *r = c->r;
+	while (n && c->out_head != RK_NONE) {
+		struct rk_out *o = &r->outs[c->out_head];
+		uint64_t take = n < o->len ? n : o->len;
+		o->p += take;
+		o->len -= take;
+		if (o->kind == RK_OUT_COPY)
+			c->copied -= (uint32_t)take;
+		c->queued_bytes -= take;
+		n -= take;
+		if (o->len)
+			break;
+		if (!zc) {
+			rk_outq_pop(c, 0);
+			continue;
+		}
+		uint32_t i = c->out_head;
+		c->out_head = o->next;
+		if (c->out_head == RK_NONE)
+			c->out_tail = RK_NONE;
+		o->next = c->zc_head;
+		c->zc_head = i;
+	}
+}
+
+/* Every notification has come: the parked entries' memory is free. */
+void rk_outq_zc_done(struct rk_conn *c)
+{
+	while (c->zc_head != RK_NONE) {
+		uint32_t i = c->zc_head;
+		c->zc_head = c->r->outs[i].next;
+		rk_outq_free(c, i, 0);
+	}
+}
+
+/* The connection is gone: everything back, done() hears -ECANCELED. Only
+ * when no send is in flight (the kernel may still read the memory). */
+void rk_outq_drop(struct rk_conn *c)
+{
+	while (c->out_head != RK_NONE)
+		rk_outq_pop(c, -ECANCELED);
+	rk_outq_zc_done(c);
+}

@@ -1,0 +1,127 @@
+/* src/engine/res.c - a reactor's resources, lent to the connection code
+ * above: SQEs, the after-batch queues, and LIFO pools of send chunks,
+ * output-queue entries and received pieces; and the reference counts that
+ * say when a provided buffer may go back to the kernel.
+ *
+ * The reactor owns all of it; connection files only ask through these
+ * functions (they never index a pool or a queue themselves). A provided
+ * buffer carries one reference for the kernel while it may still write it
+ * (io_uring/kbuf.c: until the CQE that uses it up, which in incremental mode
+ * is the one without IORING_CQE_F_BUF_MORE) and one per piece the engine
+ * keeps; the last one to go returns it to the ring (io_uring_buf_ring_add(3)).
+ * Read next: src/engine/pieces.c.
+ */
+#include "internal.h"
+#include "rocket/sys.h"
+
+/* An SQE, submitting to make room when the SQ is full. */
+struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
+{
+	for (;;) {
+		struct io_uring_sqe *sqe = rk_ring_get_sqe(&r->ring);
+		if (sqe)
+			return sqe;
+		int ret = rk_ring_submit(&r->ring);
+		if (ret == -EBUSY || ret == -EAGAIN)
+			sys_sched_yield();
+	}
+}
+
+/* Queue work for the end of this batch, once per connection and queue. */
+void rk_res_defer(struct rk_conn *c, enum rk_q q)
+{
+	struct rk_reactor *r = c->r;
+	if (c->queued[q])
+		return;
+	c->queued[q] = true;
+	r->q[q][r->nq[q]++] = c->slot;
+}
+
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor)
+{
+	if (*cursor >= r->nq[q]) {
+		r->nq[q] = 0;
+		return RK_NONE;
+	}
+	uint32_t slot = r->q[q][(*cursor)++];
+	r->conns[slot].queued[q] = false;
+	return slot;
+}
+
+void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor)
+{
+	uint32_t n = r->nq[q] - cursor;
+	for (uint32_t i = 0; i < n; i++)
+		r->q[q][i] = r->q[q][cursor + i];
+	r->nq[q] = n;
+}
+
+bool rk_res_pending(const struct rk_reactor *r)
+{
+	return r->nq[RK_Q_DELIVER] || r->nq[RK_Q_FLUSH];
+}
+
+static uint32_t rk_res_pop(uint32_t *stack, uint32_t *n)
+{
+	return *n ? stack[--*n] : RK_NONE;
+}
+
+uint32_t rk_res_chunk_get(struct rk_reactor *r)
+{
+	return rk_res_pop(r->chunk_free, &r->nchunk_free);
+}
+
+void rk_res_chunk_put(struct rk_reactor *r, uint32_t i)
+{
+	r->chunk_free[r->nchunk_free++] = i;
+	/* A connection waits for a chunk: its flush (or writer) goes on. */
+	if (r->nq[RK_Q_CHUNK]) {
+		for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
+			struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
+			c->queued[RK_Q_CHUNK] = false;
+			rk_res_defer(c, RK_Q_FLUSH);
+		}
+		r->nq[RK_Q_CHUNK] = 0;
+	}
+}
+
+uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i)
+{
+	return r->chunk_mem + (size_t)i * r->e->cfg.send_buffer;
+}
+
+uint32_t rk_res_out_get(struct rk_reactor *r)
+{
+	return rk_res_pop(r->out_free, &r->nout_free);
+}
+
+void rk_res_out_put(struct rk_reactor *r, uint32_t i)
+{
+	r->out_free[r->nout_free++] = i;
+}
+
+uint32_t rk_res_piece_get(struct rk_reactor *r)
+{
+	return rk_res_pop(r->piece_free, &r->npiece_free);
+}
+
+void rk_res_piece_put(struct rk_reactor *r, uint32_t i)
+{
+	r->piece_free[r->npiece_free++] = i;
+}
+
+void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid)
+{
+	r->bref[bid]++;
+}
+
+void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid)
+{
+	if (--r->bref[bid])
+		return;
+	/* Back in the ring, the kernel holds it again. */
+	r->bref[bid] = 1;
+	if (rk_trace_on(r->ring.trace))
+		rk_trace_buf_return(r->ring.trace, bid, r->bufs.bgid);
+	rk_bufring_return(&r->bufs, bid);
+}

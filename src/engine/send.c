@@ -1,0 +1,261 @@
+/* src/engine/send.c - draining a connection's output queue: one send in
+ * flight per connection, SEND for one piece of memory, SENDMSG to gather
+ * several, SEND_ZC / SENDMSG_ZC with --send-zc; and the application's
+ * writes into the queue.
+ *
+ * Follows io_uring_prep_send(3), io_uring_prep_sendmsg(3) and
+ * io_uring_prep_send_zc(3): a zero-copy send posts its result (with
+ * IORING_CQE_F_MORE) and later a notification (IORING_CQE_F_NOTIF) once the
+ * kernel no longer reads the memory; only then are its chunks reused.
+ * File ranges are read into a chunk first (src/engine/file.c).
+ * Read next: src/engine/file.c.
+ */
+#include "internal.h"
+#include "rocket/abi/linux.h"
+#include "rocket/util.h"
+
+
+static void rk_send_writable(struct rk_conn *c)
+{
+	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
+		return;
+	c->want_write = false;
+	if (c->h->on_writable)
+		c->h->on_writable(c);
+}
+
+/* Send what the head of the queue holds in memory, gathered. */
+static void rk_send_flush(struct rk_conn *c)
+{
+	struct rk_reactor *r = c->r;
+	if (c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
+	    (c->aborting && c->state == RK_CONN_CLOSING))
+		return;
+	if (c->out_head == RK_NONE) {
+		rk_send_writable(c);
+		rk_conn_progress_close(c);
+		return;
+	}
+	if (r->outs[c->out_head].kind == RK_OUT_FILE) {
+		rk_file_read(c);
+		return;
+	}
+	struct rk_sendmsg *m = &r->msgs[c->slot];
+	unsigned n = 0;
+	for (uint32_t i = c->out_head; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
+		const struct rk_out *o = &r->outs[i];
+		if (o->kind == RK_OUT_FILE)
+			break;
+		m->iov[n].iov_base = (void *)o->p;
+		m->iov[n++].iov_len = o->len < RK_SEND_MAX ? o->len : RK_SEND_MAX;
+		if (o->len > RK_SEND_MAX)
+			break;
+	}
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
+	sqe->fd = c->fd;
+	sqe->msg_flags = MSG_NOSIGNAL; /* a closed peer gives -EPIPE, not SIGPIPE */
+	if (n == 1) {
+		sqe->opcode = r->send_zc ? IORING_OP_SEND_ZC : IORING_OP_SEND;
+		sqe->addr = (uint64_t)(uintptr_t)m->iov[0].iov_base;
+		sqe->len = (uint32_t)m->iov[0].iov_len;
+	} else {
+		m->msg = (struct rk_user_msghdr){ .msg_iov = m->iov, .msg_iovlen = n };
+		sqe->opcode = r->send_zc ? IORING_OP_SENDMSG_ZC : IORING_OP_SENDMSG;
+		sqe->addr = (uint64_t)(uintptr_t)&m->msg;
+		sqe->len = 1;
+	}
+	sqe->user_data = rk_ud(RK_UD_SEND, c->slot, c->gen);
+	c->send_busy = true;
+	c->nops++;
+	r->st.sends++;
+}
+
+void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
+{
+	if (cqe->flags & IORING_CQE_F_NOTIF) {
+		/* The kernel is done with a zero-copy send's memory. */
+		r->st.zc_notifs++;
+		c->nops--;
+		if (!--c->zc_pending)
+			rk_outq_zc_done(c);
+		rk_conn_progress_close(c);
+		return;
+	}
+	bool zc = cqe->flags & IORING_CQE_F_MORE; /* a notification follows */
+	c->send_busy = false;
+	if (zc)
+		c->zc_pending++;
+	else
+		c->nops--;
+	if (cqe->res < 0) {
+		if ((cqe->res == -EINVAL || cqe->res == -EOPNOTSUPP) && r->send_zc) {
+			/* No zero-copy here (before 6.0, or this socket): plain
+			 * sends from now on, and this one again. */
+			r->send_zc = false;
+			rk_res_defer(c, RK_Q_FLUSH);
+			return;
+		}
+		if (c->state == RK_CONN_OPEN)
+			rk_conn_begin_close(c, RK_CLOSE_ERROR, true);
+		else {
+			c->aborting = true;
+			rk_conn_progress_close(c);
+		}
+		return;
+	}
+	r->st.bytes_out += (uint64_t)cqe->res;
+	rk_outq_consume(c, (uint64_t)cqe->res, zc);
+	if (c->out_head != RK_NONE) /* the rest, or a short send's remainder */
+		rk_res_defer(c, RK_Q_FLUSH);
+	if (c->state != RK_CONN_OPEN) {
+		rk_conn_progress_close(c);
+		return;
+	}
+	rk_send_writable(c);
+}
+
+/* One send per connection for everything the batch wrote. */
+void rk_send_after_batch(struct rk_reactor *r)
+{
+	uint32_t at = 0, slot;
+	while ((slot = rk_res_next(r, RK_Q_FLUSH, &at)) != RK_NONE)
+		rk_send_flush(&r->conns[slot]);
+}
+
+/* ---- the application's side ------------------------------------------------ */
+
+uint32_t rk_conn_write_space(const struct rk_conn *c)
+{
+	const struct rk_reactor *r = c->r;
+	if (c->state != RK_CONN_OPEN || c->copied >= r->window)
+		return 0;
+	uint32_t room = r->window - c->copied;
+	if (!r->nchunk_free) {
+		/* Only what fits in the tail's chunk. */
+		uint32_t tail_room = 0;
+		if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
+			const struct rk_out *o = &r->outs[c->out_tail];
+			tail_room = (uint32_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
+					       (o->p + o->len));
+		}
+		room = RK_MIN(room, tail_room);
+	}
+	return room;
+}
+
+uint64_t rk_conn_queued(const struct rk_conn *c)
+{
+	return c->queued_bytes;
+}
+
+/* Copy up to n bytes into the queue's tail chunk, taking a new one as
+ * needed. Returns the bytes taken. */
+static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
+{
+	struct rk_reactor *r = c->r;
+	uint32_t size = r->e->cfg.send_buffer, done = 0;
+	while (done < n && c->copied < r->window) {
+		struct rk_out *o = c->out_tail != RK_NONE ? &r->outs[c->out_tail] : 0;
+		uint8_t *end = 0, *lim = 0;
+		if (o && o->kind == RK_OUT_COPY) {
+			end = (uint8_t *)(o->p + o->len);
+			lim = rk_res_chunk_addr(r, o->chunk) + size;
+		}
+		if (end == lim) {
+			/* No tail chunk with room: a new entry and chunk. */
+			uint32_t k = rk_res_chunk_get(r);
+			if (k == RK_NONE) {
+				r->st.out_waits++;
+				rk_res_defer(c, RK_Q_CHUNK);
+				break;
+			}
+			uint32_t i = rk_outq_push(c, RK_OUT_COPY);
+			if (i == RK_NONE) {
+				rk_res_chunk_put(r, k);
+				r->st.out_waits++;
+				break;
+			}
+			o = &r->outs[i];
+			o->chunk = k;
+			o->p = end = rk_res_chunk_addr(r, k);
+			lim = end + size;
+		}
+		uint32_t take = RK_MIN(n - done, (uint32_t)(lim - end));
+		take = RK_MIN(take, r->window - c->copied);
+		rk_memcpy(end, p + done, take);
+		o->len += take;
+		c->copied += take;
+		c->queued_bytes += take;
+		done += take;
+	}
+	return done;
+}
+
+long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
+{
+	if (c->state != RK_CONN_OPEN)
+		return -EPIPE;
+	long total = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t took = rk_conn_copy(c, v[i].p, v[i].len);
+		total += took;
+		if (took < v[i].len) {
+			c->want_write = true;
+			break;
+		}
+	}
+	if (total)
+		rk_res_defer(c, RK_Q_FLUSH);
+	return total;
+}
+
+long rk_conn_write(struct rk_conn *c, const void *p, size_t n)
+{
+	struct rk_seg v = { p, (uint32_t)RK_MIN(n, 0xffffffffu) };
+	return rk_conn_writev(c, &v, 1);
+}
+
+static int rk_conn_lend(struct rk_conn *c, enum rk_out_kind kind, const void *p, int fd,
+			uint64_t off, uint64_t len, rk_done_fn done, void *arg)
+{
+	if (c->state != RK_CONN_OPEN)
+		return -EPIPE;
+	if (!len) {
+		if (done)
+			done(arg, 0);
+		return 0;
+	}
+	uint32_t i = rk_outq_push(c, kind);
+	if (i == RK_NONE) {
+		c->want_write = true;
+		c->r->st.out_waits++;
+		return -ENOBUFS;
+	}
+	struct rk_out *o = &c->r->outs[i];
+	o->p = p;
+	o->fd = fd;
+	o->off = off;
+	o->len = len;
+	o->done = done;
+	o->arg = arg;
+	c->queued_bytes += len;
+	rk_res_defer(c, RK_Q_FLUSH);
+	return 0;
+}
+
+int rk_conn_send_ref(struct rk_conn *c, const void *p, size_t n, rk_done_fn done, void *arg)
+{
+	return rk_conn_lend(c, RK_OUT_REF, p, -1, 0, n, done, arg);
+}
+
+int rk_conn_send_file(struct rk_conn *c, int fd, uint64_t off, uint64_t len, rk_done_fn done,
+		      void *arg)
+{
+	return rk_conn_lend(c, RK_OUT_FILE, 0, fd, off, len, done, arg);
+}
+
+void rk_conn_wait_writable(struct rk_conn *c)
+{
+	c->want_write = true;
+	rk_res_defer(c, RK_Q_FLUSH); /* already writable: said at the batch's end */
+}
