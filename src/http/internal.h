@@ -32,8 +32,8 @@ struct rk_srv_pool {
  *     that did not fit the write space at once;
  *   body areas (body_buffers of them): a buffered body with a copy of its
  *     head (re-parsed there), while it is being gathered. */
-#define RK_SRV_SERVER_DATE "\r\nServer: rocket\r\nDate: "
-#define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN)
+#define RK_SRV_SERVER_DATE "Server: rocket\r\nDate: "
+#define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
 struct rk_srv_reactor {
 	char server_date[RK_SRV_SD_LEN]; /* rewritten once a second */
 	struct rk_srv_pool conn_areas, body_areas;
@@ -140,6 +140,7 @@ void rk_srv_out_pump(struct rk_server_req *q);
 void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);
 void rk_srv_continue(struct rk_conn *c);
+void rk_srv_wait_space(struct rk_conn *c);
 void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now);
 
 #endif

@@ -153,7 +153,7 @@ static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s)
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_server_req *q = &s->q;
 	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
-		rk_conn_wait_writable(c);
+		rk_srv_wait_space(c);
 		return 1;
 	}
 	s->fn_due = false;
@@ -272,7 +272,7 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
 		/* Answers are queued faster than the client reads them: hold
 		 * everything received until it catches up. */
-		rk_conn_wait_writable(c);
+		rk_srv_wait_space(c);
 		*stop = true;
 		return 0;
 	}
@@ -358,7 +358,7 @@ static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint
 	/* The route took less: the rest waits (and the client with it). */
 	*stop = true;
 	if (rk_conn_write_space(c) < RK_SERVER_MIN_SPACE)
-		rk_conn_wait_writable(c);
+		rk_srv_wait_space(c);
 	return (uint32_t)t;
 }
 
@@ -706,7 +706,7 @@ void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 	/* on_writable comes once copies fall to half the window: the reserve
 	 * must fit in that half, or the pump would wait forever. */
 	uint32_t reserve = rk_srv_reserve(hc);
-	uint32_t window = cfg->send_window ? cfg->send_window : 4 * cfg->send_buffer;
+	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
 	if (window < 2 * reserve)
 		cfg->send_window = 2 * reserve;
 }

@@ -237,7 +237,7 @@ void rk_srv_out_pump(struct rk_server_req *q)
 		q->head_off = (uint16_t)(q->head_off + w);
 		q->head_len = (uint16_t)(q->head_len - w);
 		if (q->head_len) {
-			rk_conn_wait_writable(c);
+			rk_srv_wait_space(c);
 			return;
 		}
 		rk_srv_area_put_if_unused(s);
@@ -251,7 +251,7 @@ void rk_srv_out_pump(struct rk_server_req *q)
 				return;
 			q->off += (uint64_t)w;
 			if (q->off < q->v->len) {
-				rk_conn_wait_writable(c);
+				rk_srv_wait_space(c);
 				return;
 			}
 			q->v++, q->nv--, q->off = 0;
@@ -263,7 +263,7 @@ void rk_srv_out_pump(struct rk_server_req *q)
 					 : rk_conn_send_file(c, q->fd, q->off, q->len, q->done,
 							     q->done_arg);
 		if (r == -ENOBUFS) {
-			rk_conn_wait_writable(c);
+			rk_srv_wait_space(c);
 			return;
 		}
 		if (r < 0 && q->done)
@@ -275,7 +275,7 @@ void rk_srv_out_pump(struct rk_server_req *q)
 		if (q->chunked && !q->no_body) {
 			static const char last[] = "0\r\n\r\n";
 			if (rk_conn_write_space(c) < sizeof(last) - 1) {
-				rk_conn_wait_writable(c);
+				rk_srv_wait_space(c);
 				return;
 			}
 			rk_conn_write(c, last, sizeof(last) - 1);
@@ -445,7 +445,7 @@ long rk_server_stream_write(struct rk_server_req *q, const void *p, uint32_t n)
 	}
 	if (w < n) {
 		q->want_writable = true;
-		rk_conn_wait_writable(c);
+		rk_srv_wait_space(c);
 	}
 	return w;
 }
@@ -475,7 +475,19 @@ uint32_t rk_server_write_space(const struct rk_server_req *q)
 void rk_server_wait_writable(struct rk_server_req *q)
 {
 	q->want_writable = true;
-	rk_conn_wait_writable(q->c);
+	rk_srv_wait_space(q->c);
+}
+
+/* Ask for on_writable. A connection with nothing queued that finds no
+ * write space has met a reactor without a free send chunk: a write that
+ * takes nothing puts it in line for the next chunk (on_writable comes with
+ * it), where rk_conn_wait_writable() would be told "writable" at once. */
+void rk_srv_wait_space(struct rk_conn *c)
+{
+	if (!rk_conn_queued(c) && !rk_conn_write_space(c))
+		rk_conn_write(c, "", 1);
+	else
+		rk_conn_wait_writable(c);
 }
 
 /* ---- answers of the session's own ------------------------------------------ */
