@@ -120,7 +120,7 @@ int rk_main(int argc, char **argv)
 		{ "buffer-size", RK_F_U32, &cfg.buffer_size, "bytes per provided buffer" },
 		{ "batch", RK_F_U32, &cfg.batch, "CQEs handled per loop before flushing sends" },
 		{ "max-conns", RK_F_U32, &cfg.max_conns, "connections per reactor" },
-		{ "send-buffer", RK_F_U32, &cfg.send_buffer, "bytes of one send chunk (at least max-head + 2 KiB)" },
+		{ "send-buffer", RK_F_U32, &cfg.send_buffer, "bytes of one send chunk" },
 		{ "send-chunks", RK_F_U32, &cfg.send_chunks, "send chunks per reactor (0: max-conns)" },
 		{ "send-window", RK_F_U32, &cfg.send_window, "copied bytes one connection may queue (0: one chunk)" },
 		{ "recv-share", RK_F_U32, &cfg.recv_share, "received pieces one connection may hold before its receive pauses (0: buffers/8)" },
@@ -137,6 +137,8 @@ int rk_main(int argc, char **argv)
 		{ "max-head", RK_F_U32, &hc.limits.max_head, "header block bytes (else 431)" },
 		{ "max-headers", RK_F_U32, &hc.limits.max_headers, "header fields (else 431)" },
 		{ "max-body", RK_F_U32, &hc.max_body, "request body bytes (else 413)" },
+		{ "max-body-buffer", RK_F_U32, &hc.max_body_buffer, "body bytes a buffered route gets at once (else 413)" },
+		{ "body-buffers", RK_F_U32, &hc.body_buffers, "bodies buffered at once per reactor (else 503)" },
 		{ "header-timeout", RK_F_U32, &hc.header_timeout, "seconds to receive a request head (else 408)" },
 		{ "idle-timeout", RK_F_U32, &hc.idle_timeout, "seconds a keep-alive connection may idle" },
 	};
