@@ -282,6 +282,7 @@ static const struct rk_route test_routes[] = {
 struct srv {
 	pid_t pid;
 	int port;
+	int ctl; /* to the server's helper thread: 's' = small send buffers */
 	char log[64];
 };
 
@@ -295,11 +296,53 @@ static void raise_nofile(rlim_t want)
 	}
 }
 
+/* Accepted sockets inherit the listener's SO_SNDBUF (and with it no
+ * autotuning): 1,000 slow readers then hold 1,000 x 64 KiB in the kernel,
+ * not 1,000 x ~1 MiB, and what the server itself keeps is what shows. */
+static int ctl_fd, ctl_port;
+
+static void small_send_buffers(int port)
+{
+	for (int fd = 3; fd < 256; fd++) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		int listening = 0;
+		socklen_t ol = sizeof(listening);
+		if (getsockname(fd, (struct sockaddr *)&a, &len) || a.sin_family != AF_INET ||
+		    ntohs(a.sin_port) != port ||
+		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ol) || !listening)
+			continue;
+		int sz = 32 << 10; /* the kernel doubles it */
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
+}
+
+/* In the server: wait for the test's word, act, answer. */
+static void *srv_helper(void *arg)
+{
+	char c;
+	(void)arg;
+	while (read(ctl_fd, &c, 1) == 1) {
+		if (c == 's')
+			small_send_buffers(ctl_port);
+		if (write(ctl_fd, &c, 1) != 1)
+			break;
+	}
+	return 0;
+}
+
+static void srv_small_send_buffers(struct srv *s)
+{
+	char c = 's';
+	CHECK(write(s->ctl, &c, 1) == 1 && read(s->ctl, &c, 1) == 1);
+}
+
 static void srv_start(struct srv *s)
 {
 	raise_nofile(4096);
-	int pfd[2];
+	int pfd[2], sv[2];
 	CHECK(pipe(pfd) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	snprintf(s->log, sizeof(s->log), "/tmp/rocket-routes-XXXXXX");
 	int lfd = mkstemp(s->log);
 	CHECK(lfd >= 0);
@@ -331,6 +374,15 @@ static void srv_start(struct srv *s)
 		struct rk_engine *e;
 		int r = rk_engine_create(&e, &cfg);
 		int port = r < 0 ? -1 : rk_engine_port(e);
+		pthread_t helper;
+		ctl_fd = sv[1];
+		ctl_port = port;
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old); /* SIGTERM is the engine's */
+		if (port > 0 && pthread_create(&helper, 0, srv_helper, 0))
+			_exit(6);
+		pthread_sigmask(SIG_SETMASK, &old, 0);
 		if (write(pfd[1], &port, sizeof(port)) != sizeof(port) || r < 0)
 			_exit(4);
 		r = rk_engine_run(e);
@@ -339,6 +391,8 @@ static void srv_start(struct srv *s)
 	}
 	close(lfd);
 	close(pfd[1]);
+	close(sv[1]);
+	s->ctl = sv[0];
 	CHECK(read(pfd[0], &s->port, sizeof(s->port)) == sizeof(s->port));
 	close(pfd[0]);
 	CHECK_MSG(s->port > 0, "server did not start");
@@ -365,6 +419,7 @@ static void srv_stop(struct srv *s)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, &st, 0);
 	}
+	close(s->ctl);
 	const char *log = slurp(s->log);
 	unlink(s->log);
 	CHECK_MSG(!strstr(log, "Sanitizer") && !strstr(log, "runtime error"), "%s", log);
@@ -914,6 +969,10 @@ TEST_T(hundred_mib_ref_and_chunked_bodies_intact_beside_1000_slow_readers, 300)
 	sl.pid = s.pid;
 	sl.port = s.port;
 	sl.rss_max = rss0;
+	/* The fast client keeps the kernel's autotuned send buffer; the slow
+	 * ones get 64 KiB each. */
+	r.fd = tcp_connect(s.port, 0);
+	srv_small_send_buffers(&s);
 	for (int i = 0; i < NSLOW; i++) {
 		sl.fds[i] = tcp_connect(s.port, 4096);
 		const char *req = i % 10 == 0 ? GET("/big-chunked") : GET("/big-ref");
@@ -922,7 +981,6 @@ TEST_T(hundred_mib_ref_and_chunked_bodies_intact_beside_1000_slow_readers, 300)
 	pthread_t th;
 	CHECK(pthread_create(&th, 0, slow_readers, &sl) == 0);
 
-	r.fd = tcp_connect(s.port, 0);
 	const char *req = GET("/big-ref") GET("/big-chunked") GET("/quick");
 	double t0 = now_ms();
 	send_all(r.fd, req, strlen(req));
