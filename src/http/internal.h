@@ -18,6 +18,9 @@
 #define RK_SRV_ALLOW_MAX 96
 #define RK_SRV_HEAD_MAX  (256 + RK_SERVER_MAX_CTYPE + RK_SERVER_MAX_FIELDS + RK_SRV_ALLOW_MAX)
 
+/* A chunk's size line (8 hex digits + CRLF) and the CRLF after its data. */
+#define RK_SRV_CHUNK_FRAME (8 + 2 + 2)
+
 /* A per-reactor pool of equal areas lent LIFO, so only as many are
  * resident as are in use at once, however many connections are idle. */
 struct rk_srv_pool {
@@ -70,6 +73,10 @@ struct rk_server_req {
 	uint16_t head_off, head_len; /* a rendered head waiting in the conn area */
 	uint32_t ops;           /* operations of the route in flight */
 	int64_t stream_left;    /* Content-Length bytes a stream still owes */
+	bool last_queued;       /* the last chunk is in owed */
+	uint8_t owed_off, owed_len; /* framing bytes a chunked stream owes */
+	char owed[RK_SRV_CHUNK_FRAME];
+	uint32_t chunk_left;    /* data bytes the current chunk still owes */
 	/* RK_OUT_COPY: the rest of a copied body (one piece, or an array) */
 	const struct rk_seg *v;
 	struct rk_seg one;

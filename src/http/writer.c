@@ -222,6 +222,9 @@ bool rk_srv_out_pending(const struct rk_server_req *q)
 	       q->out == RK_OUT_FILE || (q->out == RK_OUT_STREAM && q->stream_end);
 }
 
+static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
+			       uint32_t *taken);
+
 /* Move the answer along as far as the write space lets it. */
 void rk_srv_out_pump(struct rk_server_req *q)
 {
@@ -273,12 +276,22 @@ void rk_srv_out_pump(struct rk_server_req *q)
 		if (!q->stream_end)
 			return;
 		if (q->chunked && !q->no_body) {
-			static const char last[] = "0\r\n\r\n";
-			if (rk_conn_write_space(c) < sizeof(last) - 1) {
+			/* The last chunk goes out like any other owed bytes. */
+			uint32_t none = 0;
+			if (!q->last_queued) {
+				if (!rk_srv_stream_owed(q, 0, 0, &none)) {
+					rk_srv_wait_space(c);
+					return;
+				}
+				rk_memcpy(q->owed, "0\r\n\r\n", 5);
+				q->owed_off = 0;
+				q->owed_len = 5;
+				q->last_queued = true;
+			}
+			if (!rk_srv_stream_owed(q, 0, 0, &none)) {
 				rk_srv_wait_space(c);
 				return;
 			}
-			rk_conn_write(c, last, sizeof(last) - 1);
 		}
 		break;
 	default:
@@ -396,12 +409,46 @@ int rk_server_stream_begin(struct rk_server_req *q, int status, const char *cont
 	return 0;
 }
 
-/* hex digits + CRLF before a chunk's data, CRLF after it */
-#define RK_CHUNK_FRAME (8 + 2 + 2)
+/* What a chunk still owes before anything else may follow: the rest of
+ * its size line or closing CRLF (in q->owed), and chunk_left data bytes,
+ * which come from the next piece the producer writes. The engine may take
+ * less than its write space said (its chunks ran out halfway); the framing
+ * then continues where it stopped, never cut. Returns true once nothing is
+ * owed; p[0..n) is the producer's piece, *taken counts what it gave. */
+static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
+			       uint32_t *taken)
+{
+	for (;;) {
+		if (q->owed_len) {
+			long w = rk_conn_write(q->c, q->owed + q->owed_off, q->owed_len);
+			if (w < 0)
+				return false;
+			q->owed_off = (uint8_t)(q->owed_off + w);
+			q->owed_len = (uint8_t)(q->owed_len - w);
+			if (q->owed_len)
+				return false;
+		}
+		if (!q->chunk_left)
+			return true;
+		if (*taken == n)
+			return false;
+		long w = rk_conn_write(q->c, p + *taken, RK_MIN(n - *taken, q->chunk_left));
+		if (w < 0)
+			return false;
+		*taken += (uint32_t)w;
+		q->chunk_left -= (uint32_t)w;
+		if (q->chunk_left)
+			return false;
+		rk_memcpy(q->owed, "\r\n", 2);
+		q->owed_off = 0;
+		q->owed_len = 2;
+	}
+}
 
-long rk_server_stream_write(struct rk_server_req *q, const void *p, uint32_t n)
+long rk_server_stream_write(struct rk_server_req *q, const void *data, uint32_t n)
 {
 	struct rk_conn *c = q->c;
+	const uint8_t *p = data;
 	if (q->out != RK_OUT_STREAM || q->stream_end)
 		return -EINVAL;
 	if (q->stream_left >= 0 && n > q->stream_left)
@@ -413,50 +460,45 @@ long rk_server_stream_write(struct rk_server_req *q, const void *p, uint32_t n)
 			q->stream_left -= n;
 		return n;
 	}
-	uint32_t space = q->head_len ? 0 : rk_conn_write_space(c);
-	long w;
-	if (q->chunked) {
-		uint32_t k = space > RK_CHUNK_FRAME ? RK_MIN(n, space - RK_CHUNK_FRAME) : 0;
-		w = 0;
-		if (k) {
-			char hex[RK_CHUNK_FRAME];
-			struct rk_http_buf b = { hex, 0, sizeof(hex) };
+	uint32_t taken = 0;
+	if (q->head_len) {
+		/* The head is still waiting for room: nothing goes before it. */
+	} else if (q->chunked) {
+		while (rk_srv_stream_owed(q, p, n, &taken) && taken < n) {
+			uint32_t space = rk_conn_write_space(c);
+			if (space <= RK_SRV_CHUNK_FRAME)
+				break;
+			uint32_t k = RK_MIN(n - taken, space - RK_SRV_CHUNK_FRAME);
+			struct rk_http_buf b = { q->owed, 0, sizeof(q->owed) };
 			rk_http_buf_put_uint(&b, k, 16);
 			RK_BUF_LIT(&b, "\r\n");
-			struct rk_seg v[3] = { { (const uint8_t *)hex, b.len },
-					       { p, k },
-					       { (const uint8_t *)"\r\n", 2 } };
-			long got = rk_conn_writev(c, v, 3);
-			if (got < 0)
-				return got;
-			if (got != (long)(b.len + k + 2)) {
-				/* Half a chunk queued: the framing is lost. */
-				rk_conn_abort(c);
-				return -EPIPE;
-			}
-			w = k;
+			q->owed_off = 0;
+			q->owed_len = (uint8_t)b.len;
+			q->chunk_left = k;
 		}
 	} else {
-		w = rk_conn_write(c, p, RK_MIN(n, space));
+		long w = rk_conn_write(c, p, n);
 		if (w < 0)
 			return w;
+		taken = (uint32_t)w;
 		if (q->stream_left >= 0)
 			q->stream_left -= w;
 	}
-	if (w < n) {
+	if (taken < n) {
 		q->want_writable = true;
 		rk_srv_wait_space(c);
 	}
-	return w;
+	return taken;
 }
 
 int rk_server_stream_end(struct rk_server_req *q)
 {
 	if (q->out != RK_OUT_STREAM || q->stream_end)
 		return -EINVAL;
-	if (q->stream_left > 0 && !q->no_body) {
-		/* Fewer bytes than the Content-Length said: the client would
-		 * take the next answer for the rest of this one. */
+	if ((q->stream_left > 0 || q->chunk_left) && !q->no_body) {
+		/* Fewer bytes than the Content-Length (or a chunk's size line)
+		 * said: the client would take the next answer for the rest of
+		 * this one. */
 		rk_srv_of(q)->keep_alive = false;
 		q->out = RK_OUT_DONE;
 		rk_conn_abort(q->c);
