@@ -13,6 +13,24 @@
 
 #include "rocket/server.h"
 
+/* Paths off the way of a plain GET: optimized for size (the product is
+ * one small static binary), never inlined into the hot ones. */
+#if defined(__clang__)
+#define RK_SRV_COLD __attribute__((cold, minsize, noinline))
+#else
+#define RK_SRV_COLD __attribute__((cold, noinline))
+#endif
+
+/* clang's -O2 code for these files would outgrow the 64 KiB budget of
+ * the static product; they are optimized for size as a whole (their time
+ * goes into the parser and the kernel, not here). */
+#if defined(__clang__)
+#define RK_SRV_SMALL_FILE_BEGIN \
+	_Pragma("clang attribute push (__attribute__((minsize)), apply_to = function)")
+#else
+#define RK_SRV_SMALL_FILE_BEGIN
+#endif
+
 /* The longest response head the writer renders: status line, Server and
  * Date, Content-Type, framing, added fields, Allow and Connection. */
 #define RK_SRV_ALLOW_MAX 96

@@ -5,6 +5,7 @@
  * Read next: src/http/writer.c (how every answer is written).
  */
 #include "internal.h"
+RK_SRV_SMALL_FILE_BEGIN
 #include "rocket/util.h"
 
 /* Split a target into its raw path and query. Absolute-form
@@ -63,7 +64,7 @@ static bool rk_srv_method_matches(const struct rk_route *rt, enum rk_http_method
 
 /* The Allow field (RFC 9110 §10.2.1) for a path: the methods its routes
  * take, HEAD with GET, and OPTIONS; all of them for "*". */
-static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path, bool any,
+RK_SRV_COLD static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path, bool any,
 				char *buf, size_t cap)
 {
 	static const char *const names[] = {
@@ -90,26 +91,13 @@ static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_st
 	return buf;
 }
 
-void rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req)
+/* No route takes this method and path: OPTIONS, 405 or 404. */
+RK_SRV_COLD static void rk_srv_answer_unrouted(struct rk_server_req *q,
+					       const struct rk_http_request *req,
+					       struct rk_http_str path, bool path_known)
 {
 	const struct rk_route *routes = q->hc->routes;
-	struct rk_http_str rest;
 	char allow[RK_SRV_ALLOW_MAX];
-	bool path_known = false;
-
-	rk_srv_split_target(req, &q->path, &q->query);
-	struct rk_http_str path = rk_srv_match_path(q->path);
-	for (const struct rk_route *rt = routes; rt->path; rt++) {
-		if (!rk_srv_path_matches(rt, path, &rest))
-			continue;
-		path_known = true;
-		if (rk_srv_method_matches(rt, req->method)) {
-			q->route = rt;
-			q->rest = rest;
-			return;
-		}
-	}
-	q->route = 0;
 	if (req->method == RK_HTTP_OPTIONS && (req->form == RK_HTTP_ASTERISK_FORM || path_known)) {
 		/* OPTIONS * (the server as a whole) or a known path. */
 		q->allow = rk_srv_allow(routes, path, req->form == RK_HTTP_ASTERISK_FORM, allow,
@@ -126,6 +114,28 @@ void rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req)
 	q->allow = 0; /* it pointed at this stack frame */
 }
 
+void rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req)
+{
+	const struct rk_route *routes = q->hc->routes;
+	struct rk_http_str rest;
+	bool path_known = false;
+
+	rk_srv_split_target(req, &q->path, &q->query);
+	struct rk_http_str path = rk_srv_match_path(q->path);
+	for (const struct rk_route *rt = routes; rt->path; rt++) {
+		if (!rk_srv_path_matches(rt, path, &rest))
+			continue;
+		path_known = true;
+		if (rk_srv_method_matches(rt, req->method)) {
+			q->route = rt;
+			q->rest = rest;
+			return;
+		}
+	}
+	q->route = 0;
+	rk_srv_answer_unrouted(q, req, path, path_known);
+}
+
 /* ---- the request, for routes ---------------------------------------------- */
 
 const struct rk_http_request *rk_server_request(const struct rk_server_req *q)
@@ -133,32 +143,32 @@ const struct rk_http_request *rk_server_request(const struct rk_server_req *q)
 	return q->req;
 }
 
-struct rk_http_str rk_server_target(const struct rk_server_req *q)
+RK_SRV_COLD struct rk_http_str rk_server_target(const struct rk_server_req *q)
 {
 	return q->req ? q->req->target : (struct rk_http_str){ 0, 0 };
 }
 
-struct rk_http_str rk_server_path(const struct rk_server_req *q)
+RK_SRV_COLD struct rk_http_str rk_server_path(const struct rk_server_req *q)
 {
 	return q->path;
 }
 
-struct rk_http_str rk_server_query(const struct rk_server_req *q)
+RK_SRV_COLD struct rk_http_str rk_server_query(const struct rk_server_req *q)
 {
 	return q->query;
 }
 
-struct rk_http_str rk_server_rest(const struct rk_server_req *q)
+RK_SRV_COLD struct rk_http_str rk_server_rest(const struct rk_server_req *q)
 {
 	return q->rest;
 }
 
-struct rk_http_str rk_server_body(const struct rk_server_req *q)
+RK_SRV_COLD struct rk_http_str rk_server_body(const struct rk_server_req *q)
 {
 	return q->body;
 }
 
-void *rk_server_ctx(const struct rk_server_req *q)
+RK_SRV_COLD void *rk_server_ctx(const struct rk_server_req *q)
 {
 	return q->route ? q->route->ctx : 0;
 }
@@ -168,7 +178,7 @@ static unsigned char rk_lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-struct rk_http_str rk_server_header(const struct rk_server_req *q, const char *name)
+RK_SRV_COLD struct rk_http_str rk_server_header(const struct rk_server_req *q, const char *name)
 {
 	size_t n = rk_strlen(name);
 	if (!q->req)
@@ -185,3 +195,6 @@ struct rk_http_str rk_server_header(const struct rk_server_req *q, const char *n
 	}
 	return (struct rk_http_str){ 0, 0 };
 }
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif

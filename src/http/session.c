@@ -13,6 +13,7 @@
  * Read next: src/http/router.c.
  */
 #include "internal.h"
+RK_SRV_SMALL_FILE_BEGIN
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
@@ -31,12 +32,6 @@ static uint32_t rk_srv_buffer_limit(const struct rk_server_config *hc)
 	return RK_MIN(hc->max_body_buffer, hc->max_body);
 }
 
-static struct rk_http_limits rk_srv_limits(const struct rk_server_config *hc)
-{
-	struct rk_http_limits lim = hc->limits;
-	lim.max_body = hc->max_body;
-	return lim;
-}
 
 /* ---- the areas ------------------------------------------------------------ */
 
@@ -69,7 +64,7 @@ void rk_srv_area_put_if_unused(struct rk_srv_conn *s)
 	}
 }
 
-static void rk_srv_body_area_put(struct rk_srv_conn *s)
+RK_SRV_COLD static void rk_srv_body_area_put(struct rk_srv_conn *s)
 {
 	if (s->body_area) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
@@ -105,7 +100,7 @@ static void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
 /* After a route returned ret: a 500 for a request left without an answer
  * (final: the route had its last chance), a close for an answer broken
  * off halfway. Returns -1 once the connection is closing. */
-static int rk_srv_check(struct rk_conn *c, struct rk_srv_conn *s, int ret, bool final)
+RK_SRV_COLD static int rk_srv_check(struct rk_conn *c, struct rk_srv_conn *s, int ret, bool final)
 {
 	struct rk_server_req *q = &s->q;
 	static const char body[] = "500 Internal Server Error\n";
@@ -125,7 +120,7 @@ static int rk_srv_check(struct rk_conn *c, struct rk_srv_conn *s, int ret, bool 
 	return s->phase == RK_SRV_CLOSED ? -1 : 0;
 }
 
-static int rk_srv_end_stream(struct rk_conn *c, struct rk_srv_conn *s)
+RK_SRV_COLD static int rk_srv_end_stream(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_route *rt = s->q.route;
 	int ret = rt->on_end ? rt->on_end(&s->q) : 0;
@@ -148,7 +143,7 @@ static int rk_srv_body_end(struct rk_conn *c, struct rk_srv_conn *s)
 /* A buffered body is complete: the route sees its head again (re-parsed
  * from the copy in the body area) and the whole body. 0, 1 (wait for write
  * space) or -1 (closing). */
-static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s)
+RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_server_req *q = &s->q;
@@ -159,9 +154,8 @@ static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s)
 	s->fn_due = false;
 	struct rk_http_request *req = (struct rk_http_request *)s->body_area;
 	const char *head = s->body_area + RK_ALIGN16(sizeof(*req));
-	struct rk_http_limits lim = rk_srv_limits(hc);
 	/* The same bytes parse the same way: this cannot fail. */
-	rk_http_parse_head(head, s->body_head, 0, &lim, req);
+	rk_http_parse_head(head, s->body_head, 0, &hc->limits, req);
 	q->req = req;
 	rk_srv_route(q, req);
 	q->body = (struct rk_http_str){ head + hc->limits.max_head, s->body_len };
@@ -172,7 +166,7 @@ static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s)
 }
 
 /* Start gathering a body: the head goes along into the body area. */
-static bool rk_srv_buffer_begin(struct rk_conn *c, struct rk_srv_conn *s,
+RK_SRV_COLD static bool rk_srv_buffer_begin(struct rk_conn *c, struct rk_srv_conn *s,
 				const struct rk_http_request *req, const char *head)
 {
 	struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
@@ -186,6 +180,63 @@ static bool rk_srv_buffer_begin(struct rk_conn *c, struct rk_srv_conn *s,
 	s->body_len = 0;
 	s->sink = RK_SINK_BUFFER;
 	return true;
+}
+
+RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_conn *s,
+					      const struct rk_http_request *req, const char *head,
+					      const uint8_t *after, uint32_t nafter, long *used,
+					      bool *has_body)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_server_req *q = &s->q;
+	const struct rk_route *rt = q->route;
+	if (rt->body == RK_BODY_BUFFERED) {
+		if (!req->chunked && req->content_length > rk_srv_buffer_limit(hc)) {
+			rk_srv_error(c, s, 413);
+			return -1;
+		}
+		if (!req->chunked && req->content_length <= nafter) {
+			/* The whole body came with its head: no copy. */
+			q->body = (struct rk_http_str){ (const char *)after,
+							(uint32_t)req->content_length };
+			*used = (long)req->content_length;
+			s->remaining = 0;
+			*has_body = false;
+			return rk_srv_check(c, s, rt->fn(q), true);
+		}
+		if (!rk_srv_buffer_begin(c, s, req, head))
+			return -1;
+		if (req->expect_continue)
+			rk_srv_continue(c);
+		return 0;
+	}
+	if (*has_body && req->expect_continue)
+		rk_srv_continue(c);
+	if (rt->on_body)
+		s->sink = RK_SINK_STREAM;
+	if (rk_srv_check(c, s, rt->fn(q), false) < 0)
+		return -1;
+	if (!*has_body && rk_srv_end_stream(c, s) < 0)
+		return -1;
+	return 0;
+}
+
+/* Call the route of a routed head: its body first for a buffered route,
+ * else at once. -1 once the connection is closing. */
+static int rk_srv_call_route(struct rk_conn *c, struct rk_srv_conn *s,
+			     const struct rk_http_request *req, const char *head, const uint8_t *after,
+			     uint32_t nafter, long *used, bool *has_body)
+{
+	struct rk_server_req *q = &s->q;
+	const struct rk_route *rt = q->route;
+	if (rt->body == RK_BODY_BUFFERED && !*has_body) {
+		/* The common case: answered at once. */
+		int ret = rt->fn(q);
+		if (ret >= 0 && rk_srv_answered(q) && s->phase != RK_SRV_CLOSED)
+			return 0;
+		return rk_srv_check(c, s, ret, true);
+	}
+	return rk_srv_call_body_route(c, s, req, head, after, nafter, used, has_body);
 }
 
 /* Route one complete head (head: its first byte) and call the route.
@@ -218,35 +269,8 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	const struct rk_route *rt = q->route;
 	if (!rt) {
 		/* Answered by the router (404, 405, OPTIONS): the body is dropped. */
-	} else if (rt->body == RK_BODY_BUFFERED && has_body) {
-		if (!req->chunked && req->content_length > rk_srv_buffer_limit(hc)) {
-			rk_srv_error(c, s, 413);
-			return -1;
-		}
-		if (!req->chunked && req->content_length <= nafter) {
-			/* The whole body came with its head: no copy. */
-			q->body = (struct rk_http_str){ (const char *)after,
-							(uint32_t)req->content_length };
-			used = (long)req->content_length;
-			s->remaining = 0;
-			has_body = false;
-			if (rk_srv_check(c, s, rt->fn(q), true) < 0)
-				return -1;
-		} else {
-			if (!rk_srv_buffer_begin(c, s, req, head))
-				return -1;
-			if (req->expect_continue)
-				rk_srv_continue(c);
-		}
-	} else {
-		if (has_body && req->expect_continue)
-			rk_srv_continue(c);
-		if (rt->body == RK_BODY_STREAMED && rt->on_body)
-			s->sink = RK_SINK_STREAM;
-		if (rk_srv_check(c, s, rt->fn(q), rt->body == RK_BODY_BUFFERED) < 0)
-			return -1;
-		if (rt->body == RK_BODY_STREAMED && !has_body && rk_srv_end_stream(c, s) < 0)
-			return -1;
+	} else if (rk_srv_call_route(c, s, req, head, after, nafter, &used, &has_body) < 0) {
+		return -1;
 	}
 	rk_srv_req_forget_head(q);
 	s->phase = has_body ? RK_SRV_BODY : RK_SRV_WAIT;
@@ -259,14 +283,16 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	return used;
 }
 
-/* Bytes of a head. Returns bytes consumed; *stop when the pump must stop
- * (closing, or waiting for write space). */
+/* Bytes of a head: parsed where they are, or - a head split across
+ * segments - after the part kept in the conn area. Returns bytes
+ * consumed; *stop when the pump must stop (closing, or waiting for write
+ * space). */
 static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
 			      uint32_t n, bool *stop)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
-	struct rk_http_limits lim = rk_srv_limits(hc);
-	uint32_t cap = hc->limits.max_head;
+	uint32_t cap = hc->limits.max_head, had = s->acc_len, take = n;
+	const char *buf = (const char *)p;
 	struct rk_http_request req;
 
 	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
@@ -276,55 +302,44 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 		*stop = true;
 		return 0;
 	}
-	if (!s->acc_len) {
-		/* The common case: the whole head is in this segment. */
-		int r = rk_http_parse_head((const char *)p, n, 0, &lim, &req);
-		if (r > 0) {
-			long b = rk_srv_dispatch(c, s, &req, (const char *)p, p + r, n - (uint32_t)r);
-			*stop = b < 0;
-			return b < 0 ? 0 : r + b;
-		}
-		if (r < 0 || n > cap) {
-			rk_srv_error(c, s, r < 0 ? -r : 431);
-			*stop = true;
-			return 0;
-		}
-		/* Incomplete: keep it for the next segment. The parser has
-		 * already checked it against the limits. */
-		rk_memcpy(rk_srv_area(s), p, n);
-		s->acc_len = n;
-		if (!s->head_started) {
-			s->head_started = true;
-			rk_conn_set_timeout(c, hc->header_timeout);
-		}
-		return n;
+	if (had) {
+		take = RK_MIN(n, cap - had);
+		rk_memcpy(s->area + had, p, take);
+		buf = s->area;
 	}
-	/* A head split across segments: continue it in the area. */
-	uint32_t take = RK_MIN(n, cap - s->acc_len);
-	rk_memcpy(s->area + s->acc_len, p, take);
-	int r = rk_http_parse_head(s->area, s->acc_len + take, s->acc_len, &lim, &req);
+	int r = rk_http_parse_head(buf, had + take, had, &hc->limits, &req);
 	if (r > 0) {
-		uint32_t used = (uint32_t)r - s->acc_len;
-		long b = rk_srv_dispatch(c, s, &req, s->area, p + used, n - used);
+		uint32_t used = (uint32_t)r - had;
+		long b = rk_srv_dispatch(c, s, &req, buf, p + used, n - used);
 		if (b < 0) {
 			*stop = true;
 			return 0;
 		}
-		s->acc_len = 0; /* the route is done with the head */
-		rk_srv_area_put_if_unused(s);
+		if (had) {
+			s->acc_len = 0; /* the route is done with the head */
+			rk_srv_area_put_if_unused(s);
+		}
 		return used + b;
 	}
-	if (r < 0 || s->acc_len + take == cap) {
+	if (r < 0 || had + take >= cap) {
 		rk_srv_error(c, s, r < 0 ? -r : 431);
 		*stop = true;
 		return 0;
 	}
-	s->acc_len += take;
+	/* Incomplete: keep it for the next segment (the parser has checked
+	 * it against the limits already). */
+	if (!had)
+		rk_memcpy(rk_srv_area(s), p, n);
+	s->acc_len = had + take;
+	if (!s->head_started) {
+		s->head_started = true;
+		rk_conn_set_timeout(c, hc->header_timeout);
+	}
 	return take;
 }
 
 /* Decoded body bytes to their sink. Returns how many it took. */
-static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p, uint32_t n,
+RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p, uint32_t n,
 			    bool *stop)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
@@ -362,7 +377,7 @@ static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint
 	return (uint32_t)t;
 }
 
-static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
+RK_SRV_COLD static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
 			      uint32_t n, bool *stop)
 {
 	if (!s->chunked_body) {
@@ -496,13 +511,13 @@ void rk_srv_advance(struct rk_conn *c, struct rk_srv_conn *s)
 
 /* ---- for routes ------------------------------------------------------------ */
 
-int rk_server_defer(struct rk_server_req *q)
+RK_SRV_COLD int rk_server_defer(struct rk_server_req *q)
 {
 	q->deferred = true;
 	return 0;
 }
 
-struct io_uring_sqe *rk_server_op_sqe(struct rk_server_req *q, uint8_t tag)
+RK_SRV_COLD struct io_uring_sqe *rk_server_op_sqe(struct rk_server_req *q, uint8_t tag)
 {
 	if (rk_srv_of(q)->phase == RK_SRV_CLOSED)
 		return 0;
@@ -512,17 +527,17 @@ struct io_uring_sqe *rk_server_op_sqe(struct rk_server_req *q, uint8_t tag)
 	return sqe;
 }
 
-void rk_server_resume(struct rk_server_req *q)
+RK_SRV_COLD void rk_server_resume(struct rk_server_req *q)
 {
 	rk_srv_advance(q->c, rk_srv_of(q));
 }
 
-void *rk_server_state(struct rk_server_req *q)
+RK_SRV_COLD void *rk_server_state(struct rk_server_req *q)
 {
 	return (char *)rk_srv_of(q) + RK_SRV_STATE_OFF;
 }
 
-bool rk_server_closed(const struct rk_server_req *q)
+RK_SRV_COLD bool rk_server_closed(const struct rk_server_req *q)
 {
 	return rk_srv_of((struct rk_server_req *)q)->phase == RK_SRV_CLOSED;
 }
@@ -566,7 +581,7 @@ static void rk_srv_on_writable(struct rk_conn *c)
 	rk_srv_advance(c, s);
 }
 
-static void rk_srv_on_op(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t flags)
+RK_SRV_COLD static void rk_srv_on_op(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t flags)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
 	struct rk_server_req *q = &s->q;
@@ -577,7 +592,7 @@ static void rk_srv_on_op(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t f
 	rk_srv_advance(c, s);
 }
 
-static void rk_srv_on_timeout(struct rk_conn *c)
+RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
@@ -604,7 +619,7 @@ static void rk_srv_on_timeout(struct rk_conn *c)
 	rk_conn_abort(c);
 }
 
-static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason why)
+RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason why)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
 	(void)why;
@@ -634,38 +649,43 @@ static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
 	       RK_ALIGN16(rk_srv_buffer_limit(hc));
 }
 
-/* The per-reactor state: the header, then the two pools' free lists, then
- * their areas (the engine maps it untouched: areas cost only once used). */
-static size_t rk_srv_pool_carve(struct rk_srv_pool *p, char *base, size_t at, uint32_t n,
-				size_t size, size_t mem_at)
+/* The per-reactor state, laid out once to size it (rs NULL) and once per
+ * reactor to carve it: the header, then each pool's free list and areas
+ * (the engine maps it untouched: areas cost only once used). */
+RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
+					struct rk_srv_reactor *rs)
 {
-	p->free = (uint32_t *)(base + at);
-	p->mem = base + mem_at;
-	p->size = (uint32_t)size;
-	for (uint32_t i = 0; i < n; i++)
-		p->free[i] = n - 1 - i;
-	p->nfree = n;
-	return mem_at + (size_t)n * size;
+	struct rk_srv_pool *pools[2] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0 };
+	uint32_t counts[2] = { hc->max_conns, hc->body_buffers };
+	size_t sizes[2] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc) };
+	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
+	for (int k = 0; k < 2; k++) {
+		uint32_t n = counts[k];
+		size_t list = RK_ALIGN16((size_t)n * 4);
+		if (rs) {
+			struct rk_srv_pool *p = pools[k];
+			p->free = (uint32_t *)((char *)rs + at);
+			p->mem = (char *)rs + at + list;
+			p->size = (uint32_t)sizes[k];
+			for (uint32_t i = 0; i < n; i++)
+				p->free[i] = n - 1 - i;
+			p->nfree = n;
+		}
+		at += list + (size_t)n * sizes[k];
+	}
+	return at;
 }
 
-static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
+RK_SRV_COLD static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
 {
-	const struct rk_server_config *hc = ctx;
-	struct rk_srv_reactor *rs = reactor_state;
-	char *base = reactor_state;
 	struct __kernel_timespec ts;
 	(void)id;
-	size_t at = RK_ALIGN16(sizeof(*rs));
-	size_t lists = RK_ALIGN16((size_t)hc->max_conns * 4) + RK_ALIGN16((size_t)hc->body_buffers * 4);
-	size_t mem = rk_srv_pool_carve(&rs->conn_areas, base, at, hc->max_conns,
-				       rk_srv_conn_area_size(hc), at + lists);
-	rk_srv_pool_carve(&rs->body_areas, base, at + RK_ALIGN16((size_t)hc->max_conns * 4),
-			  hc->body_buffers, rk_srv_body_area_size(hc), mem);
+	rk_srv_layout(ctx, reactor_state);
 	sys_clock_gettime(CLOCK_REALTIME, &ts);
-	rk_srv_set_date(rs, ts.tv_sec);
+	rk_srv_set_date(reactor_state, ts.tv_sec);
 }
 
-void rk_server_defaults(struct rk_server_config *hc)
+RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
 {
 	rk_memset(hc, 0, sizeof(*hc));
 	hc->limits.max_request_line = RK_HTTP_DEFAULT_MAX_REQUEST_LINE;
@@ -679,7 +699,7 @@ void rk_server_defaults(struct rk_server_config *hc)
 	hc->routes = rk_server_default_routes;
 }
 
-void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
+RK_SRV_COLD void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 {
 	cfg->handler = (struct rk_handler){
 		.on_open = rk_srv_on_open,
@@ -693,16 +713,12 @@ void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 		.ctx = (void *)hc,
 	};
 	hc->max_conns = cfg->max_conns;
+	hc->limits.max_body = hc->max_body; /* what the parser checks */
 	if (!hc->routes)
 		hc->routes = rk_server_default_routes;
 	cfg->app_state_size = (uint32_t)(RK_SRV_STATE_OFF + hc->state_size);
 	cfg->app_state_clear = (uint32_t)sizeof(struct rk_srv_conn);
-	cfg->reactor_state_size =
-		(uint32_t)(RK_ALIGN16(sizeof(struct rk_srv_reactor)) +
-			   RK_ALIGN16((size_t)hc->max_conns * 4) +
-			   RK_ALIGN16((size_t)hc->body_buffers * 4) +
-			   (size_t)hc->max_conns * rk_srv_conn_area_size(hc) +
-			   (size_t)hc->body_buffers * rk_srv_body_area_size(hc));
+	cfg->reactor_state_size = (uint32_t)rk_srv_layout(hc, 0);
 	/* on_writable comes once copies fall to half the window: the reserve
 	 * must fit in that half, or the pump would wait forever. */
 	uint32_t reserve = rk_srv_reserve(hc);
@@ -710,3 +726,6 @@ void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 	if (window < 2 * reserve)
 		cfg->send_window = 2 * reserve;
 }
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif

@@ -9,12 +9,15 @@
  * Read next: src/http/routes.c.
  */
 #include "internal.h"
+RK_SRV_SMALL_FILE_BEGIN
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
 /* ---- the bounded buffer --------------------------------------------------- */
 
-int rk_http_buf_put(struct rk_http_buf *b, const void *src, size_t n)
+/* Not inlined: a response head is a dozen puts, and one call each keeps
+ * the product small. */
+__attribute__((noinline)) int rk_http_buf_put(struct rk_http_buf *b, const void *src, size_t n)
 {
 	if (n > (size_t)(b->cap - b->len))
 		return RK_HTTP_ENOSPC;
@@ -25,7 +28,7 @@ int rk_http_buf_put(struct rk_http_buf *b, const void *src, size_t n)
 }
 #define RK_BUF_LIT(b, lit) rk_http_buf_put(b, lit, sizeof(lit) - 1)
 
-static int rk_http_buf_put_uint(struct rk_http_buf *b, uint64_t v, unsigned base)
+__attribute__((noinline)) static int rk_http_buf_put_uint(struct rk_http_buf *b, uint64_t v, unsigned base)
 {
 	char tmp[20];
 	size_t i = sizeof(tmp);
@@ -41,21 +44,20 @@ int rk_http_buf_put_u64(struct rk_http_buf *b, uint64_t v)
 	return rk_http_buf_put_uint(b, v, 10);
 }
 
-int rk_http_buf_status_line(struct rk_http_buf *b, int code)
+RK_SRV_COLD int rk_http_buf_status_line(struct rk_http_buf *b, int code)
 {
 	struct rk_http_str r;
-	char line[sizeof("HTTP/1.1 000 \r\n") + 64];
-	struct rk_http_buf t = { line, 0, sizeof(line) };
-
 	if (code < 100 || code > 999)
 		return -EINVAL;
 	rk_http_status_reason(code, &r);
-	RK_BUF_LIT(&t, "HTTP/1.1 ");
-	rk_http_buf_put_u64(&t, (uint64_t)code);
-	RK_BUF_LIT(&t, " ");
-	if (rk_http_buf_put(&t, r.p, r.n) || RK_BUF_LIT(&t, "\r\n"))
-		return -EINVAL; /* a reason phrase longer than any in status.c */
-	return rk_http_buf_put(b, line, t.len);
+	/* Room for the whole line first: nothing is written if it cannot fit. */
+	if (sizeof("HTTP/1.1 000 \r\n") - 1 + (uint64_t)r.n > (uint64_t)(b->cap - b->len))
+		return RK_HTTP_ENOSPC;
+	RK_BUF_LIT(b, "HTTP/1.1 ");
+	rk_http_buf_put_u64(b, (uint64_t)code);
+	RK_BUF_LIT(b, " ");
+	rk_http_buf_put(b, r.p, r.n);
+	return RK_BUF_LIT(b, "\r\n");
 }
 
 /* field-value (RFC 9110 §5.5): visible characters, SP and HTAB. */
@@ -91,7 +93,7 @@ int rk_http_buf_header(struct rk_http_buf *b, struct rk_http_str name, struct rk
 	return 0;
 }
 
-int rk_http_buf_header_u64(struct rk_http_buf *b, struct rk_http_str name, uint64_t v)
+RK_SRV_COLD int rk_http_buf_header_u64(struct rk_http_buf *b, struct rk_http_str name, uint64_t v)
 {
 	char tmp[20];
 	struct rk_http_buf t = { tmp, 0, sizeof(tmp) };
@@ -100,7 +102,7 @@ int rk_http_buf_header_u64(struct rk_http_buf *b, struct rk_http_str name, uint6
 	return rk_http_buf_header(b, name, (struct rk_http_str){ tmp, t.len });
 }
 
-int rk_http_buf_end_head(struct rk_http_buf *b)
+RK_SRV_COLD int rk_http_buf_end_head(struct rk_http_buf *b)
 {
 	return RK_BUF_LIT(b, "\r\n");
 }
@@ -156,12 +158,14 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 		if (clen == RK_FRAME_CHUNKED)
 			err |= RK_BUF_LIT(&b, "Transfer-Encoding: chunked\r\n");
 		else if (clen >= 0)
-			err |= rk_http_buf_header_u64(&b, RK_STR("Content-Length"), (uint64_t)clen);
+			err |= RK_BUF_LIT(&b, "Content-Length: ") | rk_http_buf_put_u64(&b, (uint64_t)clen) |
+			       RK_BUF_LIT(&b, "\r\n");
 	}
 	if (q->fields_len)
 		err |= rk_http_buf_put(&b, s->area + q->hc->limits.max_head, q->fields_len);
-	if (q->allow)
-		err |= rk_http_buf_header(&b, RK_STR("Allow"), rk_cstr(q->allow));
+	if (q->allow) /* the router's, from the route table */
+		err |= RK_BUF_LIT(&b, "Allow: ") | rk_http_buf_put(&b, q->allow, rk_strlen(q->allow)) |
+		       RK_BUF_LIT(&b, "\r\n");
 	if (!s->keep_alive)
 		err |= RK_BUF_LIT(&b, "Connection: close\r\n");
 	else if (s->minor == 0)
@@ -222,44 +226,15 @@ bool rk_srv_out_pending(const struct rk_server_req *q)
 	       q->out == RK_OUT_FILE || (q->out == RK_OUT_STREAM && q->stream_end);
 }
 
-static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
+RK_SRV_COLD static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
 			       uint32_t *taken);
 
-/* Move the answer along as far as the write space lets it. */
-void rk_srv_out_pump(struct rk_server_req *q)
+/* The rest of rk_srv_out_pump: borrowed bodies, files, a stream's end. */
+RK_SRV_COLD static void rk_srv_out_lent(struct rk_server_req *q)
 {
-	struct rk_srv_conn *s = rk_srv_of(q);
 	struct rk_conn *c = q->c;
-	if (s->phase == RK_SRV_CLOSED)
-		return;
-	if (q->head_len) {
-		const char *pend = s->area + q->hc->limits.max_head + RK_SERVER_MAX_FIELDS;
-		long w = rk_conn_write(c, pend + q->head_off, q->head_len);
-		if (w < 0)
-			return;
-		q->head_off = (uint16_t)(q->head_off + w);
-		q->head_len = (uint16_t)(q->head_len - w);
-		if (q->head_len) {
-			rk_srv_wait_space(c);
-			return;
-		}
-		rk_srv_area_put_if_unused(s);
-	}
 	int r = 0;
 	switch (q->out) {
-	case RK_OUT_COPY:
-		while (q->nv) {
-			long w = rk_conn_write(c, q->v->p + q->off, q->v->len - q->off);
-			if (w < 0)
-				return;
-			q->off += (uint64_t)w;
-			if (q->off < q->v->len) {
-				rk_srv_wait_space(c);
-				return;
-			}
-			q->v++, q->nv--, q->off = 0;
-		}
-		break;
 	case RK_OUT_REF:
 	case RK_OUT_FILE:
 		r = q->out == RK_OUT_REF ? rk_conn_send_ref(c, q->ref, q->len, q->done, q->done_arg)
@@ -300,9 +275,47 @@ void rk_srv_out_pump(struct rk_server_req *q)
 	q->out = RK_OUT_DONE;
 }
 
+/* Move the answer along as far as the write space lets it. */
+void rk_srv_out_pump(struct rk_server_req *q)
+{
+	struct rk_srv_conn *s = rk_srv_of(q);
+	struct rk_conn *c = q->c;
+	if (s->phase == RK_SRV_CLOSED)
+		return;
+	if (q->head_len) {
+		const char *pend = s->area + q->hc->limits.max_head + RK_SERVER_MAX_FIELDS;
+		long w = rk_conn_write(c, pend + q->head_off, q->head_len);
+		if (w < 0)
+			return;
+		q->head_off = (uint16_t)(q->head_off + w);
+		q->head_len = (uint16_t)(q->head_len - w);
+		if (q->head_len) {
+			rk_srv_wait_space(c);
+			return;
+		}
+		rk_srv_area_put_if_unused(s);
+	}
+	if (q->out == RK_OUT_COPY) {
+		while (q->nv) {
+			long w = rk_conn_write(c, q->v->p + q->off, q->v->len - q->off);
+			if (w < 0)
+				return;
+			q->off += (uint64_t)w;
+			if (q->off < q->v->len) {
+				rk_srv_wait_space(c);
+				return;
+			}
+			q->v++, q->nv--, q->off = 0;
+		}
+		q->out = RK_OUT_DONE;
+	} else if (q->out != RK_OUT_DONE && q->out != RK_OUT_NONE) {
+		rk_srv_out_lent(q);
+	}
+}
+
 /* The connection closed with the answer unfinished: a borrowed body or a
  * file the engine never took is given back. */
-void rk_srv_out_closed(struct rk_server_req *q)
+RK_SRV_COLD void rk_srv_out_closed(struct rk_server_req *q)
 {
 	if ((q->out == RK_OUT_REF || q->out == RK_OUT_FILE) && q->done)
 		q->done(q->done_arg, -EPIPE);
@@ -313,7 +326,7 @@ void rk_srv_out_closed(struct rk_server_req *q)
 
 /* ---- answers --------------------------------------------------------------- */
 
-int rk_server_add_header(struct rk_server_req *q, const char *name, const char *value)
+RK_SRV_COLD int rk_server_add_header(struct rk_server_req *q, const char *name, const char *value)
 {
 	struct rk_srv_conn *s = rk_srv_of(q);
 	struct rk_http_str n = rk_cstr(name), v = rk_cstr(value);
@@ -354,7 +367,7 @@ int rk_server_respond(struct rk_server_req *q, int status, const char *content_t
 	return rk_server_respond_v(q, status, content_type, &q->one, 1, len);
 }
 
-static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status, const char *ctype,
+RK_SRV_COLD static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status, const char *ctype,
 			       uint64_t len, rk_done_fn done, void *arg)
 {
 	int r = rk_srv_begin(q, status, ctype, (int64_t)len);
@@ -373,7 +386,7 @@ static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status
 	return 0;
 }
 
-int rk_server_respond_ref(struct rk_server_req *q, int status, const char *content_type,
+RK_SRV_COLD int rk_server_respond_ref(struct rk_server_req *q, int status, const char *content_type,
 			  const void *body, uint64_t len, rk_done_fn done, void *arg)
 {
 	if (q->out != RK_OUT_NONE)
@@ -382,7 +395,7 @@ int rk_server_respond_ref(struct rk_server_req *q, int status, const char *conte
 	return rk_srv_respond_lent(q, RK_OUT_REF, status, content_type, len, done, arg);
 }
 
-int rk_server_respond_file(struct rk_server_req *q, int status, const char *content_type, int fd,
+RK_SRV_COLD int rk_server_respond_file(struct rk_server_req *q, int status, const char *content_type, int fd,
 			   uint64_t off, uint64_t len, rk_done_fn done, void *arg)
 {
 	if (q->out != RK_OUT_NONE)
@@ -392,7 +405,7 @@ int rk_server_respond_file(struct rk_server_req *q, int status, const char *cont
 	return rk_srv_respond_lent(q, RK_OUT_FILE, status, content_type, len, done, arg);
 }
 
-int rk_server_stream_begin(struct rk_server_req *q, int status, const char *content_type,
+RK_SRV_COLD int rk_server_stream_begin(struct rk_server_req *q, int status, const char *content_type,
 			   int64_t length)
 {
 	struct rk_srv_conn *s = rk_srv_of(q);
@@ -445,7 +458,7 @@ static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32
 	}
 }
 
-long rk_server_stream_write(struct rk_server_req *q, const void *data, uint32_t n)
+RK_SRV_COLD long rk_server_stream_write(struct rk_server_req *q, const void *data, uint32_t n)
 {
 	struct rk_conn *c = q->c;
 	const uint8_t *p = data;
@@ -491,7 +504,7 @@ long rk_server_stream_write(struct rk_server_req *q, const void *data, uint32_t 
 	return taken;
 }
 
-int rk_server_stream_end(struct rk_server_req *q)
+RK_SRV_COLD int rk_server_stream_end(struct rk_server_req *q)
 {
 	if (q->out != RK_OUT_STREAM || q->stream_end)
 		return -EINVAL;
@@ -509,12 +522,12 @@ int rk_server_stream_end(struct rk_server_req *q)
 	return 0;
 }
 
-uint32_t rk_server_write_space(const struct rk_server_req *q)
+RK_SRV_COLD uint32_t rk_server_write_space(const struct rk_server_req *q)
 {
 	return q->head_len ? 0 : rk_conn_write_space(q->c);
 }
 
-void rk_server_wait_writable(struct rk_server_req *q)
+RK_SRV_COLD void rk_server_wait_writable(struct rk_server_req *q)
 {
 	q->want_writable = true;
 	rk_srv_wait_space(q->c);
@@ -524,7 +537,7 @@ void rk_server_wait_writable(struct rk_server_req *q)
  * write space has met a reactor without a free send chunk: a write that
  * takes nothing puts it in line for the next chunk (on_writable comes with
  * it), where rk_conn_wait_writable() would be told "writable" at once. */
-void rk_srv_wait_space(struct rk_conn *c)
+RK_SRV_COLD void rk_srv_wait_space(struct rk_conn *c)
 {
 	if (!rk_conn_queued(c) && !rk_conn_write_space(c))
 		rk_conn_write(c, "", 1);
@@ -536,7 +549,7 @@ void rk_srv_wait_space(struct rk_conn *c)
 
 /* An error ends the connection: answer, then close without reading or
  * answering anything after it (no request smuggling past an error). */
-void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
+RK_SRV_COLD void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 {
 	struct rk_server_req *q = &s->q;
 	struct rk_http_str reason;
@@ -557,8 +570,11 @@ void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 	rk_conn_close(c);
 }
 
-void rk_srv_continue(struct rk_conn *c)
+RK_SRV_COLD void rk_srv_continue(struct rk_conn *c)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	rk_conn_write(c, cont, sizeof(cont) - 1);
 }
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
