@@ -207,7 +207,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # The parser's own files only: the rest of src/http/ (server glue) needs the
 # engine and would drag the whole tree into the fuzzer.
-FUZZ_SRC     := $(addprefix src/http/,parse.c chunked.c date.c status.c) tests/fuzz_http.c
+FUZZ_SRC     := $(addprefix src/http/,parse.c chunked.c date.c status.c path.c mime.c cond.c \
+	range.c encoding.c) tests/fuzz_http.c tests/fuzz_http_static.c
 FUZZ_CORPUS  := $(O)/fuzz-corpus
 
 .PHONY: fuzz fuzz-runtime
@@ -219,7 +220,7 @@ fuzz-runtime:
 		{ echo "libFuzzer runtime missing: installing libclang-rt-14-dev"; \
 		  apt-get update && apt-get install -y libclang-rt-14-dev; }
 
-$(O)/fuzz_http: $(FUZZ_SRC) include/rocket/http.h include/rocket/util.h | fuzz-runtime
+$(O)/fuzz_http: $(FUZZ_SRC) $(wildcard include/rocket/http*.h) include/rocket/util.h | fuzz-runtime
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(WARN) -Iinclude -O1 -g -fno-builtin \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -236,6 +237,52 @@ fuzz: $(O)/fuzz_http
 		> $(FUZZ_CORPUS)/seed-forms
 	@printf '\0GET http://h/p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n' \
 		> $(FUZZ_CORPUS)/seed-te
+	@# the first byte picks the target: 0/1 head, 2/3 chunked, 4/5 path,
+	@# 6/7 Range (size byte / 8 size bytes), 8 date, 10/11 cond, 12 codings
+	@printf '\0PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n' > $(FUZZ_CORPUS)/seed-h2-preface
+	@printf '\0GET / HTTP/1.2\r\nHost: a\r\n\r\n' > $(FUZZ_CORPUS)/seed-http12
+	@printf '\0\026\003\001\002\000\001\000\001\374\003\003' > $(FUZZ_CORPUS)/seed-tls
+	@printf '\002''5;e="q"\r\nhello\r\n0\r\nT: v\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-ext
+	@printf '\003''1\r\na\r\n1\r\nb\r\n1\r\nc\r\n1\r\nd\r\n1\r\ne\r\n1\r\nf\r\n1\r\ng\r\n1\r\nh\r\n1\r\ni\r\n0\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-ck-many
+	@printf '\002''0x5\r\nhello\r\n' > $(FUZZ_CORPUS)/seed-ck-0x
+	@printf '\002''5;a\rb\r\nhello\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-ext-cr
+	@printf '\002''fffffffffffffffff\r\n' > $(FUZZ_CORPUS)/seed-ck-overflow
+	@printf '\002''5\nhello\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-lf
+	@printf '\002''5\r\nhelloXY\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-data
+	@printf '\002''0\r\nA: 1\r\nB: 2\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-trailers
+	@printf '\004/x/../plaintext' > $(FUZZ_CORPUS)/seed-path-dotdot
+	@printf '\004/%%2e%%2E/etc/.%%2e/passwd' > $(FUZZ_CORPUS)/seed-path-encdot
+	@printf '\004/a%%2fb/c%%5Cd' > $(FUZZ_CORPUS)/seed-path-encslash
+	@printf '\004/a\\b/../c' > $(FUZZ_CORPUS)/seed-path-backslash
+	@printf '\004/%%252e%%252e/a%%00' > $(FUZZ_CORPUS)/seed-path-double
+	@printf '\004/%%c0%%ae%%c0%%ae//a/./b/../c/' > $(FUZZ_CORPUS)/seed-path-overlong
+	@printf '\004http://a?/plaintext' > $(FUZZ_CORPUS)/seed-path-absq
+	@printf '\004http:/plaintext' > $(FUZZ_CORPUS)/seed-path-http1
+	@printf '\004x:/plaintext' > $(FUZZ_CORPUS)/seed-path-x
+	@printf '\004https://[::1]:8443/a/..?b=1&c=%%41+d' > $(FUZZ_CORPUS)/seed-path-https
+	@printf '\005/q?x=1&a=%%zz&a+b=%%41' > $(FUZZ_CORPUS)/seed-path-query
+	@printf '\006dbytes=0-9' > $(FUZZ_CORPUS)/seed-range-ab
+	@printf '\006dbytes=-10' > $(FUZZ_CORPUS)/seed-range-suffix
+	@printf '\006dbytes=50-, 0-1' > $(FUZZ_CORPUS)/seed-range-list
+	@printf '\006\000bytes=0-' > $(FUZZ_CORPUS)/seed-range-empty
+	@printf '\006ditems=5-1' > $(FUZZ_CORPUS)/seed-range-unit
+	@printf '\006dW/"1-2-3", "x"' > $(FUZZ_CORPUS)/seed-range-etags
+	@printf '\007\377\377\377\377\377\377\377\377bytes=0-18446744073709551615' \
+		> $(FUZZ_CORPUS)/seed-range-big
+	@printf '\010Sun, 06 Nov 1994 08:49:37 GMT' > $(FUZZ_CORPUS)/seed-date-imf
+	@printf '\010Sunday, 06-Nov-94 08:49:37 GMT' > $(FUZZ_CORPUS)/seed-date-850
+	@printf '\010Sun Nov  6 08:49:37 1994' > $(FUZZ_CORPUS)/seed-date-asctime
+	@printf '\010Tue, 29 Feb 2000 23:59:60 GMT' > $(FUZZ_CORPUS)/seed-date-leap
+	@printf '\012\000If-None-Match: W/"1-2-3", "x"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-cond-inm
+	@printf '\012\000Range: bytes=0-9\r\nIf-Range: "1-2-3"\r\n\r\n' > $(FUZZ_CORPUS)/seed-cond-range
+	@printf '\013\002If-Match: "x"\r\nIf-Unmodified-Since: Sunday, 06-Nov-94 08:49:36 GMT\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-cond-im
+	@printf '\012\001Accept-Encoding: br;q=0.9, gzip\r\nAccept-Encoding: *;q=0\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-cond-ae
+	@printf '\014br;q=0.8, x-gzip;q=0.9, *;q=0, identity;q=0.1' > $(FUZZ_CORPUS)/seed-ae
+	@printf '\014/srv/Index.HTML' > $(FUZZ_CORPUS)/seed-mime
 	./$(O)/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix=$(O)/ $(FUZZ_CORPUS)
 # ==== end fuzz =============================================================

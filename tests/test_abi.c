@@ -249,7 +249,6 @@
 	X(io_uring_buf_reg, ring_entries, ring_entries) \
 	X(io_uring_buf_reg, bgid, bgid) \
 	X(io_uring_buf_reg, pad, flags) \
-	X(io_uring_buf_reg, resv, resv) \
 	X(io_uring_getevents_arg, sigmask, sigmask) \
 	X(io_uring_getevents_arg, sigmask_sz, sigmask_sz) \
 	X(io_uring_getevents_arg, pad, min_wait_usec) \
@@ -468,6 +467,15 @@ RK_ABI_FIELDS(RK_CMP_FIELD)
 RK_ABI_STRUCTS(RK_CMP_STRUCT)
 RK_ABI_FLEX_FIELDS(RK_CMP_FLEX)
 
+/* io_uring_buf_reg: what the system header calls resv[3] (u64) is our
+ * min_left and resv[5] (u32), the newest kernel's layout: the same bytes. */
+_Static_assert(sys_off_io_uring_buf_reg_flags + sys_size_io_uring_buf_reg_flags ==
+		       offsetof(struct io_uring_buf_reg, min_left),
+	       "min_left follows flags");
+_Static_assert(offsetof(struct io_uring_buf_reg, min_left) == 16, "min_left at 16");
+_Static_assert(offsetof(struct io_uring_buf_reg, resv) == 20, "resv at 20");
+_Static_assert(sizeof(struct io_uring_buf_reg) == 40, "io_uring_buf_reg is 40 bytes");
+
 /* The sizes the kernel documents, independent of any header. */
 _Static_assert(sizeof(struct io_uring_sqe) == 64, "SQE is 64 bytes");
 _Static_assert(sizeof(struct io_uring_cqe) == 16, "CQE is 16 bytes");
@@ -477,12 +485,23 @@ _Static_assert(offsetof(struct io_uring_buf_ring, tail) == 14, "buf ring tail at
 _Static_assert(sizeof(struct io_uring_buf_status) == 40, "io_uring_buf_status is 40 bytes");
 _Static_assert(RK_IORING_OP_KNOWN > IORING_OP_MSG_RING, "opcode enum complete");
 
-/* The checks above are all at compile time; this makes the file a test. */
-#define RK_COUNT(x) +1
-enum { rk_abi_n_constants = 0 RK_ABI_CONSTANTS(RK_COUNT) };
+/* The checks above are all at compile time; this makes the file a test.
+ * It counts what the lists compare, exactly: an entry that drops out of a
+ * list (and so out of every check above) changes a count and fails here.
+ * Adding one means counting it in. */
+#define RK_COUNT(...) +1
+enum {
+	rk_abi_n_constants = 0 RK_ABI_CONSTANTS(RK_COUNT),
+	rk_abi_n_fields = 0 RK_ABI_FIELDS(RK_COUNT),
+	rk_abi_n_structs = 0 RK_ABI_STRUCTS(RK_COUNT),
+	rk_abi_n_flex = 0 RK_ABI_FLEX_FIELDS(RK_COUNT),
+};
 
 TEST(abi_matches_the_system_header_at_compile_time)
 {
-	CHECK(rk_abi_n_constants > 100);
+	CHECK_EQ(rk_abi_n_constants, 147);
+	CHECK_EQ(rk_abi_n_fields, 85);
+	CHECK_EQ(rk_abi_n_structs, 13);
+	CHECK_EQ(rk_abi_n_flex, 2);
 	CHECK_EQ(sizeof(struct io_uring_sqe), 64);
 }

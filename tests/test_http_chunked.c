@@ -81,6 +81,13 @@ static const struct cc cases[] = {
 	FAIL("size_trailing_space_no_ext", "5 \r\nhello\r\n0\r\n\r\n", -400, "", 0, 0),
 	FAIL("size_plus", "+5\r\nhello\r\n", -400, "", 0, 0),
 	FAIL("size_0x", "0x5\r\nhello\r\n", -400, "", 0, 0),
+	FAIL("size_0X_upper", "0X5\r\nhello\r\n", -400, "", 0, 0),
+	FAIL("size_semicolon_first", ";a\r\nhello\r\n", -400, "", 0, 0),
+	FAIL("last_chunk_bare_lf", "0\n\r\n", -400, "", 0, 0),
+	FAIL("ext_bare_cr", "5;a\rb\r\nhello\r\n0\r\n\r\n", -400, "", 0, 0),
+	FAIL("ext_cr_cr", "5;a=b\r\r\nhello\r\n0\r\n\r\n", -400, "", 0, 0),
+	FAIL("ext_del", "5;a\x7f\r\nhello\r\n", -400, "", 0, 0),
+	FAIL("data_then_eof_junk", "2\r\nabc", -400, "ab", 0, 0),
 	FAIL("size_hex_then_junk", "5g\r\nhello\r\n", -400, "", 0, 0),
 	FAIL("size_17_digits_overflow", "10000000000000000\r\n", -400, "", 0, 0),
 	FAIL("size_17_f_overflow", "fffffffffffffffff\r\n", -400, "", 0, 0),
@@ -306,4 +313,87 @@ TEST(chunked_large_body_random_splits)
 	free(r.out);
 	free(in);
 	free(body);
+}
+
+TEST(chunked_64k_extension_is_400_at_the_bound)
+{
+	/* "5;" and 64 KiB of extension: refused at byte RK_HTTP_MAX_CHUNK_LINE
+	 * + 1 of the line, long before its CRLF. */
+	size_t ext = 64 * 1024, n = 2 + ext + 14;
+	char *b = malloc(n);
+	memcpy(b, "5;", 2);
+	memset(b + 2, 'e', ext);
+	memcpy(b + 2 + ext, "\r\nhello\r\n0\r\n\r\n", 14);
+	for (size_t step = 0; step <= 4097; step += 4097) {
+		struct result r = decode(b, n, step, 0, 0);
+		CHECK_EQ(r.ret, -400);
+		CHECK_EQ(r.used, RK_HTTP_MAX_CHUNK_LINE);
+		CHECK_EQ(r.outlen, 0);
+		free(r.out);
+	}
+	free(b);
+}
+
+/* n one-byte chunks "1\r\nx\r\n" and the last chunk. */
+static char *one_byte_chunks(size_t n, size_t *len)
+{
+	char *b = malloc(n * 6 + 5);
+	for (size_t i = 0; i < n; i++)
+		memcpy(b + i * 6, "1\r\nx\r\n", 6);
+	memcpy(b + n * 6, "0\r\n\r\n", 5);
+	*len = n * 6 + 5;
+	return b;
+}
+
+TEST(chunked_65536_chunks_ok_65537_is_413)
+{
+	size_t n;
+	char *b = one_byte_chunks(RK_HTTP_DEFAULT_MAX_CHUNKS, &n);
+	struct result r = decode(b, n, 0, 0, 0);
+	CHECK_EQ(r.ret, RK_HTTP_CHUNKED_DONE);
+	CHECK_EQ(r.outlen, RK_HTTP_DEFAULT_MAX_CHUNKS);
+	free(r.out);
+	free(b);
+	b = one_byte_chunks(RK_HTTP_DEFAULT_MAX_CHUNKS + 1, &n);
+	for (size_t step = 0; step <= 1; step++) {
+		r = decode(b, n, step, 0, 0);
+		CHECK_EQ(r.ret, -413);
+		/* decided at the CR ending the size of chunk 65537 */
+		CHECK_EQ(r.used, RK_HTTP_DEFAULT_MAX_CHUNKS * 6 + 1);
+		CHECK_EQ(r.outlen, RK_HTTP_DEFAULT_MAX_CHUNKS);
+		free(r.out);
+	}
+	free(b);
+}
+
+TEST(chunked_max_chunks_can_be_lowered_after_init)
+{
+	struct rk_http_chunked st;
+	struct rk_http_str d;
+	size_t c, pos = 0;
+	const char *in = "1\r\na\r\n1\r\nb\r\n1\r\nc\r\n0\r\n\r\n";
+	int r;
+	rk_http_chunked_init(&st, 0);
+	CHECK_EQ(st.max_chunks, RK_HTTP_DEFAULT_MAX_CHUNKS);
+	st.max_chunks = 2;
+	char out[4];
+	size_t o = 0;
+	while ((r = rk_http_chunked_feed(&st, in + pos, strlen(in) - pos, &c, &d)) ==
+	       RK_HTTP_CHUNKED_DATA) {
+		memcpy(out + o, d.p, d.n);
+		o += d.n;
+		pos += c;
+	}
+	CHECK_EQ(r, -413);
+	CHECK(o == 2 && !memcmp(out, "ab", 2));
+	CHECK_EQ(pos + c, 13); /* at the CR after the third size */
+	/* two chunks and the last chunk are within the bound */
+	rk_http_chunked_init(&st, 0);
+	st.max_chunks = 2;
+	pos = 0;
+	in = "1\r\na\r\n1\r\nb\r\n0\r\n\r\n";
+	while ((r = rk_http_chunked_feed(&st, in + pos, strlen(in) - pos, &c, &d)) ==
+	       RK_HTTP_CHUNKED_DATA)
+		pos += c;
+	CHECK_EQ(r, RK_HTTP_CHUNKED_DONE);
 }

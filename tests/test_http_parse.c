@@ -91,6 +91,10 @@ static const struct pc cases[] = {
 	   .form = RK_HTTP_ABSOLUTE_FORM),
 	OK("target_pct_query", "GET /a%20b?x=1&y=%2F HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET,
 	   "/a%20b?x=1&y=%2F", 1, 1, NOCL, KA),
+	OK("version_12_is_11", "GET / HTTP/1.2\r\n" H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA),
+	OK("version_19_is_11", "GET / HTTP/1.9\r\n" H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA),
+	OK("version_12_close", "GET / HTTP/1.2\r\n" H "Connection: close\r\n\r\n", RK_HTTP_GET,
+	   "/", 1, 2, NOCL, 0),
 	OK("http10_no_host", "GET / HTTP/1.0\r\n\r\n", RK_HTTP_GET, "/", 0, 0, NOCL, 0),
 	OK("http10_host", "GET / HTTP/1.0\r\n" H "\r\n", RK_HTTP_GET, "/", 0, 1, NOCL, 0,
 	   .host = "a"),
@@ -203,7 +207,7 @@ static const struct pc cases[] = {
 	ERR("inc_crlf_cr", "\r\n\r", 0),
 	ERR("inc_cr_alone", "\r", 0),
 	/* whole-head rules are decided only once the head is complete */
-	ERR("inc_bad_version_not_yet", "GET / HTTP/9.9\r\n", 0),
+	ERR("inc_missing_host_not_yet", G11 "X: a\r\n", 0),
 
 	/* ---- request line ---- */
 	ERR("rl_double_sp_method", "GET  / HTTP/1.1\r\n" H "\r\n", -400),
@@ -227,7 +231,27 @@ static const struct pc cases[] = {
 	ERR("rl_target_8bit", "GET /\xc3\xa9 HTTP/1.1\r\n" H "\r\n", -400),
 	ERR("rl_http09", "GET /\r\n\r\n", -400),
 	ERR("rl_version_505_20", "GET / HTTP/2.0\r\n" H "\r\n", -505),
-	ERR("rl_version_505_12", "GET / HTTP/1.2\r\n" H "\r\n", -505),
+	/* ---- versions, RFC 9110 §2.5 ---- */
+	ERR("rl_version_two_digit_major_400", "GET / HTTP/10.0\r\n" H "\r\n", -400),
+	/* the request line is decided at its CRLF, before the rest arrives */
+	ERR("rl_version_505_at_its_crlf", "GET / HTTP/9.9\r\n", -505),
+	ERR("rl_h2_preface_505", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", -505),
+	ERR("rl_h2_preface_line_alone_505", "PRI * HTTP/2.0\r\n", -505),
+	ERR("rl_501_at_its_crlf", "FOO / HTTP/1.1\r\n", -501),
+	ERR("rl_syntax_at_its_crlf", "GET  / HTTP/1.1\r\n", -400),
+	ERR("rl_form_at_its_crlf", "GET * HTTP/1.1\r\n", -400),
+	ERR("rl_decided_before_later_bare_lf", "GET / HTTP/2.0\r\nX: a\nb", -505),
+	ERR("rl_decided_before_later_431", "FOO / HTTP/1.1\r\nX: 1234567890123456789\r\n",
+	    -501, .lim = &head40),
+	ERR("version_12_needs_host_like_11", "GET / HTTP/1.2\r\n\r\n", -400),
+	/* ---- not HTTP at all: refused at the first byte ---- */
+	ERR("not_http_tls_client_hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", -400),
+	ERR("not_http_tls_first_byte_alone", "\x16", -400),
+	ERR("not_http_sslv2_hello", "\x80\x2e\x01\x00\x02", -400),
+	ERR("not_http_nul_first", "\0GET / HTTP/1.1\r\n", -400),
+	ERR("not_http_space_first", " ", -400),
+	ERR("not_http_after_leading_crlf", "\r\n\x16\x03", -400),
+	ERR("not_http_slash_first", "/ HTTP/1.1\r\n", -400),
 	ERR("rl_version_505_09", "GET / HTTP/0.9\r\n" H "\r\n", -505),
 	ERR("rl_version_505_31", "GET / HTTP/3.1\r\n" H "\r\n", -505),
 	ERR("rl_method_unknown_501", "FOO / HTTP/1.1\r\n" H "\r\n", -501),
@@ -707,4 +731,17 @@ TEST(prev_len_larger_than_len_rescans)
 	CHECK_EQ(rk_http_parse_head(b, n, n + 100, NULL, &q), (int)n);
 	struct rk_http_limits zero = { 0, 0, 0, 0 };
 	CHECK_EQ(rk_http_parse_head(b, n, 0, &zero, &q), (int)n);
+}
+
+TEST(tls_record_is_recognized_after_a_400)
+{
+	struct rk_http_request q;
+	const char hello[] = "\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03";
+	CHECK_EQ(rk_http_parse_head(hello, sizeof(hello) - 1, 0, NULL, &q), -400);
+	CHECK(rk_http_is_tls_record(hello, sizeof(hello) - 1));
+	CHECK(rk_http_is_tls_record(hello, 1)); /* one byte: maybe */
+	CHECK(!rk_http_is_tls_record("\x16\x04", 2));
+	CHECK(!rk_http_is_tls_record("GET / HTTP/1.1\r\n", 16));
+	CHECK(!rk_http_is_tls_record(" ", 1));
+	CHECK(!rk_http_is_tls_record("", 0));
 }

@@ -604,3 +604,183 @@ TEST(eof_completion_consumes_a_plain_buffer)
 	rk_bufring_exit(&b, &r);
 	rk_ring_exit(&r);
 }
+
+/* ---- consuming out of order after buffers went back ----------------------- */
+
+/* Two receives share a ring of 4: A takes bid 0, B bid 1. B is consumed
+ * and given back first, and its return lands in ring slot 0 (position 4),
+ * where bid 0 was. A's completion is still valid: the kernel took bid 0,
+ * whatever the slot says now. */
+TEST(completion_consumed_after_a_return_reused_its_ring_slot_is_accepted)
+{
+	struct rk_ring r;
+	struct rk_bufring b;
+	ring_open(&r);
+	CHECK_EQ(rk_bufring_init(&b, &r, 8, 4, 64, 0), 0);
+	int c1, s1 = tcp_pair(&c1);
+	int c2, s2 = tcp_pair(&c2);
+	send_pat(c1, 0, 10);
+	wait_queued(s1, 10);
+	prep_recv(rk_ring_get_sqe(&r), s1, 8, 0, 1);
+	struct io_uring_cqe a = next_cqe(&r);
+	send_pat(c2, 100, 20);
+	wait_queued(s2, 20);
+	prep_recv(rk_ring_get_sqe(&r), s2, 8, 0, 2);
+	struct io_uring_cqe bcqe = next_cqe(&r);
+	CHECK_EQ(a.res, 10);
+	CHECK_EQ(bcqe.res, 20);
+	CHECK_EQ(rk_cqe_bid(&a), 0);
+	CHECK_EQ(rk_cqe_bid(&bcqe), 1);
+
+	struct rk_buf_seg seg;
+	CHECK_EQ(rk_bufring_consume(&b, &bcqe, &seg, 1), 1);
+	check_pat(seg.p, 100, 20);
+	CHECK_EQ(rk_bufring_return(&b, seg.bid), 0);
+	CHECK_EQ(b.br->bufs[0].bid, 1); /* slot 0 now names bid 1 */
+
+	int n = rk_bufring_consume(&b, &a, &seg, 1);
+	CHECK_MSG(n == 1, "A's completion refused: %d", n);
+	CHECK_EQ(seg.bid, 0);
+	CHECK(seg.last_use);
+	check_pat(seg.p, 0, 10);
+	CHECK_EQ(rk_bufring_return(&b, 0), 0);
+	CHECK_EQ(kernel_head(&r, &b), b.head);
+	close(c1);
+	close(s1);
+	close(c2);
+	close(s2);
+	rk_bufring_exit(&b, &r);
+	rk_ring_exit(&r);
+}
+
+/* The same with bundles: A covers bids 0 and 1, B bids 2..4 (whole 64-byte
+ * buffers, so the kernel takes every queued byte into one CQE). B's
+ * buffers go back (in reverse) before A is consumed and fill ring slots
+ * 0..2, over A's entries. A must still come out as 0, 1 with its bytes. */
+TEST(bundle_consumed_after_returns_overwrote_its_ring_entries_keeps_its_buffers)
+{
+	struct rk_ring r;
+	struct rk_bufring b;
+	ring_open(&r);
+	CHECK(r.features & IORING_FEAT_RECVSEND_BUNDLE);
+	CHECK_EQ(rk_bufring_init(&b, &r, 9, 8, 64, 0), 0);
+	int c1, s1 = tcp_pair(&c1);
+	int c2, s2 = tcp_pair(&c2);
+	send_pat(c1, 0, 128);
+	wait_queued(s1, 128);
+	prep_recv(rk_ring_get_sqe(&r), s1, 9, IORING_RECVSEND_BUNDLE, 1);
+	struct io_uring_cqe a = next_cqe(&r);
+	send_pat(c2, 1000, 192);
+	wait_queued(s2, 192);
+	prep_recv(rk_ring_get_sqe(&r), s2, 9, IORING_RECVSEND_BUNDLE, 2);
+	struct io_uring_cqe bcqe = next_cqe(&r);
+	CHECK_MSG(a.res == 128 && bcqe.res == 192, "bundles of %d and %d bytes", a.res, bcqe.res);
+
+	uint16_t bids[16];
+	unsigned nb = 0;
+	CHECK_EQ(check_bundle(&b, &bcqe, 1000, bids, &nb), 3);
+	CHECK_EQ(bids[0], 2);
+	for (int i = (int)nb - 1; i >= 0; i--)
+		CHECK_EQ(rk_bufring_return(&b, bids[i]), 0);
+	for (unsigned i = 0; i < 3; i++) /* A's slots 0 and 1 now name B's bids */
+		CHECK_EQ(b.br->bufs[i].bid, bids[2 - i]);
+
+	struct rk_buf_seg segs[16];
+	int n = rk_bufring_consume(&b, &a, segs, 16);
+	CHECK_MSG(n == 2, "A's bundle: %d pieces", n);
+	for (int i = 0; i < n; i++) {
+		CHECK_EQ(segs[i].bid, i);
+		CHECK(segs[i].last_use);
+		CHECK_EQ(segs[i].len, 64);
+		check_pat(segs[i].p, 64 * (uint32_t)i, 64);
+	}
+	CHECK_EQ(kernel_head(&r, &b), b.head);
+	close(c1);
+	close(s1);
+	close(c2);
+	close(s2);
+	rk_bufring_exit(&b, &r);
+	rk_ring_exit(&r);
+}
+
+/* What is refused: a completion naming a buffer the kernel no longer
+ * holds (consumed once already), and giving a buffer back twice. Neither
+ * changes anything. */
+TEST(consume_refuses_a_buffer_not_out_and_return_refuses_a_second_return)
+{
+	struct rk_ring r;
+	struct rk_bufring b;
+	ring_open(&r);
+	CHECK_EQ(rk_bufring_init(&b, &r, 10, 4, 64, 0), 0);
+	int c1, s1 = tcp_pair(&c1);
+	send_pat(c1, 0, 10);
+	wait_queued(s1, 10);
+	prep_recv(rk_ring_get_sqe(&r), s1, 10, 0, 1);
+	struct io_uring_cqe a = next_cqe(&r);
+	struct rk_buf_seg seg;
+	CHECK_EQ(rk_bufring_consume(&b, &a, &seg, 1), 1);
+	uint16_t head = b.head;
+	CHECK_EQ(rk_bufring_consume(&b, &a, &seg, 1), -EINVAL);
+	CHECK_EQ(b.head, head);
+	/* Buffer 2 was never taken: it is the kernel's, not ours to give. */
+	CHECK_EQ(rk_bufring_return(&b, 2), -EINVAL);
+	CHECK_EQ(rk_bufring_return(&b, 0), 0);
+	CHECK_EQ(rk_bufring_return(&b, 0), -EINVAL);
+	CHECK_EQ((uint16_t)(b.tail - b.head), 4);
+	CHECK_EQ(b.n_returned, 1);
+	close(c1);
+	close(s1);
+	rk_bufring_exit(&b, &r);
+	rk_ring_exit(&r);
+}
+
+/* A zero-byte completion that names an incremental buffer without
+ * IORING_CQE_F_BUF_MORE (what kernels that report a buffer at EOF post:
+ * io_kbuf_inc_commit commits nothing for 0 bytes) leaves the buffer in the
+ * ring. 6.18 posts no buffer at EOF (see the test above), so the CQE is
+ * written here, between two real receives into the same buffer: the one
+ * after it must go on at the same offset, and the buffer must not be ours
+ * to give back meanwhile. */
+TEST(incremental_zero_byte_completion_keeps_the_buffer_with_the_kernel)
+{
+	struct rk_ring r;
+	struct rk_bufring b;
+	ring_open(&r);
+	CHECK_EQ(rk_bufring_init(&b, &r, 11, 4, 1024, RK_BUFRING_INC), 0);
+	CHECK_MSG(b.incremental, "kernel refused IOU_PBUF_RING_INC");
+	int cli, srv = tcp_pair(&cli);
+	send_pat(cli, 0, 100);
+	wait_queued(srv, 100);
+	prep_recv(rk_ring_get_sqe(&r), srv, 11, 0, 1);
+	struct io_uring_cqe c = next_cqe(&r);
+	CHECK_EQ(c.res, 100);
+	CHECK_EQ(rk_cqe_bid(&c), 0);
+	CHECK(c.flags & IORING_CQE_F_BUF_MORE);
+	struct rk_buf_seg seg;
+	CHECK_EQ(rk_bufring_consume(&b, &c, &seg, 1), 1);
+	CHECK(!seg.last_use);
+
+	struct io_uring_cqe eof = { .user_data = 2, .res = 0,
+				    .flags = IORING_CQE_F_BUFFER | 0u << IORING_CQE_BUFFER_SHIFT };
+	uint16_t head = b.head;
+	CHECK_EQ(rk_bufring_consume(&b, &eof, &seg, 1), 1);
+	CHECK_EQ(seg.len, 0);
+	CHECK_MSG(!seg.last_use, "a zero-byte piece handed buffer 0 back to us");
+	CHECK_EQ(b.head, head);
+	CHECK_EQ(rk_bufring_return(&b, 0), -EINVAL);
+	CHECK_EQ(kernel_head(&r, &b), 0);
+
+	send_pat(cli, 100, 50);
+	wait_queued(srv, 50);
+	prep_recv(rk_ring_get_sqe(&r), srv, 11, 0, 3);
+	c = next_cqe(&r);
+	CHECK_EQ(c.res, 50);
+	CHECK_EQ(rk_cqe_bid(&c), 0);
+	CHECK_EQ(rk_bufring_consume(&b, &c, &seg, 1), 1);
+	CHECK(seg.p == rk_bufring_addr(&b, 0) + 100);
+	check_pat(seg.p, 100, 50);
+	close(cli);
+	close(srv);
+	rk_bufring_exit(&b, &r);
+	rk_ring_exit(&r);
+}

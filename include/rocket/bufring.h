@@ -15,6 +15,13 @@
  *     piece starts where this one ended.
  * rk_bufring_consume() hides both: it turns a CQE into (pointer, length)
  * pieces with the buffer ids to give back.
+ *
+ * The ring entries themselves are no record of what the kernel holds: once
+ * the kernel has taken an entry, a buffer given back may be written into
+ * the same slot while completions that took the old one are still to be
+ * read (several receives share one ring, their CQEs come in any order). So
+ * we keep our own: which buffers are the kernel's, and for each buffer the
+ * one published right after it (where a bundle that starts with it goes on).
  * Read next: src/ring/bufring.c, then include/rocket/engine.h.
  */
 #ifndef ROCKET_BUFRING_H
@@ -34,10 +41,12 @@ struct rk_bufring {
 	struct io_uring_buf_ring *br; /* the shared ring (count entries) */
 	uint8_t *base;                /* count * size bytes of buffer memory */
 	uint32_t *inc_off;            /* incremental mode: bytes of each bid used */
-	uint16_t *pos;                /* ring position each bid was last added at */
+	uint16_t *next;               /* per bid: the bid published right after it */
+	uint8_t *kernel;              /* per bid: 1 while the kernel holds it */
 	uint32_t count, size, mask;
 	uint16_t bgid;                /* buffer group id, sqe->buf_group */
 	uint16_t tail;                /* our tail, published by rk_bufring_publish */
+	uint16_t last;                /* the bid published last (at tail - 1) */
 	uint16_t head;                /* buffers the kernel let go of, as seen in
 	                               * consumed CQEs: tail - head is how many
 	                               * the ring still holds */
@@ -70,7 +79,7 @@ static inline uint8_t *rk_bufring_addr(const struct rk_bufring *b, uint16_t bid)
 }
 
 /* Put buffer bid in the ring at tail + offset; not visible to the kernel
- * until rk_bufring_publish(). */
+ * until rk_bufring_publish(), which must cover every offset from 0 up. */
 static inline void rk_bufring_add(struct rk_bufring *b, uint16_t bid, uint16_t offset)
 {
 	uint16_t at = (uint16_t)(b->tail + offset);
@@ -78,16 +87,23 @@ static inline void rk_bufring_add(struct rk_bufring *b, uint16_t bid, uint16_t o
 	e->addr = (uint64_t)(uintptr_t)rk_bufring_addr(b, bid);
 	e->len = b->size;
 	e->bid = bid;
-	/* Where a bundle that starts with bid continues: the entries after
-	 * this one, in ring order (see rk_bufring_consume). */
-	b->pos[bid] = at;
 	if (b->inc_off)
 		b->inc_off[bid] = 0;
 }
 
-/* Make n added buffers visible to the kernel. */
+/* Make the n buffers added at offsets 0..n-1 visible to the kernel. */
 static inline void rk_bufring_publish(struct rk_bufring *b, uint16_t n)
 {
+	for (uint16_t i = 0; i < n; i++) {
+		/* Read back the bid just written: the kernel does not look at
+		 * an entry past the tail, so nothing else wrote it. Link it
+		 * after the one published before it: the kernel takes entries
+		 * in ring order, so that is where a bundle goes on. */
+		uint16_t bid = b->br->bufs[(uint16_t)(b->tail + i) & b->mask].bid;
+		b->next[b->last] = bid;
+		b->last = bid;
+		b->kernel[bid] = 1;
+	}
 	b->tail = (uint16_t)(b->tail + n);
 	/* Pairs with the kernel's smp_load_acquire(&br->tail) in
 	 * io_ring_buffer_select()/io_ring_buffers_peek(): the entries written
@@ -95,13 +111,11 @@ static inline void rk_bufring_publish(struct rk_bufring *b, uint16_t n)
 	rk_store_release_u16(&b->br->tail, b->tail);
 }
 
-/* Give one buffer back to the kernel. */
-static inline void rk_bufring_return(struct rk_bufring *b, uint16_t bid)
-{
-	rk_bufring_add(b, bid, 0);
-	rk_bufring_publish(b, 1);
-	b->n_returned++;
-}
+/* Give one buffer back to the kernel. Returns 0, or -EINVAL when the
+ * kernel holds it already (given back twice, or an incremental piece that
+ * was not its buffer's last use): adding it again would let two receives
+ * write into the same memory. */
+int rk_bufring_return(struct rk_bufring *b, uint16_t bid);
 
 /* Buffer id named by a CQE, or -1 when it carries none. */
 static inline int rk_cqe_bid(const struct io_uring_cqe *cqe)
@@ -116,10 +130,12 @@ static inline int rk_cqe_bid(const struct io_uring_cqe *cqe)
  * last_use must be handed back with rk_bufring_return() when the
  * application is done with it; a piece without it (incremental mode) stays
  * the kernel's, which will write the next piece after it. A CQE with
- * res <= 0 gives one empty piece. CQEs of one buffer ring must be consumed
- * in the order they were reaped.
- * Returns the number of pieces, or -EINVAL if the CQE names no buffer (or
- * one that is not where it was added: a buffer returned twice). */
+ * res <= 0 gives one empty piece. CQEs may be consumed in any order, also
+ * after other buffers went back in between (the CQEs of one connection, in
+ * incremental mode, in the order they came).
+ * Returns the number of pieces, or -EINVAL (and changes nothing) if the CQE
+ * names no buffer or one the kernel does not hold: consumed already, or
+ * never given back since. */
 int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
 		       struct rk_buf_seg *segs, unsigned max);
 

@@ -56,7 +56,8 @@ struct rk_http_request {
 	struct rk_http_str method_str, target;
 	enum rk_http_method method;
 	enum rk_http_target_form form;
-	uint8_t minor;             /* HTTP/1.<minor>: 0 or 1 */
+	uint8_t minor;             /* HTTP/1.<minor>: 0 or 1 (1.2-1.9 read
+	                              as 1, RFC 9110 §2.5)                */
 	bool has_host;             /* a Host field was present (may be empty) */
 	bool has_content_length;
 	bool chunked;              /* Transfer-Encoding: chunked (the only one) */
@@ -89,7 +90,13 @@ struct rk_http_request {
  *     -> 400;
  *   - unknown but well-formed method token -> 501 (RFC 9110 §9.1);
  *   - request-line errors are decided in the order: syntax 400, version 505,
- *     method 501, target form 400;
+ *     method 501, target form 400, as soon as the line's CRLF is in (so the
+ *     HTTP/2 preface "PRI * HTTP/2.0\r\n" gets its 505 at once) and before
+ *     any error in the bytes after it;
+ *   - HTTP/1.2-1.9 are answered as 1.1 (RFC 9110 §2.5); other majors 505;
+ *   - a first byte (after skipped CRLFs) that cannot start a method token
+ *     -> 400 at once: the peer is not speaking HTTP (see
+ *     rk_http_is_tls_record to close a TLS client without an answer);
  *   - Transfer-Encoding whose final coding is not chunked -> 400 (§6.3 p4);
  *     chunked last but other codings before it -> 501 (§6.1);
  *   - Expect other than 100-continue on HTTP/1.1 -> 417; Expect is ignored
@@ -97,6 +104,11 @@ struct rk_http_request {
  *   - an empty Host value is accepted (RFC 9110 §7.2). */
 int rk_http_parse_head(const char *buf, size_t len, size_t prev_len,
 		       const struct rk_http_limits *lim, struct rk_http_request *req);
+
+/* Do the bytes a -400 came from start like a TLS record (a ClientHello on
+ * the plain port)? Then a server may close without answering: a TLS client
+ * cannot read an HTTP/1.1 400 anyway. */
+bool rk_http_is_tls_record(const char *buf, size_t len);
 
 enum rk_http_method rk_http_method_from(const char *p, size_t n);
 /* Case-insensitive compare of a view with a lowercase literal. */
@@ -107,6 +119,8 @@ struct rk_http_chunked {
 	uint64_t remaining; /* data bytes left in this chunk / size being read */
 	uint64_t total;     /* data bytes so far */
 	uint64_t max_body;
+	uint32_t chunks;     /* data chunks so far */
+	uint32_t max_chunks; /* set by init; a caller may lower it after  */
 	uint32_t line;      /* bytes of the current chunk line / trailer section */
 	uint8_t state, digits;
 	int16_t error;      /* sticky negative status once failed */
@@ -115,6 +129,10 @@ struct rk_http_chunked {
 #define RK_HTTP_CHUNKED_DONE 2      /* last chunk + trailers + CRLF seen  */
 #define RK_HTTP_MAX_CHUNK_LINE 4096 /* size + extensions, else 400        */
 #define RK_HTTP_MAX_TRAILERS 16384  /* the whole trailer section, else 431 */
+/* Data chunks per body, else 413: a body of one-byte chunks costs six
+ * framing bytes and a DATA return per byte, so the work a body may cost is
+ * bounded like its size (the 0-size last chunk does not count). */
+#define RK_HTTP_DEFAULT_MAX_CHUNKS (1u << 16)
 
 void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: default */
 /* Consume bytes from in[0..len): *consumed tells how many. Returns
@@ -122,7 +140,10 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: 
  *   0                     all of in consumed, need more bytes;
  *   RK_HTTP_CHUNKED_DONE  *consumed ends just after the final CRLF; the rest
  *                         of in is the next request;
- *   < 0                   -400 (syntax), -413 (over max_body), -431 (trailers). */
+ *   < 0                   -400 (syntax, or a chunk line over
+ *                         RK_HTTP_MAX_CHUNK_LINE), -413 (over max_body or
+ *                         max_chunks, decided at the byte ending the size),
+ *                         -431 (trailers over RK_HTTP_MAX_TRAILERS). */
 int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
 			 size_t *consumed, struct rk_http_str *data);
 
@@ -130,6 +151,13 @@ int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
  * Years are clamped to 0000..9999. */
 #define RK_HTTP_DATE_LEN 29
 void rk_http_date(char out[RK_HTTP_DATE_LEN], int64_t unix_seconds);
+/* The inverse, for the conditional fields: an HTTP-date in any of the three
+ * forms a recipient MUST accept (§5.6.7): IMF-fixdate, RFC 850 ("Sunday,
+ * 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994"). Exact
+ * syntax and case-sensitive names; the weekday is not checked against the
+ * date. A two-digit year is placed within 50 years of now (§5.6.7).
+ * 0 with *out = unix seconds, or -22. */
+int rk_http_date_parse(const char *p, size_t n, int64_t now, int64_t *out);
 
 /* Reason phrase of a status code; -22 (and an empty phrase) if unknown. */
 int rk_http_status_reason(int code, struct rk_http_str *out);

@@ -27,6 +27,8 @@ struct rk_ring_config {
 	int sqpoll_cpu;         /* pin that thread (-1: anywhere) */
 	uint32_t sq_idle_ms;    /* SQPOLL idle time before it sleeps (0: kernel default) */
 	bool no_defer_taskrun;  /* skip SINGLE_ISSUER|DEFER_TASKRUN */
+	bool no_taskrun_flag;   /* skip IORING_SETUP_TASKRUN_FLAG: pending task
+	                         * work is then not flagged in the SQ ring */
 	bool no_sqarray;        /* skip IORING_SETUP_NO_SQARRAY */
 	bool no_register_fd;    /* skip IORING_REGISTER_RING_FDS */
 	bool no_clamp;          /* refuse sizes above the kernel maximum instead */
@@ -52,7 +54,9 @@ struct rk_ring {
 	/* CQ */
 	uint32_t *cq_khead;     /* we write (store-release), kernel reads */
 	uint32_t *cq_ktail;     /* kernel writes (store-release), we load-acquire */
-	uint32_t *cq_koverflow; /* CQEs the kernel could not post (before NODROP) */
+	uint32_t *cq_koverflow; /* CQEs the kernel dropped: before NODROP (5.5) every
+	                         * one that did not fit, since then only those it
+	                         * could not even queue in its overflow list */
 	struct io_uring_cqe *cqes;
 	uint32_t cq_mask, cq_entries;
 
@@ -68,6 +72,9 @@ struct rk_ring {
 	uint64_t n_overflow;     /* enters forced by IORING_SQ_CQ_OVERFLOW */
 	uint64_t n_wakeup;       /* SQPOLL wake-ups */
 	uint64_t n_busy;         /* -EBUSY/-EAGAIN from enter */
+	uint64_t n_dropped;      /* -EBADR from enter: CQEs were dropped */
+	uint64_t n_sq_wait;      /* enters with IORING_ENTER_SQ_WAIT (SQPOLL, SQ full) */
+	int sq_error;            /* why rk_ring_get_sqe_wait() last returned NULL */
 };
 
 /* Set up a ring. Tries the newest setup flags first and falls back when the
@@ -115,17 +122,57 @@ static inline struct io_uring_sqe *rk_ring_get_sqe(struct rk_ring *r)
  * give up after that relative time (-ETIME when nothing arrived).
  * Enters the kernel only when it must: SQEs to submit (without SQPOLL), an
  * SQPOLL thread to wake, completions to wait for, or IORING_SQ_CQ_OVERFLOW /
- * IORING_SQ_TASKRUN set. Retries EINTR. Returns the number of SQEs the kernel
- * took (it may be fewer than pending: a short submit leaves the rest queued
- * for the next call; under SQPOLL, those handed to the SQ thread), or -errno
- * (-EBUSY/-EAGAIN: reap CQEs, then call again; -EBADR: the kernel dropped
- * CQEs it could not even queue in its overflow list). */
+ * IORING_SQ_TASKRUN set; with DEFER_TASKRUN every enter also runs the task
+ * work (GETEVENTS), so completions that were waiting for it show up.
+ * A signal (-EINTR) is retried, with what is left of ts (CLOCK_MONOTONIC,
+ * the clock io_uring measures ts on): a stream of signals cannot stretch
+ * the wait.
+ *
+ * Returns the number of SQEs the kernel took (it may be fewer than pending:
+ * a short submit leaves the rest queued for the next call; under SQPOLL,
+ * those handed to the SQ thread; when SQEs were taken the kernel reports
+ * no wait error, so fewer than wait_nr CQEs may be ready), or -errno:
+ *   -ETIME    ts passed and nothing was submitted or completed;
+ *   -EBUSY, -EAGAIN  transient: the kernel could not take SQEs now (-EBUSY:
+ *             kernels before 5.13 with CQEs in the overflow list; -EAGAIN: no
+ *             memory for requests). Reap CQEs, then call again; if none are
+ *             ready, back off before calling again (rk_ring_error_transient);
+ *   -EBADR    (5.19) the kernel dropped CQEs it could not even queue in its
+ *             overflow list (*cq_koverflow counts them). Reported once, then
+ *             cleared by the kernel: count it (n_dropped) and carry on; the
+ *             next call waits normally, so do not spin on it. The operations
+ *             whose CQEs were lost will never report again: a caller that
+ *             needs them all should treat this as fatal for those;
+ *   anything else is persistent (the ring cannot be used from here):
+ *             -EBADF/-EBADFD (no such ring, or disabled), -EEXIST (another
+ *             thread submits on a SINGLE_ISSUER ring), -EOWNERDEAD (the
+ *             SQPOLL thread is gone), -EOPNOTSUPP (ts without EXT_ARG, 5.11),
+ *             -EINVAL/-EFAULT. Stop using the ring; do not retry. */
 int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kernel_timespec *ts);
+
+/* Is ret (from rk_ring_submit_wait) an error worth retrying after reaping
+ * (-EBUSY, -EAGAIN, -EINTR)? With nothing to reap, pause before retrying. */
+bool rk_ring_error_transient(int ret);
+
+/* Does ret (from rk_ring_submit_wait) mean the ring is unusable? Counts,
+ * -ETIME, -EBADR and the transient errors do not. */
+bool rk_ring_error_persistent(int ret);
 
 static inline int rk_ring_submit(struct rk_ring *r)
 {
 	return rk_ring_submit_wait(r, 0, 0);
 }
+
+/* An SQE for sure, or NULL only on a persistent error: when the SQ is full,
+ * submit to make room. Under SQPOLL the SQ thread, not the submit, frees
+ * entries: publish the tail (waking the thread if it sleeps), then sleep in
+ * io_uring_enter(IORING_ENTER_SQ_WAIT) until it has taken some, instead of
+ * spinning. Retries -EINTR; -EAGAIN (no memory for requests) is retried
+ * after 1 ms pauses for up to a second. Returns NULL, with the error in
+ * r->sq_error, when the kernel refuses the SQEs for good (a persistent error
+ * of rk_ring_submit_wait), when -EAGAIN lasts, or on -EBUSY (kernels before
+ * 5.13: the CQ must be reaped first, which only the caller can do). */
+struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r);
 
 /* ---- CQ ------------------------------------------------------------------ */
 

@@ -1,8 +1,11 @@
 /* src/engine/acceptor.c - the acceptor: one multishot accept, hand-off of
- * each new socket to a reactor with IORING_OP_MSG_RING, and the signalfd.
+ * each new socket to a reactor with IORING_OP_MSG_RING, the signalfd, and
+ * the order in which a stop winds everything down.
  *
  * Follows io_uring_prep_multishot_accept(3) (re-arm when a CQE comes without
- * IORING_CQE_F_MORE), io_uring_prep_msg_ring(3) and signalfd(2).
+ * IORING_CQE_F_MORE), io_uring_prep_msg_ring(3) and io_uring/msg_ring.c (the
+ * messages of one submitter reach a ring in submission order),
+ * io_uring_prep_cancel(3) and signalfd(2).
  * Read next: src/engine/reactor.c.
  */
 #include "internal.h"
@@ -10,66 +13,149 @@
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
+/* The acceptor's own operations: slot 0 of a kind is the operation, slot 1
+ * a cancel of it (IOSQE_CQE_SKIP_SUCCESS: a CQE only when the cancel finds
+ * nothing, and then the operation's own final CQE is on its way). */
+enum { RK_ACC_OP = 0, RK_ACC_CANCEL = 1 };
+/* Generation 1 on RK_UD_CTRL marks our own message that failed (slot = the
+ * reactor); reactors and rk_engine_stop() send generation 0. */
+enum { RK_ACC_MSG_FAILED = 1 };
+
+#define RK_ACC_BACKOFF_NS (50 * 1000 * 1000) /* pause after an accept error */
+#define RK_ACC_RETRIES 100                    /* cancels and STOPs sent again */
+
 struct rk_acceptor {
 	struct rk_engine *e;
 	struct rk_ring *ring;
 	int sigfd;
 	uint32_t next;            /* round-robin cursor */
 	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
-	bool stopping;
+	bool multishot_seen;      /* a CQE with F_MORE came: multishot works */
+	bool stopping;            /* no more hand-offs: new sockets are closed here */
+	bool stop_sent;           /* every reactor has been sent STOP */
+	bool finishing;           /* every reactor is done: cancel what is left */
+	bool accept_armed;        /* the accept may still post CQEs */
+	bool backoff_armed;
+	bool signal_armed;
+	uint32_t reactors_done;
+	uint32_t retries;
+	/* The kernel writes si and reads backoff while those operations are in
+	 * flight. The whole struct lives in a mapping of its own that is
+	 * unmapped only once neither is (see rk_acceptor_run), never in a stack
+	 * frame that returns under a read. */
 	struct rk_signalfd_siginfo si;
 	struct __kernel_timespec backoff;
-	uint32_t reactors_done;
-	uint64_t accepted, handoff_failed, accept_errors;
+	uint64_t accepted, handoff_failed, accept_errors, rearms, closed_stopping;
+	uint64_t signals_absorbed, ring_errors;
 };
 
+/* An SQE, or NULL when the ring refuses SQEs for good (counted). */
 static struct io_uring_sqe *rk_acc_sqe(struct rk_acceptor *a)
 {
-	struct io_uring_sqe *sqe;
-	while (!(sqe = rk_ring_get_sqe(a->ring)))
-		rk_ring_submit(a->ring);
+	struct io_uring_sqe *sqe = rk_ring_get_sqe_wait(a->ring);
+	if (!sqe)
+		a->ring_errors++;
 	return sqe;
 }
 
 static void rk_acc_arm_accept(struct rk_acceptor *a)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
 	sqe->opcode = IORING_OP_ACCEPT;
 	sqe->fd = a->e->listen_fd;
 	/* One SQE, a CQE per connection (5.19); one-shot on older kernels. */
 	sqe->ioprio = a->oneshot ? 0 : IORING_ACCEPT_MULTISHOT;
 	sqe->accept_flags = SOCK_CLOEXEC;
-	sqe->user_data = rk_ud(RK_UD_ACCEPT, 0, 0);
+	sqe->user_data = rk_ud(RK_UD_ACCEPT, RK_ACC_OP, 0);
+	a->accept_armed = true;
 }
 
 static void rk_acc_arm_signal(struct rk_acceptor *a)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
 	sqe->opcode = IORING_OP_READ;
 	sqe->fd = a->sigfd;
 	sqe->addr = (uint64_t)(uintptr_t)&a->si;
 	sqe->len = sizeof(a->si);
 	sqe->off = (uint64_t)-1;
-	sqe->user_data = rk_ud(RK_UD_SIGNAL, 0, 0);
+	sqe->user_data = rk_ud(RK_UD_SIGNAL, RK_ACC_OP, 0);
+	a->signal_armed = true;
+}
+
+/* Out of descriptors or memory, or any other accept error: pause before
+ * the next try instead of spinning on an accept that fails at once. */
+static void rk_acc_arm_backoff(struct rk_acceptor *a)
+{
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
+	a->backoff = (struct __kernel_timespec){ .tv_nsec = RK_ACC_BACKOFF_NS };
+	sqe->opcode = IORING_OP_TIMEOUT;
+	sqe->fd = -1;
+	sqe->addr = (uint64_t)(uintptr_t)&a->backoff;
+	sqe->len = 1;
+	sqe->user_data = rk_ud(RK_UD_BACKOFF, RK_ACC_OP, 0);
+	a->backoff_armed = true;
+}
+
+/* Cancel our operation of this kind (matched by its user_data). */
+static void rk_acc_cancel(struct rk_acceptor *a, enum rk_ud_kind kind)
+{
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->fd = -1;
+	sqe->addr = rk_ud(kind, RK_ACC_OP, 0);
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = rk_ud(kind, RK_ACC_CANCEL, 0);
+}
+
+/* The ring fd reactor i published when it started. Read only before that
+ * reactor has said DONE: after that it closes its ring, and the number may
+ * name another file (or another engine's ring) at any moment. */
+static int rk_acc_reactor_fd(struct rk_acceptor *a, uint32_t i)
+{
+	return atomic_load_explicit(&a->e->reactors[i].ring_fd, memory_order_acquire);
 }
 
 /* Post a CQE into a reactor's ring: res = value, user_data = ud. The
  * reactor, asleep in io_uring_enter, wakes at once. Our own CQE comes only
  * on failure (IOSQE_CQE_SKIP_SUCCESS), carrying `mine`. */
-static void rk_acc_msg(struct rk_acceptor *a, int ring_fd, uint32_t value, uint64_t ud,
+static bool rk_acc_msg(struct rk_acceptor *a, int ring_fd, uint32_t value, uint64_t ud,
 		       uint64_t mine)
 {
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return false;
 	rk_prep_msg_ring(sqe, ring_fd, value, ud);
 	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = mine;
+	return true;
 }
 
-static void rk_acc_broadcast(struct rk_acceptor *a, enum rk_ctrl what)
+static void rk_acc_msg_reactor(struct rk_acceptor *a, uint32_t i, enum rk_ctrl what)
 {
+	rk_acc_msg(a, rk_acc_reactor_fd(a, i), what, rk_ud(RK_UD_CTRL, 0, 0),
+		   rk_ud(RK_UD_CTRL, i, RK_ACC_MSG_FAILED));
+}
+
+/* Tell every reactor to stop, once no accepted socket can follow: the
+ * accept has posted its last CQE, so every NEWCONN message was queued in
+ * our SQ before these, and a ring receives the messages of one submitter
+ * in submission order. A reactor thus never sees a connection after STOP
+ * (it could have exited already, and the socket would leak). */
+static void rk_acc_stop_reactors(struct rk_acceptor *a)
+{
+	if (a->stop_sent || a->accept_armed)
+		return;
+	a->stop_sent = true;
 	for (uint32_t i = 0; i < a->e->nreactors; i++)
-		rk_acc_msg(a, a->e->reactors[i].ring.fd, what, rk_ud(RK_UD_CTRL, 0, 0),
-			   rk_ud(RK_UD_CTRL, 0, 0));
+		rk_acc_msg_reactor(a, i, RK_CTRL_STOP);
 }
 
 static void rk_acc_stop(struct rk_acceptor *a)
@@ -77,55 +163,122 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	if (a->stopping)
 		return;
 	a->stopping = true;
-	/* Stop accepting first (rk_engine_run closes the listener after
-	 * us), then tell each reactor to finish its connections. */
-	struct io_uring_sqe *sqe = rk_acc_sqe(a);
-	sqe->opcode = IORING_OP_ASYNC_CANCEL;
-	sqe->fd = a->e->listen_fd;
-	sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
-	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = rk_ud(RK_UD_CTRL, 0, 0);
-	rk_acc_broadcast(a, RK_CTRL_STOP);
+	/* Stop accepting (rk_engine_run closes the listener after us). CQEs
+	 * the accept still posts meanwhile carry sockets nobody will serve:
+	 * rk_acc_on_accept closes them. */
+	if (a->accept_armed)
+		rk_acc_cancel(a, RK_UD_ACCEPT);
+	if (a->backoff_armed)
+		rk_acc_cancel(a, RK_UD_BACKOFF);
+	rk_acc_stop_reactors(a);
 }
 
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
-	if (cqe->res >= 0) {
+	bool more = cqe->flags & IORING_CQE_F_MORE;
+	if (more)
+		a->multishot_seen = true;
+	else
+		a->accept_armed = false;
+
+	if (cqe->res >= 0 && a->stopping) {
+		sys_close(cqe->res);
+		a->closed_stopping++;
+	} else if (cqe->res >= 0) {
 		/* Round-robin: reactor loads even out over many connections. */
-		struct rk_reactor *r = &a->e->reactors[a->next++ % a->e->nreactors];
+		uint32_t i = a->next++ % a->e->nreactors;
 		a->accepted++;
-		rk_acc_msg(a, r->ring.fd, (uint32_t)cqe->res, rk_ud(RK_UD_NEWCONN, 0, 0),
-			   rk_ud(RK_UD_HANDOFF, (uint32_t)cqe->res, 0));
-	} else if (cqe->res == -EINVAL && !a->oneshot) {
-		a->oneshot = true; /* unknown ioprio flag: a kernel before 5.19 */
-	} else if (cqe->res != -ECANCELED) {
+		if (!rk_acc_msg(a, rk_acc_reactor_fd(a, i), (uint32_t)cqe->res,
+				rk_ud(RK_UD_NEWCONN, 0, 0),
+				rk_ud(RK_UD_HANDOFF, (uint32_t)cqe->res, 0))) {
+			a->handoff_failed++;
+			sys_close(cqe->res);
+		}
+	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
+		/* Unknown ioprio flag: a kernel before 5.19. */
+		a->oneshot = true;
+		rk_acc_arm_accept(a);
+		return;
+	} else if (cqe->res != -ECANCELED || !a->stopping) {
 		a->accept_errors++;
 	}
-	if (cqe->flags & IORING_CQE_F_MORE || a->stopping)
+	if (more)
 		return;
-	if (cqe->res == -EMFILE || cqe->res == -ENFILE || cqe->res == -ENOMEM ||
-	    cqe->res == -ENOBUFS) {
-		/* Out of descriptors or memory: pause 50 ms instead of
-		 * spinning on an accept that fails at once. */
-		struct io_uring_sqe *sqe = rk_acc_sqe(a);
-		a->backoff = (struct __kernel_timespec){ .tv_nsec = 50 * 1000 * 1000 };
-		sqe->opcode = IORING_OP_TIMEOUT;
-		sqe->fd = -1;
-		sqe->addr = (uint64_t)(uintptr_t)&a->backoff;
-		sqe->len = 1;
-		sqe->user_data = rk_ud(RK_UD_BACKOFF, 0, 0);
+	if (a->stopping) {
+		rk_acc_stop_reactors(a);
 		return;
 	}
-	rk_acc_arm_accept(a);
+	if (cqe->res >= 0) {
+		/* The multishot ended with a socket (its CQE did not fit the
+		 * CQ and went to the overflow list), or one-shot mode. */
+		a->rearms++;
+		rk_acc_arm_accept(a);
+		return;
+	}
+	/* Any error ended the multishot: EMFILE/ENFILE/ENOMEM/ENOBUFS, a
+	 * listener that was shut down (-EINVAL), ... Trying again at once
+	 * would fail at once, over and over. */
+	rk_acc_arm_backoff(a);
+}
+
+static void rk_acc_on_signal(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
+{
+	a->signal_armed = false;
+	if (cqe->res == (int)sizeof(a->si)) {
+		if (a->si.ssi_signo == SIGUSR1) {
+			/* While stopping the reactors print at exit anyway,
+			 * and a reactor may be gone already. */
+			if (!a->stopping)
+				for (uint32_t i = 0; i < a->e->nreactors; i++)
+					rk_acc_msg_reactor(a, i, RK_CTRL_STATS);
+		} else if (a->stopping) {
+			/* A second SIGTERM/SIGINT while finishing: read, so
+			 * it is not left pending to kill the process once
+			 * rk_engine_run restores the signal mask. */
+			a->signals_absorbed++;
+		} else {
+			rk_acc_stop(a);
+		}
+	} else if (cqe->res != -EINTR) {
+		/* -ECANCELED (ours) or an error that would repeat: no more
+		 * reads (rk_engine_run drains what is left). */
+		return;
+	}
+	/* Keep reading through the stop, until rk_acc_finish cancels. */
+	if (!a->finishing)
+		rk_acc_arm_signal(a);
+}
+
+static void rk_acc_on_ctrl(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
+{
+	uint32_t who = rk_ud_slot(cqe->user_data);
+	if (rk_ud_gen(cqe->user_data) == RK_ACC_MSG_FAILED) {
+		/* A STOP that did not arrive would leave that reactor running
+		 * and us waiting for its DONE: send it again. STATS are not
+		 * worth it. */
+		if (a->stop_sent && who < a->e->nreactors && a->retries++ < RK_ACC_RETRIES)
+			rk_acc_msg_reactor(a, who, RK_CTRL_STOP);
+		return;
+	}
+	/* From rk_engine_stop(), or a reactor saying it has finished, both
+	 * through MSG_RING into our ring. */
+	if (cqe->res == RK_CTRL_STOP)
+		rk_acc_stop(a);
+	else if (cqe->res == RK_CTRL_DONE)
+		a->reactors_done++;
 }
 
 static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
 	if (rk_trace_on(a->ring->trace))
 		rk_trace_cqe(a->ring->trace, cqe);
+	bool cancel = rk_ud_slot(cqe->user_data) == RK_ACC_CANCEL;
 	switch (rk_ud_kind(cqe->user_data)) {
 	case RK_UD_ACCEPT:
-		rk_acc_on_accept(a, cqe);
+		if (!cancel)
+			rk_acc_on_accept(a, cqe);
+		else if (cqe->res == -EALREADY && a->accept_armed && a->retries++ < RK_ACC_RETRIES)
+			rk_acc_cancel(a, RK_UD_ACCEPT); /* it was running: again */
 		break;
 	case RK_UD_HANDOFF:
 		/* The message did not reach the reactor: the socket is ours
@@ -134,50 +287,95 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 		sys_close((int)rk_ud_slot(cqe->user_data));
 		break;
 	case RK_UD_BACKOFF:
+		if (cancel)
+			break;
+		a->backoff_armed = false;
 		if (!a->stopping)
 			rk_acc_arm_accept(a);
 		break;
 	case RK_UD_SIGNAL:
-		if (cqe->res == (int)sizeof(a->si)) {
-			if (a->si.ssi_signo == SIGUSR1)
-				rk_acc_broadcast(a, RK_CTRL_STATS);
-			else
-				rk_acc_stop(a);
-		}
-		if (!a->stopping)
-			rk_acc_arm_signal(a);
+		if (!cancel)
+			rk_acc_on_signal(a, cqe);
 		break;
 	case RK_UD_CTRL:
-		/* From rk_engine_stop(), or a reactor saying it has finished,
-		 * both through MSG_RING into our ring. */
-		if (cqe->res == RK_CTRL_STOP)
-			rk_acc_stop(a);
-		else if (cqe->res == RK_CTRL_DONE)
-			a->reactors_done++;
+		rk_acc_on_ctrl(a, cqe);
 		break;
 	}
+}
+
+/* Every reactor is done: nothing may stay in flight that writes into our
+ * memory once we return. */
+static void rk_acc_finish(struct rk_acceptor *a)
+{
+	if (a->finishing)
+		return;
+	a->finishing = true;
+	if (a->signal_armed)
+		rk_acc_cancel(a, RK_UD_SIGNAL);
+	if (a->backoff_armed)
+		rk_acc_cancel(a, RK_UD_BACKOFF);
+}
+
+static bool rk_acc_in_flight(const struct rk_acceptor *a)
+{
+	return a->accept_armed || a->backoff_armed || a->signal_armed;
+}
+
+static size_t rk_acc_map_len(void)
+{
+	return (sizeof(struct rk_acceptor) + 4095) & ~(size_t)4095;
 }
 
 /* Runs on the thread that called rk_engine_run(). */
 int rk_acceptor_run(struct rk_engine *e, int sigfd)
 {
-	struct rk_acceptor a = { .e = e, .ring = &e->acc, .sigfd = sigfd };
-	rk_acc_arm_accept(&a);
+	struct rk_acceptor *a = sys_mmap(0, rk_acc_map_len(), PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rk_is_err(a))
+		return rk_ptr_err(a);
+	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd };
+	rk_acc_arm_accept(a);
 	if (sigfd >= 0)
-		rk_acc_arm_signal(&a);
+		rk_acc_arm_signal(a);
 
-	/* Serve until stopped, then until every reactor has said it is done. */
-	while (!a.stopping || a.reactors_done < e->nreactors) {
-		rk_ring_submit_wait(a.ring, 1, 0);
-		uint32_t n = rk_ring_cq_ready(a.ring);
+	/* Serve until stopped; then until every reactor has said it is done;
+	 * then until our own operations have posted their last CQE. */
+	const struct __kernel_timespec give_up = { .tv_sec = 2 };
+	for (;;) {
+		if (a->stop_sent && a->reactors_done >= e->nreactors)
+			rk_acc_finish(a);
+		if (a->finishing && !rk_acc_in_flight(a))
+			break;
+		int ret = rk_ring_submit_wait(a->ring, 1, a->finishing ? &give_up : 0);
+		uint32_t n = rk_ring_cq_ready(a->ring);
+		if (ret == -ETIME && a->finishing && !n)
+			break; /* a cancelled read that never ends: see below */
+		if (ret < 0 && ret != -ETIME && ret != -EBADR && !n) {
+			/* Transient, or a ring that no longer works: either
+			 * way, do not spin on it. */
+			a->ring_errors++;
+			struct __kernel_timespec ms = { .tv_nsec = 10 * 1000 * 1000 };
+			sys_nanosleep(&ms);
+		}
 		for (uint32_t i = 0; i < n; i++)
-			rk_acc_handle(&a, rk_ring_cqe(a.ring, i));
-		rk_ring_cq_advance(a.ring, n);
+			rk_acc_handle(a, rk_ring_cqe(a->ring, i));
+		rk_ring_cq_advance(a->ring, n);
 	}
-	rk_ring_submit(a.ring);
+	rk_ring_submit(a->ring);
 	if (!e->cfg.quiet)
-		rk_dprint(2, "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu\n",
-			  (unsigned long long)a.accepted, (unsigned long long)a.handoff_failed,
-			  (unsigned long long)a.accept_errors);
+		rk_dprint(2,
+			  "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu | "
+			  "re-arms %llu | closed while stopping %llu | signals absorbed %llu | "
+			  "ring errors %llu\n",
+			  (unsigned long long)a->accepted, (unsigned long long)a->handoff_failed,
+			  (unsigned long long)a->accept_errors, (unsigned long long)a->rearms,
+			  (unsigned long long)a->closed_stopping,
+			  (unsigned long long)a->signals_absorbed,
+			  (unsigned long long)a->ring_errors);
+	/* With an operation still in flight the kernel may yet write into the
+	 * mapping: leave it (one page) rather than have it written after it
+	 * was reused. */
+	if (!rk_acc_in_flight(a))
+		sys_munmap(a, rk_acc_map_len());
 	return 0;
 }

@@ -2,8 +2,9 @@
  * listening socket), run it (acceptor here, reactors on their threads) and
  * stop it.
  *
- * Follows socket(7)/ipv6(7) for the listener and io_uring_prep_msg_ring(3)
- * for the stop request. Read next: src/engine/acceptor.c.
+ * Follows socket(7)/ipv6(7) for the listener, io_uring_prep_msg_ring(3)
+ * for the stop request and signalfd(2) for the signals still pending at
+ * exit. Read next: src/engine/acceptor.c.
  */
 #include "internal.h"
 #include "rocket/addr.h"
@@ -252,6 +253,24 @@ static void rk_engine_banner(struct rk_engine *e)
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
 }
 
+/* Without the acceptor: stop the first n reactors and join them. Through
+ * their rings, by the fd each published (not its struct rk_ring, which is
+ * the reactor's own). */
+static void rk_engine_stop_reactors(struct rk_engine *e, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct rk_reactor *r = &e->reactors[i];
+		int fd = atomic_load(&r->ring_fd);
+		struct io_uring_sqe *sqe = fd >= 0 ? rk_ring_get_sqe_wait(&e->acc) : 0;
+		if (sqe) {
+			rk_prep_msg_ring(sqe, fd, RK_CTRL_STOP, rk_ud(RK_UD_CTRL, 0, 0));
+			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+			rk_ring_submit(&e->acc);
+		}
+		rk_thread_join(&r->thread);
+	}
+}
+
 /* Start the reactors and wait until each has its ring (or failed). */
 static int rk_engine_start_reactors(struct rk_engine *e)
 {
@@ -276,18 +295,21 @@ static int rk_engine_start_reactors(struct rk_engine *e)
 	}
 	if (!err)
 		return 0;
-	/* Undo: stop the reactors that came up, through their rings. */
-	for (uint32_t i = 0; i < started; i++) {
-		struct rk_reactor *r = &e->reactors[i];
-		if (atomic_load(&r->ring_fd) >= 0) {
-			struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
-			rk_prep_msg_ring(sqe, r->ring.fd, RK_CTRL_STOP, rk_ud(RK_UD_CTRL, 0, 0));
-			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-			rk_ring_submit(&e->acc);
-		}
-		rk_thread_join(&r->thread);
-	}
+	rk_engine_stop_reactors(e, started);
 	return err;
+}
+
+/* Read whatever SIGINT/SIGTERM/SIGUSR1 is still pending (one that came after
+ * the acceptor stopped reading): restoring the old mask with one pending
+ * would run its default action and kill the process on its way out. */
+static void rk_engine_drain_signals(int sigfd)
+{
+	int fl = sys_fcntl(sigfd, F_GETFL, 0);
+	if (fl < 0 || sys_fcntl(sigfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return;
+	struct rk_signalfd_siginfo si;
+	while (sys_read(sigfd, &si, sizeof(si)) == (long)sizeof(si))
+		;
 }
 
 int rk_engine_run(struct rk_engine *e)
@@ -318,8 +340,11 @@ int rk_engine_run(struct rk_engine *e)
 	if (!e->cfg.quiet)
 		rk_engine_banner(e);
 	ret = rk_acceptor_run(e, sigfd);
-	for (uint32_t i = 0; i < e->nreactors; i++)
-		rk_thread_join(&e->reactors[i].thread);
+	if (ret < 0) /* it never ran: nobody told the reactors to stop */
+		rk_engine_stop_reactors(e, e->nreactors);
+	else
+		for (uint32_t i = 0; i < e->nreactors; i++)
+			rk_thread_join(&e->reactors[i].thread);
 	atomic_store_explicit(&e->acc_fd, -1, memory_order_release);
 	rk_ring_exit(&e->acc);
 out:
@@ -328,6 +353,7 @@ out:
 		e->listen_fd = -1;
 	}
 	if (sigfd >= 0) {
+		rk_engine_drain_signals(sigfd);
 		sys_close(sigfd);
 		sys_rt_sigprocmask(SIG_SETMASK, &old, 0);
 	}

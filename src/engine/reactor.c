@@ -213,9 +213,17 @@ int rk_reactor_main(void *arg)
 		 * waiting, sleep until one arrives: one enter per loop. */
 		bool idle = !rk_ring_cq_ready(&r->ring) && !rk_res_pending(r);
 		int ret = rk_ring_submit_wait(&r->ring, idle ? 1 : 0, 0);
-		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN && ret != -ETIME) {
-			/* Counted; the loop goes on with what the CQ holds. */
+		if (ret < 0 && ret != -ETIME) {
+			/* Counted; the loop goes on with what the CQ holds.
+			 * -EBADR (the kernel dropped CQEs it could not post) is
+			 * said once; -EBUSY/-EAGAIN pass; a persistent error
+			 * (rk_ring_error_persistent) must not turn the loop into
+			 * a spin: pause a millisecond each time nothing is ready. */
 			r->st.submit_errors++;
+			if (!rk_ring_cq_ready(&r->ring)) {
+				struct __kernel_timespec ms = { .tv_nsec = 1000 * 1000 };
+				sys_nanosleep(&ms);
+			}
 		}
 		uint32_t n = rk_ring_cq_ready(&r->ring);
 		if (n > batch)

@@ -14,16 +14,20 @@
 #include "internal.h"
 #include "rocket/sys.h"
 
-/* An SQE, submitting to make room when the SQ is full. */
+/* An SQE. A full SQ is submitted (under SQPOLL: waited for in the kernel,
+ * IORING_ENTER_SQ_WAIT) by rk_ring_get_sqe_wait(); only a persistent ring
+ * error makes it give up, and then there is nothing better than to count
+ * it and try again a millisecond later - a caller in the middle of a
+ * completion cannot do without its SQE. */
 struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 {
 	for (;;) {
-		struct io_uring_sqe *sqe = rk_ring_get_sqe(&r->ring);
+		struct io_uring_sqe *sqe = rk_ring_get_sqe_wait(&r->ring);
 		if (sqe)
 			return sqe;
-		int ret = rk_ring_submit(&r->ring);
-		if (ret == -EBUSY || ret == -EAGAIN)
-			sys_sched_yield();
+		r->st.submit_errors++;
+		struct __kernel_timespec ms = { .tv_nsec = 1000 * 1000 };
+		sys_nanosleep(&ms);
 	}
 }
 

@@ -28,6 +28,8 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body)
 	st->remaining = 0;
 	st->total = 0;
 	st->max_body = max_body ? max_body : RK_HTTP_DEFAULT_MAX_BODY;
+	st->chunks = 0;
+	st->max_chunks = RK_HTTP_DEFAULT_MAX_CHUNKS;
 	st->line = 0;
 	st->state = S_SIZE0;
 	st->digits = 0;
@@ -74,6 +76,8 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 		if (st->state == S_SIZE0)
 			return -400; /* empty size, "-1", "g", " 5" */
 		if (st->remaining > st->max_body - st->total)
+			return -413;
+		if (st->remaining && st->chunks++ >= st->max_chunks)
 			return -413;
 		if (c == '\r')
 			st->state = S_SIZE_LF;

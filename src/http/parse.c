@@ -125,8 +125,11 @@ struct lims {
 	uint64_t body;
 };
 
+/* *lf1 is set to the first LF this call scanned (else left 0): if it ends
+ * the request line, the caller decides that line before any error found
+ * after it. */
 static int scan_head(const char *buf, size_t len, size_t prev_len, size_t skip,
-		     const struct lims *l, size_t *end)
+		     const struct lims *l, size_t *end, size_t *lf1)
 {
 	size_t start = prev_len > 3 ? prev_len - 3 : 0;
 	/* Position of the first byte that proves the request line too long:
@@ -163,6 +166,8 @@ static int scan_head(const char *buf, size_t len, size_t prev_len, size_t skip,
 			 * no proxy in front can disagree with us on line ends. */
 			if (i == 0 || buf[i - 1] != '\r')
 				return E400;
+			if (!*lf1)
+				*lf1 = i;
 			if (i >= skip + 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
 				*end = i + 1;
 				return 1;
@@ -264,9 +269,11 @@ static int parse_request_line(const char *h, size_t eol, const struct lims *l,
 	if (eol - p != 8 || rk_memcmp(h + p, "HTTP/", 5) != 0 || h[p + 6] != '.' ||
 	    h[p + 5] < '0' || h[p + 5] > '9' || h[p + 7] < '0' || h[p + 7] > '9')
 		return E400;
-	if (h[p + 5] != '1' || h[p + 7] > '1')
+	/* RFC 9110 §2.5: a 1.x with x > 1 is answered as the highest 1.x we
+	 * speak, 1.1; another major version (0.9, 2.0) is not ours: 505. */
+	if (h[p + 5] != '1')
 		return -505;
-	req->minor = (uint8_t)(h[p + 7] - '0');
+	req->minor = h[p + 7] > '1' ? 1 : (uint8_t)(h[p + 7] - '0');
 	req->method = rk_http_method_from(h, req->method_str.n);
 	if (req->method == RK_HTTP_OTHER)
 		return -501; /* RFC 9110 §9.1: unrecognized method */
@@ -540,7 +547,30 @@ int rk_http_parse_head(const char *buf, size_t len, size_t prev_len,
 			return E400;
 		skip += 2;
 	}
-	r = scan_head(buf, len, prev_len, skip, &l, &end);
+	/* Not HTTP at all (a TLS ClientHello starts 0x16, see
+	 * rk_http_is_tls_record): a request line starts with a method token,
+	 * so the first other byte is refused at once, without waiting. */
+	if (skip < len && buf[skip] != '\r' && !is_tchar((unsigned char)buf[skip]))
+		return E400;
+	size_t lf1 = 0, j;
+	r = scan_head(buf, len, prev_len, skip, &l, &end, &lf1);
+	if (r != 1 && lf1) {
+		/* This call's first LF ends the request line when no LF comes
+		 * before it (the walk back covers one line, once per line, so
+		 * byte-at-a-time stays linear). The line is complete but the
+		 * head is not, or fails later: decide the line now, so "PRI *
+		 * HTTP/2.0" (the HTTP/2 preface) or any bad line is answered
+		 * at its CRLF, before any error in the bytes after it, however
+		 * they were split. */
+		for (j = lf1; j > skip && buf[j - 1] != '\n'; j--)
+			;
+		if (j == skip) {
+			int e;
+			rk_memset(req, 0, offsetof(struct rk_http_request, headers));
+			if ((e = parse_request_line(buf + skip, lf1 - 1 - skip, &l, req)) < 0)
+				return e;
+		}
+	}
 	if (r <= 0)
 		return r;
 
@@ -550,4 +580,12 @@ int rk_http_parse_head(const char *buf, size_t len, size_t prev_len,
 		return r;
 	req->head_len = (uint32_t)end;
 	return (int)end;
+}
+
+bool rk_http_is_tls_record(const char *buf, size_t len)
+{
+	/* TLSPlaintext (RFC 8446 §5.1): type 22 (handshake), then a
+	 * legacy_record_version of 3.x. One byte is enough to say "maybe". */
+	return len >= 1 && (unsigned char)buf[0] == 0x16 &&
+	       (len < 2 || (unsigned char)buf[1] == 0x03);
 }

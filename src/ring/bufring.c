@@ -52,14 +52,16 @@ int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint
 	}
 
 	/* Per-buffer bookkeeping: the incremental offsets (used only when
-	 * the kernel grants IOU_PBUF_RING_INC), then the ring positions. */
-	b->meta_len = rk_page_round((size_t)count * (sizeof(uint32_t) + sizeof(uint16_t)));
+	 * the kernel grants IOU_PBUF_RING_INC), the successor links and who
+	 * holds each buffer. */
+	b->meta_len = rk_page_round((size_t)count * (sizeof(uint32_t) + sizeof(uint16_t) + 1));
 	uint32_t *meta = rk_bufring_map(b->meta_len, true);
 	if (rk_is_err(meta)) {
 		ret = rk_ptr_err(meta);
 		goto fail;
 	}
-	b->pos = (uint16_t *)(meta + count);
+	b->next = (uint16_t *)(meta + count);
+	b->kernel = (uint8_t *)(b->next + count);
 
 	struct io_uring_buf_reg reg = {
 		.ring_addr = (uint64_t)(uintptr_t)b->br,
@@ -97,13 +99,23 @@ void rk_bufring_exit(struct rk_bufring *b, struct rk_ring *r)
 		struct io_uring_buf_reg reg = { .bgid = b->bgid };
 		rk_ring_register(r, IORING_UNREGISTER_PBUF_RING, &reg, 1);
 	}
-	if (b->pos) /* the meta mapping starts count words before pos */
-		sys_munmap((uint32_t *)b->pos - b->count, b->meta_len);
+	if (b->next) /* the meta mapping starts count words before next */
+		sys_munmap((uint32_t *)b->next - b->count, b->meta_len);
 	if (b->base)
 		sys_munmap(b->base, b->mem_len);
 	if (b->br)
 		sys_munmap(b->br, b->ring_len);
 	rk_memset(b, 0, sizeof(*b));
+}
+
+int rk_bufring_return(struct rk_bufring *b, uint16_t bid)
+{
+	if (bid >= b->count || b->kernel[bid])
+		return -EINVAL;
+	rk_bufring_add(b, bid, 0);
+	rk_bufring_publish(b, 1);
+	b->n_returned++;
+	return 0;
 }
 
 int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
@@ -112,33 +124,31 @@ int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
 	int bid = rk_cqe_bid(cqe);
 	if (bid < 0 || (uint32_t)bid >= b->count || !max)
 		return -EINVAL;
-	uint16_t at = b->pos[bid];
-	if (b->br->bufs[at & b->mask].bid != (uint16_t)bid)
-		return -EINVAL;
 	uint32_t res = cqe->res > 0 ? (uint32_t)cqe->res : 0;
 	bool more = cqe->flags & IORING_CQE_F_BUF_MORE;
 
 	/* The kernel hands out buffers in ring order. A bundle (6.10) covers
 	 * res bytes over consecutive ring entries starting with the one the
-	 * CQE names, each filled whole before the next. We find the next
-	 * entries from where bid was added, not from a mirror of the
-	 * kernel's head: with several receives in flight on one ring their
-	 * CQEs need not arrive in the order they took buffers. Those entries
-	 * are not written again before we return their buffers (the ring
-	 * holds count entries and these buffers are all out of it).
+	 * CQE names, each filled whole before the next: the buffers published
+	 * after it, in the order next[] remembers. Those links stay valid
+	 * until the CQE is consumed, as each buffer of the bundle is the
+	 * kernel's until then and only a buffer given back gets a new link.
 	 * Incremental mode (6.12): a buffer is filled from where its last
 	 * piece ended (inc_off); the kernel lets go of it when it is full,
-	 * and says with IORING_CQE_F_BUF_MORE that it keeps the last one. */
+	 * and says with IORING_CQE_F_BUF_MORE that it keeps the last one.
+	 * First find the pieces and check that the kernel holds every one of
+	 * them; only then change anything. */
 	unsigned n = 0;
 	uint16_t cur = (uint16_t)bid;
 	for (;;) {
+		if (!b->kernel[cur])
+			return -EINVAL;
 		uint32_t off = b->inc_off ? b->inc_off[cur] : 0;
 		uint32_t len = RK_MIN(res, b->size - off);
 		res -= len;
 		bool last = !res || n + 1 == max;
 		bool done = true;
 		if (b->inc_off) {
-			b->inc_off[cur] = off + len;
 			/* A zero-byte completion (EOF) does not move the
 			 * kernel's head in incremental mode (io_kbuf_inc_commit
 			 * commits nothing) yet carries no BUF_MORE: the
@@ -146,11 +156,18 @@ int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
 			done = last ? !more && len : true;
 		}
 		segs[n++] = (struct rk_buf_seg){ rk_bufring_addr(b, cur) + off, len, cur, done };
-		if (done)
-			b->head++;
 		if (last)
 			break;
-		cur = b->br->bufs[++at & b->mask].bid;
+		cur = b->next[cur];
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t id = segs[i].bid;
+		if (b->inc_off)
+			b->inc_off[id] = (uint32_t)(segs[i].p - rk_bufring_addr(b, id)) + segs[i].len;
+		if (segs[i].last_use) {
+			b->kernel[id] = 0;
+			b->head++;
+		}
 	}
 	return (int)n;
 }

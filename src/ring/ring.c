@@ -48,6 +48,8 @@ static int rk_ring_setup(const struct rk_ring_config *cfg, struct io_uring_param
 			continue;
 		if (cfg->no_defer_taskrun && (tier & IORING_SETUP_DEFER_TASKRUN))
 			continue;
+		if (cfg->no_taskrun_flag)
+			tier &= ~IORING_SETUP_TASKRUN_FLAG;
 		for (int nosq = cfg->no_sqarray ? 0 : 1; nosq >= 0; nosq--) {
 			rk_memset(p, 0, sizeof(*p));
 			p->flags = base | tier | (nosq ? IORING_SETUP_NO_SQARRAY : 0);
@@ -197,18 +199,39 @@ int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops
 	return rk_ring_register(r, IORING_REGISTER_PROBE, probe, nops);
 }
 
+bool rk_ring_error_transient(int ret)
+{
+	return ret == -EBUSY || ret == -EAGAIN || ret == -EINTR;
+}
+
+bool rk_ring_error_persistent(int ret)
+{
+	return ret < 0 && ret != -ETIME && ret != -EBADR && !rk_ring_error_transient(ret);
+}
+
+static int64_t rk_ring_now_ns(void)
+{
+	struct __kernel_timespec t;
+	sys_clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Publish the SQEs written since the last call. Pairs with the kernel's
+ * smp_load_acquire(&rings->sq.tail) in io_sqring_entries(): every SQE store
+ * before it happens before the kernel sees the new tail. */
+static void rk_ring_publish(struct rk_ring *r)
+{
+	if (*r->sq_ktail == r->sq_tail)
+		return;
+	if (rk_trace_on(r->trace))
+		for (uint32_t i = *r->sq_ktail; i != r->sq_tail; i++)
+			rk_trace_sqe(r->trace, &r->sqes[i & r->sq_mask]);
+	rk_store_release_u32(r->sq_ktail, r->sq_tail);
+}
+
 int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kernel_timespec *ts)
 {
-	/* Publish the SQEs written since the last call. Pairs with the
-	 * kernel's smp_load_acquire(&rings->sq.tail) in io_sqring_entries():
-	 * every SQE store above happens before the kernel sees the new tail. */
-	if (*r->sq_ktail != r->sq_tail) {
-		if (rk_trace_on(r->trace))
-			for (uint32_t i = *r->sq_ktail; i != r->sq_tail; i++)
-				rk_trace_sqe(r->trace, &r->sqes[i & r->sq_mask]);
-		rk_store_release_u32(r->sq_ktail, r->sq_tail);
-	}
-
+	rk_ring_publish(r);
 	uint32_t to_submit = rk_ring_sq_pending(r);
 	uint32_t flags = r->enter_flags;
 	bool enter = false;
@@ -246,9 +269,13 @@ int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kern
 	if (!enter)
 		return (int)to_submit;
 
-	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)ts };
+	/* The kernel reads the timeout through arg.ts at each enter: `left`
+	 * is what remains of ts, shortened after every signal. */
+	struct __kernel_timespec left;
+	struct io_uring_getevents_arg arg = { .ts = (uint64_t)(uintptr_t)&left };
 	const void *argp = 0;
 	size_t argsz = 0;
+	int64_t deadline = 0;
 	if (ts) {
 		/* 5.11 (IORING_FEAT_EXT_ARG): a timeout without a timeout SQE. */
 		if (!(r->features & IORING_FEAT_EXT_ARG))
@@ -256,16 +283,73 @@ int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kern
 		flags |= IORING_ENTER_EXT_ARG;
 		argp = &arg;
 		argsz = sizeof(arg);
+		left = *ts;
+		deadline = rk_ring_now_ns() + ts->tv_sec * 1000000000 + ts->tv_nsec;
 	}
 
 	int ret;
-	do {
+	for (;;) {
 		r->n_enter++;
 		ret = sys_io_uring_enter(r->enter_fd, to_submit, wait_nr, flags, argp, argsz);
-	} while (ret == -EINTR);
+		if (ret != -EINTR)
+			break;
+		/* Nothing was submitted (the kernel reports the wait's error
+		 * only then): the same SQEs go again, with the time left. */
+		if (ts) {
+			int64_t rest = deadline - rk_ring_now_ns();
+			if (rest <= 0) {
+				ret = -ETIME;
+				break;
+			}
+			left.tv_sec = rest / 1000000000;
+			left.tv_nsec = rest % 1000000000;
+		}
+	}
 	if (rk_trace_on(r->trace))
 		rk_trace_enter(r->trace, r->enter_fd, to_submit, wait_nr, flags, ret);
 	if (ret == -EBUSY || ret == -EAGAIN)
 		r->n_busy++;
+	else if (ret == -EBADR)
+		r->n_dropped++;
 	return ret;
+}
+
+/* Under SQPOLL with the SQ full: sleep until the SQ thread has taken some
+ * entries (io_sqpoll_wait_sq), waking it first if it sleeps itself. */
+static int rk_ring_sq_wait(struct rk_ring *r)
+{
+	rk_ring_publish(r);
+	/* The same fence as in rk_ring_submit_wait, before NEED_WAKEUP. */
+	rk_smp_mb();
+	uint32_t flags = r->enter_flags | IORING_ENTER_SQ_WAIT;
+	if (rk_load_relaxed_u32(r->sq_kflags) & IORING_SQ_NEED_WAKEUP) {
+		flags |= IORING_ENTER_SQ_WAKEUP;
+		r->n_wakeup++;
+	}
+	r->n_enter++;
+	r->n_sq_wait++;
+	int ret = sys_io_uring_enter(r->enter_fd, 0, 0, flags, 0, 0);
+	if (rk_trace_on(r->trace))
+		rk_trace_enter(r->trace, r->enter_fd, 0, 0, flags, ret);
+	return ret;
+}
+
+struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
+{
+	unsigned again = 0;
+	for (;;) {
+		struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+		if (sqe)
+			return sqe;
+		int ret = (r->flags & IORING_SETUP_SQPOLL) ? rk_ring_sq_wait(r) : rk_ring_submit(r);
+		if (ret >= 0 || ret == -EINTR || ret == -ETIME || ret == -EBADR)
+			continue;
+		if (ret == -EAGAIN && ++again <= 1000) {
+			struct __kernel_timespec ms = { .tv_nsec = 1000 * 1000 };
+			sys_nanosleep(&ms);
+			continue;
+		}
+		r->sq_error = ret;
+		return 0;
+	}
 }

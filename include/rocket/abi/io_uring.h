@@ -166,7 +166,10 @@ enum {
 /* IORING_OP_MSG_RING: sqe->addr is the command, sqe->msg_ring_flags flags */
 #define IORING_MSG_DATA    0 /* post a CQE with res = sqe->len, user_data = sqe->off */
 #define IORING_MSG_SEND_FD 1 /* install a direct descriptor in the target, 6.0 */
-#define IORING_MSG_RING_CQE_SKIP   (1U << 0) /* no CQE in the sender, 6.0 */
+/* No CQE in the *target* ring: for IORING_MSG_SEND_FD only (MSG_DATA refuses
+ * it with -EINVAL: its CQE is the message). The sender's own CQE is
+ * IOSQE_CQE_SKIP_SUCCESS's business. 6.0 */
+#define IORING_MSG_RING_CQE_SKIP   (1U << 0)
 #define IORING_MSG_RING_FLAGS_PASS (1U << 1) /* target cqe->flags = sqe->file_index, 6.3 */
 
 /* ---- Completion queue entry (16 bytes), 5.1 ---------------------------- */
@@ -230,7 +233,7 @@ struct io_uring_params {
 
 /* params.features */
 #define IORING_FEAT_SINGLE_MMAP     (1U << 0)  /* SQ and CQ share one mapping, 5.4 */
-#define IORING_FEAT_NODROP          (1U << 1)  /* CQEs are never dropped, 5.5 */
+#define IORING_FEAT_NODROP          (1U << 1)  /* a full CQ queues CQEs, 5.5 */
 #define IORING_FEAT_SUBMIT_STABLE   (1U << 2)
 #define IORING_FEAT_RW_CUR_POS      (1U << 3)  /* 5.6 */
 #define IORING_FEAT_CUR_PERSONALITY (1U << 4)
@@ -257,7 +260,7 @@ struct io_uring_params {
 
 /* The SQ ring's flags word, written by the kernel */
 #define IORING_SQ_NEED_WAKEUP (1U << 0) /* SQPOLL thread sleeps: enter with SQ_WAKEUP */
-#define IORING_SQ_CQ_OVERFLOW (1U << 1) /* CQEs wait in the overflow list, 5.5 */
+#define IORING_SQ_CQ_OVERFLOW (1U << 1) /* CQEs wait in the overflow list, 5.8 */
 #define IORING_SQ_TASKRUN     (1U << 2) /* task work pending, 5.19 */
 /* The CQ ring's flags word, written by us */
 #define IORING_CQ_EVENTFD_DISABLED (1U << 0)
@@ -367,7 +370,13 @@ struct io_uring_buf_reg {
 	uint32_t ring_entries; /* a power of two */
 	uint16_t bgid;
 	uint16_t flags;        /* IOU_PBUF_RING_* (was pad until 6.4) */
-	uint64_t resv[3];
+	/* Incremental rings: a buffer with fewer bytes left than this is done
+	 * and the next one is used (0: any byte left will do). Carved out of
+	 * resv after 6.18 and marked for stable, so updated 6.12+ kernels may
+	 * know it; a kernel that does not requires 0, and one that does
+	 * refuses it without IOU_PBUF_RING_INC. */
+	uint32_t min_left;
+	uint32_t resv[5];
 };
 #define IOU_PBUF_RING_MMAP (1U << 0) /* the kernel allocates the ring, 6.4 */
 #define IOU_PBUF_RING_INC  (1U << 1) /* buffers consumed incrementally, 6.12 */

@@ -29,6 +29,7 @@
 #define EPIPE         32
 #define ERANGE        34
 #define ENOSYS        38
+#define EBADR         53  /* io_uring_enter: CQEs were dropped (5.19) */
 #define ETIME         62
 #define EOVERFLOW     75
 #define EBADFD        77
@@ -46,6 +47,7 @@
 #define ECONNREFUSED  111
 #define EALREADY      114
 #define ECANCELED     125
+#define EOWNERDEAD    130 /* io_uring_enter: the SQPOLL thread is gone */
 
 /* ---- mmap(2) ------------------------------------------------------------ */
 #define PROT_NONE      0x0
@@ -62,6 +64,8 @@
 #define O_RDONLY   00
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
+#define F_GETFL    3
+#define F_SETFL    4
 #define AT_FDCWD   (-100)
 
 /* ---- sockets ------------------------------------------------------------ */
