@@ -10,7 +10,9 @@ RK_SRV_SMALL_FILE_BEGIN
 
 /* Split a target into its raw path and query. Absolute-form
  * (scheme://authority/path) is cut down to its path.
- * TODO(path.c): src/http/path.c's target splitter replaces this. */
+ * rk_http_target_split() (src/http/path.c) is to replace this, with the
+ * normalizer below; not yet: together they add 1.6 KiB to the clang
+ * product, past its 64 KiB budget. */
 static void rk_srv_split_target(const struct rk_http_request *req, struct rk_http_str *path,
 				struct rk_http_str *query)
 {
