@@ -19,6 +19,12 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
+	if (!rk_conn_write_space(c)) {
+		/* Below the window, but no chunk is free: wait for one (a
+		 * chunk coming back queues the flush that calls us again). */
+		rk_res_defer(c, RK_Q_CHUNK);
+		return;
+	}
 	c->want_write = false;
 	if (c->h->on_writable)
 		c->h->on_writable(c);
@@ -129,18 +135,15 @@ uint32_t rk_conn_write_space(const struct rk_conn *c)
 	const struct rk_reactor *r = c->r;
 	if (c->state != RK_CONN_OPEN || c->copied >= r->window)
 		return 0;
-	uint32_t room = r->window - c->copied;
-	if (!r->nchunk_free) {
-		/* Only what fits in the tail's chunk. */
-		uint32_t tail_room = 0;
-		if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
-			const struct rk_out *o = &r->outs[c->out_tail];
-			tail_room = (uint32_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
-					       (o->p + o->len));
-		}
-		room = RK_MIN(room, tail_room);
+	/* What the window allows, and what the tail's chunk and the free
+	 * chunks can hold. */
+	uint64_t room = r->window - c->copied, fits = (uint64_t)r->nchunk_free * r->e->cfg.send_buffer;
+	if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
+		const struct rk_out *o = &r->outs[c->out_tail];
+		fits += (uint64_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
+				   (o->p + o->len));
 	}
-	return room;
+	return (uint32_t)RK_MIN(room, fits);
 }
 
 uint64_t rk_conn_queued(const struct rk_conn *c)

@@ -165,7 +165,6 @@ void rk_srv_out_pump(struct rk_server_req *q);
 void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);
 void rk_srv_continue(struct rk_conn *c);
-void rk_srv_wait_space(struct rk_conn *c);
 void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now);
 
 #endif

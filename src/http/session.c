@@ -148,7 +148,7 @@ RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_server_req *q = &s->q;
 	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
-		rk_srv_wait_space(c);
+		rk_conn_wait_writable(c);
 		return 1;
 	}
 	s->fn_due = false;
@@ -298,7 +298,7 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
 		/* Answers are queued faster than the client reads them: hold
 		 * everything received until it catches up. */
-		rk_srv_wait_space(c);
+		rk_conn_wait_writable(c);
 		*stop = true;
 		return 0;
 	}
@@ -373,7 +373,7 @@ RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s
 	/* The route took less: the rest waits (and the client with it). */
 	*stop = true;
 	if (rk_conn_write_space(c) < RK_SERVER_MIN_SPACE)
-		rk_srv_wait_space(c);
+		rk_conn_wait_writable(c);
 	return (uint32_t)t;
 }
 

@@ -241,7 +241,7 @@ RK_SRV_COLD static void rk_srv_out_lent(struct rk_server_req *q)
 					 : rk_conn_send_file(c, q->fd, q->off, q->len, q->done,
 							     q->done_arg);
 		if (r == -ENOBUFS) {
-			rk_srv_wait_space(c);
+			rk_conn_wait_writable(c);
 			return;
 		}
 		if (r < 0 && q->done)
@@ -255,7 +255,7 @@ RK_SRV_COLD static void rk_srv_out_lent(struct rk_server_req *q)
 			uint32_t none = 0;
 			if (!q->last_queued) {
 				if (!rk_srv_stream_owed(q, 0, 0, &none)) {
-					rk_srv_wait_space(c);
+					rk_conn_wait_writable(c);
 					return;
 				}
 				rk_memcpy(q->owed, "0\r\n\r\n", 5);
@@ -264,7 +264,7 @@ RK_SRV_COLD static void rk_srv_out_lent(struct rk_server_req *q)
 				q->last_queued = true;
 			}
 			if (!rk_srv_stream_owed(q, 0, 0, &none)) {
-				rk_srv_wait_space(c);
+				rk_conn_wait_writable(c);
 				return;
 			}
 		}
@@ -290,7 +290,7 @@ void rk_srv_out_pump(struct rk_server_req *q)
 		q->head_off = (uint16_t)(q->head_off + w);
 		q->head_len = (uint16_t)(q->head_len - w);
 		if (q->head_len) {
-			rk_srv_wait_space(c);
+			rk_conn_wait_writable(c);
 			return;
 		}
 		rk_srv_area_put_if_unused(s);
@@ -302,7 +302,7 @@ void rk_srv_out_pump(struct rk_server_req *q)
 				return;
 			q->off += (uint64_t)w;
 			if (q->off < q->v->len) {
-				rk_srv_wait_space(c);
+				rk_conn_wait_writable(c);
 				return;
 			}
 			q->v++, q->nv--, q->off = 0;
@@ -499,7 +499,7 @@ RK_SRV_COLD long rk_server_stream_write(struct rk_server_req *q, const void *dat
 	}
 	if (taken < n) {
 		q->want_writable = true;
-		rk_srv_wait_space(c);
+		rk_conn_wait_writable(c);
 	}
 	return taken;
 }
@@ -530,19 +530,7 @@ RK_SRV_COLD uint32_t rk_server_write_space(const struct rk_server_req *q)
 RK_SRV_COLD void rk_server_wait_writable(struct rk_server_req *q)
 {
 	q->want_writable = true;
-	rk_srv_wait_space(q->c);
-}
-
-/* Ask for on_writable. A connection with nothing queued that finds no
- * write space has met a reactor without a free send chunk: a write that
- * takes nothing puts it in line for the next chunk (on_writable comes with
- * it), where rk_conn_wait_writable() would be told "writable" at once. */
-RK_SRV_COLD void rk_srv_wait_space(struct rk_conn *c)
-{
-	if (!rk_conn_queued(c) && !rk_conn_write_space(c))
-		rk_conn_write(c, "", 1);
-	else
-		rk_conn_wait_writable(c);
+	rk_conn_wait_writable(q->c);
 }
 
 /* ---- answers of the session's own ------------------------------------------ */
