@@ -729,7 +729,7 @@ TEST(prev_len_larger_than_len_rescans)
 	size_t n = strlen(b);
 	/* a caller that compacted its buffer may pass a stale prev_len */
 	CHECK_EQ(rk_http_parse_head(b, n, n + 100, NULL, &q), (int)n);
-	struct rk_http_limits zero = { 0, 0, 0, 0 };
+	struct rk_http_limits zero = { 0 };
 	CHECK_EQ(rk_http_parse_head(b, n, 0, &zero, &q), (int)n);
 }
 

@@ -25,6 +25,8 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 	}
 	uint32_t slot = r->free_slots[--r->nfree];
 	struct rk_conn *c = &r->conns[slot];
+	if (slot >= r->conn_hi)
+		r->conn_hi = slot + 1;
 	uint32_t gen = c->gen;
 	void *app = c->app;
 	/* An entry for this slot may still sit in an after-batch queue (a
@@ -137,11 +139,12 @@ void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
 	r->st.closed++;
 }
 
-/* The tick found this connection's deadline passed. */
+/* The tick found this connection's deadline passed. Closing, it is
+ * aborted: what its peer did not take in time is dropped. */
 void rk_conn_timeout_expired(struct rk_conn *c)
 {
 	c->deadline = 0;
-	if (c->h->on_timeout)
+	if (c->state == RK_CONN_OPEN && c->h->on_timeout)
 		c->h->on_timeout(c);
 	else
 		rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
@@ -159,10 +162,10 @@ void rk_conn_abort(struct rk_conn *c)
 	rk_conn_begin_close(c, RK_CLOSE_APP, true);
 }
 
-void rk_conn_set_timeout(struct rk_conn *c, uint32_t secs)
+void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms)
 {
-	c->timeout_s = secs;
-	c->deadline = secs ? c->r->now_mono + secs : 0;
+	/* Stamped by the next tick (rk_reactor_tick): no clock read here. */
+	c->deadline = -(int64_t)RK_MIN(ms, (uint64_t)1 << 62);
 }
 
 void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ctx)

@@ -38,6 +38,8 @@ static void rk_send_flush(struct rk_conn *c)
 	    (c->aborting && c->state == RK_CONN_CLOSING))
 		return;
 	if (c->out_head == RK_NONE) {
+		if (c->shut_wr == RK_SHUT_WANTED && c->state == RK_CONN_OPEN)
+			rk_shutdown_submit(c); /* the last byte is out */
 		rk_send_writable(c);
 		rk_conn_progress_close(c);
 		return;
@@ -111,7 +113,8 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 	}
 	r->st.bytes_out += (uint64_t)cqe->res;
 	rk_outq_consume(c, (uint64_t)cqe->res, zc);
-	if (c->out_head != RK_NONE) /* the rest, or a short send's remainder */
+	/* The rest, a short send's remainder, or the shutdown it waited for. */
+	if (c->out_head != RK_NONE || c->shut_wr == RK_SHUT_WANTED)
 		rk_res_defer(c, RK_Q_FLUSH);
 	if (c->state != RK_CONN_OPEN) {
 		rk_conn_progress_close(c);
@@ -196,7 +199,7 @@ static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 
 long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 {
-	if (c->state != RK_CONN_OPEN)
+	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return -EPIPE;
 	long total = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -221,7 +224,7 @@ long rk_conn_write(struct rk_conn *c, const void *p, size_t n)
 static int rk_conn_lend(struct rk_conn *c, enum rk_out_kind kind, const void *p, int fd,
 			uint64_t off, uint64_t len, rk_done_fn done, void *arg)
 {
-	if (c->state != RK_CONN_OPEN)
+	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return -EPIPE;
 	if (!len) {
 		if (done)
