@@ -524,6 +524,35 @@ SERVER_TEST(impossible_flag_combination_refused_naming_the_flags, 30)
 		  line);
 }
 
+/* Send chunks scarcer than connections (here 2 for 8): a writer woken for
+ * any free space while it needs a head's reserve used to ask again at
+ * once, for ever, inside one batch - the reactor spun, served nobody and
+ * ignored SIGTERM. Now it waits until half its window is free. */
+SERVER_TEST(scarce_send_chunks_do_not_livelock_the_reactor, 30)
+{
+	static const char *const args[] = { "--send-chunks", "2", "--reactors", "1", 0 };
+	struct srv s;
+	srv_start(&s, bin, args);
+	struct cli c[8];
+	for (int i = 0; i < 8; i++)
+		cli_open(&c[i], s.port);
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 8; i++)
+			cli_send_str(&c[i], GET("/plaintext") GET("/json") GET("/plaintext"));
+		for (int i = 0; i < 8; i++) {
+			for (int k = 0; k < 3; k++) {
+				struct resp r;
+				read_resp(&c[i], &r);
+				CHECK_EQ(r.status, 200);
+				resp_free(&r);
+			}
+		}
+	}
+	for (int i = 0; i < 8; i++)
+		cli_close(&c[i]);
+	srv_stop(&s);
+}
+
 /* A blocking client socket with a receive buffer of rcvbuf bytes. */
 static int small_window_connect(int port, int rcvbuf)
 {

@@ -201,7 +201,8 @@ uint32_t rk_conn_write_space(const struct rk_conn *c);
 /* Bytes queued and not yet sent (copies, borrowed bytes and file ranges). */
 uint64_t rk_conn_queued(const struct rk_conn *c);
 /* Ask for on_writable once copied bytes queued fall to half the window
- * (at the end of this batch if they already have). */
+ * and the free send chunks can take that half (at the end of this batch
+ * if both hold already). */
 void rk_conn_wait_writable(struct rk_conn *c);
 
 /* ---- operations of the handler's own ---------------------------------------

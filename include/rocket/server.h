@@ -135,7 +135,8 @@ void rk_server_defaults(struct rk_server_config *hc);
  *   -EOVERFLOW  limits.max_head over 1 GiB, or state_size too large;
  *   -ENOSPC     the send chunks (send_chunks, 0: max_conns, x send_buffer)
  *               cannot hold one answer's reserve (max_head and some 2.6 KiB
- *               of response head): every request would wait forever. */
+ *               of response head) or half the send window: every request
+ *               would wait for write space forever. */
 int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc);
 
 /* ---- the request ---------------------------------------------------------

@@ -19,9 +19,12 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
-	if (!rk_conn_write_space(c)) {
-		/* Below the window, but no chunk is free: wait for one (a
-		 * chunk coming back queues the flush that calls us again). */
+	if (rk_conn_write_space(c) < c->r->window / 2) {
+		/* Below the window, but the free chunks hold less than half of
+		 * it: wait for more (a chunk coming back queues the flush that
+		 * calls us again). Waking the writer for any less would let one
+		 * that needs more - a response head and its reserve - ask again
+		 * at once, for ever, within one batch. */
 		rk_res_defer(c, RK_Q_CHUNK);
 		return;
 	}

@@ -804,9 +804,15 @@ RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_c
 	uint64_t state = RK_SRV_STATE_OFF + (uint64_t)hc->state_size;
 	uint64_t reserve = RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
 	uint64_t chunks = cfg->send_chunks ? cfg->send_chunks : cfg->max_conns;
+	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
 	if (state > UINT32_MAX || hc->limits.max_head > (1u << 30))
 		return -EOVERFLOW;
-	if (chunks * cfg->send_buffer < reserve)
+	/* on_writable comes once copies fall to half the window and the free
+	 * chunks hold that half: the reserve must fit in it, and the chunks
+	 * must be able to hold it, or the pump would wait forever. */
+	if (window < 2 * reserve)
+		cfg->send_window = window = (uint32_t)(2 * reserve);
+	if (chunks * cfg->send_buffer < window / 2)
 		return -ENOSPC;
 	cfg->handler = (struct rk_handler){
 		.on_open = rk_srv_on_open,
@@ -826,11 +832,6 @@ RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_c
 	cfg->app_state_size = (uint32_t)state;
 	cfg->app_state_clear = (uint32_t)sizeof(struct rk_srv_conn);
 	cfg->reactor_state_size = rk_srv_layout(hc, 0);
-	/* on_writable comes once copies fall to half the window: the reserve
-	 * must fit in that half, or the pump would wait forever. */
-	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
-	if (window < 2 * reserve)
-		cfg->send_window = (uint32_t)(2 * reserve);
 	return 0;
 }
 #if defined(__clang__)
