@@ -141,10 +141,15 @@ $(O)/%: tools/%.c $(O)/librocket-plain.a
 $(O)/tests/harness.o: tests/harness.c tests/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
-$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/librocket-san.a
+# tests/eng.c: the engine tests' shared helpers (echo application, clients,
+# byte patterns), linked into every test binary beside the harness.
+$(O)/tests/eng.o: tests/eng.c tests/eng.h tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -c -o $@ $<
+$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/tests/eng.o $(O)/librocket-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -o $@ $< \
-		$(O)/tests/harness.o $(O)/librocket-san.a -lpthread
+		$(O)/tests/harness.o $(O)/tests/eng.o $(O)/librocket-san.a -lpthread
 
 test: $(TESTS) $(O)/rocket-san $(ROCKET) $(TOOLS) check-headers
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \
