@@ -37,10 +37,12 @@ void rk_recv_arm(struct rk_conn *c)
 static void rk_recv_pause(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
-	if (c->recv_paused || !c->recv_armed)
+	if (c->recv_paused)
 		return;
 	c->recv_paused = true;
 	r->st.recv_pauses++;
+	if (!c->recv_armed)
+		return; /* it just ended (a one-shot, a multishot without F_MORE): not re-armed */
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->addr = rk_ud(RK_UD_RECV, c->slot, c->gen);
