@@ -68,6 +68,9 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
 #define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
 #define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
+/* Not a kernel flag: a receive's flags word carries it when the multishot
+ * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
+#define RK_RECV_LIM (1u << 15)
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
 
@@ -170,7 +173,8 @@ struct rk_reactor {
 	uint32_t window, share;   /* send_window and recv_share, resolved */
 	void *state;              /* application per-reactor bytes */
 
-	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE), less what the kernel refused */
+	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE, +RK_RECV_LIM), less what the
+	                             kernel refused */
 	bool send_zc;             /* --send-zc, until the kernel refuses it */
 	bool stopping;
 	int64_t stop_deadline;
