@@ -1037,6 +1037,18 @@ static const struct ev *ev_find(uint64_t from, enum ev_kind k)
 	return NULL;
 }
 
+/* The first event of kind k from index `from`, waiting up to ms for it. */
+static const struct ev *ev_wait(uint64_t from, enum ev_kind k, int ms)
+{
+	static const char *const names[] = { "", "on_open", "on_data", "on_close", "on_op" };
+	const struct ev *e;
+	for (int t = 0; !(e = ev_find(from, k)) && t < ms; t++)
+		usleep(1000);
+	CHECK_MSG(e, "no %s within %d ms (%llu events)", names[k], ms,
+		  (unsigned long long)atomic_load(&nevs));
+	return e;
+}
+
 TEST_T(handler_op_completes_in_on_op_even_after_on_close_and_holds_the_slot, 30)
 {
 	struct rk_engine_config cfg;
@@ -1057,37 +1069,29 @@ TEST_T(handler_op_completes_in_on_op_even_after_on_close_and_holds_the_slot, 30)
 	CHECK_EQ(write(a, "x", 1), 1);
 	char ch;
 	CHECK_EQ(read(a, &ch, 1), 1);
-	const struct ev *open = ev_find(0, EV_OPEN), *op = ev_find(0, EV_OP);
-	CHECK(open && op);
+	const struct ev *open = ev_wait(0, EV_OPEN, 1000), *op = ev_wait(0, EV_OP, 1000);
 	CHECK_EQ(op->tag, 7);
 	CHECK_EQ(op->res, 0);
 	CHECK_EQ(op->state, RK_CONN_OPEN);
 	CHECK_EQ(op->gen, open->gen);
 	close(a);
-	while (!ev_find(0, EV_CLOSE))
-		usleep(1000);
+	ev_wait(0, EV_CLOSE, 2000);
 	usleep(50 * 1000); /* its slot is free again */
 
 	/* A 200 ms timeout from on_open, and the peer gone at once. */
 	atomic_store(&op_mode, IORING_OP_TIMEOUT);
 	uint64_t from = atomic_load(&nevs);
 	int b = tcp_dial(&g, 0);
-	while (!ev_find(from, EV_OPEN))
-		usleep(1000);
+	const struct ev *bopen = ev_wait(from, EV_OPEN, 2000);
 	close(b);
-	while (!ev_find(from, EV_CLOSE))
-		usleep(1000);
+	const struct ev *bclose = ev_wait(from, EV_CLOSE, 2000);
 	/* The slot is still B's: a new connection is refused meanwhile. */
 	int c = tcp_dial(&g, 0);
 	set_timeout(c, 5);
 	ssize_t r = read(c, &ch, 1);
 	CHECK_MSG(r == 0 || (r < 0 && errno == ECONNRESET), "C: read %zd (%s)", r, strerror(errno));
 	close(c);
-	for (int t = 0; t < 2000 && !ev_find(from, EV_OP); t++)
-		usleep(1000);
-	const struct ev *bopen = ev_find(from, EV_OPEN), *bclose = ev_find(from, EV_CLOSE),
-			*bop = ev_find(from, EV_OP);
-	CHECK_MSG(bop, "no on_op for B's timeout");
+	const struct ev *bop = ev_wait(from, EV_OP, 2000);
 	CHECK_EQ(bop->tag, 9);
 	CHECK_EQ(bop->res, -ETIME);
 	CHECK_EQ(bop->state, RK_CONN_CLOSING); /* after on_close */
