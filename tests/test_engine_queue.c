@@ -308,7 +308,8 @@ TEST_T(send_file_three_times_then_a_write_arrive_byte_exact_in_order, 60)
 					  (unsigned long long)(in + (uint64_t)bad));
 			} else {
 				k = (size_t)r - at;
-				CHECK(memcmp(buf + at, TRAILER + (pos - 3 * len), k) == 0);
+				const char *tail = TRAILER;
+				CHECK(memcmp(buf + at, tail + (pos - 3 * len), k) == 0);
 			}
 			at += k;
 		}
