@@ -156,8 +156,9 @@ struct rk_reactor {
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
 	uint32_t *free_slots, nfree;
-	uint32_t *q[RK_NQ];       /* after-batch queues of slots */
+	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
+	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
 	/* Pools, each a LIFO stack of free indexes: the most recently freed
 	 * goes out next, so only as many stay resident as are busy at once. */
 	uint8_t *chunk_mem;       /* send_chunks x send_buffer bytes */
@@ -218,10 +219,11 @@ void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid);
 void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid);
 /* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
  * once the queue is empty, which is then reset. Slots queued during the
- * pass come in the same pass. rk_res_stop ends a pass early, keeping the
- * slots not taken for the next batch. */
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor);
-void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor);
+ * pass come in the same pass; when that fills the array, rk_res_defer
+ * drops the entries the pass has taken. rk_res_stop ends a pass early,
+ * keeping the slots not taken for the next batch. */
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q);
+void rk_res_stop(struct rk_reactor *r, enum rk_q q);
 /* Work queued for the end of a batch that the loop must not sleep on. */
 bool rk_res_pending(const struct rk_reactor *r);
 

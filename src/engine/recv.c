@@ -155,12 +155,11 @@ static void rk_recv_deliver(struct rk_conn *c)
  * receives ENOBUFS stopped, as far as the ring has buffers again. */
 void rk_recv_after_batch(struct rk_reactor *r)
 {
-	uint32_t at = 0, slot;
-	while ((slot = rk_res_next(r, RK_Q_DELIVER, &at)) != RK_NONE)
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_DELIVER)) != RK_NONE)
 		rk_recv_deliver(&r->conns[slot]);
-	at = 0;
 	uint32_t avail = (uint16_t)(r->bufs.tail - r->bufs.head);
-	while (avail && (slot = rk_res_next(r, RK_Q_NOBUFS, &at)) != RK_NONE) {
+	while (avail && (slot = rk_res_next(r, RK_Q_NOBUFS)) != RK_NONE) {
 		struct rk_conn *c = &r->conns[slot];
 		if (c->state != RK_CONN_OPEN || c->recv_armed || c->recv_paused || c->eof)
 			continue;
@@ -169,7 +168,7 @@ void rk_recv_after_batch(struct rk_reactor *r)
 		avail--;
 	}
 	if (!avail && r->nq[RK_Q_NOBUFS]) /* the others wait for more returns */
-		rk_res_stop(r, RK_Q_NOBUFS, at);
+		rk_res_stop(r, RK_Q_NOBUFS);
 }
 
 /* ---- the application's side ------------------------------------------------ */

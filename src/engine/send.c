@@ -130,8 +130,8 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 /* One send per connection for everything the batch wrote. */
 void rk_send_after_batch(struct rk_reactor *r)
 {
-	uint32_t at = 0, slot;
-	while ((slot = rk_res_next(r, RK_Q_FLUSH, &at)) != RK_NONE)
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_FLUSH)) != RK_NONE)
 		rk_send_flush(&r->conns[slot]);
 }
 
