@@ -19,6 +19,13 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
+	if (!rk_conn_write_space(c)) {
+		/* Room in the window but no send chunk to copy into: wait
+		 * for one (rk_res_chunk_put), rather than be told now and
+		 * ask again, for ever. */
+		rk_res_defer(c, RK_Q_CHUNK);
+		return;
+	}
 	c->want_write = false;
 	if (c->h->on_writable)
 		c->h->on_writable(c);
