@@ -443,11 +443,14 @@ static long slow_readers(const struct eng *g, struct slow *ss, uint32_t seed, ui
 		usleep(20 * 1000);
 	}
 	*least = UINT64_MAX;
+	uint64_t sum = 0;
 	for (unsigned i = 0; i < SLOW_CLIENTS; i++) {
 		if (ss[i].got < *least)
 			*least = ss[i].got;
+		sum += ss[i].got;
 		tcp_reset(ss[i].fd);
 	}
+	printf("  clients read %llu B on average\n", (unsigned long long)(sum / SLOW_CLIENTS));
 	return peak;
 }
 
@@ -564,13 +567,121 @@ TEST_T(thousand_slow_readers_of_a_100_mib_written_stream_grow_rss_under_8_mib, 6
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, NULL);
 	printf("  stream: %u slow readers (2 reactors, %u chunks of %u B each), each read >= %llu "
-	       "B; RSS %ld -> %ld KiB (+%ld KiB), out_waits %llu\n",
+	       "B; RSS %ld -> %ld KiB (+%ld KiB)\n",
 	       SLOW_CLIENTS, cfg.send_chunks, cfg.send_buffer, (unsigned long long)least, base,
-	       peak, peak - base, (unsigned long long)sum.out_waits);
+	       peak, peak - base);
 	CHECK(least > 0);
 	CHECK_EQ(sum.accepted, SLOW_CLIENTS + 4);
 	CHECK_EQ(sum.closed, sum.accepted);
 	CHECK_MSG(peak - base < RSS_BUDGET_KIB, "RSS grew %ld KiB", peak - base);
+}
+
+/* An application that asks how much it may write (rk_conn_write_space)
+ * and, when nothing, waits with rk_conn_wait_writable - as the HTTP server
+ * does. With every send chunk of the reactor taken, the room is 0 although
+ * the connection has queued nothing: it must wait for a chunk, not be told
+ * "writable" again at once, for ever. */
+static void room_pump(struct rk_conn *c)
+{
+	struct echo *s = rk_conn_app(c);
+	while (s->i < s->n) {
+		uint32_t room = rk_conn_write_space(c);
+		if (!room) {
+			rk_conn_wait_writable(c);
+			return;
+		}
+		const struct rk_seg *g = &s->segs[s->i];
+		uint32_t k = RK_MIN(room, g->len - s->off);
+		CHECK_EQ(rk_conn_write(c, g->p + s->off, k), (long)k);
+		s->off += k;
+		if (s->off == g->len) {
+			s->i++;
+			s->off = 0;
+		}
+	}
+	s->n = s->i = 0;
+	rk_conn_release(c);
+}
+
+static _Atomic uint64_t room_wakeups, room_empty_wakeups;
+
+/* Told it may write: count the times there was no room after all. */
+static void room_on_writable(struct rk_conn *c)
+{
+	atomic_fetch_add(&room_wakeups, 1);
+	if (!rk_conn_write_space(c))
+		atomic_fetch_add(&room_empty_wakeups, 1);
+	room_pump(c);
+}
+
+static void room_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigned n)
+{
+	struct echo *s = rk_conn_app(c);
+	memcpy(s->segs, segs, n * sizeof(*segs));
+	s->n = n;
+	s->i = 0;
+	s->off = 0;
+	room_pump(c);
+}
+
+TEST_T(wait_writable_with_every_chunk_taken_waits_for_a_chunk_without_spinning, 30)
+{
+	pat_init();
+	struct rk_engine_config cfg;
+	engine_config(&cfg, 1, 4);
+	cfg.send_chunks = 1;
+	cfg.handler.on_data = room_on_data;
+	cfg.handler.on_writable = room_on_writable;
+	struct eng g;
+	eng_start(&g, &cfg);
+
+	/* A: writes until the echo's send is stuck on A's full window, so
+	 * the reactor's only chunk stays in that send. */
+	int a = tcp_dial(&g, 4096);
+	set_nonblock(a);
+	static uint8_t buf[64 * 1024];
+	uint64_t sent = 0;
+	for (int round = 0; round < 5; round++) {
+		ssize_t w;
+		do {
+			pat_fill(buf, 21, sent, sizeof(buf));
+			if ((w = write(a, buf, sizeof(buf))) > 0)
+				sent += (uint64_t)w;
+		} while (w > 0);
+		usleep(20 * 1000);
+	}
+	/* B: ten bytes, and no chunk for their echo. */
+	int b = tcp_dial(&g, 0);
+	set_timeout(b, 3);
+	CHECK_EQ(write(b, "0123456789", 10), 10);
+	usleep(200 * 1000);
+	/* A reads everything: the chunk comes free, B is answered. */
+	uint64_t got = 0;
+	double t0 = now_ms();
+	while (got < sent) {
+		struct pollfd p = { .fd = a, .events = POLLIN };
+		CHECK_MSG(poll(&p, 1, 3000) == 1, "A's echo stopped at %llu of %llu bytes",
+			  (unsigned long long)got, (unsigned long long)sent);
+		ssize_t r = read(a, buf, sizeof(buf));
+		CHECK(r > 0);
+		CHECK(pat_check(buf, 21, got, (size_t)r) < 0);
+		got += (uint64_t)r;
+	}
+	char ten[10];
+	read_full(b, ten, 10);
+	CHECK(memcmp(ten, "0123456789", 10) == 0);
+	printf("  A's %llu bytes drained in %.0f ms, then B answered; on_writable %llu times, "
+	       "%llu of them without room\n",
+	       (unsigned long long)sent, now_ms() - t0, (unsigned long long)atomic_load(&room_wakeups),
+	       (unsigned long long)atomic_load(&room_empty_wakeups));
+	close(a);
+	close(b);
+
+	struct rk_reactor_stats sum;
+	eng_stop(&g, &sum, NULL);
+	CHECK_MSG(atomic_load(&room_empty_wakeups) == 0, "on_writable %llu times without room",
+		  (unsigned long long)atomic_load(&room_empty_wakeups));
+	CHECK_EQ(sum.closed, sum.accepted);
 }
 
 /* ---- d: a client that does not read does not starve its reactor ------------ */
@@ -734,7 +845,7 @@ TEST_T(send_zc_echo_every_byte_in_order_every_notification_before_the_slot_is_fr
 	 * kernel, long after its send completed; reused before the
 	 * notification, it would carry later bytes. */
 	enum { N = 2 * MIB };
-	int fd = tcp_dial(&g, 4096);
+	int fd = tcp_dial(&g, 16384);
 	set_timeout(fd, 10);
 	uint8_t *out = malloc(N), *in = malloc(N);
 	CHECK(out && in);
@@ -963,6 +1074,40 @@ TEST_T(receive_ending_over_its_share_is_not_rearmed_until_the_handler_releases, 
 	c->state = RK_CONN_FREE;
 	rk_bufring_exit(&r->bufs, &r->ring);
 	rk_ring_exit(&r->ring);
+	rk_engine_destroy(e);
+}
+
+/* An after-batch pass over a queue serves the slots queued again during
+ * it (a handler releasing in on_data with more to deliver, writing in
+ * on_writable), and its array of max_conns entries does not overflow into
+ * the next queue's when more than max_conns are queued in one pass. */
+TEST_T(after_batch_pass_serves_slots_queued_again_within_its_array, 20)
+{
+	struct rk_engine_config cfg;
+	engine_config(&cfg, 1, 2);
+	struct rk_engine *e;
+	CHECK_EQ(rk_engine_create(&e, &cfg), 0);
+	struct rk_reactor *r = &e->reactors[0];
+	for (uint32_t i = 0; i < 2; i++)
+		r->conns[i].r = r;
+	rk_res_defer(&r->conns[1], RK_Q_NOBUFS); /* the next queue's array */
+	rk_res_defer(&r->conns[0], RK_Q_DELIVER);
+	rk_res_defer(&r->conns[1], RK_Q_DELIVER);
+	unsigned again[2] = { 2, 2 }, taken = 0;
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_DELIVER)) != RK_NONE) {
+		CHECK_MSG(++taken <= 6, "one pass took %u slots", taken);
+		CHECK(r->nq[RK_Q_DELIVER] <= 2);
+		if (again[slot]) {
+			again[slot]--;
+			rk_res_defer(&r->conns[slot], RK_Q_DELIVER);
+		}
+	}
+	CHECK_EQ(taken, 6); /* 2 + 4 times again, all in this pass */
+	CHECK_EQ(r->nq[RK_Q_DELIVER], 0);
+	CHECK_EQ(r->nq[RK_Q_NOBUFS], 1);
+	CHECK_MSG(r->q[RK_Q_NOBUFS][0] == 1, "the NOBUFS queue was overwritten: slot %u",
+		  r->q[RK_Q_NOBUFS][0]);
 	rk_engine_destroy(e);
 }
 
