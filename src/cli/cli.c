@@ -143,8 +143,8 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 	/* The one flag combination that cannot serve (the flags' ranges make
 	 * rk_server_setup's -EOVERFLOW impossible here). */
 	if (rk_server_setup(&c.cfg, &c.hc) < 0) {
-		rk_dprint(2, "rocket: --send-chunks %u x --send-buffer %u cannot hold one answer "
-			     "(--max-head %u + 2.6 KiB) or half --send-window: raise one of them\n",
+		rk_dprint(2, "rocket: --send-chunks %u x --send-buffer %u cannot hold --max-head %u "
+			     "+ 2.6 KiB, or half --send-window\n",
 			  c.cfg.send_chunks ? c.cfg.send_chunks : c.cfg.max_conns, c.cfg.send_buffer,
 			  c.hc.limits.max_head);
 		rk_cli_unlisten(&c);

@@ -56,10 +56,18 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 		int64_t d = c->deadline;
 		if (c->state == RK_CONN_FREE || !d)
 			continue;
-		if (d < 0)
+		if (d < 0) {
 			c->deadline = r->now_mono - d;
-		else if (d <= r->now_mono)
-			rk_conn_timeout_expired(c);
+			continue;
+		}
+		if (d > r->now_mono)
+			continue;
+		if (c->state == RK_CONN_CLOSING) {
+			c->deadline = 0; /* the linger is over: drop what is unsent */
+			rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
+			continue;
+		}
+		rk_conn_timeout_expired(c);
 	}
 	if (r->stopping && r->now_mono >= r->stop_deadline) {
 		/* Graceful time is over: abort what is left. */
@@ -188,7 +196,8 @@ static int rk_reactor_setup(struct rk_reactor *r)
 		rk_ring_exit(&r->ring);
 		return ret;
 	}
-	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0);
+	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0) |
+			 RK_RECV_LIM;
 	r->send_zc = cfg->send_zc;
 	/* Every buffer starts in the ring: the kernel's reference. */
 	for (uint32_t i = 0; i < cfg->buffers; i++)

@@ -21,6 +21,15 @@
 #define RK_SRV_COLD __attribute__((cold, noinline))
 #endif
 
+/* Rare paths in the files gcc builds at -O2: small and out of line there.
+ * clang builds the whole product for size and inlines these better
+ * itself (their only callers are cold already). */
+#if defined(__clang__)
+#define RK_SRV_RARE
+#else
+#define RK_SRV_RARE __attribute__((cold, noinline))
+#endif
+
 /* clang's -O2 code for these files would outgrow the 64 KiB budget of
  * the static product; they are optimized for size as a whole (their time
  * goes into the parser and the kernel, not here). */

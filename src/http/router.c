@@ -17,6 +17,16 @@ RK_SRV_SMALL_FILE_BEGIN
  * through rk_http_target_parse into path[RK_SERVER_MAX_PATH]: decoded,
  * dot-segments removed, or refused (-400, -414). "*" and CONNECT's
  * authority are matched as they are (by no route). */
+RK_SRV_RARE static int rk_srv_target_parse(struct rk_http_str t, char *path,
+					   struct rk_http_str *out, struct rk_http_str *query)
+{
+	struct rk_http_target tg;
+	int r = rk_http_target_parse(t.p, t.n, path, RK_SERVER_MAX_PATH, &tg);
+	*out = tg.path;
+	*query = tg.query;
+	return r;
+}
+
 static int rk_srv_target(const struct rk_http_request *req, char *path, struct rk_http_str *out,
 			 struct rk_http_str *query)
 {
@@ -41,11 +51,7 @@ static int rk_srv_target(const struct rk_http_request *req, char *path, struct r
 		*out = t;
 		return 0;
 	}
-	struct rk_http_target tg;
-	int r = rk_http_target_parse(t.p, t.n, path, RK_SERVER_MAX_PATH, &tg);
-	*out = tg.path;
-	*query = tg.query;
-	return r;
+	return rk_srv_target_parse(t, path, out, query);
 }
 
 /* Does rt take path? Sets *rest to what a prefix leaves over. */

@@ -105,7 +105,7 @@ static void rk_srv_req_forget_head(struct rk_server_req *q)
  * for at most linger_timeout and max_body bytes. Closing at once would
  * make the kernel answer unread input with a reset, which destroys the
  * answers the peer has not read yet. */
-void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
+RK_SRV_RARE void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	s->phase = RK_SRV_CLOSED;
@@ -501,6 +501,24 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 	rk_srv_timeout(c, hc->idle_timeout);
 }
 
+/* Decoded bytes a streamed route has not taken yet - the gathered ones
+ * (spill), then the rest of a chunk (pend) - and the end of a gathered
+ * body once it is all taken. Returns true when the pump must stop. */
+RK_SRV_RARE static bool rk_srv_owed(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	bool stop = false;
+	struct rk_http_str *pd = s->spill.n ? &s->spill : &s->pend;
+	if (pd->n) {
+		uint32_t t = rk_srv_sink(c, s, (const uint8_t *)pd->p, pd->n, &stop);
+		pd->p += t;
+		pd->n -= t;
+		return stop;
+	}
+	s->end_due = false;
+	rk_srv_end_stream(c, s);
+	return false; /* closing: the pump sees it */
+}
+
 /* Work through the held segments; release them when all are used and
  * nothing waits for an answer. */
 static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct rk_seg *segs,
@@ -517,22 +535,10 @@ static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct r
 			rk_conn_release(c);
 			break;
 		}
-		/* Decoded bytes a streamed route has not taken yet: the
-		 * gathered ones (spill), then the rest of a chunk (pend). */
-		struct rk_http_str *pd = s->spill.n ? &s->spill : &s->pend;
-		if (pd->n) {
-			uint32_t t = rk_srv_sink(c, s, (const uint8_t *)pd->p, pd->n, &stop);
-			pd->p += t;
-			pd->n -= t;
-			if (stop)
+		if (s->spill.n || s->pend.n || s->end_due) {
+			if (rk_srv_owed(c, s))
 				break;
 			continue;
-		}
-		if (s->end_due) {
-			/* A gathered body taken whole: now its end. */
-			s->end_due = false;
-			if (rk_srv_end_stream(c, s) < 0)
-				continue;
 		}
 		if (s->phase == RK_SRV_WAIT) {
 			if (s->fn_due) {
@@ -627,17 +633,23 @@ static int rk_srv_on_open(struct rk_conn *c)
 	return 0;
 }
 
+/* Lingering (rk_srv_close): read and drop, within max_body. */
+RK_SRV_RARE static void rk_srv_drop(struct rk_conn *c, struct rk_srv_conn *s,
+				    const struct rk_seg *segs, unsigned n)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	for (unsigned i = 0; i < n; i++)
+		s->consumed += segs[i].len;
+	rk_conn_release(c);
+	if (s->consumed > hc->max_body)
+		rk_conn_close(c);
+}
+
 static void rk_srv_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigned n)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
 	if (s->phase == RK_SRV_CLOSED) {
-		/* Lingering (rk_srv_close): read and drop, within max_body. */
-		const struct rk_server_config *hc = rk_conn_ctx(c);
-		for (unsigned i = 0; i < n; i++)
-			s->consumed += segs[i].len;
-		rk_conn_release(c);
-		if (s->consumed > hc->max_body)
-			rk_conn_close(c);
+		rk_srv_drop(c, s, segs, n);
 		return;
 	}
 	s->iseg = s->off = 0;
