@@ -264,10 +264,10 @@ SERVER_TEST(chunk_limits_400_431_413, 60)
 }
 
 /* --body-timeout bounds the whole body, however steadily it trickles:
- * one byte every 300 ms (each within --idle-timeout) gets 408 after 1 s. */
+ * one byte every 300 ms (well within --idle-timeout) gets 408 after 1 s. */
 SERVER_TEST(slow_body_gets_408_at_the_body_timeout, 30)
 {
-	static const char *const args[] = { "--body-timeout", "1", "--idle-timeout", "1", 0 };
+	static const char *const args[] = { "--body-timeout", "1", "--idle-timeout", "3", 0 };
 	struct srv s;
 	srv_start(&s, bin, args);
 	struct cli c;
@@ -460,12 +460,15 @@ SERVER_TEST(paths_are_normalized_before_routing, 30)
  * flags; here it serves. */
 SERVER_TEST(huge_limits_do_not_wrap_sizes, 120)
 {
-	static const char *const combos[][8] = {
+	static const char *const combos[][10] = {
 		{ "--max-head", "262144", "--reactors", "2", 0 },
 		{ "--max-conns", "262144", "--reactors", "2", 0 },
 		{ "--max-conns", "65536", "--max-head", "65536", "--reactors", "2", 0 },
+		/* a body area of 4 GiB - 1: aligned in 32 bits it was 0 */
+		{ "--max-body", "4294967295", "--max-body-buffer", "4294967295", "--body-buffers",
+		  "4", "--reactors", "1", 0 },
 	};
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < 4; k++) {
 		struct srv s;
 		srv_start(&s, bin, combos[k]);
 		/* Heads split across receive buffers on several connections at
@@ -483,11 +486,15 @@ SERVER_TEST(huge_limits_do_not_wrap_sizes, 120)
 			cli_send(&c[i], req, 1000);
 			usleep(2000);
 		}
+		/* Each connection's body its own bytes, all gathered at once. */
+		char body[4][9000];
 		for (int i = 0; i < 4; i++) {
+			memset(body[i], 'a' + i, sizeof(body[i]));
 			cli_send(&c[i], req + 1000, (size_t)n - 1000);
-			for (int b = 0; b < 9; b++)
-				cli_send(&c[i], big, 1000);
+			cli_send(&c[i], body[i], 4500);
 		}
+		for (int i = 0; i < 4; i++)
+			cli_send(&c[i], body[i] + 4500, 4500);
 		for (int i = 0; i < 4; i++) {
 			struct resp r;
 			read_resp(&c[i], &r);
@@ -497,6 +504,7 @@ SERVER_TEST(huge_limits_do_not_wrap_sizes, 120)
 			read_resp(&c[i], &r);
 			CHECK_EQ(r.status, 200);
 			CHECK_EQ(r.body_len, 9000);
+			CHECK_MSG(!memcmp(r.body, body[i], 9000), "connection %d: another's body", i);
 			resp_free(&r);
 			cli_close(&c[i]);
 		}
@@ -615,6 +623,31 @@ SERVER_TEST(closing_connection_times_out, 30)
 	CHECK_MSG(!cli_fill(&c, 300) || c.eof || c.err, "a second client was served");
 	cli_close(&c);
 	/* After the linger timeout the slot is free again. */
+	usleep((useconds_t)(t0 + 1700 - now_ms()) * 1000);
+	struct resp r;
+	one_shot(s.port, GET("/plaintext"), &r, false);
+	check_bytes(&r, PLAINTEXT_RESP);
+	resp_free(&r);
+	close(fd);
+	srv_stop(&s);
+}
+
+/* A client that half-closes after its request and never reads the answer:
+ * the engine's close (on the peer's EOF) is bounded by --linger-timeout
+ * too, and the slot comes free. */
+SERVER_TEST(half_closed_client_that_never_reads_times_out, 30)
+{
+	static const char *const args[] = { "--max-conns", "1", "--send-chunks", "1100",
+					    "--send-window", "16777216", "--reactors", "1",
+					    "--linger-timeout", "1", 0 };
+	struct srv s;
+	srv_start(&s, bin, args);
+	int fd = small_window_connect(s.port, 2048);
+	size_t n = 8u << 20;
+	CHECK_EQ(send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n", n),
+		 n);
+	shutdown(fd, SHUT_WR);
+	double t0 = now_ms();
 	usleep((useconds_t)(t0 + 1700 - now_ms()) * 1000);
 	struct resp r;
 	one_shot(s.port, GET("/plaintext"), &r, false);
