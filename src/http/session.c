@@ -536,8 +536,8 @@ static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct r
 			break;
 		}
 		if (s->spill.n || s->pend.n || s->end_due) {
-			if (rk_srv_owed(c, s))
-				break;
+			if (rk_srv_owed(c, s) && s->phase != RK_SRV_CLOSED)
+				break; /* on_writable or rk_server_resume go on */
 			continue;
 		}
 		if (s->phase == RK_SRV_WAIT) {
