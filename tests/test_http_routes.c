@@ -370,7 +370,8 @@ static void srv_start(struct srv *s)
 		hc.limits.max_head = 8192;
 		hc.state_size = sizeof(struct route_state);
 		hc.routes = test_routes;
-		rk_server_setup(&cfg, &hc);
+		if (rk_server_setup(&cfg, &hc) < 0)
+			_exit(4);
 		struct rk_engine *e;
 		int r = rk_engine_create(&e, &cfg);
 		int port = r < 0 ? -1 : rk_engine_port(e);
@@ -668,6 +669,13 @@ TEST_T(prefix_routes_take_the_rest_of_the_path_and_have_their_ctx, 60)
 	one_shot(s.port, GET("/exact?q"), &rs, &b);
 	CHECK_MSG(rs.status == 200 && !strcmp(b.buf, "path=/exact rest= query=q ctx=exact-ctx name="),
 		  "%d %s", rs.status, b.buf);
+	/* Routes see the normalized path, and a prefix route the rest of it
+	 * (decoded, no dot-segment); the query stays raw. */
+	one_shot(s.port, GET("/static/a/../b%2ecss/./c?q=%7a"), &rs, &b);
+	CHECK_MSG(!strcmp(b.buf, "path=/static/b.css/c rest=b.css/c query=q=%7a ctx=static-ctx name="),
+		  "%s", b.buf);
+	one_shot(s.port, GET("/static/../exact"), &rs, &b);
+	CHECK_MSG(!strcmp(b.buf, "path=/exact rest= query= ctx=exact-ctx name="), "%s", b.buf);
 	/* Same prefix, another method: that route's own ctx. */
 	one_shot(s.port, "PUT /static/z HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", &rs, &b);
 	CHECK_MSG(!strcmp(b.buf, "path=/static/z rest=z query= ctx=put-ctx name="), "%s", b.buf);
