@@ -32,6 +32,8 @@
 	X(ESRCH) \
 	X(EINTR) \
 	X(EIO) \
+	X(ENXIO) \
+	X(ENODEV) \
 	X(EBADF) \
 	X(EAGAIN) \
 	X(ENOMEM) \
@@ -216,6 +218,8 @@ enum {
 };
 
 #undef EPERM
+#undef ENXIO
+#undef ENODEV
 #undef ELOOP
 #undef ENAMETOOLONG
 #undef EXDEV

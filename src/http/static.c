@@ -84,6 +84,8 @@ static int rk_st_errno(int err)
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
+	case -ENXIO:  /* a socket, or a device without its driver */
+	case -ENODEV:
 		return 403;
 	case -EMFILE:
 	case -ENFILE:

@@ -17,6 +17,7 @@
 #define ESRCH         3
 #define EINTR         4
 #define EIO           5
+#define ENXIO         6   /* open(2) of a socket or a device without its driver */
 #define EBADF         9
 #define EAGAIN        11
 #define ENOMEM        12
@@ -25,6 +26,7 @@
 #define EBUSY         16
 #define EEXIST        17
 #define EXDEV         18  /* openat2 RESOLVE_BENEATH: the path would leave dirfd */
+#define ENODEV        19
 #define ENOTDIR       20
 #define EINVAL        22
 #define ENFILE        23
