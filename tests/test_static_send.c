@@ -322,3 +322,31 @@ TEST_T(idle_connections_cost_the_same_rss_with_root, 120)
 	CHECK_MSG(rss[1] - rss[0] < 1024, "%ld KiB more with --root", rss[1] - rss[0]);
 	tree_remove(&t);
 }
+
+/* --trace shows the file operations decoded: the path and resolve flags
+ * of OPENAT2, the fd and mask of STATX, the offset of each READ. */
+TEST(trace_decodes_openat2_statx_and_read)
+{
+	struct tree t;
+	struct proc p;
+	tree_make(&t);
+	free(pattern_file(&t, "two-chunks.bin", 20000));
+	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--trace", "--no-symlinks"));
+	struct resp *r = get(port, "/two-chunks.bin");
+	CHECK(r->status == 200 && r->len == 20000);
+	usleep(100000);
+	char *err = proc_slurp(p.err);
+	const char *want[] = {
+		"SQE  OPENAT2 ",
+		"path \"two-chunks.bin\"  open NONBLOCK|NOCTTY|CLOEXEC  resolve "
+		"NO_MAGICLINKS|NO_SYMLINKS|BENEATH",
+		"SQE  STATX ",
+		"path \"\"  at EMPTY_PATH  mask TYPE|MODE|MTIME|INO|SIZE",
+		"SQE  READ ", "len 16384  off 0\n", "len 3616  off 16384\n",
+	};
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_MSG(strstr(err, want[i]), "no '%s' in the trace:\n%s", want[i], err);
+	free(err);
+	proc_stop(&p);
+	tree_remove(&t);
+}
