@@ -3,6 +3,7 @@
  * Read next: src/engine/engine.c (where --trace switches it on).
  */
 #include "rocket/abi/fs.h"
+#include "rocket/abi/uio.h"
 #include "rocket/fmt.h"
 #include "rocket/sys.h"
 #include "rocket/trace.h"
@@ -145,6 +146,16 @@ void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
 	case IORING_OP_SEND_ZC:
 		n += rk_fmt(line + n, sizeof(line) - n, "  len %u", sqe->len);
 		break;
+	case IORING_OP_SENDMSG:
+	case IORING_OP_SENDMSG_ZC: {
+		/* The iovecs are ours until the CQE: add them up. */
+		const struct rk_user_msghdr *m = (const void *)(uintptr_t)sqe->addr;
+		size_t total = 0;
+		for (size_t i = 0; i < m->msg_iovlen; i++)
+			total += m->msg_iov[i].iov_len;
+		n += rk_fmt(line + n, sizeof(line) - n, "  iov %zu  len %zu", m->msg_iovlen, total);
+		break;
+	}
 	case IORING_OP_READ:
 		/* off -1: the file's own position (a signalfd, a pipe) */
 		n += rk_fmt(line + n, sizeof(line) - n, "  len %u  off %lld", sqe->len,

@@ -4,7 +4,8 @@
  * stat.h), the file type bits of st_mode (inode(7)) and getdents64(2)'s
  * records. Each with the kernel release that brought it; values are the
  * same on x86-64 and aarch64. Checked against the system's headers by
- * tests/test_abi_fs.c.
+ * tests/test_abi_fs.c. The kernel's names, as in io_uring.h: hosted code
+ * must not include this beside libc's <sys/stat.h> (it has a struct statx).
  * Read next: include/rocket/sys.h.
  */
 #ifndef ROCKET_ABI_FS_H
