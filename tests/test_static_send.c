@@ -242,7 +242,9 @@ TEST_T(every_descriptor_is_closed_also_when_the_client_leaves_first, 120)
 		snprintf(n, sizeof(n), "list/f%03d", i);
 		put(&t, n, "");
 	}
-	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--list-dirs"));
+	/* Few slots: a connection area kept by a closed request would run
+	 * the pool dry within a round. */
+	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--list-dirs", "--max-conns", "16"));
 	CHECK(get(port, "/a.css")->status == 200);
 	int base = count_fds(p.pid);
 	static const char *const kinds[] = {
@@ -280,6 +282,8 @@ TEST_T(every_descriptor_is_closed_also_when_the_client_leaves_first, 120)
 	for (int i = 0; i < 100 && (after = count_fds(p.pid)) != base; i++)
 		usleep(20000);
 	CHECK_MSG(after == base, "%d descriptors before, %d after", base, after);
+	struct resp *r = get_ex(port, "GET", "/a.css", "Accept-Encoding: gzip\r\n");
+	CHECK_MSG(r->status == 200 && body_is(r, "GZ"), "%s", r->head);
 	proc_stop(&p);
 	tree_remove(&t);
 }
@@ -331,11 +335,23 @@ TEST(trace_decodes_openat2_statx_and_read)
 	struct proc p;
 	tree_make(&t);
 	free(pattern_file(&t, "two-chunks.bin", 20000));
+	put(&t, "small.txt", "0123456789");
 	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--trace", "--no-symlinks"));
 	struct resp *r = get(port, "/two-chunks.bin");
 	CHECK(r->status == 200 && r->len == 20000);
 	usleep(100000);
 	char *err = proc_slurp(p.err);
+	/* A small file: its head and its bytes leave in one send. */
+	size_t before = strlen(err);
+	r = get(port, "/small.txt");
+	CHECK(r->status == 200);
+	usleep(100000);
+	free(err);
+	err = proc_slurp(p.err);
+	const char *rest = err + before, *rd = strstr(rest, "SQE  READ "), *sm;
+	CHECK_MSG(rd && (sm = strstr(rd, "SQE  SENDMSG ")) && strstr(sm, "iov 2") &&
+			  !strstr(rest, "SQE  SEND  "),
+		  "head and body not in one send:\n%s", rest);
 	const char *want[] = {
 		"SQE  OPENAT2 ",
 		"path \"two-chunks.bin\"  open NONBLOCK|NOCTTY|CLOEXEC  resolve "
