@@ -92,8 +92,11 @@ TEST(mount_serves_a_tree_under_its_prefix_beside_the_routes)
 	CHECK_MSG(r->status == 200 && body_is(r, "console.log(1)\n"), "%s", r->head);
 	r = get(port, "/plaintext");
 	CHECK_MSG(r->status == 200 && body_is(r, "Hello, World!"), "%s", r->head);
-	/* The normalized path decides: it has left the prefix. */
+	/* The normalized path decides: it has left the prefix (and the
+	 * second is as long as the prefix, so only the comparison tells). */
 	r = get(port, "/static/../app.js");
+	CHECK_MSG(r->status == 404, "%s", r->head);
+	r = get(port, "/static/../abcdefgapp.js");
 	CHECK_MSG(r->status == 404, "%s", r->head);
 	r = get(port, "/app.js");
 	CHECK_MSG(r->status == 404, "%s", r->head);
