@@ -127,13 +127,65 @@ TEST_T(sixty_four_clients_that_stop_reading_cost_bounded_memory, 120)
 	printf("  server RSS %ld KiB before, %ld KiB with %d stalled 8 MiB downloads (+%ld KiB)\n",
 	       before, during, N, during - before);
 	CHECK_MSG(during - before < 32 * 1024, "RSS grew by %ld KiB", during - before);
+	double t_read = proc_now();
 	for (int i = 0; i < N; i++) {
 		struct resp r;
-		CHECK(conn_resp(&c[i], &r, false) && r.status == 200 && r.len == BIG);
-		CHECK_MSG(!strcmp(sha256_hex(r.body, r.len, got), want), "client %d", i);
+		bool whole = conn_resp(&c[i], &r, false);
+		CHECK_MSG(whole && r.status == 200 && r.len == BIG, "client %d: status %d, %zu bytes%s at %.1f s",
+			  i, r.status, r.len, r.closed ? ", closed" : "", proc_now() - t_read);
+		CHECK_MSG(!memcmp(r.body, data, BIG), "client %d", i);
+		if (!i)
+			CHECK(!strcmp(sha256_hex(r.body, r.len, got), want));
 		resp_free(&r);
 		conn_close(&c[i]);
 	}
+	proc_stop(&p);
+	free(data);
+	tree_remove(&t);
+}
+
+/* A download that outlasts the idle timeout goes on while bytes move;
+ * one whose client stops reading for that long is ended (a send timeout). */
+TEST(a_slow_download_outlives_the_idle_timeout_a_stalled_one_does_not)
+{
+	struct tree t;
+	struct proc p;
+	tree_make(&t);
+	uint8_t *data = pattern_file(&t, "big.bin", BIG);
+	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--idle-timeout", "1"));
+	struct conn c;
+	struct resp r;
+	conn_open(&c, port);
+	int small = 64 << 10;
+	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	conn_send(&c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	double t0 = proc_now();
+	/* 8 MiB in about 4 s: 256 KiB every 120 ms. */
+	while (c.n < BIG) {
+		size_t before = c.n;
+		while (c.n - before < (256u << 10) && conn_fill(&c))
+			;
+		if (c.n == before)
+			break;
+		usleep(120 * 1000);
+	}
+	CHECK(conn_resp(&c, &r, false) && r.status == 200 && r.len == BIG);
+	CHECK(!memcmp(r.body, data, BIG));
+	printf("  8 MiB read in %.1f s with --idle-timeout 1\n", proc_now() - t0);
+	resp_free(&r);
+	conn_close(&c);
+	/* The same, read by nobody: ended after about a second or two. */
+	conn_open(&c, port);
+	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	conn_send(&c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+	sleep(4);
+	size_t got = 0;
+	uint8_t buf[65536];
+	ssize_t k;
+	while ((k = read(c.fd, buf, sizeof(buf))) > 0)
+		got += (size_t)k;
+	CHECK_MSG(got < BIG, "a stalled download was not ended: %zu bytes", got);
+	conn_close(&c);
 	proc_stop(&p);
 	free(data);
 	tree_remove(&t);

@@ -618,22 +618,23 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 	struct rk_srv_conn *s = rk_conn_app(c);
 	if (s->phase == RK_SRV_CLOSED)
 		return;
-	if (s->phase == RK_SRV_HEAD) {
-		/* A head left unfinished: 408 (slowloris). Merely idle between
-		 * requests: close quietly (RFC 9112 §9.5). */
-		if (s->head_started && rk_conn_write_space(c) >= rk_srv_reserve(hc)) {
-			rk_srv_error(c, s, 408);
-			return;
-		}
-	} else {
-		/* Reading a body or answering: fine while bytes move. */
-		uint64_t queued = rk_conn_queued(c);
-		if (s->consumed != s->seen_consumed || queued != s->seen_queued) {
-			s->seen_consumed = s->consumed;
-			s->seen_queued = queued;
-			rk_conn_set_timeout(c, hc->idle_timeout);
-			return;
-		}
+	/* A head left unfinished: 408 (slowloris). */
+	if (s->phase == RK_SRV_HEAD && s->head_started &&
+	    rk_conn_write_space(c) >= rk_srv_reserve(hc)) {
+		rk_srv_error(c, s, 408);
+		return;
+	}
+	/* Reading a body or answering - an answer the engine still sends
+	 * after its request is complete, a long download, too: fine while
+	 * bytes move. Merely idle between requests: close quietly (RFC 9112
+	 * §9.5). */
+	uint64_t queued = rk_conn_queued(c);
+	if ((s->phase != RK_SRV_HEAD || queued) &&
+	    (s->consumed != s->seen_consumed || queued != s->seen_queued)) {
+		s->seen_consumed = s->consumed;
+		s->seen_queued = queued;
+		rk_conn_set_timeout(c, hc->idle_timeout);
+		return;
 	}
 	s->phase = RK_SRV_CLOSED;
 	rk_conn_abort(c);
