@@ -265,10 +265,12 @@ test-aarch64: ## boot the aarch64 build under qemu (installs what it needs)
 	$(A64_CC) -std=c11 $(WARN) -O2 -static -o $(A64_O)/qemu-init tests/qemu/init.c
 	./tests/qemu/run-aarch64.sh $(A64_O)/rocket $(A64_O)/qemu-init $(A64_O)/vm
 
-# tools/bench builds what it needs; BENCH_SECONDS sets each load's length.
+# tools/bench builds what it needs; BENCH_SECONDS sets each load's length,
+# BENCH_PROFILE=plaintext|static|all what is measured (all: both tables).
+BENCH_PROFILE ?= all
 .PHONY: bench
-bench: ## Rocket vs nginx vs the epoll server (tools/bench)
-	BUILD=$(BUILD) ./tools/bench
+bench: ## Rocket vs nginx (and the epoll server): /plaintext, then --root static files
+	BUILD=$(BUILD) ./tools/bench $(BENCH_PROFILE)
 
 run: $(ROCKET) ## build and serve on port 8080
 	./$(ROCKET) --port 8080
