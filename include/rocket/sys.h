@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/fs.h"
 #include "abi/io_uring.h"
 #include "abi/linux.h"
 #include "arch.h"
@@ -86,6 +87,18 @@ static inline int sys_close(int fd)
 static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 {
 	return (int)RK_SC4(__NR_openat, dirfd, path, flags, mode);
+}
+
+/* openat2(2), 5.6: open path beneath dirfd as how->resolve allows. */
+static inline int sys_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+	return (int)RK_SC4(__NR_openat2, dirfd, path, how, sizeof(*how));
+}
+
+static inline int sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+			    struct statx *out)
+{
+	return (int)RK_SC5(__NR_statx, dirfd, path, flags, mask, out);
 }
 
 static inline long sys_lseek(int fd, long off, int whence)

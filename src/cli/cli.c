@@ -128,6 +128,7 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 	rk_memset(&c, 0, sizeof(c));
 	rk_engine_defaults(&c.cfg);
 	rk_server_defaults(&c.hc);
+	c.st.index = "index.html";
 	if (routes)
 		c.hc.routes = routes;
 	c.envp = envp;
@@ -161,7 +162,7 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 		return RK_EXIT_START;
 	}
 	/* Bound, and still one thread: the moment to give root up. */
-	if (rk_cli_drop(&c) < 0) {
+	if (rk_cli_drop(&c) < 0 || rk_cli_static(&c) < 0) {
 		rk_engine_destroy(e);
 		return RK_EXIT_START;
 	}
