@@ -57,7 +57,10 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 # Programs built like the product on build/librocket.a (their own rule
 # below); every other tools/*.c is a hosted tool that may use libc.
 EMBED_SRC := tools/hello.c
-TOOL_SRC := $(filter-out $(EMBED_SRC),$(sort $(wildcard tools/*.c)))
+# rocket-arena (HttpArena's profiles) is such a program of several files:
+# tools/arena.c and tools/arena/.
+ARENA_SRC := tools/arena.c $(sort $(wildcard tools/arena/*.c))
+TOOL_SRC := $(filter-out $(EMBED_SRC) tools/arena.c,$(sort $(wildcard tools/*.c)))
 
 # Static product objects.
 STATIC_FLAGS := $(BASE) $(FREE) $(CFLAGS) -fno-pie -fno-asynchronous-unwind-tables \
@@ -110,10 +113,11 @@ endif
 ROCKET := $(O)/rocket
 LIBROCKET := $(O)/librocket.a
 EMBED  := $(patsubst tools/%.c,$(O)/%,$(EMBED_SRC))
+ARENA  := $(O)/rocket-arena
 
 .PHONY: all run test tools clean check-headers help install uninstall FORCE
 .DEFAULT_GOAL := all
-all: $(ROCKET) $(LIBROCKET) $(EMBED) $(TOOLS) ## build/rocket, build/librocket.a, build/hello, tools
+all: $(ROCKET) $(LIBROCKET) $(EMBED) $(ARENA) $(TOOLS) ## build/rocket, build/librocket.a, build/hello, build/rocket-arena, tools
 tools: $(TOOLS) ## only the hosted tools (uring-probe, rocket-load, ...)
 
 # `make help`: every target with a "##" comment, one line each.
@@ -134,6 +138,8 @@ $(LIBROCKET): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 # A program of tools/ built like the product: static, no libc, its own routes.
 $(EMBED): $(O)/%: $(O)/static/tools/%.c.o $(LIBROCKET)
+	$(CC) $(CFLAGS) $(RT_LDFLAGS) -o $@ $^ -lgcc
+$(ARENA): $(patsubst %,$(O)/static/%.o,$(ARENA_SRC)) $(LIBROCKET)
 	$(CC) $(CFLAGS) $(RT_LDFLAGS) -o $@ $^ -lgcc
 else
 # Until the libc-free runtime (src/rt/, arch/*/start.S) exists the product is
@@ -194,6 +200,13 @@ $(O)/rocket-san: $(MAIN_SAN) $(O)/librocket-san.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(MAIN_SAN) \
 		-Wl,--whole-archive $(O)/librocket-san.a -Wl,--no-whole-archive -lpthread
 
+# rocket-arena, hosted and sanitized, for tests/test_arena.c: the same
+# sources with libc's main (tests/shim/hosted_main.c) calling its rk_main.
+# Not --whole-archive: librocket-san.a holds src/main.c's rk_main too, and
+# only what the arena's objects leave undefined is taken from it.
+$(O)/rocket-arena-san: $(patsubst %,$(O)/san/%.o,$(ARENA_SRC)) $(MAIN_SAN) $(O)/librocket-san.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lpthread
+
 # ---- tools (may use libc) ------------------------------------------------
 # Each tools/<name>.c is one tool; rocket-load also takes its parts from
 # tools/load/ (which is no tool of its own: TOOL_SRC looks at tools/*.c only).
@@ -220,7 +233,7 @@ $(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-sa
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -o $@ $< \
 		$(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a -lpthread
 
-test: $(TESTS) $(O)/rocket-san $(ROCKET) $(EMBED) $(TOOLS) check-headers ## build and run every test
+test: $(TESTS) $(O)/rocket-san $(ROCKET) $(EMBED) $(ARENA) $(O)/rocket-arena-san $(TOOLS) check-headers ## build and run every test
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \
 		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ROCKET_CC="$(CC)" \
 		./tests/run.sh $(TESTS)

@@ -124,12 +124,19 @@ static void rk_cli_on_ready(void *arg)
 
 int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
 {
+	struct rk_server_config hc;
+	rk_server_defaults(&hc);
+	if (routes)
+		hc.routes = routes;
+	return rk_cli_main_config(argc, argv, envp, &hc);
+}
+
+int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_server_config *hc)
+{
 	struct rk_cli c;
 	rk_memset(&c, 0, sizeof(c));
 	rk_engine_defaults(&c.cfg);
-	rk_server_defaults(&c.hc);
-	if (routes)
-		c.hc.routes = routes;
+	c.hc = *hc;
 	c.envp = envp;
 	c.port = c.cfg.port;
 	c.backlog = (uint32_t)c.cfg.backlog;
