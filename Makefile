@@ -272,10 +272,12 @@ test-aarch64: ## boot the aarch64 build under qemu (installs what it needs)
 	$(A64_CC) -std=c11 $(WARN) -O2 -static -o $(A64_O)/qemu-init tests/qemu/init.c
 	./tests/qemu/run-aarch64.sh $(A64_O)/rocket $(A64_O)/qemu-init $(A64_O)/vm
 
-# tools/bench builds what it needs; BENCH_SECONDS sets each load's length.
-.PHONY: bench
-bench: ## Rocket vs nginx vs the epoll server (tools/bench)
-	BUILD=$(BUILD) ./tools/bench
+# tools/bench/ builds what it needs; BENCH_SECONDS sets each load's length.
+.PHONY: bench bench-plaintext
+bench: ## HttpArena's profiles: rocket-arena vs nginx+lua, h2o, epoll (tools/bench/profiles)
+	BUILD=$(BUILD) ./tools/bench/profiles
+bench-plaintext: ## GET /plaintext: Rocket vs nginx vs the epoll server (tools/bench/plaintext)
+	BUILD=$(BUILD) ./tools/bench/plaintext
 
 run: $(ROCKET) ## build and serve on port 8080
 	./$(ROCKET) --port 8080
