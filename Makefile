@@ -157,7 +157,8 @@ endif
 HOT_SRC := src/ring/ring.c src/ring/bufring.c \
 	$(addprefix src/engine/,reactor.c res.c pieces.c outq.c conn.c recv.c send.c file.c user.c \
 		newconn.c) \
-	$(addprefix src/http/,parse.c session.c router.c writer.c date.c) src/rt/mem.c
+	$(addprefix src/http/,parse.c session.c router.c writer.c date.c) src/rt/mem.c \
+	$(addprefix tools/arena/,json.c data.c routes.c)
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_FLAGS) $(if $(CLANG_OS)$(filter-out $(HOT_SRC),$<),-Os) $(XDEFS) -c -o $@ $<

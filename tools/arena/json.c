@@ -334,16 +334,6 @@ int arena_json_get(const struct arena_json *j, uint32_t obj, const char *key)
 
 /* ---- the writer ----------------------------------------------------------- */
 
-void arena_out_raw(struct arena_out *o, const void *s, size_t n)
-{
-	if (o->full || n > o->cap - o->len) {
-		o->full = true;
-		return;
-	}
-	rk_memcpy(o->p + o->len, s, n);
-	o->len += (uint32_t)n;
-}
-
 void arena_out_i64(struct arena_out *o, int64_t v)
 {
 	char tmp[20];
@@ -360,36 +350,95 @@ void arena_out_i64(struct arena_out *o, int64_t v)
 	arena_out_raw(o, tmp + i, sizeof(tmp) - i);
 }
 
-void arena_out_str(struct arena_out *o, const char *s, size_t n)
+/* Eight bytes at once (SWAR): a high bit in each byte of x that is below
+ * 0x20, '"' or '\\'. The lowest one marks the first such byte exactly (a
+ * borrow only ever flags bytes above a true match). Bytes >= 0x80 are
+ * never flagged: ~x clears their bit. */
+static inline uint64_t arena_escapes8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t ctl = (x - ones * 0x20) & ~x;
+	return (ctl | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
+/* Bytes of s[i..n) before the first one that needs an escape. */
+static size_t arena_plain_run(const char *s, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		__builtin_memcpy(&x, s + i, 8);
+		uint64_t m = arena_escapes8(x);
+		if (m)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
+/* The escape of byte c (one that needs one) at d; its length. */
+static size_t arena_escape(char *d, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	arena_out_raw(o, "\"", 1);
-	size_t i = 0;
-	while (i < n) {
-		size_t run = i;
-		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
-			i++;
-		arena_out_raw(o, s + run, i - run);
-		if (i == n)
-			break;
-		unsigned char c = (unsigned char)s[i++];
-		char esc[6] = { '\\', (char)c };
-		size_t len = 2;
-		switch (c) {
-		case '"': case '\\': break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[1] = 'u', esc[2] = '0', esc[3] = '0';
-			esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
-			len = 6;
-		}
-		arena_out_raw(o, esc, len);
+	d[0] = '\\';
+	switch (c) {
+	case '"': case '\\': d[1] = (char)c; return 2;
+	case '\b': d[1] = 'b'; return 2;
+	case '\f': d[1] = 'f'; return 2;
+	case '\n': d[1] = 'n'; return 2;
+	case '\r': d[1] = 'r'; return 2;
+	case '\t': d[1] = 't'; return 2;
 	}
-	arena_out_raw(o, "\"", 1);
+	d[1] = 'u', d[2] = '0', d[3] = '0', d[4] = hex[c >> 4], d[5] = hex[c & 15];
+	return 6;
+}
+
+void arena_out_str(struct arena_out *o, const char *s, size_t n)
+{
+	if (o->full || (uint64_t)o->cap - o->len < 6ull * n + 10) {
+		/* Near the end: every put checked. */
+		arena_out_raw(o, "\"", 1);
+		for (size_t i = 0, run; i < n;) {
+			run = i;
+			i = arena_plain_run(s, i, n);
+			arena_out_raw(o, s + run, i - run);
+			if (i == n)
+				break;
+			if (o->full || o->cap - o->len < 6) {
+				o->full = true;
+				return;
+			}
+			o->len += (uint32_t)arena_escape(o->p + o->len, (unsigned char)s[i++]);
+		}
+		arena_out_raw(o, "\"", 1);
+		return;
+	}
+	/* Room for the worst case (every byte a 6-byte escape) and a word of
+	 * slack: copy a word, then look at it. */
+	char *d = o->p + o->len;
+	size_t i = 0;
+	*d++ = '"';
+	while (i < n) {
+		for (; i + 8 <= n; i += 8, d += 8) {
+			uint64_t x;
+			__builtin_memcpy(&x, s + i, 8);
+			__builtin_memcpy(d, &x, 8);
+			uint64_t m = arena_escapes8(x);
+			if (m) {
+				size_t k = (size_t)__builtin_ctzll(m) / 8;
+				i += k;
+				d += k;
+				break;
+			}
+		}
+		while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+			*d++ = s[i++];
+		if (i < n)
+			d += arena_escape(d, (unsigned char)s[i++]);
+	}
+	*d++ = '"';
+	o->len = (uint32_t)(d - o->p);
 }
 
 void arena_json_write(struct arena_out *o, const struct arena_json *j, uint32_t k)

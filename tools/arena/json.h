@@ -57,7 +57,43 @@ struct arena_out {
 	uint32_t len, cap;
 	bool full;
 };
-void arena_out_raw(struct arena_out *o, const void *s, size_t n);
+/* n bytes; up to 16 as two overlapping moves (the number texts and short
+ * strings of a /json answer), not a call. */
+static inline void arena_copy(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+	if (n >= 8 && n <= 16) {
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&b, s + n - 8, 8);
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		__builtin_memcpy(&c, s, 4);
+		__builtin_memcpy(&e, s + n - 4, 4);
+		__builtin_memcpy(d, &c, 4);
+		__builtin_memcpy(d + n - 4, &e, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else {
+		__builtin_memcpy(d, s, n);
+	}
+}
+
+/* Inline: most puts are a few bytes of a literal, copied as moves. */
+static inline void arena_out_raw(struct arena_out *o, const void *s, size_t n)
+{
+	if (__builtin_expect(o->full || n > o->cap - o->len, 0)) {
+		o->full = true;
+		return;
+	}
+	if (__builtin_constant_p(n))
+		__builtin_memcpy(o->p + o->len, s, n);
+	else
+		arena_copy(o->p + o->len, s, n);
+	o->len += (uint32_t)n;
+}
 void arena_out_i64(struct arena_out *o, int64_t v);
 /* s[0..n) as a JSON string, quotes included: '"', '\\' and the bytes
  * below 0x20 are escaped (\n, \t, ... or \u00XX), the rest is copied. */
