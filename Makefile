@@ -229,10 +229,16 @@ $(O)/tests/harness.o: tests/harness.c tests/harness.h
 $(O)/tests/proc.o: tests/proc.c tests/proc.h tests/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -c -o $@ $<
-$(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a
+# tests/eng.c: the engine tests' shared helpers (echo application, clients,
+# byte patterns), linked into every test binary beside the harness.
+$(O)/tests/eng.o: tests/eng.c tests/eng.h tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -c -o $@ $<
+TEST_OBJ := $(O)/tests/harness.o $(O)/tests/proc.o $(O)/tests/eng.o
+$(O)/tests/%: tests/%.c $(TEST_OBJ) $(O)/librocket-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -o $@ $< \
-		$(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a -lpthread
+		$(TEST_OBJ) $(O)/librocket-san.a -lpthread
 
 test: $(TESTS) $(O)/rocket-san $(ROCKET) $(EMBED) $(ARENA) $(O)/rocket-arena-san $(TOOLS) check-headers ## build and run every test
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \

@@ -68,6 +68,9 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
 #define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
 #define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
+/* Not a kernel flag: a receive's flags word carries it when the multishot
+ * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
+#define RK_RECV_LIM (1u << 15)
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
 
@@ -153,8 +156,9 @@ struct rk_reactor {
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
 	uint32_t *free_slots, nfree;
-	uint32_t *q[RK_NQ];       /* after-batch queues of slots */
+	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
+	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
 	/* Pools, each a LIFO stack of free indexes: the most recently freed
 	 * goes out next, so only as many stay resident as are busy at once. */
 	uint8_t *chunk_mem;       /* send_chunks x send_buffer bytes */
@@ -170,7 +174,8 @@ struct rk_reactor {
 	uint32_t window, share;   /* send_window and recv_share, resolved */
 	void *state;              /* application per-reactor bytes */
 
-	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE), less what the kernel refused */
+	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE, +RK_RECV_LIM), less what the
+	                             kernel refused */
 	bool send_zc;             /* --send-zc, until the kernel refuses it */
 	bool stopping;
 	int64_t stop_deadline;
@@ -213,10 +218,11 @@ void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid);
 void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid);
 /* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
  * once the queue is empty, which is then reset. Slots queued during the
- * pass come in the same pass. rk_res_stop ends a pass early, keeping the
- * slots not taken for the next batch. */
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor);
-void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor);
+ * pass come in the same pass; when that fills the array, rk_res_defer
+ * drops the entries the pass has taken. rk_res_stop ends a pass early,
+ * keeping the slots not taken for the next batch. */
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q);
+void rk_res_stop(struct rk_reactor *r, enum rk_q q);
 /* Work queued for the end of a batch that the loop must not sleep on. */
 bool rk_res_pending(const struct rk_reactor *r);
 

@@ -20,8 +20,9 @@ static void rk_send_writable(struct rk_conn *c)
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
 	if (!rk_conn_write_space(c)) {
-		/* Below the window, but no chunk is free: wait for one (a
-		 * chunk coming back queues the flush that calls us again). */
+		/* Room in the window but no send chunk to copy into: wait
+		 * for one (rk_res_chunk_put), rather than be told now and
+		 * ask again, for ever. */
 		rk_res_defer(c, RK_Q_CHUNK);
 		return;
 	}
@@ -30,15 +31,23 @@ static void rk_send_writable(struct rk_conn *c)
 		c->h->on_writable(c);
 }
 
-/* Send what the head of the queue holds in memory, gathered. */
+static bool rk_send_idle(const struct rk_conn *c)
+{
+	return !(c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
+		 (c->aborting && c->state == RK_CONN_CLOSING));
+}
+
+/* Send what the head of the queue holds in memory, gathered; the writer
+ * waiting for room first, so what it adds goes out in the same send. */
 static void rk_send_flush(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
-	if (c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
-	    (c->aborting && c->state == RK_CONN_CLOSING))
+	if (!rk_send_idle(c))
+		return;
+	rk_send_writable(c);
+	if (!rk_send_idle(c)) /* it aborted */
 		return;
 	if (c->out_head == RK_NONE) {
-		rk_send_writable(c);
 		rk_conn_progress_close(c);
 		return;
 	}
@@ -117,14 +126,19 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		rk_conn_progress_close(c);
 		return;
 	}
-	rk_send_writable(c);
+	/* The writer goes on at the end of the batch, not now: the chunks
+	 * this send freed go first to the connections that waited for one
+	 * (rk_res_chunk_put queued them ahead of us), else a writer that
+	 * always finds room again would keep them for ever. */
+	if (c->want_write)
+		rk_res_defer(c, RK_Q_FLUSH);
 }
 
 /* One send per connection for everything the batch wrote. */
 void rk_send_after_batch(struct rk_reactor *r)
 {
-	uint32_t at = 0, slot;
-	while ((slot = rk_res_next(r, RK_Q_FLUSH, &at)) != RK_NONE)
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_FLUSH)) != RK_NONE)
 		rk_send_flush(&r->conns[slot]);
 }
 
