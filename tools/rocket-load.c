@@ -7,10 +7,14 @@
  * requests outstanding; responses are framed by Content-Length or chunked
  * encoding, and each request's latency runs from its send to the end of its
  * response, into a log-linear (HDR-style) histogram.
- * Extra modes for tools/bench: --idle N (hold N answered connections) and
- * --first-response (time from exec to the first answered request).
+ * The request is built from the URL and -m/-H/-b/--body-file, or taken
+ * whole from --raw files (several: rotated across connections and on each
+ * reconnect, answers counted per template); -r N closes each connection
+ * after N answers. Extra modes for tools/bench/: --idle N (hold N answered
+ * connections) and --first-response (time from exec to the first answered
+ * request).
  * Read next: tools/load/load.h (shared state), tools/load/conn.c (the ring
- * loop), tools/load/resp.c, tools/load/report.c, tools/bench.
+ * loop), tools/load/resp.c, tools/load/report.c, tools/bench/profiles.
  */
 #include <errno.h>
 #include <netdb.h>
