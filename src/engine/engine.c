@@ -101,7 +101,11 @@ static void rk_reactor_sizes(const struct rk_engine_config *c, uint32_t *chunks,
 {
 	*chunks = c->send_chunks ? c->send_chunks : c->max_conns;
 	*outs = *chunks + 2 * c->max_conns;
-	*pieces = c->buffers * (c->incremental ? RK_PIECES_PER_BUF : 1);
+	/* Whole buffers: one piece each at most. Incremental ones can be cut
+	 * into many: a few per buffer, and two for every connection, so that
+	 * each can hold something while the pool runs low (receives then
+	 * pause, src/engine/recv.c). */
+	*pieces = c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns : c->buffers;
 }
 
 static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,

@@ -68,6 +68,7 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
 #define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
 #define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
+#define RK_CONN_LINGER_S 10     /* a graceful close with no deadline of its own */
 /* Not a kernel flag: a receive's flags word carries it when the multishot
  * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
 #define RK_RECV_LIM (1u << 15)
@@ -136,8 +137,9 @@ struct rk_conn {
 	uint32_t npend, nheld;
 	/* Output queue (chains through the reactor's entry pool), and the
 	 * entries fully sent by SEND_ZC that wait for their notification. */
-	uint32_t out_head, out_tail, zc_head;
+	uint32_t out_head, out_tail, zc_head, zc_tail;
 	uint32_t zc_pending;      /* SEND_ZC notifications still to come */
+	uint32_t zc_sends, zc_notified; /* zero-copy sends posted, notifications seen */
 	uint32_t copied;          /* bytes of COPY entries queued (the window) */
 	uint64_t queued_bytes;    /* every byte queued and not yet sent */
 	uint32_t timeout_s;
@@ -238,9 +240,9 @@ void rk_pieces_discard(struct rk_reactor *r, const struct rk_buf_seg *seg);
 /* outq.c */
 uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind);
 uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind);
-void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc);
+void rk_outq_consume(struct rk_conn *c, uint64_t n, uint32_t zc_seq);
 void rk_outq_pop(struct rk_conn *c, int res);
-void rk_outq_zc_done(struct rk_conn *c);
+void rk_outq_zc_done(struct rk_conn *c, uint32_t upto);
 void rk_outq_drop(struct rk_conn *c);
 
 /* conn.c */
@@ -249,6 +251,7 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 void rk_conn_progress_close(struct rk_conn *c);
 void rk_conn_check_eof(struct rk_conn *c);
 void rk_conn_timeout_expired(struct rk_conn *c);
+void rk_conn_zc_after_close(struct rk_conn *c);
 
 /* file.c: start reading the file range at the head of the queue. */
 void rk_file_read(struct rk_conn *c);

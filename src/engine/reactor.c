@@ -51,8 +51,13 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 	 * connection, and enough for second-granular limits. */
 	for (uint32_t i = 0; i < r->nconns; i++) {
 		struct rk_conn *c = &r->conns[i];
-		if (c->state != RK_CONN_OPEN || !c->deadline || c->deadline > r->now_mono)
+		if (c->state == RK_CONN_FREE || !c->deadline || c->deadline > r->now_mono)
 			continue;
+		if (c->state == RK_CONN_CLOSING) {
+			c->deadline = 0; /* the linger is over: drop what is unsent */
+			rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
+			continue;
+		}
 		rk_conn_timeout_expired(c);
 	}
 	if (r->stopping && r->now_mono >= r->stop_deadline) {

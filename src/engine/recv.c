@@ -62,7 +62,7 @@ static void rk_recv_pause(struct rk_conn *c)
 /* Caught up: receive again if paused. */
 static void rk_recv_resume(struct rk_conn *c)
 {
-	if (!c->recv_paused || c->npend + c->nheld >= c->r->share / 2)
+	if (!c->recv_paused || c->npend + c->nheld >= (c->r->share + 1) / 2)
 		return;
 	c->recv_paused = false;
 	if (c->state == RK_CONN_OPEN && !c->recv_armed && !c->eof)
@@ -104,7 +104,11 @@ void rk_recv_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		rk_conn_progress_close(c);
 		return;
 	}
-	if (c->npend + c->nheld >= r->share)
+	/* Its share held - or the pool of pieces running low (1-byte pieces
+	 * of incremental buffers can outnumber the buffers): pause, keeping
+	 * the last quarter of the pool for connections that hold nothing. */
+	uint32_t held = c->npend + c->nheld;
+	if (held >= r->share || (held > 1 && r->npiece_free < r->npieces / 4))
 		rk_recv_pause(c);
 	if (cqe->res > 0 || (cqe->res == -ECANCELED && !c->recv_paused)) {
 		/* The kernel may end a multishot recv while the peer is still

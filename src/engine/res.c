@@ -106,9 +106,20 @@ uint32_t rk_res_out_get(struct rk_reactor *r)
 	return rk_res_pop(r->out_free, &r->nout_free);
 }
 
+static void rk_res_wake_chunk(struct rk_reactor *r)
+{
+	for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
+		struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
+		c->queued[RK_Q_CHUNK] = false;
+		rk_res_defer(c, RK_Q_FLUSH);
+	}
+	r->nq[RK_Q_CHUNK] = 0;
+}
+
 void rk_res_out_put(struct rk_reactor *r, uint32_t i)
 {
 	r->out_free[r->nout_free++] = i;
+	rk_res_wake_chunk(r);
 }
 
 uint32_t rk_res_piece_get(struct rk_reactor *r)

@@ -19,7 +19,7 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
-	if (!rk_conn_write_space(c)) {
+	if (!rk_conn_write_space(c) || !c->r->nout_free) {
 		/* Room in the window but no send chunk to copy into: wait
 		 * for one (rk_res_chunk_put), rather than be told now and
 		 * ask again, for ever. */
@@ -91,15 +91,22 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		/* The kernel is done with a zero-copy send's memory. */
 		r->st.zc_notifs++;
 		c->nops--;
-		if (!--c->zc_pending)
-			rk_outq_zc_done(c);
+		c->zc_pending--;
+		rk_outq_zc_done(c, ++c->zc_notified);
+		if (c->state == RK_CONN_OPEN) {
+			rk_send_writable(c); /* its bytes left the window */
+			return;
+		}
 		rk_conn_progress_close(c);
+		rk_conn_zc_after_close(c);
 		return;
 	}
 	bool zc = cqe->flags & IORING_CQE_F_MORE; /* a notification follows */
 	c->send_busy = false;
-	if (zc)
+	if (zc) {
 		c->zc_pending++;
+		c->zc_sends++;
+	}
 	else
 		c->nops--;
 	if (cqe->res < 0) {
@@ -119,7 +126,7 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		return;
 	}
 	r->st.bytes_out += (uint64_t)cqe->res;
-	rk_outq_consume(c, (uint64_t)cqe->res, zc);
+	rk_outq_consume(c, (uint64_t)cqe->res, zc ? c->zc_sends : 0);
 	if (c->out_head != RK_NONE) /* the rest, or a short send's remainder */
 		rk_res_defer(c, RK_Q_FLUSH);
 	if (c->state != RK_CONN_OPEN) {
