@@ -379,6 +379,34 @@ fuzz: $(O)/fuzz_http ## libFuzzer over the HTTP parser for FUZZ_SECONDS (default
 	@printf '\004x:/plaintext' > $(FUZZ_CORPUS)/seed-path-x
 	@printf '\004https://[::1]:8443/a/..?b=1&c=%%41+d' > $(FUZZ_CORPUS)/seed-path-https
 	@printf '\005/q?x=1&a=%%zz&a+b=%%41' > $(FUZZ_CORPUS)/seed-path-query
+	@# issue 12: the bytes of each hostile or malformed case the server tests send
+	@printf '\1GET / HTTP/1.1\r\nHost: a\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-long-field
+	@printf '\0GET / HTTP/3.0\r\nHost: a\r\n\r\nGET / HTTP/1.10\r\nHost: a\r\n\r\n' > $(FUZZ_CORPUS)/seed-http3
+	@printf '\0GET / HTTP/0.9\r\nHost: a\r\n\r\n' > $(FUZZ_CORPUS)/seed-http09
+	@printf '\0\001\002\003\004' > $(FUZZ_CORPUS)/seed-binary
+	@printf '\0\200GET / HTTP/1.1\r\n' > $(FUZZ_CORPUS)/seed-high-byte
+	@printf '\0POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\nhello' \
+		> $(FUZZ_CORPUS)/seed-expect-cl
+	@printf '\002''5x\r\nhello\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-junk
+	@printf '\002''5 x\r\nhello\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-bws-junk
+	@printf '\002''5\r\nhello0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-no-crlf
+	@printf '\002''5\r\nhello\r\n0\r\nBad Name: v\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-bad-trailer
+	@printf '\003''5;eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\r\nhello\r\n0\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-ck-long-ext
+	@printf '\003''0\r\nX-T: 0123456789012345678901234567890123456789012345678901234567\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-ck-long-trailer
+	@printf '\004/%%70laintext' > $(FUZZ_CORPUS)/seed-path-pct-unreserved
+	@printf '\004/%%zz' > $(FUZZ_CORPUS)/seed-path-bad-escape
+	@printf '\004/%%4' > $(FUZZ_CORPUS)/seed-path-short-escape
+	@printf '\004/pl%%00aintext' > $(FUZZ_CORPUS)/seed-path-nul
+	@printf '\004/./plaintext' > $(FUZZ_CORPUS)/seed-path-dot
+	@printf '\004//plaintext' > $(FUZZ_CORPUS)/seed-path-empty-seg
+	@printf '\004/../plaintext' > $(FUZZ_CORPUS)/seed-path-above-root
+	@printf '\004HTTPS://x:8443/x/../plaintext?a' > $(FUZZ_CORPUS)/seed-path-https-upper
+	@printf '\004http:///plaintext' > $(FUZZ_CORPUS)/seed-path-no-host
+	@printf '\004ftp://x/plaintext' > $(FUZZ_CORPUS)/seed-path-ftp
+	@printf '\004/a#b' > $(FUZZ_CORPUS)/seed-path-fragment
 	@printf '\006dbytes=0-9' > $(FUZZ_CORPUS)/seed-range-ab
 	@printf '\006dbytes=-10' > $(FUZZ_CORPUS)/seed-range-suffix
 	@printf '\006dbytes=50-, 0-1' > $(FUZZ_CORPUS)/seed-range-list
