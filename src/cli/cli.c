@@ -122,21 +122,20 @@ static void rk_cli_on_ready(void *arg)
 			  rk_errno_name(ret));
 }
 
-int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
-{
-	struct rk_server_config hc;
-	rk_server_defaults(&hc);
-	if (routes)
-		hc.routes = routes;
-	return rk_cli_main_config(argc, argv, envp, &hc);
-}
-
-int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_server_config *hc)
+/* rk_cli_main and rk_cli_main_config: the program's configuration (hc),
+ * or the defaults with its routes. */
+static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server_config *hc,
+		      const struct rk_route *routes)
 {
 	struct rk_cli c;
 	rk_memset(&c, 0, sizeof(c));
 	rk_engine_defaults(&c.cfg);
-	c.hc = *hc;
+	if (hc)
+		c.hc = *hc;
+	else
+		rk_server_defaults(&c.hc);
+	if (routes)
+		c.hc.routes = routes;
 	c.envp = envp;
 	c.port = c.cfg.port;
 	c.backlog = (uint32_t)c.cfg.backlog;
@@ -185,4 +184,14 @@ int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_serve
 		return RK_EXIT_RUNTIME;
 	}
 	return RK_EXIT_OK;
+}
+
+int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
+{
+	return rk_cli_run(argc, argv, envp, 0, routes);
+}
+
+int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_server_config *hc)
+{
+	return rk_cli_run(argc, argv, envp, hc, 0);
 }
