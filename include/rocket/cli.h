@@ -9,7 +9,7 @@
  *   }
  *
  * Link with build/librocket.a: src/rt/start.c calls rk_main.
- * Read next: src/cli/cli.c.
+ * Read next: src/cli/cli.h.
  */
 #ifndef ROCKET_CLI_H
 #define ROCKET_CLI_H

@@ -28,7 +28,7 @@
  *   };
  *   ... hc.routes = routes; rk_server_setup(&engine_cfg, &hc);
  *
- * Read next: src/http/internal.h (the session's own structures).
+ * Read next: src/http/internal.h.
  */
 #ifndef ROCKET_SERVER_H
 #define ROCKET_SERVER_H

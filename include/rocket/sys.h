@@ -4,7 +4,7 @@
  * failure. There is no global errno; callers test `ret < 0`. The wrappers
  * are static inline so the product has no call layer at all.
  * Follows the man pages of each call (section 2) and nolibc's sys.h layout.
- * Read next: include/rocket/ring.h.
+ * Read next: include/rocket/util.h.
  */
 #ifndef ROCKET_SYS_H
 #define ROCKET_SYS_H

@@ -7,7 +7,7 @@
  * io_uring is usable at all is asked first, with a one-entry ring, so a
  * blocked kernel or container is named as such (io_uring_setup(2): EPERM
  * from kernel.io_uring_disabled or a seccomp filter, ENOSYS).
- * Read next: src/cli/cli.h, then src/cli/flags.c.
+ * Read next: src/cli/flags.c.
  */
 #include "cli.h"
 #include "rocket/fmt.h"

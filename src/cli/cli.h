@@ -1,7 +1,7 @@
 /* src/cli/cli.h - what the command line's files share: every option in one
  * struct, and the steps rk_cli_main() takes in order (parse, resolve the
  * user, listen, drop privileges, notify).
- * Read next: src/cli/flags.c.
+ * Read next: src/cli/cli.c.
  */
 #ifndef ROCKET_CLI_INTERNAL_H
 #define ROCKET_CLI_INTERNAL_H

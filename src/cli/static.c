@@ -3,7 +3,7 @@
  * directory, readable by the user that serves, openat2 there (Linux 5.6) -
  * and served as a prefix route (include/rocket/static.h) placed before the
  * program's routes. Any failure is a start-up error naming the flag.
- * Read next: src/cli/notify.c.
+ * Read next: src/cli/user.c.
  */
 #include "cli.h"
 #include "rocket/fmt.h"

@@ -8,7 +8,7 @@
  * credentials(7) and the order setgroups(2), setgid(2), setuid(2) - the
  * group changes need the privilege the last call takes away - and then
  * checks that setuid(0) fails, so a half-done drop never serves.
- * Read next: src/cli/static.c.
+ * Read next: src/cli/notify.c.
  */
 #include "cli.h"
 #include "rocket/fmt.h"

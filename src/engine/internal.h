@@ -18,7 +18,7 @@
  *   recv.c send.c file.c user.c newconn.c shutdown.c
  *              the operations (conn, ...; send.c starts a shutdown)
  *   reactor.c  the loop and the kind -> function table (all of the above)
- * Read next: src/engine/res.c.
+ * Read next: src/engine/ops.def.
  */
 #ifndef ROCKET_ENGINE_INTERNAL_H
 #define ROCKET_ENGINE_INTERNAL_H

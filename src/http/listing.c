@@ -11,7 +11,7 @@
  * the directory is closed, its offset kept, and it is reopened through the
  * ring (OPENAT2) when space frees - so no descriptor is held while nothing
  * is in flight, and a connection that closes meanwhile leaves none behind.
- * Read next: src/main.c.
+ * Read next: include/rocket/main.h.
  */
 #include "internal.h"
 #include "rocket/sys.h"

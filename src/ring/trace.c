@@ -1,6 +1,6 @@
 /* src/ring/trace.c - decode SQEs, CQEs and io_uring_enter calls into one
  * line each, with the kernel's names (io_uring_enter(2), io_uring(7)).
- * Read next: src/engine/engine.c (where --trace switches it on).
+ * Read next: include/rocket/thread.h.
  */
 #include "rocket/abi/fs.h"
 #include "rocket/abi/uio.h"

@@ -6,7 +6,7 @@
  * same on x86-64 and aarch64. Checked against the system's headers by
  * tests/test_abi_fs.c. The kernel's names, as in io_uring.h: hosted code
  * must not include this beside libc's <sys/stat.h> (it has a struct statx).
- * Read next: include/rocket/sys.h.
+ * Read next: include/rocket/arch.h.
  */
 #ifndef ROCKET_ABI_FS_H
 #define ROCKET_ABI_FS_H

@@ -4,7 +4,7 @@
  * Values are those of include/uapi/asm-generic (shared by x86-64 and
  * aarch64 for everything below); see errno(3), mmap(2), socket(7), ip(7),
  * ipv6(7), tcp(7), signalfd(2), clone(2), futex(2).
- * Read next: include/rocket/abi/fs.h.
+ * Read next: include/rocket/abi/uio.h.
  */
 #ifndef ROCKET_ABI_LINUX_H
 #define ROCKET_ABI_LINUX_H
