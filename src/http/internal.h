@@ -40,11 +40,16 @@
 #define RK_SRV_CHUNK_FRAME (8 + 2 + 2)
 
 /* A per-reactor pool of equal areas lent LIFO, so only as many are
- * resident as are in use at once, however many connections are idle. */
+ * resident as are in use at once, however many connections are idle; and
+ * after a burst (thousands of deferred answers at once) the areas that
+ * stayed free for a second are given back to the kernel on the tick. The
+ * free list is a stack: positions below `low` were not taken since the
+ * last tick, those below `cold` are known to hold no memory. */
 struct rk_srv_pool {
 	char *mem;
 	uint32_t size, nfree;
 	uint32_t *free;
+	uint32_t low, cold;
 };
 
 /* Per reactor: the Server and Date fields, and two pools:
