@@ -1,6 +1,7 @@
 /* src/http/internal.h - the HTTP server's private structures, shared by its
  * three parts: the session (src/http/session.c: the pump, bodies, timeouts,
- * keep-alive), the router (router.c) and the response writer (writer.c).
+ * keep-alive), the router (router.c) and the response writer (writer.c);
+ * and, at the end, the state of static files (static.c, listing.c).
  *
  * One request is answered at a time per connection (RFC 9112 §9.3.2:
  * responses go out in the order of the requests), so its state - struct
