@@ -5,7 +5,7 @@
  * load it with keep-alive, headless Chromium renders it: the script reads
  * the stylesheet's computed colour and the image's size into the page,
  * which --dump-dom shows. A client that is not installed is skipped with a
- * message (tools/bench-static installs them; apt-get: curl wget
+ * message (tools/bench/static installs them; apt-get: curl wget
  * apache2-utils nghttp2-client chromium).
  */
 #include "static_help.h"

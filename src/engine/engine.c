@@ -76,7 +76,7 @@ int64_t rk_now_mono(void)
 {
 	struct __kernel_timespec ts;
 	sys_clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One reactor's share of the mapping, carved in one pass that either only
