@@ -417,8 +417,8 @@ TEST(trace_decodes_openat2_statx_and_read)
 		  "head and body not in one send:\n%s", rest);
 	const char *want[] = {
 		"SQE  OPENAT2 ",
-		"path \"two-chunks.bin\"  open NONBLOCK|NOCTTY|CLOEXEC  resolve "
-		"NO_MAGICLINKS|NO_SYMLINKS|BENEATH",
+		("path \"two-chunks.bin\"  open NONBLOCK|NOCTTY|CLOEXEC  resolve "
+		 "NO_MAGICLINKS|NO_SYMLINKS|BENEATH"),
 		"SQE  STATX ",
 		"path \"\"  at EMPTY_PATH  mask TYPE|MODE|MTIME|INO|SIZE",
 		"SQE  READ ", "len 16384  off 0\n", "len 3616  off 16384\n",
