@@ -80,6 +80,7 @@
 	X(MAP_NORESERVE) \
 	X(MAP_POPULATE) \
 	X(MAP_STACK) \
+	X(MADV_DONTNEED) \
 	X(O_RDONLY) \
 	X(O_NONBLOCK) \
 	X(O_CLOEXEC) \
@@ -270,6 +271,7 @@ enum {
 #undef MAP_NORESERVE
 #undef MAP_POPULATE
 #undef MAP_STACK
+#undef MADV_DONTNEED
 #undef O_RDONLY
 #undef O_NONBLOCK
 #undef O_CLOEXEC

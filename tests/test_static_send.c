@@ -348,12 +348,14 @@ TEST_T(every_descriptor_is_closed_also_when_the_client_leaves_first, 120)
 
 /* Idle keep-alive connections that each made one request cost the same
  * with --root: static files keep their state in pooled areas, not in
- * every connection. */
+ * every connection. The requests come in one burst, so thousands of
+ * deferred answers hold an area at once; a second later the tick has
+ * given the idle areas back. */
 TEST_T(idle_connections_cost_the_same_rss_with_root, 120)
 {
 	enum { N = 2000 };
 	struct tree t;
-	long rss[2];
+	long rss[2], peak = 0;
 	tree_make(&t);
 	put(&t, "plaintext", "Hello, World!");
 	raise_nofile(2 * N + 256);
@@ -362,26 +364,29 @@ TEST_T(idle_connections_cost_the_same_rss_with_root, 120)
 		const char *const plain[] = { "--max-conns", "4096", 0 };
 		const char *const root[] = { "--max-conns", "4096", "--root", t.root, 0 };
 		int port = srv_start_bin(&p, bin(), &t, with ? root : plain);
-		static int fds[N];
+		static struct conn c[N];
+		for (int i = 0; i < N; i++)
+			conn_open(&c[i], port);
+		usleep(200 * 1000); /* all accepted: then every request at once */
+		for (int i = 0; i < N; i++)
+			conn_send(&c[i], "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
 		for (int i = 0; i < N; i++) {
-			struct conn c;
 			struct resp r;
-			conn_open(&c, port);
-			conn_send(&c, "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n");
-			CHECK(conn_resp(&c, &r, false) && r.status == 200 && body_is(&r, "Hello, World!"));
+			CHECK(conn_resp(&c[i], &r, false) && r.status == 200 &&
+			      body_is(&r, "Hello, World!"));
 			resp_free(&r);
-			free(c.buf);
-			fds[i] = c.fd;
 		}
-		usleep(200000);
+		if (with)
+			peak = rss_kib(p.pid);
+		usleep(2500 * 1000); /* two ticks */
 		rss[with] = rss_kib(p.pid);
 		for (int i = 0; i < N; i++)
-			close(fds[i]);
+			conn_close(&c[i]);
 		proc_stop(&p);
 	}
-	printf("  RSS with %d idle connections: %ld KiB without --root, %ld KiB with\n", N, rss[0],
-	       rss[1]);
-	CHECK_MSG(rss[1] - rss[0] < 1024, "%ld KiB more with --root", rss[1] - rss[0]);
+	printf("  RSS with %d idle connections: %ld KiB without --root, %ld KiB with (%ld KiB "
+	       "right after the burst)\n", N, rss[0], rss[1], peak);
+	CHECK_MSG(rss[1] - rss[0] < 2560, "%ld KiB more with --root", rss[1] - rss[0]);
 	tree_remove(&t);
 }
 

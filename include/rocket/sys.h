@@ -68,6 +68,11 @@ static inline int sys_munmap(void *addr, size_t len)
 	return (int)RK_SC2(__NR_munmap, addr, len);
 }
 
+static inline int sys_madvise(void *addr, size_t len, int advice)
+{
+	return (int)RK_SC3(__NR_madvise, addr, len, advice);
+}
+
 /* ---- files -------------------------------------------------------------- */
 static inline long sys_read(int fd, void *buf, size_t n)
 {

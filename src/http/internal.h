@@ -1,6 +1,7 @@
 /* src/http/internal.h - the HTTP server's private structures, shared by its
  * three parts: the session (src/http/session.c: the pump, bodies, timeouts,
- * keep-alive), the router (router.c) and the response writer (writer.c).
+ * keep-alive), the router (router.c) and the response writer (writer.c);
+ * and, at the end, the state of static files (static.c, listing.c).
  *
  * One request is answered at a time per connection (RFC 9112 §9.3.2:
  * responses go out in the order of the requests), so its state - struct
@@ -49,12 +50,17 @@
 #define RK_SRV_CHUNK_FRAME (8 + 2 + 2)
 
 /* A per-reactor pool of equal areas lent LIFO, so only as many are
- * resident as are in use at once, however many connections are idle. */
+ * resident as are in use at once, however many connections are idle; and
+ * after a burst (thousands of deferred answers at once) the areas that
+ * stayed free for a second are given back to the kernel on the tick. The
+ * free list is a stack: positions below `low` were not taken since the
+ * last tick, those below `cold` are known to hold no memory. */
 struct rk_srv_pool {
 	char *mem;
 	size_t size;
 	uint32_t nfree;
 	uint32_t *free;
+	uint32_t low, cold;
 };
 
 /* Per reactor: the Server and Date fields, and two pools:

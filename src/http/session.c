@@ -45,7 +45,34 @@ static void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
 
 static char *rk_pool_take(struct rk_srv_pool *p)
 {
-	return p->nfree ? p->mem + (size_t)p->free[--p->nfree] * p->size : 0;
+	if (!p->nfree)
+		return 0;
+	char *a = p->mem + (size_t)p->free[--p->nfree] * p->size;
+	p->low = RK_MIN(p->low, p->nfree);
+	p->cold = RK_MIN(p->cold, p->nfree);
+	return a;
+}
+
+/* Areas free for the whole last second, beyond the RK_SRV_WARM most
+ * recently used: their inner pages go back to the kernel (MADV_DONTNEED;
+ * they read as zeros when next used, which nothing relies on). At most
+ * RK_SRV_TRIM per tick, so a tick after a burst stays short. */
+#define RK_SRV_WARM 64u
+#define RK_SRV_TRIM 8192u
+#define RK_SRV_PAGE 4096u
+RK_SRV_COLD static void rk_pool_trim(struct rk_srv_pool *p)
+{
+	uint32_t end = RK_MIN(p->low, p->nfree > RK_SRV_WARM ? p->nfree - RK_SRV_WARM : 0);
+	end = RK_MIN(end, p->cold + RK_SRV_TRIM);
+	for (uint32_t i = p->cold; i < end; i++) {
+		uintptr_t a = (uintptr_t)p->mem + (size_t)p->free[i] * p->size;
+		uintptr_t lo = (a + RK_SRV_PAGE - 1) & ~(uintptr_t)(RK_SRV_PAGE - 1);
+		uintptr_t hi = (a + p->size) & ~(uintptr_t)(RK_SRV_PAGE - 1);
+		if (hi > lo) /* whole pages only: the edges may be a neighbour's */
+			sys_madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	p->cold = RK_MAX(p->cold, end);
+	p->low = p->nfree;
 }
 
 static void rk_pool_put(struct rk_srv_pool *p, char *a)
@@ -764,13 +791,18 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 
 static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 {
+	struct rk_srv_reactor *rs = reactor_state;
 	(void)ctx;
-	rk_srv_set_date(reactor_state, now);
+	rk_srv_set_date(rs, now);
+	rk_pool_trim(&rs->conn_areas);
+	rk_pool_trim(&rs->body_areas);
 }
 
 static size_t rk_srv_conn_area_size(const struct rk_server_config *hc)
 {
-	return RK_SRV_SCRATCH_OFF(hc->limits.max_head) + RK_SERVER_SCRATCH;
+	/* Whole pages, so a trim gives all of an idle area back. */
+	return (RK_SRV_SCRATCH_OFF(hc->limits.max_head) + RK_SERVER_SCRATCH + RK_SRV_PAGE - 1) &
+	       ~(size_t)(RK_SRV_PAGE - 1);
 }
 
 static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
@@ -792,7 +824,8 @@ RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
 	for (int k = 0; k < 2; k++) {
 		uint32_t n = counts[k];
-		size_t list = RK_ALIGN16((size_t)n * 4);
+		/* The areas start on a page (the mapping does), for the trim. */
+		size_t list = (((at + (size_t)n * 4) + RK_SRV_PAGE - 1) & ~(size_t)(RK_SRV_PAGE - 1)) - at;
 		if (rs) {
 			struct rk_srv_pool *p = pools[k];
 			p->free = (uint32_t *)((char *)rs + at);
@@ -800,7 +833,7 @@ RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 			p->size = sizes[k];
 			for (uint32_t i = 0; i < n; i++)
 				p->free[i] = n - 1 - i;
-			p->nfree = n;
+			p->nfree = p->low = p->cold = n;
 		}
 		at += list + (size_t)n * sizes[k];
 	}

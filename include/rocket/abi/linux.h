@@ -69,6 +69,7 @@
 #define MAP_NORESERVE  0x4000
 #define MAP_POPULATE   0x8000
 #define MAP_STACK      0x20000
+#define MADV_DONTNEED  4 /* the pages read as zeros again: their memory is given back */
 
 /* ---- open/fcntl --------------------------------------------------------- */
 #define O_RDONLY   00
