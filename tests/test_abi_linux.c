@@ -75,7 +75,11 @@
 	X(MAP_NORESERVE) \
 	X(MAP_POPULATE) \
 	X(MAP_STACK) \
+	X(MADV_DONTNEED) \
 	X(O_RDONLY) \
+	X(O_WRONLY) \
+	X(O_CREAT) \
+	X(O_APPEND) \
 	X(O_NONBLOCK) \
 	X(O_CLOEXEC) \
 	X(AT_FDCWD) \
@@ -109,6 +113,7 @@
 	X(SHUT_RD) \
 	X(SHUT_WR) \
 	X(SHUT_RDWR) \
+	X(SIGHUP) \
 	X(SIGINT) \
 	X(SIGKILL) \
 	X(SIGUSR1) \
@@ -155,6 +160,8 @@
 	X(bind) \
 	X(listen) \
 	X(getsockname) \
+	X(getpeername) \
+	X(dup3) \
 	X(setsockopt) \
 	X(getsockopt) \
 	X(clone) \
@@ -257,7 +264,11 @@ enum {
 #undef MAP_NORESERVE
 #undef MAP_POPULATE
 #undef MAP_STACK
+#undef MADV_DONTNEED
 #undef O_RDONLY
+#undef O_WRONLY
+#undef O_CREAT
+#undef O_APPEND
 #undef O_NONBLOCK
 #undef O_CLOEXEC
 #undef AT_FDCWD
@@ -291,6 +302,7 @@ enum {
 #undef SHUT_RD
 #undef SHUT_WR
 #undef SHUT_RDWR
+#undef SIGHUP
 #undef SIGINT
 #undef SIGKILL
 #undef SIGUSR1
@@ -335,6 +347,8 @@ enum {
 #undef __NR_bind
 #undef __NR_listen
 #undef __NR_getsockname
+#undef __NR_getpeername
+#undef __NR_dup3
 #undef __NR_setsockopt
 #undef __NR_getsockopt
 #undef __NR_clone

@@ -91,6 +91,7 @@ struct rk_server_config {
 	uint32_t header_timeout;    /* s to receive a whole request head, else 408 */
 	uint32_t idle_timeout;      /* s a connection may wait or make no progress */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
+	bool access_log;            /* a line per answer (the engine's log_fd) */
 	uint32_t max_conns;         /* filled by rk_server_setup() */
 };
 #define RK_SERVER_DEFAULT_MAX_BODY_BUFFER (64u << 10)

@@ -42,6 +42,8 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 		}
 		rk_reactor_arm_tick(r);
 	}
+	rk_log_tick(r);
+	rk_pool_trim(&r->chunks);
 	if (h->on_tick) {
 		struct __kernel_timespec now;
 		sys_clock_gettime(CLOCK_REALTIME, &now);
@@ -80,7 +82,8 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  "reactor %u: conns %llu closed %llu rejected %llu | in %llu B out %llu B | "
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
-		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu\n",
+		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
+		  "log lines %llu dropped %llu write-errors %llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
@@ -91,7 +94,9 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)(r->ring.n_enter * 10000 / cq % 100),
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
-		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits);
+		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
+		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped,
+		  (unsigned long long)s->log_errors);
 }
 
 void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
@@ -207,7 +212,9 @@ int rk_reactor_main(void *arg)
 		cfg->handler.on_reactor_start(cfg->handler.ctx, r->state, r->id);
 
 	uint32_t batch = cfg->batch;
-	while (!r->stopping || r->nopen) {
+	/* Serve; once stopping, until every connection is closed and every
+	 * access-log line written. */
+	while (!r->stopping || r->nopen || rk_log_drain(r)) {
 		/* Submit what the last batch queued (its sends go out now, not
 		 * after the whole CQ is drained) and, when no completion is
 		 * waiting, sleep until one arrives: one enter per loop. */

@@ -35,17 +35,7 @@ static uint32_t rk_srv_buffer_limit(const struct rk_server_config *hc)
 
 /* ---- the areas ------------------------------------------------------------ */
 
-static char *rk_pool_take(struct rk_srv_pool *p)
-{
-	return p->nfree ? p->mem + (size_t)p->free[--p->nfree] * p->size : 0;
-}
-
-static void rk_pool_put(struct rk_srv_pool *p, char *a)
-{
-	p->free[p->nfree++] = (uint32_t)((size_t)(a - p->mem) / p->size);
-}
-
-char *rk_srv_area(struct rk_srv_conn *s)
+__attribute__((noinline)) char *rk_srv_area(struct rk_srv_conn *s)
 {
 	if (!s->area) {
 		/* One conn area per connection slot: the pool is never empty. */
@@ -59,7 +49,7 @@ void rk_srv_area_put_if_unused(struct rk_srv_conn *s)
 {
 	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
-		rk_pool_put(&rs->conn_areas, s->area);
+		rk_pool_give(&rs->conn_areas, s->area);
 		s->area = 0;
 	}
 }
@@ -68,7 +58,7 @@ RK_SRV_COLD static void rk_srv_body_area_put(struct rk_srv_conn *s)
 {
 	if (s->body_area) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
-		rk_pool_put(&rs->body_areas, s->body_area);
+		rk_pool_give(&rs->body_areas, s->body_area);
 		s->body_area = 0;
 	}
 }
@@ -264,6 +254,7 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	rk_conn_set_timeout(c, hc->idle_timeout);
 	rk_srv_req_reset(q);
 	q->req = req;
+	rk_srv_log_begin(q, req);
 
 	rk_srv_route(q, req);
 	const struct rk_route *rt = q->route;
@@ -428,6 +419,7 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	rk_srv_body_area_put(s);
+	rk_srv_log_end(&s->q);
 	rk_srv_req_reset(&s->q);
 	s->phase = RK_SRV_HEAD;
 	s->sink = RK_SINK_DROP;
@@ -623,6 +615,7 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
 	(void)why;
+	rk_srv_log_end(&s->q);
 	s->phase = RK_SRV_CLOSED;
 	s->holding = false;
 	s->acc_len = 0;
@@ -634,44 +627,46 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 
 static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 {
+	struct rk_srv_reactor *rs = reactor_state;
 	(void)ctx;
-	rk_srv_set_date(reactor_state, now);
+	rk_srv_set_date(rs, now);
+	rk_pool_trim(&rs->conn_areas);
+	rk_pool_trim(&rs->body_areas);
+	rk_pool_trim(&rs->log_slots);
 }
 
+#define RK_ALIGN_PAGE(n) (((n) + RK_PAGE - 1) & ~(size_t)(RK_PAGE - 1))
+
+/* Areas are whole pages, so an idle one's memory goes back whole. */
 static size_t rk_srv_conn_area_size(const struct rk_server_config *hc)
 {
-	return RK_ALIGN16((size_t)hc->limits.max_head + RK_SRV_AREA_TAIL);
+	return RK_ALIGN_PAGE((size_t)hc->limits.max_head + RK_SRV_AREA_TAIL);
 }
 
 static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
 {
-	return RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
-	       RK_ALIGN16(rk_srv_buffer_limit(hc));
+	return RK_ALIGN_PAGE(RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
+			     RK_ALIGN16(rk_srv_buffer_limit(hc)));
 }
 
 /* The per-reactor state, laid out once to size it (rs NULL) and once per
  * reactor to carve it: the header, then each pool's free list and areas
- * (the engine maps it untouched: areas cost only once used). */
+ * (the engine maps it untouched, on a page: areas cost only once used). */
 RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 					struct rk_srv_reactor *rs)
 {
-	struct rk_srv_pool *pools[2] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0 };
-	uint32_t counts[2] = { hc->max_conns, hc->body_buffers };
-	size_t sizes[2] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc) };
+	struct rk_pool *pools[3] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0,
+				     rs ? &rs->log_slots : 0 };
+	uint32_t counts[3] = { hc->max_conns, hc->body_buffers, hc->access_log ? hc->max_conns : 0 };
+	size_t sizes[3] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc), RK_SRV_LOG_SLOT };
 	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		uint32_t n = counts[k];
-		size_t list = RK_ALIGN16((size_t)n * 4);
-		if (rs) {
-			struct rk_srv_pool *p = pools[k];
-			p->free = (uint32_t *)((char *)rs + at);
-			p->mem = (char *)rs + at + list;
-			p->size = (uint32_t)sizes[k];
-			for (uint32_t i = 0; i < n; i++)
-				p->free[i] = n - 1 - i;
-			p->nfree = n;
-		}
-		at += list + (size_t)n * sizes[k];
+		size_t list = RK_ALIGN_PAGE(at + (size_t)n * 4);
+		if (rs)
+			rk_pool_init(pools[k], (uint32_t *)((char *)rs + at), n, (char *)rs + list,
+				     sizes[k]);
+		at = list + (size_t)n * sizes[k];
 	}
 	return at;
 }
@@ -712,6 +707,7 @@ RK_SRV_COLD void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_
 		.on_reactor_start = rk_srv_on_reactor_start,
 		.ctx = (void *)hc,
 	};
+	rk_engine_resolve(cfg);
 	hc->max_conns = cfg->max_conns;
 	hc->limits.max_body = hc->max_body; /* what the parser checks */
 	if (!hc->routes)
