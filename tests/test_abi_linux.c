@@ -83,6 +83,7 @@
 	X(O_NONBLOCK) \
 	X(O_CLOEXEC) \
 	X(AT_FDCWD) \
+	X(SEEK_CUR) \
 	X(SEEK_END) \
 	X(F_GETFD) \
 	X(F_SETFD) \
@@ -272,6 +273,7 @@ enum {
 #undef O_NONBLOCK
 #undef O_CLOEXEC
 #undef AT_FDCWD
+#undef SEEK_CUR
 #undef SEEK_END
 #undef F_GETFD
 #undef F_SETFD

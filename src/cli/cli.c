@@ -114,8 +114,9 @@ static void rk_start_failed(const struct rk_cli *c, int err)
 
 /* --access-log: opened now, as the user that starts us (root may write
  * /var/log), before any thread. SIGHUP opens the path again later, as the
- * user we run as. Stdout is written 4 KiB at a time: whole writes even
- * to a pipe (PIPE_BUF). */
+ * user we run as. A log that cannot seek (a pipe, a socket: stdout under
+ * systemd) is written 4 KiB at a time, so every write is whole there too
+ * (pipe(7): PIPE_BUF). */
 static int rk_cli_log(struct rk_cli *c)
 {
 	const char *p = c->access_log;
@@ -130,9 +131,9 @@ static int rk_cli_log(struct rk_cli *c)
 	}
 	c->cfg.log_fd = fd;
 	c->hc.access_log = true;
-	if (fd == 1)
+	if (sys_lseek(fd, 0, SEEK_CUR) < 0)
 		c->cfg.log_buffer = RK_LOG_LINE_MAX;
-	else
+	if (fd != 1)
 		c->cfg.log_path = p;
 	return 0;
 }

@@ -272,6 +272,8 @@ static const struct rk_flag rk_flags[] = {
 	     0, U32_MAX, Z_OFF),
 	FLAG("access-log", A_PATH, RK_F_STR, access_log,
 	     "a line per answer (combined format) appended to PATH; - for stdout"),
+	U32("access-log-buffer", A_BYTES, cfg.log_buffer,
+	    "bytes of each of a reactor's two log buffers (a pipe: 4096)", 4096, 1u << 30),
 	FLAG("user", A_USER, RK_F_STR, user,
 	     "after binding, switch to this user (number or name)"),
 	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir,

@@ -33,7 +33,7 @@ void rk_engine_defaults(struct rk_engine_config *cfg)
 	cfg->signals = true;
 	cfg->trace_fd = -1;
 	cfg->log_fd = -1;
-	cfg->log_buffer = 64u << 10;
+	cfg->log_buffer = 1u << 20;
 }
 
 void rk_engine_resolve(struct rk_engine_config *cfg)

@@ -76,6 +76,7 @@
 #define F_GETFL    3
 #define F_SETFL    4
 #define AT_FDCWD   (-100)
+#define SEEK_CUR   1
 #define SEEK_END   2
 #define F_GETFD    1
 #define F_SETFD    2
