@@ -15,9 +15,10 @@
  *   pieces.c   chains of received pieces          (res)
  *   outq.c     the output queue                   (res)
  *   conn.c     open, close protocol, accessors    (res, pieces, outq)
- *   recv.c send.c file.c user.c newconn.c         the operations (conn, ...)
+ *   recv.c send.c file.c user.c log.c newconn.c   the operations (conn, ...)
  *   reactor.c  the loop and the kind -> function table (all of the above)
- * Read next: src/engine/res.c.
+ * The pools behind res.c are include/rocket/pool.h's.
+ * Read next: include/rocket/pool.h.
  */
 #ifndef ROCKET_ENGINE_INTERNAL_H
 #define ROCKET_ENGINE_INTERNAL_H
