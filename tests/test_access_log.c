@@ -441,7 +441,6 @@ static void dev_full(const char *bin)
 	CHECK_MSG(count(err, WRITE_FAILED) == 1, "want once: %s\n%s", WRITE_FAILED, err);
 	CHECK_EQ(stat_sum(err, "log lines "), 20);
 	CHECK_EQ(stat_sum(err, " dropped "), 20);
-	CHECK(stat_sum(err, "write-errors ") >= 2);
 	printf("  %s: %s", bin, WRITE_FAILED);
 	free(err);
 	proc_cleanup(&p);

@@ -121,7 +121,7 @@ struct rk_engine_config {
 	uint32_t ring_entries;     /* SQ size per reactor */
 	uint32_t cq_entries;       /* CQ size per reactor (0: 4 x ring_entries) */
 	uint32_t buffers;          /* provided buffers per reactor (power of two;
-	                              0: 2 x max_conns, at most 2048) */
+	                              0: 2048, 1024 under 1024 max_conns) */
 	uint32_t buffer_size;      /* bytes per buffer */
 	uint32_t batch;            /* CQEs handled before flushing sends */
 	uint32_t max_conns;        /* connections per reactor (0: for this machine) */
@@ -141,11 +141,10 @@ struct rk_engine_config {
 	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
 	bool quiet;                /* no start-up line, no stats at exit */
 	int trace_fd;              /* --trace: decode every SQE/CQE to this fd (-1: off) */
-	/* The access log (rk_conn_log_line): lines appended to log_fd (-1: off),
-	 * opened O_APPEND, through log_buffer-byte buffers per reactor. With
-	 * log_path, SIGHUP opens it again (logrotate) and the reactors move
-	 * to the new file; the engine closes the old one (and log_fd at the
-	 * end, unless it is 1: stdout). */
+	/* The access log (rk_conn_log_line): lines appended to log_fd (-1:
+	 * off; the caller's, opened O_APPEND) through two log_buffer-byte
+	 * buffers per reactor. With log_path, SIGHUP opens the path again
+	 * (logrotate) and dup3(2)s the new file onto log_fd. */
 	int log_fd;
 	uint32_t log_buffer;
 	const char *log_path;

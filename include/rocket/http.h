@@ -156,14 +156,16 @@ void rk_http_date(char out[RK_HTTP_DATE_LEN], int64_t unix_seconds);
  * 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994"). Exact
  * syntax and case-sensitive names; the weekday is not checked against the
  * date. A two-digit year is placed within 50 years of now (§5.6.7).
- * 0 with *out = unix seconds, or -22. */
+ * 0 with *out = unix seconds, or -EINVAL. */
 int rk_http_date_parse(const char *p, size_t n, int64_t now, int64_t *out);
 
-/* Reason phrase of a status code; -22 (and an empty phrase) if unknown. */
+/* Reason phrase of a status code; -EINVAL (and an empty phrase) if unknown. */
 int rk_http_status_reason(int code, struct rk_http_str *out);
 
 /* A bounded output buffer. Every put either appends all of it and returns 0,
- * or appends nothing and returns RK_HTTP_ENOSPC (or -22 for bad input). */
+ * or appends nothing and returns RK_HTTP_ENOSPC (or -EINVAL for bad input). */
+/* = -ENOSPC; spelled out so this header needs no ABI header and stays
+ * includable beside libc's (the tests, the fuzzer). */
 #define RK_HTTP_ENOSPC (-28)
 struct rk_http_buf {
 	char *p;

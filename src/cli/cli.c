@@ -120,11 +120,13 @@ static void rk_start_failed(const struct rk_cli *c, int err)
 static int rk_cli_log(struct rk_cli *c)
 {
 	const char *p = c->access_log;
+	int fd = 1;
 	if (!p)
 		return 0;
-	int fd = rk_streq(p, "-") ? 1
-				  : sys_openat(AT_FDCWD, p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-					       0644);
+	if (p[0] != '-' || p[1]) {
+		fd = sys_openat(AT_FDCWD, p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		c->cfg.log_path = p;
+	}
 	if (fd < 0) {
 		rk_dprint(2, "rocket: --access-log %s: cannot open it (%s)\n", p, rk_errno_name(fd));
 		return -1;
@@ -133,8 +135,6 @@ static int rk_cli_log(struct rk_cli *c)
 	c->hc.access_log = true;
 	if (sys_lseek(fd, 0, SEEK_CUR) < 0)
 		c->cfg.log_buffer = RK_LOG_LINE_MAX;
-	if (fd != 1)
-		c->cfg.log_path = p;
 	return 0;
 }
 

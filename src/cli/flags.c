@@ -33,7 +33,7 @@ enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE,
 static const char *const rk_zero_names[] = {
 	0, "any free port", "one per CPU", "4 x --ring-entries", "kernel default", "none",
 	"--max-conns / 2", "one --send-buffer", "--buffers / 8",
-	"32768 / --reactors, 256 to 16384", "2 x --max-conns, at most 2048",
+	"32768 / --reactors, 256 to 16384", "2048, 1024 under 1024 --max-conns",
 };
 
 /* One flag, 32 bytes. The table is a constant (no pointers into a stack
@@ -271,9 +271,9 @@ static const struct rk_flag rk_flags[] = {
 	U32Z("idle-timeout", A_S, hc.idle_timeout, "seconds a keep-alive connection may idle",
 	     0, U32_MAX, Z_OFF),
 	FLAG("access-log", A_PATH, RK_F_STR, access_log,
-	     "a line per answer (combined format) appended to PATH; - for stdout"),
+	     "append a line per answer to PATH (- for stdout)"),
 	U32("access-log-buffer", A_BYTES, cfg.log_buffer,
-	    "bytes of each of a reactor's two log buffers (a pipe: 4096)", 4096, 1u << 30),
+	    "bytes of each of a reactor's two log buffers", 4096, 1u << 30),
 	FLAG("user", A_USER, RK_F_STR, user,
 	     "after binding, switch to this user (number or name)"),
 	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir,

@@ -43,7 +43,7 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 	c->app = app;
 	c->state = RK_CONN_OPEN;
 	c->pend_head = c->pend_tail = c->held_head = RK_NONE;
-	c->out_head = c->out_tail = c->zc_head = RK_NONE;
+	c->out_head = c->out_tail = c->zc_head = c->zc_tail = RK_NONE;
 	if (cfg->app_state_size)
 		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
@@ -74,6 +74,10 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 	c->state = RK_CONN_CLOSING;
 	c->why = (uint8_t)why;
 	c->aborting = abort;
+	/* A graceful close waits for the queue to drain: bounded, so a peer
+	 * that never reads cannot hold the slot (the tick aborts it). */
+	if (!abort && !c->deadline)
+		c->deadline = c->r->now_mono + RK_CONN_LINGER_S;
 	rk_pieces_drop(c);
 	if (c->h->on_close)
 		c->h->on_close(c, why);
@@ -102,16 +106,40 @@ void rk_conn_progress_close(struct rk_conn *c)
 		sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
 		c->cancel_sent = true;
 	}
-	if (c->nops)
+	if (c->nops > c->zc_pending)
 		return; /* each completion calls us again */
+	c->close_sent = true; /* before the drops: a done() may close again */
 	rk_pieces_drop(c);
 	rk_outq_drop(c);
+	if (c->zc_pending) {
+		/* Unsent ZC bytes are freed (and notified) only when the socket
+		 * drops them: reset rather than linger. */
+		struct rk_linger lg = { 1, 0 };
+		sys_setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	sqe->opcode = IORING_OP_CLOSE;
 	sqe->fd = c->fd;
 	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
-	c->close_sent = true;
 	c->nops++;
+}
+
+static void rk_conn_free(struct rk_conn *c)
+{
+	struct rk_reactor *r = c->r;
+	c->state = RK_CONN_FREE;
+	c->fd = -1;
+	c->gen = (c->gen + 1) & RK_UD_GEN_MASK;
+	rk_pool_put(&r->slots, c->slot);
+	r->nopen--;
+	r->st.closed++;
+}
+
+/* A ZC notification after the CLOSE: the last one frees the slot. */
+void rk_conn_zc_after_close(struct rk_conn *c)
+{
+	if (c->close_sent && c->fd < 0 && !c->nops)
+		rk_conn_free(c);
 }
 
 void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
@@ -129,12 +157,9 @@ void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
 	if (cqe->res < 0)
 		r->st.close_errors++;
 	c->nops--;
-	c->state = RK_CONN_FREE;
 	c->fd = -1;
-	c->gen = (c->gen + 1) & RK_UD_GEN_MASK;
-	rk_pool_put(&r->slots, c->slot);
-	r->nopen--;
-	r->st.closed++;
+	if (!c->nops)
+		rk_conn_free(c);
 }
 
 /* The tick found this connection's deadline passed. */

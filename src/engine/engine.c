@@ -48,7 +48,7 @@ void rk_engine_resolve(struct rk_engine_config *cfg)
 	if (!cfg->send_chunks)
 		cfg->send_chunks = (cfg->max_conns + 1) / 2;
 	if (!cfg->buffers)
-		cfg->buffers = RK_MIN(rk_pow2_ceil(2 * cfg->max_conns), 2048u);
+		cfg->buffers = cfg->max_conns < 1024 ? 1024 : 2048;
 }
 
 /* How --trace names a user_data: its kind, and the slot.generation of the
@@ -128,7 +128,12 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	uint64_t start = (k->off + RK_PAGE - 1) & ~(uint64_t)(RK_PAGE - 1);
 	k->off = start;
 	uint32_t nchunks = c->send_chunks, nouts = nchunks + 2 * c->max_conns;
-	uint32_t npieces = c->buffers * (c->incremental ? RK_PIECES_PER_BUF : 1);
+	/* Whole buffers: one piece each at most. Incremental ones can be cut
+	 * into many: a few per buffer, and two for every connection, so that
+	 * each can hold something while the pool runs low (receives then
+	 * pause, src/engine/recv.c). */
+	uint32_t npieces = c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns
+					  : c->buffers;
 	struct rk_reactor tmp;
 	if (!k->base)
 		r = &tmp;

@@ -72,6 +72,10 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
 #define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
 #define RK_LOG_BUFS 2           /* access-log buffers per reactor: one fills, one flies */
+#define RK_CONN_LINGER_S 10     /* a graceful close with no deadline of its own */
+/* Not a kernel flag: a receive's flags word carries it when the multishot
+ * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
+#define RK_RECV_LIM (1u << 15)
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
 
@@ -137,8 +141,9 @@ struct rk_conn {
 	uint32_t npend, nheld;
 	/* Output queue (chains through the reactor's entry pool), and the
 	 * entries fully sent by SEND_ZC that wait for their notification. */
-	uint32_t out_head, out_tail, zc_head;
+	uint32_t out_head, out_tail, zc_head, zc_tail;
 	uint32_t zc_pending;      /* SEND_ZC notifications still to come */
+	uint32_t zc_sends, zc_notified; /* zero-copy sends posted, notifications seen */
 	uint32_t copied;          /* bytes of COPY entries queued (the window) */
 	uint64_t queued_bytes;    /* every byte queued and not yet sent */
 	uint64_t out_total;       /* every byte ever queued */
@@ -169,8 +174,9 @@ struct rk_reactor {
 
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
-	uint32_t *q[RK_NQ];       /* after-batch queues of slots */
+	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
+	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
 	/* Pools (include/rocket/pool.h): LIFO, untouched until used; the send
 	 * chunks' memory goes back once it lies idle. */
 	struct rk_pool slots, chunks, outs_pool, pieces_pool;
@@ -185,7 +191,8 @@ struct rk_reactor {
 	uint32_t window, share;   /* send_window and recv_share, resolved */
 	void *state;              /* application per-reactor bytes */
 
-	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE), less what the kernel refused */
+	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE, +RK_RECV_LIM), less what the
+	                             kernel refused */
 	bool send_zc;             /* --send-zc, until the kernel refuses it */
 	bool stopping;
 	int64_t stop_deadline;
@@ -229,10 +236,11 @@ void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid);
 void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid);
 /* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
  * once the queue is empty, which is then reset. Slots queued during the
- * pass come in the same pass. rk_res_stop ends a pass early, keeping the
- * slots not taken for the next batch. */
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor);
-void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor);
+ * pass come in the same pass; when that fills the array, rk_res_defer
+ * drops the entries the pass has taken. rk_res_stop ends a pass early,
+ * keeping the slots not taken for the next batch. */
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q);
+void rk_res_stop(struct rk_reactor *r, enum rk_q q);
 /* Work queued for the end of a batch that the loop must not sleep on. */
 bool rk_res_pending(const struct rk_reactor *r);
 
@@ -248,9 +256,9 @@ void rk_pieces_discard(struct rk_reactor *r, const struct rk_buf_seg *seg);
 /* outq.c */
 uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind);
 uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind);
-void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc);
+void rk_outq_consume(struct rk_conn *c, uint64_t n, uint32_t zc_seq);
 void rk_outq_pop(struct rk_conn *c, int res);
-void rk_outq_zc_done(struct rk_conn *c);
+void rk_outq_zc_done(struct rk_conn *c, uint32_t upto);
 void rk_outq_drop(struct rk_conn *c);
 
 /* conn.c */
@@ -259,6 +267,7 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 void rk_conn_progress_close(struct rk_conn *c);
 void rk_conn_check_eof(struct rk_conn *c);
 void rk_conn_timeout_expired(struct rk_conn *c);
+void rk_conn_zc_after_close(struct rk_conn *c);
 
 /* log.c: the access log's part of the tick, and of the end (true while a
  * write is still to come). */

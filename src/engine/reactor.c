@@ -53,8 +53,13 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 	 * connection, and enough for second-granular limits. */
 	for (uint32_t i = 0; i < r->nconns; i++) {
 		struct rk_conn *c = &r->conns[i];
-		if (c->state != RK_CONN_OPEN || !c->deadline || c->deadline > r->now_mono)
+		if (c->state == RK_CONN_FREE || !c->deadline || c->deadline > r->now_mono)
 			continue;
+		if (c->state == RK_CONN_CLOSING) {
+			c->deadline = 0; /* the linger is over: drop what is unsent */
+			rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
+			continue;
+		}
 		rk_conn_timeout_expired(c);
 	}
 	if (r->stopping && r->now_mono >= r->stop_deadline) {
@@ -83,7 +88,7 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
 		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
-		  "log lines %llu dropped %llu write-errors %llu\n",
+		  "log lines %llu dropped %llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
@@ -95,8 +100,7 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
 		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
-		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped,
-		  (unsigned long long)s->log_errors);
+		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped);
 }
 
 void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
@@ -187,7 +191,8 @@ static int rk_reactor_setup(struct rk_reactor *r)
 		rk_ring_exit(&r->ring);
 		return ret;
 	}
-	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0);
+	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0) |
+			 RK_RECV_LIM;
 	r->send_zc = cfg->send_zc;
 	/* Every buffer starts in the ring: the kernel's reference. */
 	for (uint32_t i = 0; i < cfg->buffers; i++)

@@ -19,9 +19,10 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
-	if (!rk_conn_write_space(c)) {
-		/* Below the window, but no chunk is free: wait for one (a
-		 * chunk coming back queues the flush that calls us again). */
+	if (!rk_conn_write_space(c) || !rk_pool_avail(&c->r->outs_pool)) {
+		/* Room in the window but no send chunk to copy into: wait
+		 * for one (rk_res_chunk_put), rather than be told now and
+		 * ask again, for ever. */
 		rk_res_defer(c, RK_Q_CHUNK);
 		return;
 	}
@@ -30,15 +31,23 @@ static void rk_send_writable(struct rk_conn *c)
 		c->h->on_writable(c);
 }
 
-/* Send what the head of the queue holds in memory, gathered. */
+static bool rk_send_idle(const struct rk_conn *c)
+{
+	return !(c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
+		 (c->aborting && c->state == RK_CONN_CLOSING));
+}
+
+/* Send what the head of the queue holds in memory, gathered; the writer
+ * waiting for room first, so what it adds goes out in the same send. */
 static void rk_send_flush(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
-	if (c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
-	    (c->aborting && c->state == RK_CONN_CLOSING))
+	if (!rk_send_idle(c))
+		return;
+	rk_send_writable(c);
+	if (!rk_send_idle(c)) /* it aborted */
 		return;
 	if (c->out_head == RK_NONE) {
-		rk_send_writable(c);
 		rk_conn_progress_close(c);
 		return;
 	}
@@ -82,15 +91,22 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		/* The kernel is done with a zero-copy send's memory. */
 		r->st.zc_notifs++;
 		c->nops--;
-		if (!--c->zc_pending)
-			rk_outq_zc_done(c);
+		c->zc_pending--;
+		rk_outq_zc_done(c, ++c->zc_notified);
+		if (c->state == RK_CONN_OPEN) {
+			rk_send_writable(c); /* its bytes left the window */
+			return;
+		}
 		rk_conn_progress_close(c);
+		rk_conn_zc_after_close(c);
 		return;
 	}
 	bool zc = cqe->flags & IORING_CQE_F_MORE; /* a notification follows */
 	c->send_busy = false;
-	if (zc)
+	if (zc) {
 		c->zc_pending++;
+		c->zc_sends++;
+	}
 	else
 		c->nops--;
 	if (cqe->res < 0) {
@@ -110,21 +126,26 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		return;
 	}
 	r->st.bytes_out += (uint64_t)cqe->res;
-	rk_outq_consume(c, (uint64_t)cqe->res, zc);
+	rk_outq_consume(c, (uint64_t)cqe->res, zc ? c->zc_sends : 0);
 	if (c->out_head != RK_NONE) /* the rest, or a short send's remainder */
 		rk_res_defer(c, RK_Q_FLUSH);
 	if (c->state != RK_CONN_OPEN) {
 		rk_conn_progress_close(c);
 		return;
 	}
-	rk_send_writable(c);
+	/* The writer goes on at the end of the batch, not now: the chunks
+	 * this send freed go first to the connections that waited for one
+	 * (rk_res_chunk_put queued them ahead of us), else a writer that
+	 * always finds room again would keep them for ever. */
+	if (c->want_write)
+		rk_res_defer(c, RK_Q_FLUSH);
 }
 
 /* One send per connection for everything the batch wrote. */
 void rk_send_after_batch(struct rk_reactor *r)
 {
-	uint32_t at = 0, slot;
-	while ((slot = rk_res_next(r, RK_Q_FLUSH, &at)) != RK_NONE)
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_FLUSH)) != RK_NONE)
 		rk_send_flush(&r->conns[slot]);
 }
 

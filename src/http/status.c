@@ -2,10 +2,10 @@
  * The response head itself is written by src/http/writer.c.
  * Read next: src/http/date.c (the Date field value).
  */
+#include <rocket/abi/linux.h>
 #include <rocket/http.h>
 #include <rocket/util.h>
 
-#define EINVAL_ (-22)
 
 int rk_http_status_reason(int code, struct rk_http_str *out)
 {
@@ -46,5 +46,5 @@ int rk_http_status_reason(int code, struct rk_http_str *out)
 	/* The reason-phrase may be empty (RFC 9112 §4); the code says it all. */
 	out->p = "";
 	out->n = 0;
-	return EINVAL_;
+	return -EINVAL;
 }
