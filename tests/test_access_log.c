@@ -179,6 +179,41 @@ TEST(a_normal_request_gives_one_combined_format_line)
 	for_both(normal_requests);
 }
 
+/* The client's address as text: an IPv4 client of a dual-stack socket as
+ * IPv4 (not ::ffff:127.0.0.1), an IPv6 one in RFC 5952's form. */
+static void addresses(const char *bin)
+{
+	char *d = tmpdir(), log[128];
+	snprintf(log, sizeof(log), "%s/access.log", d);
+	const char *args[] = { "--bind", "::", "--port", "0", "--reactors", "1", "--access-log", log,
+			       NULL };
+	struct proc p;
+	int port;
+	proc_spawn(&p, bin, args, NULL, NULL, NULL);
+	CHECK_EQ(proc_wait_banner(&p, &port, 1), 1);
+	char *banner = proc_slurp(p.err);
+	bool v6 = strstr(banner, "listening on [::]:") != NULL;
+	free(banner);
+	CHECK(http_body_200(http_get("127.0.0.1", port, "/plaintext?v4")));
+	if (v6)
+		CHECK(http_body_200(http_get("::1", port, "/plaintext?v6")));
+	char *text = wait_lines(log, v6 ? 2 : 1);
+	proc_stop(&p);
+	expect_line(text, "?v4", "^127\\.0\\.0\\.1 - - ");
+	if (v6)
+		expect_line(text, "?v6", "^::1 - - ");
+	else
+		printf("  no IPv6 here: the IPv4 client only\n");
+	free(text);
+	unlink(log);
+	rmdir(d);
+}
+
+TEST(the_host_is_the_clients_address_v4_mapped_shown_as_v4)
+{
+	for_both(addresses);
+}
+
 /* Quotes, a backslash, tabs, bytes outside ASCII and an attempt to close
  * the field and forge the rest of a line, in the User-Agent; a 4 KiB
  * User-Agent; a head that is no HTTP at all. */
