@@ -161,9 +161,10 @@ TEST(the_product_with_sixty_four_reactors_maps_at_most_2_gb_and_starts_under_16_
 
 /* 4,000 connections each send 15 KB of a head and stop: the split-head
  * areas fill (RSS grows by some 60 MB); they close, and within two ticks
- * the areas go back. What stays: the areas kept warm (1 MiB a pool), and
- * the receive buffers the kernel wrote into (--buffers 512 x 4 KiB a
- * reactor) - the bound below. */
+ * the areas go back. What may stay, the bound below: the receive buffers
+ * the kernel wrote into (--buffers 512 x 4 KiB a reactor), the areas kept
+ * warm (1 MiB a pool, three pools), and 4 MiB for the state of the 4,000
+ * slots themselves (under 1 KiB each) and the rest. */
 TEST_T(memory_of_4000_partial_heads_goes_back_once_they_close, 120)
 {
 	const char *bin = proc_bin_static();
