@@ -147,14 +147,15 @@ endif
 # per-completion files and pools, the HTTP parser, session, router and
 # writer. Everything else runs once or rarely (start-up, flags, messages,
 # --trace's decoder, the acceptor's few instructions per connection, the
-# access log, static-file helpers, chunked bodies) and is built with -Oz
+# access log, the Date field rendered once a second and the dates of
+# conditional requests, static-file helpers, chunked bodies) and is built with -Oz
 # (gcc 12+, clang: -Os less what only buys speed; -Os where the compiler
 # lacks it): there size is worth more than speed, and the product stays
 # one small file.
 HOT_SRC := src/ring/ring.c src/ring/bufring.c \
 	$(addprefix src/engine/,reactor.c res.c pieces.c outq.c conn.c recv.c send.c file.c user.c \
 		newconn.c) \
-	$(addprefix src/http/,parse.c session.c router.c writer.c date.c) src/rt/mem.c src/lib/pool.c
+	$(addprefix src/http/,parse.c session.c router.c writer.c) src/rt/mem.c src/lib/pool.c
 SIZE_OPT := $(shell $(CC) -Oz -x c -c -o /dev/null /dev/null 2>/dev/null && echo -Oz || echo -Os)
 # gcc's -O2 pads every loop head and jump target to 16 bytes with no-ops:
 # 2 KiB of the product, for no speed a uop-cached CPU can measure (tools/bench).
@@ -371,6 +372,34 @@ fuzz: $(O)/fuzz_http ## libFuzzer over the HTTP parser for FUZZ_SECONDS (default
 	@printf '\004x:/plaintext' > $(FUZZ_CORPUS)/seed-path-x
 	@printf '\004https://[::1]:8443/a/..?b=1&c=%%41+d' > $(FUZZ_CORPUS)/seed-path-https
 	@printf '\005/q?x=1&a=%%zz&a+b=%%41' > $(FUZZ_CORPUS)/seed-path-query
+	@# issue 12: the bytes of each hostile or malformed case the server tests send
+	@printf '\1GET / HTTP/1.1\r\nHost: a\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-long-field
+	@printf '\0GET / HTTP/3.0\r\nHost: a\r\n\r\nGET / HTTP/1.10\r\nHost: a\r\n\r\n' > $(FUZZ_CORPUS)/seed-http3
+	@printf '\0GET / HTTP/0.9\r\nHost: a\r\n\r\n' > $(FUZZ_CORPUS)/seed-http09
+	@printf '\0\001\002\003\004' > $(FUZZ_CORPUS)/seed-binary
+	@printf '\0\200GET / HTTP/1.1\r\n' > $(FUZZ_CORPUS)/seed-high-byte
+	@printf '\0POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\nhello' \
+		> $(FUZZ_CORPUS)/seed-expect-cl
+	@printf '\002''5x\r\nhello\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-junk
+	@printf '\002''5 x\r\nhello\r\n0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-bws-junk
+	@printf '\002''5\r\nhello0\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-no-crlf
+	@printf '\002''5\r\nhello\r\n0\r\nBad Name: v\r\n\r\n' > $(FUZZ_CORPUS)/seed-ck-bad-trailer
+	@printf '\003''5;eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\r\nhello\r\n0\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-ck-long-ext
+	@printf '\003''0\r\nX-T: 0123456789012345678901234567890123456789012345678901234567\r\n\r\n' \
+		> $(FUZZ_CORPUS)/seed-ck-long-trailer
+	@printf '\004/%%70laintext' > $(FUZZ_CORPUS)/seed-path-pct-unreserved
+	@printf '\004/%%zz' > $(FUZZ_CORPUS)/seed-path-bad-escape
+	@printf '\004/%%4' > $(FUZZ_CORPUS)/seed-path-short-escape
+	@printf '\004/pl%%00aintext' > $(FUZZ_CORPUS)/seed-path-nul
+	@printf '\004/./plaintext' > $(FUZZ_CORPUS)/seed-path-dot
+	@printf '\004//plaintext' > $(FUZZ_CORPUS)/seed-path-empty-seg
+	@printf '\004/../plaintext' > $(FUZZ_CORPUS)/seed-path-above-root
+	@printf '\004HTTPS://x:8443/x/../plaintext?a' > $(FUZZ_CORPUS)/seed-path-https-upper
+	@printf '\004http:///plaintext' > $(FUZZ_CORPUS)/seed-path-no-host
+	@printf '\004ftp://x/plaintext' > $(FUZZ_CORPUS)/seed-path-ftp
+	@printf '\004/a#b' > $(FUZZ_CORPUS)/seed-path-fragment
 	@printf '\006dbytes=0-9' > $(FUZZ_CORPUS)/seed-range-ab
 	@printf '\006dbytes=-10' > $(FUZZ_CORPUS)/seed-range-suffix
 	@printf '\006dbytes=50-, 0-1' > $(FUZZ_CORPUS)/seed-range-list

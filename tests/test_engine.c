@@ -483,3 +483,114 @@ TEST_T(completion_of_an_older_generation_is_stale_and_touches_nothing, 20)
 	c->state = RK_CONN_FREE;
 	rk_engine_destroy(e);
 }
+
+/* ---- staged close and millisecond deadlines ------------------------------- */
+
+/* The first read is answered "bye" and the write side shut down; later
+ * reads are counted and dropped; writes after the shutdown fail. */
+static _Atomic uint64_t sd_after, sd_write_after, sd_eof_close;
+static _Atomic int64_t sd_open_ms, sd_timeout_ms;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sd_on_data(struct rk_conn *c, const struct rk_seg *s, unsigned n)
+{
+	int *answered = rk_conn_app(c);
+	if (!*answered) {
+		*answered = 1;
+		CHECK_EQ(rk_conn_write(c, "bye", 3), 3);
+		rk_conn_shutdown_write(c);
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			atomic_fetch_add(&sd_after, s[i].len);
+		atomic_store(&sd_write_after, (uint64_t)-rk_conn_write(c, "x", 1));
+	}
+	rk_conn_release(c);
+}
+
+static void sd_on_close(struct rk_conn *c, enum rk_close_reason why)
+{
+	(void)c;
+	if (why == RK_CLOSE_EOF)
+		atomic_fetch_add(&sd_eof_close, 1);
+}
+
+TEST_T(shutdown_write_sends_eof_after_the_last_byte_and_keeps_reading, 20)
+{
+	struct rk_engine_config cfg;
+	engine_config(&cfg, 1, 4);
+	cfg.app_state_size = sizeof(int);
+	cfg.handler.on_data = sd_on_data;
+	cfg.handler.on_writable = 0;
+	cfg.handler.on_close = sd_on_close;
+	struct eng g;
+	eng_start(&g, &cfg);
+	int fd = tcp_dial(&g, 0);
+	CHECK_EQ(send(fd, "hello", 5, 0), 5);
+	char buf[16];
+	size_t got = 0;
+	ssize_t k;
+	while ((k = recv(fd, buf + got, sizeof(buf) - got, 0)) > 0)
+		got += (size_t)k;
+	CHECK_EQ(k, 0); /* EOF right after the last byte, no reset */
+	CHECK_EQ(got, 3);
+	CHECK(!memcmp(buf, "bye", 3));
+	/* The server still reads: more bytes are taken, no reset comes. */
+	CHECK_EQ(send(fd, "more", 4, MSG_NOSIGNAL), 4);
+	for (int i = 0; i < 2000 && atomic_load(&sd_after) < 4; i++)
+		usleep(1000);
+	CHECK_EQ(atomic_load(&sd_after), 4);
+	CHECK_EQ(atomic_load(&sd_write_after), EPIPE);
+	close(fd);
+	for (int i = 0; i < 2000 && !atomic_load(&sd_eof_close); i++)
+		usleep(1000);
+	CHECK_EQ(atomic_load(&sd_eof_close), 1);
+	struct rk_reactor_stats sum;
+	eng_stop(&g, &sum, 0);
+	CHECK_EQ(sum.closed, 1);
+}
+
+static int to_on_open(struct rk_conn *c)
+{
+	atomic_store(&sd_open_ms, mono_ms());
+	rk_conn_set_timeout_ms(c, 250);
+	return 0;
+}
+
+static void to_on_timeout(struct rk_conn *c)
+{
+	atomic_store(&sd_timeout_ms, mono_ms());
+	rk_conn_abort(c);
+}
+
+/* A deadline of 250 ms fires no sooner than 250 ms after it was set, and
+ * within two ticks after that; connections come at random phases of the
+ * tick. */
+TEST_T(millisecond_deadline_never_fires_early, 30)
+{
+	struct rk_engine_config cfg;
+	engine_config(&cfg, 1, 4);
+	cfg.handler.on_open = to_on_open;
+	cfg.handler.on_timeout = to_on_timeout;
+	struct eng g;
+	eng_start(&g, &cfg);
+	for (int i = 0; i < 8; i++) {
+		atomic_store(&sd_timeout_ms, 0);
+		atomic_store(&sd_open_ms, 0);
+		int fd = tcp_dial(&g, 0);
+		char b;
+		CHECK_EQ(recv(fd, &b, 1, 0), 0); /* aborted: EOF */
+		int64_t dt = atomic_load(&sd_timeout_ms) - atomic_load(&sd_open_ms);
+		CHECK_MSG(dt >= 250 && dt <= 250 + 2 * RK_TICK_MS + 50, "fired after %lld ms",
+			  (long long)dt);
+		close(fd);
+		usleep((useconds_t)(rnd_in(0, 100)) * 1000);
+	}
+	struct rk_reactor_stats sum;
+	eng_stop(&g, &sum, 0);
+}

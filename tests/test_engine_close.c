@@ -38,7 +38,7 @@ static void lend_and_close(struct rk_conn *c, const struct rk_seg *s, unsigned n
 	(void)s, (void)n;
 	rk_conn_release(c);
 	CHECK_EQ(rk_conn_send_ref(c, big, BIG, 0, 0), 0);
-	rk_conn_set_timeout(c, 1);
+	rk_conn_set_timeout_ms(c, 1000);
 	rk_conn_close(c);
 }
 
@@ -72,7 +72,7 @@ static void lend_and_time_out(struct rk_conn *c, const struct rk_seg *s, unsigne
 	(void)s, (void)n;
 	rk_conn_release(c);
 	CHECK_EQ(rk_conn_send_ref(c, big, BIG, 0, 0), 0);
-	rk_conn_set_timeout(c, 1); /* no on_timeout: abort */
+	rk_conn_set_timeout_ms(c, 1000); /* no on_timeout: abort */
 }
 
 static void *stopper(void *p)

@@ -5,9 +5,18 @@
  * context pointer of its own. The function answers with one of the
  * rk_server_respond*() calls, starts a stream, or defers; everything else -
  * framing, Date and Server fields, keep-alive, HEAD, 100-continue, limits,
- * 404/405/OPTIONS with Allow - is done for it. Requests on a connection are
- * answered in order: the next pipelined request is not even parsed before
- * the current answer is complete.
+ * 404/405/OPTIONS with Allow, the path's normalization - is done for it.
+ * Requests on a connection are answered in order: the next pipelined
+ * request is not even parsed before the current answer is complete.
+ *
+ * The commit rule: no status line is sent before the request is known
+ * valid. A body of up to max_body_buffer bytes is read and validated whole
+ * (Content-Length or chunked, trailers included) before the route's fn is
+ * called - for either kind of route - so a malformed body gets a 400, not a
+ * 200 cut short. Only a streamed route's body past the buffer reaches the
+ * route while it is still arriving; a framing error after that ends the
+ * connection without a further response (the answer begun stays short: no
+ * last chunk, or fewer bytes than its Content-Length).
  *
  *   static int hello(struct rk_server_req *q)
  *   {
@@ -31,9 +40,11 @@
 
 struct rk_server_req;
 
-/* Called at head time (RK_BODY_STREAMED, or a request without a body) or
- * once the whole body is in (RK_BODY_BUFFERED). 0 or -errno; a route that
- * returns without answering, streaming or deferring gets a 500 for it. */
+/* Called once the whole body is in (validated), or at head time for a
+ * request without a body; for RK_BODY_STREAMED also once a body outgrows
+ * max_body_buffer (or says so by its Content-Length). 0 or -errno; a
+ * route that returns without answering, streaming or deferring gets a 500
+ * for it. */
 typedef int (*rk_route_fn)(struct rk_server_req *q);
 /* RK_BODY_STREAMED: n (> 0) bytes of the decoded body, in order. Returns
  * how many it took (0..n); the rest is offered again once write space
@@ -61,9 +72,11 @@ enum rk_route_body {
 	 * at most max_body_buffer bytes (else 413), already validated: no
 	 * status line is sent before the last body byte has been read. */
 	RK_BODY_BUFFERED = 0,
-	/* The route is called at head time, then on_body per piece as it
-	 * arrives and on_end at its end (no on_body: the body is dropped). It
-	 * may answer at any point; uploads of any size in bounded memory. */
+	/* Gathered like a buffered body up to max_body_buffer, then the route
+	 * is called, and on_body gets the body in pieces (what was gathered
+	 * first, then the rest as it arrives) and on_end at its end (no
+	 * on_body: the body is dropped). Past the buffer it may answer before
+	 * the body is complete; uploads of any size in bounded memory. */
 	RK_BODY_STREAMED,
 };
 
@@ -82,31 +95,50 @@ struct rk_route {
 	rk_route_op_fn on_op;             /* with rk_server_op_sqe() */
 };
 
+/* Every bound a client meets: the lengths of rk_http_limits (request line
+ * 414; a field line, all of them, their number, trailers 431; chunk line
+ * 400; chunks per body 413), the body's (413) and the times (408). What is
+ * pipelined behind an unfinished answer is not read ahead without bound:
+ * the session holds what it has, and the engine stops receiving once a
+ * connection holds recv_share pieces (rk_engine_config). */
 struct rk_server_config {
 	struct rk_http_limits limits;
 	uint32_t max_body;          /* bytes of any body, else 413 */
-	uint32_t max_body_buffer;   /* bytes of an RK_BODY_BUFFERED body, else 413 */
-	uint32_t body_buffers;      /* buffered bodies at once per reactor (else 503) */
+	uint32_t max_body_buffer;   /* bytes gathered before a route is called;
+	                               an RK_BODY_BUFFERED body past it: 413 */
+	uint32_t body_buffers;      /* bodies gathered at once per reactor (else 503) */
 	uint32_t state_size;        /* bytes of rk_server_state() per connection */
 	uint32_t header_timeout;    /* s to receive a whole request head, else 408 */
+	uint32_t body_timeout;      /* s to receive a whole body, else 408 (or a
+	                               close, once an answer has begun) */
 	uint32_t idle_timeout;      /* s a connection may wait or make no progress */
+	uint32_t linger_timeout;    /* s a closing connection gets: to be read by a
+	                               slow peer, and to drop what the peer still
+	                               sends after the last answer, then abort */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
 	bool access_log;            /* a line per answer (the engine's log_fd) */
 	uint32_t max_conns;         /* filled by rk_server_setup() */
 };
 #define RK_SERVER_DEFAULT_MAX_BODY_BUFFER (64u << 10)
+#define RK_SERVER_DEFAULT_MAX_FIELD       8192u /* as nginx's header buffers */
 #define RK_SERVER_DEFAULT_BODY_BUFFERS    64u
 
 /* Built-in routes: GET /plaintext, GET /json, GET|HEAD|OPTIONS /, POST /
- * (echoes the body as it arrives), POST /echo (the request's headers as
- * "Name: Value" lines); anything else 404. */
+ * (echoes the body: whole once validated, or as it arrives past
+ * max_body_buffer), POST /echo (the request's headers as "Name: Value"
+ * lines); anything else 404. */
 extern const struct rk_route rk_server_default_routes[];
 
 void rk_server_defaults(struct rk_server_config *hc);
 /* Fill the engine's handler and per-connection sizes for this server; call
  * it after the engine's sizes are set. The server keeps a pointer to hc: it
- * must outlive the engine. */
-void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc);
+ * must outlive the engine. 0, or a combination that cannot work:
+ *   -EOVERFLOW  limits.max_head over 1 GiB, or state_size too large;
+ *   -ENOSPC     the send chunks (send_chunks, 0: max_conns, x send_buffer)
+ *               cannot hold one answer's reserve (max_head and some 2.6 KiB
+ *               of response head) or half the send window: every request
+ *               would wait for write space forever. */
+int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc);
 
 /* ---- the request ---------------------------------------------------------
  * The head (and every view taken from it) is valid while the route's fn
@@ -123,7 +155,12 @@ void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc);
  */
 const struct rk_http_request *rk_server_request(const struct rk_server_req *q);
 struct rk_http_str rk_server_target(const struct rk_server_req *q); /* raw */
-struct rk_http_str rk_server_path(const struct rk_server_req *q);   /* raw, no query */
+/* The path routes match: percent-decoded, dot-segments removed (the raw
+ * one if it needed neither); a target whose path is malformed (a bad or
+ * encoded NUL, '/' or '\' escape) got a 400 and no route, one whose path
+ * needed normalizing and is longer than RK_SERVER_MAX_PATH a 414. */
+#define RK_SERVER_MAX_PATH 8192
+struct rk_http_str rk_server_path(const struct rk_server_req *q);
 struct rk_http_str rk_server_query(const struct rk_server_req *q);  /* raw, after '?' */
 /* What a prefix route's path left over (empty for an exact route). */
 struct rk_http_str rk_server_rest(const struct rk_server_req *q);

@@ -25,6 +25,8 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 		return 0;
 	}
 	struct rk_conn *c = &r->conns[slot];
+	if (slot >= r->conn_hi)
+		r->conn_hi = slot + 1;
 	uint32_t gen = c->gen;
 	void *app = r->app_mem ? r->app_mem + (size_t)slot * r->app_stride : 0;
 	/* An entry for this slot may still sit in an after-batch queue (a
@@ -77,7 +79,7 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 	/* A graceful close waits for the queue to drain: bounded, so a peer
 	 * that never reads cannot hold the slot (the tick aborts it). */
 	if (!abort && !c->deadline)
-		c->deadline = c->r->now_mono + RK_CONN_LINGER_S;
+		rk_conn_set_timeout_ms(c, RK_CONN_LINGER_S * 1000);
 	rk_pieces_drop(c);
 	if (c->h->on_close)
 		c->h->on_close(c, why);
@@ -184,10 +186,10 @@ void rk_conn_abort(struct rk_conn *c)
 	rk_conn_begin_close(c, RK_CLOSE_APP, true);
 }
 
-void rk_conn_set_timeout(struct rk_conn *c, uint32_t secs)
+void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms)
 {
-	c->timeout_s = secs;
-	c->deadline = secs ? c->r->now_mono + secs : 0;
+	/* Stamped by the next tick (rk_reactor_tick): no clock read here. */
+	c->deadline = -(int64_t)RK_MIN(ms, (uint64_t)1 << 62);
 }
 
 void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ctx)

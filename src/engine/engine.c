@@ -93,7 +93,7 @@ int64_t rk_now_mono(void)
 {
 	struct __kernel_timespec ts;
 	sys_clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One reactor's share of the mapping, carved in one pass that either only
@@ -257,13 +257,12 @@ static void rk_engine_banner(struct rk_engine *e)
 	}
 	rk_dprint(2,
 		  "rocket: listening on %s | %u reactor%s | ring %u sq / %u cq | %u conns | "
-		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | app %u MiB | %u MiB mapped | "
+		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | %u MiB mapped | "
 		  "setup %s | features 0x%x%s\n",
 		  where, e->nreactors, e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries,
 		  c->max_conns, c->buffers, c->buffer_size,
 		  e->reactors[0].bufs.incremental ? " incremental" : "", c->bundle ? " bundles" : "",
 		  c->send_chunks, c->send_buffer, c->send_zc ? " zero-copy" : "",
-		  (uint32_t)((c->reactor_state_size + (uint64_t)c->app_state_size * c->max_conns) >> 20),
 		  (uint32_t)(e->map_len >> 20), flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
 }

@@ -15,7 +15,8 @@
  *   pieces.c   chains of received pieces          (res)
  *   outq.c     the output queue                   (res)
  *   conn.c     open, close protocol, accessors    (res, pieces, outq)
- *   recv.c send.c file.c user.c log.c newconn.c   the operations (conn, ...)
+ *   recv.c send.c file.c user.c newconn.c shutdown.c log.c
+ *              the operations (conn, ...; send.c starts a shutdown)
  *   reactor.c  the loop and the kind -> function table (all of the above)
  * The pools behind res.c are include/rocket/pool.h's.
  * Read next: include/rocket/pool.h.
@@ -78,6 +79,10 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_RECV_LIM (1u << 15)
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
+/* rk_conn_shutdown_write(): asked (the queue drains first), submitted. */
+enum rk_shut { RK_SHUT_NONE = 0, RK_SHUT_WANTED, RK_SHUT_SENT };
+/* SIGTERM: connections get this long to finish their answers. */
+#define RK_STOP_GRACE_MS 1000
 
 /* After-batch work, one queue each (src/engine/res.c). */
 enum rk_q { RK_Q_DELIVER, RK_Q_NOBUFS, RK_Q_FLUSH, RK_Q_CHUNK, RK_NQ };
@@ -134,6 +139,7 @@ struct rk_conn {
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
 	bool cancel_sent, close_sent;
+	uint8_t shut_wr;          /* RK_SHUT_*: rk_conn_shutdown_write() */
 	bool queued[RK_NQ];       /* in that after-batch queue already */
 	/* Received pieces: pend = waiting for delivery, held = delivered,
 	 * not yet released (chains through the reactor's piece pool). */
@@ -147,8 +153,8 @@ struct rk_conn {
 	uint32_t copied;          /* bytes of COPY entries queued (the window) */
 	uint64_t queued_bytes;    /* every byte queued and not yet sent */
 	uint64_t out_total;       /* every byte ever queued */
-	uint32_t timeout_s;
-	int64_t deadline;         /* monotonic seconds, 0: none */
+	/* Monotonic ms; 0: none; -ms: set, the next tick stamps it now + ms. */
+	int64_t deadline;
 	void *app;
 	uint8_t peer_len;         /* the peer's address as text, once asked (rk_conn_peer) */
 	char peer[RK_PEER_MAX];
@@ -174,6 +180,7 @@ struct rk_reactor {
 
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
+	uint32_t conn_hi;         /* 1 + the highest slot ever opened: the tick scans below it */
 	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
 	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
@@ -195,8 +202,9 @@ struct rk_reactor {
 	                             kernel refused */
 	bool send_zc;             /* --send-zc, until the kernel refuses it */
 	bool stopping;
-	int64_t stop_deadline;
-	int64_t now_mono;
+	int64_t stop_deadline;    /* monotonic ms */
+	int64_t now_mono;         /* monotonic ms, read at each tick */
+	int64_t unix_sec;         /* the unix second on_tick was last told */
 	struct __kernel_timespec tick_ts;
 	bool tick_oneshot;        /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
 	struct rk_reactor_stats st;
@@ -277,6 +285,9 @@ bool rk_log_drain(struct rk_reactor *r);
 /* file.c: start reading the file range at the head of the queue. */
 void rk_file_read(struct rk_conn *c);
 
+/* shutdown.c: SHUT_WR now (the queue has drained). */
+void rk_shutdown_submit(struct rk_conn *c);
+
 /* recv.c, send.c: their parts of the end of a batch, and arming. */
 void rk_recv_arm(struct rk_conn *c);
 void rk_recv_after_batch(struct rk_reactor *r);
@@ -292,7 +303,7 @@ void rk_reactor_print_stats(struct rk_reactor *r);
 int rk_acceptor_run(struct rk_engine *e, int sigfd);
 
 /* engine.c */
-int64_t rk_now_mono(void);
+int64_t rk_now_mono(void); /* CLOCK_MONOTONIC in ms */
 size_t rk_engine_ud_str(uint64_t ud, char *buf, size_t cap);
 void rk_engine_trace_init(struct rk_engine *e, struct rk_ring *r, struct rk_trace *t,
 			  const char *who, uint32_t id);

@@ -16,12 +16,12 @@
 static void rk_reactor_arm_tick(struct rk_reactor *r)
 {
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	r->tick_ts = (struct __kernel_timespec){ .tv_sec = 1 };
+	r->tick_ts = (struct __kernel_timespec){ .tv_nsec = RK_TICK_MS * 1000000 };
 	sqe->opcode = IORING_OP_TIMEOUT;
 	sqe->fd = -1;
 	sqe->addr = (uint64_t)(uintptr_t)&r->tick_ts;
 	sqe->len = 1;
-	/* 6.4: one SQE fires every second until cancelled. Older kernels
+	/* 6.4: one SQE fires every tick until cancelled. Older kernels
 	 * refuse the flag (-EINVAL); from then on a plain timeout is
 	 * re-armed after each tick. */
 	sqe->timeout_flags = r->tick_oneshot ? 0 : IORING_TIMEOUT_MULTISHOT;
@@ -35,25 +35,38 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 	r->now_mono = rk_now_mono();
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		if (cqe->res == -EINVAL && !r->tick_oneshot) {
-			/* Refused at once, so no second has passed: no tick. */
+			/* Refused at once, so no tick has passed. */
 			r->tick_oneshot = true;
 			rk_reactor_arm_tick(r);
 			return;
 		}
 		rk_reactor_arm_tick(r);
 	}
-	rk_log_tick(r);
-	rk_pool_trim(&r->chunks);
-	if (h->on_tick) {
-		struct __kernel_timespec now;
-		sys_clock_gettime(CLOCK_REALTIME, &now);
-		h->on_tick(h->ctx, r->state, now.tv_sec);
+	struct __kernel_timespec now;
+	sys_clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec != r->unix_sec) {
+		/* Once a second: the access log's buffer goes out, idle send
+		 * chunks go back, and the application's tick. */
+		rk_log_tick(r);
+		rk_pool_trim(&r->chunks);
+		if (h->on_tick)
+			h->on_tick(h->ctx, r->state, now.tv_sec);
 	}
-	/* Timeouts: a scan once a second is cheaper than a timer per
-	 * connection, and enough for second-granular limits. */
-	for (uint32_t i = 0; i < r->nconns; i++) {
+	r->unix_sec = now.tv_sec;
+	/* Timeouts: a scan of the slots in use every RK_TICK_MS is cheaper
+	 * than a timer per connection. A deadline set since the last tick
+	 * (-ms) is stamped from this tick's clock, read after it was set:
+	 * it can fire late, never early. Closing connections count too. */
+	for (uint32_t i = 0; i < r->conn_hi; i++) {
 		struct rk_conn *c = &r->conns[i];
-		if (c->state == RK_CONN_FREE || !c->deadline || c->deadline > r->now_mono)
+		int64_t d = c->deadline;
+		if (c->state == RK_CONN_FREE || !d)
+			continue;
+		if (d < 0) {
+			c->deadline = r->now_mono - d;
+			continue;
+		}
+		if (d > r->now_mono)
 			continue;
 		if (c->state == RK_CONN_CLOSING) {
 			c->deadline = 0; /* the linger is over: drop what is unsent */
@@ -73,7 +86,7 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 static void rk_reactor_stop(struct rk_reactor *r)
 {
 	r->stopping = true;
-	r->stop_deadline = rk_now_mono() + 1;
+	r->stop_deadline = rk_now_mono() + RK_STOP_GRACE_MS;
 	for (uint32_t i = 0; i < r->nconns; i++)
 		if (r->conns[i].state == RK_CONN_OPEN)
 			rk_conn_begin_close(&r->conns[i], RK_CLOSE_SHUTDOWN, false);

@@ -19,10 +19,12 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
-	if (!rk_conn_write_space(c) || !rk_pool_avail(&c->r->outs_pool)) {
-		/* Room in the window but no send chunk to copy into: wait
-		 * for one (rk_res_chunk_put), rather than be told now and
-		 * ask again, for ever. */
+	if (rk_conn_write_space(c) < c->r->window / 2 || !rk_pool_avail(&c->r->outs_pool)) {
+		/* Below the window, but the free chunks hold less than half of
+		 * it, or no queue entry is free: wait (rk_res_chunk_put queues
+		 * the flush that calls us again), rather than be told now and
+		 * ask again, for ever, within one batch - a writer that needs a
+		 * response head and its reserve would, with any less. */
 		rk_res_defer(c, RK_Q_CHUNK);
 		return;
 	}
@@ -48,6 +50,8 @@ static void rk_send_flush(struct rk_conn *c)
 	if (!rk_send_idle(c)) /* it aborted */
 		return;
 	if (c->out_head == RK_NONE) {
+		if (c->shut_wr == RK_SHUT_WANTED && c->state == RK_CONN_OPEN)
+			rk_shutdown_submit(c); /* the last byte is out */
 		rk_conn_progress_close(c);
 		return;
 	}
@@ -127,7 +131,8 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 	}
 	r->st.bytes_out += (uint64_t)cqe->res;
 	rk_outq_consume(c, (uint64_t)cqe->res, zc ? c->zc_sends : 0);
-	if (c->out_head != RK_NONE) /* the rest, or a short send's remainder */
+	/* The rest, a short send's remainder, or the shutdown it waited for. */
+	if (c->out_head != RK_NONE || c->shut_wr == RK_SHUT_WANTED)
 		rk_res_defer(c, RK_Q_FLUSH);
 	if (c->state != RK_CONN_OPEN) {
 		rk_conn_progress_close(c);
@@ -174,7 +179,7 @@ uint64_t rk_conn_queued(const struct rk_conn *c)
 
 /* Copy up to n bytes into the queue's tail chunk, taking a new one as
  * needed. Returns the bytes taken. */
-static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
+__attribute__((noinline)) static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 {
 	struct rk_reactor *r = c->r;
 	uint32_t size = r->e->cfg.send_buffer, done = 0;
@@ -217,7 +222,7 @@ static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 
 long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 {
-	if (c->state != RK_CONN_OPEN)
+	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return -EPIPE;
 	long total = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -243,7 +248,7 @@ long rk_conn_write(struct rk_conn *c, const void *p, size_t n)
 static int rk_conn_lend(struct rk_conn *c, enum rk_out_kind kind, const void *p, int fd,
 			uint64_t off, uint64_t len, rk_done_fn done, void *arg)
 {
-	if (c->state != RK_CONN_OPEN)
+	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return -EPIPE;
 	if (!len) {
 		if (done)

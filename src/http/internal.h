@@ -22,6 +22,15 @@
 #define RK_SRV_COLD __attribute__((cold, noinline))
 #endif
 
+/* Rare paths in the files gcc builds at -O2: small and out of line there.
+ * clang builds the whole product for size and inlines these better
+ * itself (their only callers are cold already). */
+#if defined(__clang__)
+#define RK_SRV_RARE
+#else
+#define RK_SRV_RARE __attribute__((cold, noinline))
+#endif
+
 /* clang's -O2 code for these files would outgrow the 64 KiB budget of
  * the static product; they are optimized for size as a whole (their time
  * goes into the parser and the kernel, not here). */
@@ -113,13 +122,15 @@ enum rk_srv_phase {
 	RK_SRV_HEAD = 0, /* reading a request head */
 	RK_SRV_BODY,     /* reading its body */
 	RK_SRV_WAIT,     /* body read: waiting for the answer to complete */
-	RK_SRV_CLOSED,   /* closing: nothing more is read or answered */
+	RK_SRV_CLOSED,   /* closing: nothing more is parsed or answered; input
+	                    is read and dropped (rk_srv_close) */
 };
 
 enum rk_srv_sink {
 	RK_SINK_DROP = 0, /* answered already (or not interested): read and drop */
 	RK_SINK_STREAM,   /* to the route's on_body */
-	RK_SINK_BUFFER,   /* into a body area, then the route's fn */
+	RK_SINK_BUFFER,   /* into a body area, then the route's fn (a streamed
+	                     route's also once the body outgrows the area) */
 };
 
 struct rk_srv_conn {
@@ -131,14 +142,16 @@ struct rk_srv_conn {
 	bool head_started;    /* part of a head is in the area: header timeout */
 	bool chunked_body;
 	bool is_head;         /* the request is HEAD */
-	bool fn_due;          /* a buffered body is in: the route's fn is next */
+	bool fn_due;          /* a gathered body is in: the route's fn is next */
+	bool end_due;         /* a gathered body: on_end once spill is taken */
 	uint8_t minor;
 	uint64_t remaining;   /* Content-Length bytes still to read */
-	uint64_t consumed;    /* bytes read on this connection */
+	uint64_t consumed;    /* bytes read on this connection (closed: dropped) */
 	uint64_t seen_consumed, seen_queued; /* the same, and bytes queued, at
 	                                        the last timeout: progress? */
 	struct rk_http_chunked ck;
 	struct rk_http_str pend; /* decoded bytes on_body has not taken yet */
+	struct rk_http_str spill; /* gathered bytes, in the body area, the same */
 	char *area;           /* conn area, while needed */
 	uint32_t acc_len;     /* bytes of a split head in it */
 	char *body_area;      /* body area, while a body is buffered */
@@ -148,6 +161,7 @@ struct rk_srv_conn {
 };
 
 /* session.c */
+void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s);
 char *rk_srv_area(struct rk_srv_conn *s);
 void rk_srv_area_put_if_unused(struct rk_srv_conn *s);
 void rk_srv_advance(struct rk_conn *c, struct rk_srv_conn *s);
@@ -156,8 +170,10 @@ static inline struct rk_srv_conn *rk_srv_of(struct rk_server_req *q)
 	return (struct rk_srv_conn *)((char *)q - __builtin_offsetof(struct rk_srv_conn, q));
 }
 
-/* router.c */
-void rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req);
+/* router.c: q->route, or answered (404, 405, OPTIONS); -1 when the
+ * target was refused (400, 414) and the connection is closing. path is
+ * RK_SERVER_MAX_PATH bytes for a normalized path, alive while fn runs. */
+int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, char *path);
 
 /* accesslog.c: a request's part of its log line, kept from its head
  * (req NULL: no head, as for a 400), and the line once it is answered or

@@ -1,47 +1,57 @@
 /* src/http/router.c - from a request head to a route: the path of the
- * target (RFC 9112 §3.2), exact and prefix matches, and the answers no
- * route gives - 404, 405 with Allow, OPTIONS and OPTIONS * (RFC 9110
- * §9.3.7, §10.2.1, §15.5.6) - and the request's accessors for routes.
+ * target (RFC 9112 §3.2; normalized by src/http/path.c, RFC 3986 §2.1 and
+ * §5.2.4), exact and prefix matches, and the answers no route gives -
+ * 404, 405 with Allow, OPTIONS and OPTIONS * (RFC 9110 §9.3.7, §10.2.1,
+ * §15.5.6) - and the request's accessors for routes.
  * Read next: src/http/writer.c (how every answer is written).
  */
 #include "internal.h"
 RK_SRV_SMALL_FILE_BEGIN
+#include "rocket/http_path.h"
 #include "rocket/util.h"
 
-/* Split a target into its raw path and query. Absolute-form
- * (scheme://authority/path) is cut down to its path.
- * rk_http_target_split() (src/http/path.c) is to replace this, with the
- * normalizer below; not yet: together they add 1.6 KiB to the clang
- * product, past its 64 KiB budget. */
-static void rk_srv_split_target(const struct rk_http_request *req, struct rk_http_str *path,
-				struct rk_http_str *query)
+/* The path routes match, and the raw query. Most origin-form targets are
+ * normal already - no escape, no "." or empty segment, no backslash or '#' -
+ * and are used as they are, without a copy. The others, and absolute-form
+ * (routed by its path: "http://a?/b" is "/" with the query "/b"), go
+ * through rk_http_target_parse into path[RK_SERVER_MAX_PATH]: decoded,
+ * dot-segments removed, or refused (-400, -414). "*" and CONNECT's
+ * authority are matched as they are (by no route). */
+RK_SRV_RARE static int rk_srv_target_parse(struct rk_http_str t, char *path,
+					   struct rk_http_str *out, struct rk_http_str *query)
 {
-	struct rk_http_str t = req->target;
-	if (req->form == RK_HTTP_ABSOLUTE_FORM) {
-		uint32_t i = 0, slashes = 0;
-		while (i < t.n && slashes < 3)
-			slashes += t.p[i++] == '/';
-		t = slashes == 3 ? (struct rk_http_str){ t.p + i - 1, t.n - i + 1 }
-				 : (struct rk_http_str){ "/", 1 };
-	}
-	*query = (struct rk_http_str){ 0, 0 };
-	for (uint32_t i = 0; i < t.n; i++) {
-		if (t.p[i] == '?') {
-			*query = (struct rk_http_str){ t.p + i + 1, t.n - i - 1 };
-			t.n = i;
-			break;
-		}
-	}
-	*path = t;
+	struct rk_http_target tg;
+	int r = rk_http_target_parse(t.p, t.n, path, RK_SERVER_MAX_PATH, &tg);
+	*out = tg.path;
+	*query = tg.query;
+	return r;
 }
 
-/* The one place a path is made ready for matching.
- * NORMALIZE: src/http/path.c (percent-decoding and dot-segment removal,
- * RFC 3986 §5.2.4) plugs in here, and routes then match the normalized
- * path; until then they match the raw one. */
-static struct rk_http_str rk_srv_match_path(struct rk_http_str raw)
+static int rk_srv_target(const struct rk_http_request *req, char *path, struct rk_http_str *out,
+			 struct rk_http_str *query)
 {
-	return raw;
+	struct rk_http_str t = req->target;
+	uint32_t i = 1, q = 0;
+	*query = (struct rk_http_str){ 0, 0 };
+	if (req->form == RK_HTTP_ORIGIN_FORM) {
+		for (; i < t.n; i++) {
+			char c = t.p[i];
+			if (c == '#' || (!q && (c == '%' || c == '\\' ||
+						 (t.p[i - 1] == '/' && (c == '/' || c == '.')))))
+				break;
+			if (c == '?' && !q)
+				q = i;
+		}
+	}
+	if (i == t.n || req->form > RK_HTTP_ABSOLUTE_FORM) {
+		if (q) {
+			*query = (struct rk_http_str){ t.p + q + 1, t.n - q - 1 };
+			t.n = q;
+		}
+		*out = t;
+		return 0;
+	}
+	return rk_srv_target_parse(t, path, out, query);
 }
 
 /* Does rt take path? Sets *rest to what a prefix leaves over. */
@@ -100,6 +110,10 @@ RK_SRV_COLD static void rk_srv_answer_unrouted(struct rk_server_req *q,
 {
 	const struct rk_route *routes = q->hc->routes;
 	char allow[RK_SRV_ALLOW_MAX];
+	/* A body held back for a 100 that will not come: the client may
+	 * send it or not, so the connection cannot go on (RFC 9110 §10.1.1). */
+	if (req->expect_continue && (req->chunked || req->content_length))
+		rk_srv_of(q)->keep_alive = false;
 	if (req->method == RK_HTTP_OPTIONS && (req->form == RK_HTTP_ASTERISK_FORM || path_known)) {
 		/* OPTIONS * (the server as a whole) or a known path. */
 		q->allow = rk_srv_allow(routes, path, req->form == RK_HTTP_ASTERISK_FORM, allow,
@@ -116,14 +130,18 @@ RK_SRV_COLD static void rk_srv_answer_unrouted(struct rk_server_req *q,
 	q->allow = 0; /* it pointed at this stack frame */
 }
 
-void rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req)
+int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, char *buf)
 {
 	const struct rk_route *routes = q->hc->routes;
-	struct rk_http_str rest;
+	struct rk_http_str rest, path;
 	bool path_known = false;
 
-	rk_srv_split_target(req, &q->path, &q->query);
-	struct rk_http_str path = rk_srv_match_path(q->path);
+	int r = rk_srv_target(req, buf, &path, &q->query);
+	if (r < 0) {
+		rk_srv_error(q->c, rk_srv_of(q), -r);
+		return -1;
+	}
+	q->path = path;
 	for (const struct rk_route *rt = routes; rt->path; rt++) {
 		if (!rk_srv_path_matches(rt, path, &rest))
 			continue;
@@ -131,11 +149,12 @@ void rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req)
 		if (rk_srv_method_matches(rt, req->method)) {
 			q->route = rt;
 			q->rest = rest;
-			return;
+			return 0;
 		}
 	}
 	q->route = 0;
 	rk_srv_answer_unrouted(q, req, path, path_known);
+	return 0;
 }
 
 /* ---- the request, for routes ---------------------------------------------- */

@@ -5,7 +5,10 @@
  * route, or buffered for it), and runs the timeouts and keep-alive.
  *
  * Follows RFC 9112 §9 (connection management: persistence, pipelining,
- * close), §6 and §7.1 (message bodies), RFC 9110 §10.1.1 (100-continue).
+ * close, §9.6 the staged close), §6 and §7.1 (message bodies), RFC 9110
+ * §10.1.1 (100-continue). The commit rule: no status line goes out before
+ * the request is known valid - a body up to max_body_buffer is read and
+ * validated whole before its route is called, whatever the route's kind.
  * Backpressure: no further request is parsed while the connection's write
  * space is short, nor while an answer is incomplete; the received segments
  * are held meanwhile, so the engine stops receiving for this connection
@@ -17,7 +20,7 @@ RK_SRV_SMALL_FILE_BEGIN
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-#define RK_ALIGN16(n) (((n) + 15) & ~(size_t)15)
+#define RK_ALIGN16(n) (((size_t)(n) + 15) & ~(size_t)15)
 #define RK_SRV_STATE_OFF RK_ALIGN16(sizeof(struct rk_srv_conn))
 
 /* Write space needed before a request is routed: any head, plus room for
@@ -30,6 +33,11 @@ static uint32_t rk_srv_reserve(const struct rk_server_config *hc)
 static uint32_t rk_srv_buffer_limit(const struct rk_server_config *hc)
 {
 	return RK_MIN(hc->max_body_buffer, hc->max_body);
+}
+
+static void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
+{
+	rk_conn_set_timeout_ms(c, (uint64_t)secs * 1000);
 }
 
 
@@ -81,10 +89,23 @@ static void rk_srv_req_forget_head(struct rk_server_req *q)
 	q->path = q->query = q->rest = q->body = (struct rk_http_str){ 0, 0 };
 }
 
-static void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
+/* The orderly end (RFC 9112 §9.6): nothing more is parsed or answered;
+ * the write side is shut down after the last answer, and what the peer
+ * still sends is read and dropped (rk_srv_on_data) until it closes too,
+ * for at most linger_timeout and max_body bytes. Closing at once would
+ * make the kernel answer unread input with a reset, which destroys the
+ * answers the peer has not read yet. */
+RK_SRV_RARE void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
 {
+	const struct rk_server_config *hc = rk_conn_ctx(c);
 	s->phase = RK_SRV_CLOSED;
-	rk_conn_close(c);
+	s->consumed = 0; /* from now on: bytes dropped */
+	rk_conn_shutdown_write(c);
+	rk_srv_timeout(c, hc->linger_timeout);
+	if (!s->in_pump) {
+		s->holding = false;
+		rk_conn_release(c);
+	}
 }
 
 /* After a route returned ret: a 500 for a request left without an answer
@@ -130,13 +151,17 @@ static int rk_srv_body_end(struct rk_conn *c, struct rk_srv_conn *s)
 	return 0;
 }
 
-/* A buffered body is complete: the route sees its head again (re-parsed
- * from the copy in the body area) and the whole body. 0, 1 (wait for write
- * space) or -1 (closing). */
-RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s)
+/* A gathered body is complete, or (complete false: a streamed route's
+ * body outgrew the buffer) as far as it goes: the route sees its head
+ * again (re-parsed from the copy in the body area) and is called. A
+ * buffered route gets the whole body; a streamed one its on_body with
+ * what was gathered (s->spill), then the rest as it arrives, or its
+ * on_end. 0, 1 (wait for write space) or -1 (closing). */
+RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s, bool complete)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_server_req *q = &s->q;
+	char path[RK_SERVER_MAX_PATH];
 	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
 		rk_conn_wait_writable(c);
 		return 1;
@@ -144,15 +169,27 @@ RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *
 	s->fn_due = false;
 	struct rk_http_request *req = (struct rk_http_request *)s->body_area;
 	const char *head = s->body_area + RK_ALIGN16(sizeof(*req));
-	/* The same bytes parse the same way: this cannot fail. */
+	const char *body = head + hc->limits.max_head;
+	/* The same bytes parse and route the same way: this cannot fail. */
 	rk_http_parse_head(head, s->body_head, 0, &hc->limits, req);
 	q->req = req;
-	rk_srv_route(q, req);
-	q->body = (struct rk_http_str){ head + hc->limits.max_head, s->body_len };
-	int ret = q->route->fn(q);
+	rk_srv_route(q, req, path);
+	const struct rk_route *rt = q->route;
+	bool streamed = rt->body == RK_BODY_STREAMED;
+	if (!streamed)
+		q->body = (struct rk_http_str){ body, s->body_len };
+	s->sink = streamed && rt->on_body ? RK_SINK_STREAM : RK_SINK_DROP;
+	int ret = rt->fn(q);
 	rk_srv_req_forget_head(q);
-	rk_srv_body_area_put(s);
-	return rk_srv_check(c, s, ret, true);
+	if (!streamed) {
+		rk_srv_body_area_put(s);
+		return rk_srv_check(c, s, ret, true);
+	}
+	/* The area stays until the request is complete: on_body may take the
+	 * gathered bytes a piece at a time. */
+	s->spill = (struct rk_http_str){ body, s->body_len };
+	s->end_due = complete;
+	return rk_srv_check(c, s, ret, false);
 }
 
 /* Start gathering a body: the head goes along into the body area. */
@@ -169,9 +206,14 @@ RK_SRV_COLD static bool rk_srv_buffer_begin(struct rk_conn *c, struct rk_srv_con
 	s->body_head = req->head_len;
 	s->body_len = 0;
 	s->sink = RK_SINK_BUFFER;
+	if (req->expect_continue)
+		rk_srv_continue(c);
 	return true;
 }
 
+/* A routed request with a body (or a streamed route): the body is
+ * gathered first unless it is all here already (a Content-Length body
+ * with its head) or, for a streamed route, longer than the buffer. */
 RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_conn *s,
 					      const struct rk_http_request *req, const char *head,
 					      const uint8_t *after, uint32_t nafter, long *used,
@@ -180,27 +222,24 @@ RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_c
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_server_req *q = &s->q;
 	const struct rk_route *rt = q->route;
-	if (rt->body == RK_BODY_BUFFERED) {
-		if (!req->chunked && req->content_length > rk_srv_buffer_limit(hc)) {
-			rk_srv_error(c, s, 413);
+	bool here = !req->chunked && req->content_length <= nafter;
+	if (!req->chunked && req->content_length > rk_srv_buffer_limit(hc)) {
+		if (rt->body == RK_BODY_BUFFERED) {
+			rk_srv_error(c, s, 413); /* directly, without a 100 */
 			return -1;
 		}
-		if (!req->chunked && req->content_length <= nafter) {
-			/* The whole body came with its head: no copy. */
-			q->body = (struct rk_http_str){ (const char *)after,
-							(uint32_t)req->content_length };
-			*used = (long)req->content_length;
-			s->remaining = 0;
-			*has_body = false;
-			return rk_srv_check(c, s, rt->fn(q), true);
-		}
-		if (!rk_srv_buffer_begin(c, s, req, head))
-			return -1;
-		if (req->expect_continue)
-			rk_srv_continue(c);
-		return 0;
+	} else if (!here) {
+		return rk_srv_buffer_begin(c, s, req, head) ? 0 : -1;
 	}
-	if (*has_body && req->expect_continue)
+	if (rt->body == RK_BODY_BUFFERED) {
+		/* The whole body came with its head: no copy. */
+		q->body = (struct rk_http_str){ (const char *)after, (uint32_t)req->content_length };
+		*used = (long)req->content_length;
+		s->remaining = 0;
+		*has_body = false;
+		return rk_srv_check(c, s, rt->fn(q), true);
+	}
+	if (!here && req->expect_continue)
 		rk_srv_continue(c);
 	if (rt->on_body)
 		s->sink = RK_SINK_STREAM;
@@ -211,8 +250,8 @@ RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_c
 	return 0;
 }
 
-/* Call the route of a routed head: its body first for a buffered route,
- * else at once. -1 once the connection is closing. */
+/* Call the route of a routed head: at once without a body, else as
+ * rk_srv_call_body_route says. -1 once the connection is closing. */
 static int rk_srv_call_route(struct rk_conn *c, struct rk_srv_conn *s,
 			     const struct rk_http_request *req, const char *head, const uint8_t *after,
 			     uint32_t nafter, long *used, bool *has_body)
@@ -240,6 +279,7 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	struct rk_server_req *q = &s->q;
 	bool has_body = req->chunked || req->content_length > 0;
 	long used = 0;
+	char path[RK_SERVER_MAX_PATH]; /* a normalized path, while the route runs */
 
 	rk_conn_count_request(c, 1);
 	s->keep_alive = req->keep_alive;
@@ -249,14 +289,20 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	s->chunked_body = req->chunked;
 	s->remaining = req->chunked ? 0 : req->content_length;
 	s->sink = RK_SINK_DROP;
-	if (req->chunked)
+	if (req->chunked) {
 		rk_http_chunked_init(&s->ck, hc->max_body);
-	rk_conn_set_timeout(c, hc->idle_timeout);
+		s->ck.max_chunks = hc->limits.max_chunks;
+		s->ck.max_line = hc->limits.max_chunk_line;
+		s->ck.max_trailers = hc->limits.max_trailers;
+	}
+	/* A body must be in within body_timeout, however it trickles. */
+	rk_srv_timeout(c, has_body ? hc->body_timeout : hc->idle_timeout);
 	rk_srv_req_reset(q);
 	q->req = req;
 	rk_srv_log_begin(q, req);
 
-	rk_srv_route(q, req);
+	if (rk_srv_route(q, req, path) < 0)
+		return -1;
 	const struct rk_route *rt = q->route;
 	if (!rt) {
 		/* Answered by the router (404, 405, OPTIONS): the body is dropped. */
@@ -267,7 +313,8 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	s->phase = has_body ? RK_SRV_BODY : RK_SRV_WAIT;
 	if (has_body && s->sink == RK_SINK_DROP && !s->keep_alive && rk_srv_out_complete(q) &&
 	    !q->ops && (!rt || !rt->on_end)) {
-		/* Answered, and the client asked to close: its body is moot. */
+		/* Answered, and the client asked to close (or was told to): its
+		 * body is moot. */
 		rk_srv_close(c, s);
 		return -1;
 	}
@@ -313,7 +360,12 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 		return used + b;
 	}
 	if (r < 0 || had + take >= cap) {
-		rk_srv_error(c, s, r < 0 ? -r : 431);
+		/* A TLS ClientHello on the plain port: closed without an answer
+		 * it could not read (the parser refuses its first byte). */
+		if (r == -400 && !had && rk_http_is_tls_record(buf, take))
+			rk_srv_close(c, s);
+		else
+			rk_srv_error(c, s, r < 0 ? -r : 431);
 		*stop = true;
 		return 0;
 	}
@@ -324,7 +376,7 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 	s->acc_len = had + take;
 	if (!s->head_started) {
 		s->head_started = true;
-		rk_conn_set_timeout(c, hc->header_timeout);
+		rk_srv_timeout(c, hc->header_timeout);
 	}
 	return take;
 }
@@ -339,8 +391,14 @@ RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s
 		return n;
 	if (s->sink == RK_SINK_BUFFER) {
 		if ((uint64_t)s->body_len + n > rk_srv_buffer_limit(hc)) {
-			rk_srv_error(c, s, 413); /* nothing was answered yet */
-			*stop = true;
+			if (q->route->body == RK_BODY_BUFFERED) {
+				rk_srv_error(c, s, 413); /* nothing was answered yet */
+				*stop = true;
+			} else if (rk_srv_buffer_end(c, s, false) != 0) {
+				*stop = true; /* write space, or closing */
+			}
+			/* Else a streamed route past the buffer: the gathered
+			 * bytes go first (s->spill), these after them. */
 			return 0;
 		}
 		rk_memcpy(s->body_area + RK_ALIGN16(sizeof(struct rk_http_request)) +
@@ -385,11 +443,12 @@ RK_SRV_COLD static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn 
 	struct rk_http_str data;
 	int r = rk_http_chunked_feed(&s->ck, (const char *)p, n, &used, &data);
 	if (r < 0) {
-		/* Once this request is answered (or its answer begun), an error
-		 * response would be a second answer to it - a client would take
-		 * it for the answer to the next pipelined request. Close
-		 * instead, without aborting: what was written still goes out
-		 * before the FIN, and nothing after the bad chunk is read. */
+		/* Once this request is answered (or its answer begun: a
+		 * streamed route past the buffer), an error response would be
+		 * a second answer to it - a client would take it for the answer
+		 * to the next pipelined request. Close instead: what was written
+		 * still goes out before the FIN, and nothing after the bad chunk
+		 * is parsed. */
 		if (rk_srv_answered(&s->q))
 			rk_srv_close(c, s);
 		else
@@ -431,7 +490,25 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 		rk_srv_close(c, s);
 		return;
 	}
-	rk_conn_set_timeout(c, hc->idle_timeout);
+	rk_srv_timeout(c, hc->idle_timeout);
+}
+
+/* Decoded bytes a streamed route has not taken yet - the gathered ones
+ * (spill), then the rest of a chunk (pend) - and the end of a gathered
+ * body once it is all taken. Returns true when the pump must stop. */
+RK_SRV_RARE static bool rk_srv_owed(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	bool stop = false;
+	struct rk_http_str *pd = s->spill.n ? &s->spill : &s->pend;
+	if (pd->n) {
+		uint32_t t = rk_srv_sink(c, s, (const uint8_t *)pd->p, pd->n, &stop);
+		pd->p += t;
+		pd->n -= t;
+		return stop;
+	}
+	s->end_due = false;
+	rk_srv_end_stream(c, s);
+	return false; /* closing: the pump sees it */
 }
 
 /* Work through the held segments; release them when all are used and
@@ -443,23 +520,27 @@ static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct r
 	s->in_pump = true;
 	for (;;) {
 		bool stop = false;
-		if (s->phase == RK_SRV_CLOSED)
-			break; /* the engine took the segments back */
-		if (s->phase == RK_SRV_WAIT) {
-			if (s->fn_due && rk_srv_buffer_end(c, s) != 0)
+		if (s->phase == RK_SRV_CLOSED) {
+			/* Nothing more is parsed: what is held is dropped (the
+			 * engine took it back already if it is closing). */
+			s->holding = false;
+			rk_conn_release(c);
+			break;
+		}
+		if (s->spill.n || s->pend.n || s->end_due) {
+			if (rk_srv_owed(c, s))
 				break;
+			continue;
+		}
+		if (s->phase == RK_SRV_WAIT) {
+			if (s->fn_due) {
+				if (rk_srv_buffer_end(c, s, true) > 0)
+					break; /* on_writable goes on */
+				continue;
+			}
 			if (!rk_srv_complete(s))
 				break; /* holding: later requests wait for this answer */
 			rk_srv_finish(c, s);
-			continue;
-		}
-		if (s->pend.n) {
-			/* Decoded bytes the route did not take last time. */
-			uint32_t t = rk_srv_sink(c, s, (const uint8_t *)s->pend.p, s->pend.n, &stop);
-			s->pend.p += t;
-			s->pend.n -= t;
-			if (stop)
-				break;
 			continue;
 		}
 		if (s->iseg == nseg) {
@@ -479,11 +560,9 @@ static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct r
 		uint32_t n = seg->len - s->off;
 		long k = s->phase == RK_SRV_HEAD ? rk_srv_head_bytes(c, s, p, n, &stop)
 						  : rk_srv_body_bytes(c, s, p, n, &stop);
-		if (s->phase == RK_SRV_CLOSED)
-			break;
 		s->off += (uint32_t)k;
 		s->consumed += (uint64_t)k;
-		if (stop)
+		if (stop && s->phase != RK_SRV_CLOSED)
 			break; /* on_writable, an answer or rk_server_resume go on */
 	}
 	s->in_pump = false;
@@ -542,15 +621,27 @@ static int rk_srv_on_open(struct rk_conn *c)
 	struct rk_srv_conn *s = rk_conn_app(c);
 	s->q.c = c;
 	s->q.hc = hc;
-	rk_conn_set_timeout(c, hc->header_timeout);
+	rk_srv_timeout(c, hc->header_timeout);
 	return 0;
+}
+
+/* Lingering (rk_srv_close): read and drop, within max_body. */
+RK_SRV_RARE static void rk_srv_drop(struct rk_conn *c, struct rk_srv_conn *s,
+				    const struct rk_seg *segs, unsigned n)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	for (unsigned i = 0; i < n; i++)
+		s->consumed += segs[i].len;
+	rk_conn_release(c);
+	if (s->consumed > hc->max_body)
+		rk_conn_close(c);
 }
 
 static void rk_srv_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigned n)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
 	if (s->phase == RK_SRV_CLOSED) {
-		rk_conn_release(c);
+		rk_srv_drop(c, s, segs, n);
 		return;
 	}
 	s->iseg = s->off = 0;
@@ -588,8 +679,6 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
-	if (s->phase == RK_SRV_CLOSED)
-		return;
 	if (s->phase == RK_SRV_HEAD) {
 		/* A head left unfinished: 408 (slowloris). Merely idle between
 		 * requests: close quietly (RFC 9112 §9.5). */
@@ -597,25 +686,38 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 			rk_srv_error(c, s, 408);
 			return;
 		}
-	} else {
+	} else if (s->phase == RK_SRV_BODY) {
+		/* body_timeout is over, however the body trickled: 408 if nothing
+		 * was answered yet, else the end (a second answer is none). */
+		if (!rk_srv_answered(&s->q))
+			rk_srv_error(c, s, 408);
+		else
+			rk_srv_close(c, s);
+		return;
+	} else if (s->phase == RK_SRV_WAIT) {
 		/* Reading a body or answering: fine while bytes move. */
 		uint64_t queued = rk_conn_queued(c);
 		if (s->consumed != s->seen_consumed || queued != s->seen_queued) {
 			s->seen_consumed = s->consumed;
 			s->seen_queued = queued;
-			rk_conn_set_timeout(c, hc->idle_timeout);
+			rk_srv_timeout(c, hc->idle_timeout);
 			return;
 		}
 	}
+	/* Idle, stuck, or lingering past linger_timeout: abort. */
 	s->phase = RK_SRV_CLOSED;
 	rk_conn_abort(c);
 }
 
 RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason why)
 {
+	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
 	(void)why;
 	rk_srv_log_end(&s->q);
+	/* The engine sends what is queued, then closes: within linger_timeout
+	 * (a peer that never reads cannot hold the slot). */
+	rk_srv_timeout(c, hc->linger_timeout);
 	s->phase = RK_SRV_CLOSED;
 	s->holding = false;
 	s->acc_len = 0;
@@ -651,7 +753,8 @@ static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
 
 /* The per-reactor state, laid out once to size it (rs NULL) and once per
  * reactor to carve it: the header, then each pool's free list and areas
- * (the engine maps it untouched, on a page: areas cost only once used). */
+ * (the engine maps it untouched, on a page: areas cost only once used).
+ * In 64 bits: at most 2^24 areas of at most 2^33 bytes each cannot wrap. */
 RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 					struct rk_srv_reactor *rs)
 {
@@ -686,16 +789,39 @@ RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
 	hc->limits.max_request_line = RK_HTTP_DEFAULT_MAX_REQUEST_LINE;
 	hc->limits.max_head = RK_HTTP_DEFAULT_MAX_HEAD;
 	hc->limits.max_headers = RK_HTTP_DEFAULT_MAX_HEADERS;
+	hc->limits.max_field = RK_SERVER_DEFAULT_MAX_FIELD;
+	hc->limits.max_chunk_line = RK_HTTP_MAX_CHUNK_LINE;
+	hc->limits.max_trailers = RK_HTTP_MAX_TRAILERS;
+	hc->limits.max_chunks = RK_HTTP_DEFAULT_MAX_CHUNKS;
 	hc->max_body = 64u << 20;
 	hc->max_body_buffer = RK_SERVER_DEFAULT_MAX_BODY_BUFFER;
 	hc->body_buffers = RK_SERVER_DEFAULT_BODY_BUFFERS;
 	hc->header_timeout = 10;
+	hc->body_timeout = 60;
 	hc->idle_timeout = 60;
+	hc->linger_timeout = 5;
 	hc->routes = rk_server_default_routes;
 }
 
-RK_SRV_COLD void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
+RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 {
+	rk_engine_resolve(cfg); /* the sizes for this machine, first */
+	/* Sizes the engine keeps in 32 bits, and the one rule between the
+	 * send chunks and a head: an answer is only begun with the reserve
+	 * free, so chunks that can never hold it would stall every request. */
+	uint64_t state = RK_SRV_STATE_OFF + (uint64_t)hc->state_size;
+	uint64_t reserve = RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
+	uint64_t chunks = cfg->send_chunks;
+	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
+	if (state > UINT32_MAX || hc->limits.max_head > (1u << 30))
+		return -EOVERFLOW;
+	/* on_writable comes once copies fall to half the window and the free
+	 * chunks hold that half: the reserve must fit in it, and the chunks
+	 * must be able to hold it, or the pump would wait forever. */
+	if (window < 2 * reserve)
+		cfg->send_window = window = (uint32_t)(2 * reserve);
+	if (chunks * cfg->send_buffer < window / 2)
+		return -ENOSPC;
 	cfg->handler = (struct rk_handler){
 		.on_open = rk_srv_on_open,
 		.on_data = rk_srv_on_data,
@@ -707,20 +833,14 @@ RK_SRV_COLD void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_
 		.on_reactor_start = rk_srv_on_reactor_start,
 		.ctx = (void *)hc,
 	};
-	rk_engine_resolve(cfg);
 	hc->max_conns = cfg->max_conns;
 	hc->limits.max_body = hc->max_body; /* what the parser checks */
 	if (!hc->routes)
 		hc->routes = rk_server_default_routes;
-	cfg->app_state_size = (uint32_t)(RK_SRV_STATE_OFF + hc->state_size);
+	cfg->app_state_size = (uint32_t)state;
 	cfg->app_state_clear = (uint32_t)sizeof(struct rk_srv_conn);
-	cfg->reactor_state_size = (uint32_t)rk_srv_layout(hc, 0);
-	/* on_writable comes once copies fall to half the window: the reserve
-	 * must fit in that half, or the pump would wait forever. */
-	uint32_t reserve = rk_srv_reserve(hc);
-	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
-	if (window < 2 * reserve)
-		cfg->send_window = 2 * reserve;
+	cfg->reactor_state_size = rk_srv_layout(hc, 0);
+	return 0;
 }
 #if defined(__clang__)
 #pragma clang attribute pop

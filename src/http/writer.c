@@ -537,7 +537,7 @@ RK_SRV_COLD void rk_server_wait_writable(struct rk_server_req *q)
 
 /* ---- answers of the session's own ------------------------------------------ */
 
-/* An error ends the connection: answer, then close without reading or
+/* An error ends the connection: answer, then close without parsing or
  * answering anything after it (no request smuggling past an error). */
 RK_SRV_COLD void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 {
@@ -556,8 +556,7 @@ RK_SRV_COLD void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int stat
 		q->fields_len = 0;
 		rk_server_respond(q, status, "text/plain", body, b.len);
 	}
-	s->phase = RK_SRV_CLOSED;
-	rk_conn_close(c);
+	rk_srv_close(c, s);
 }
 
 RK_SRV_COLD void rk_srv_continue(struct rk_conn *c)
