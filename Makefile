@@ -155,7 +155,7 @@ endif
 HOT_SRC := src/ring/ring.c src/ring/bufring.c \
 	$(addprefix src/engine/,reactor.c res.c pieces.c outq.c conn.c recv.c send.c file.c user.c \
 		newconn.c) \
-	$(addprefix src/http/,parse.c session.c router.c writer.c) src/rt/mem.c src/lib/pool.c
+	$(addprefix src/http/,parse.c session.c router.c writer.c) src/rt/mem.c
 SIZE_OPT := $(shell $(CC) -Oz -x c -c -o /dev/null /dev/null 2>/dev/null && echo -Oz || echo -Os)
 # gcc's -O2 pads every loop head and jump target to 16 bytes with no-ops:
 # 2 KiB of the product, for no speed a uop-cached CPU can measure (tools/bench).

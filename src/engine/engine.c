@@ -38,13 +38,11 @@ void rk_engine_defaults(struct rk_engine_config *cfg)
 
 void rk_engine_resolve(struct rk_engine_config *cfg)
 {
-	uint32_t n;
 	if (!cfg->reactors)
 		cfg->reactors = (uint32_t)rk_cpu_count();
-	if (!cfg->max_conns) {
-		n = RK_CONNS_TOTAL / cfg->reactors;
-		cfg->max_conns = n < RK_CONNS_MIN ? RK_CONNS_MIN : n > RK_CONNS_MAX ? RK_CONNS_MAX : n;
-	}
+	if (!cfg->max_conns)
+		cfg->max_conns = RK_MAX(RK_MIN(RK_CONNS_TOTAL / cfg->reactors, RK_CONNS_MAX),
+					RK_CONNS_MIN);
 	if (!cfg->send_chunks)
 		cfg->send_chunks = (cfg->max_conns + 1) / 2;
 	if (!cfg->buffers)
