@@ -60,8 +60,9 @@ EMBED_SRC := tools/hello.c
 TOOL_SRC := $(filter-out $(EMBED_SRC),$(sort $(wildcard tools/*.c)))
 
 # Static product objects.
+# -fno-ident: no .comment section naming the compiler in the product.
 STATIC_FLAGS := $(BASE) $(FREE) $(CFLAGS) -fno-pie -fno-asynchronous-unwind-tables \
-	-fno-unwind-tables -ffunction-sections -fdata-sections
+	-fno-unwind-tables -ffunction-sections -fdata-sections -fno-ident
 ifeq ($(ARCH),aarch64)
 # GCC's default on arm64 turns __atomic_* into calls to libgcc helpers that
 # pick LSE or LL/SC at run time from getauxval() - a libc function.
@@ -143,26 +144,29 @@ $(ROCKET): $(PLAIN_OBJ) $(PSHIM_OBJ) $(MAIN_PLAIN)
 endif
 
 # The product is built for size except the code on a request's path, which
-# keeps $(CFLAGS) (-Os with clang, see CLANG_OS): the ring, the engine's
-# per-completion files and pools, the HTTP parser, session, router and
-# writer. Everything else runs once or rarely (start-up, flags, messages,
-# --trace's decoder, the acceptor's few instructions per connection, the
-# access log, the Date field rendered once a second and the dates of
-# conditional requests, static-file helpers, chunked bodies) and is built with -Oz
-# (gcc 12+, clang: -Os less what only buys speed; -Os where the compiler
-# lacks it): there size is worth more than speed, and the product stays
-# one small file.
-HOT_SRC := src/ring/ring.c src/ring/bufring.c \
-	$(addprefix src/engine/,reactor.c res.c pieces.c outq.c conn.c recv.c send.c file.c user.c \
-		newconn.c) \
+# keeps $(CFLAGS): the ring, the reactor's loop, receives and sends, the
+# HTTP parser, session, router and writer. The engine's small helpers for
+# each operation (resources, pieces, the output queue, the connection's
+# life, file ranges, handler ops, new connections) are reached across
+# files and never inlined into those callers, so speed options buy them
+# little: with gcc they are built -Os. Everything else runs once or rarely
+# (start-up, flags, messages, --trace's decoder, the acceptor's few
+# instructions per connection, the access log, the pools' slow paths, the
+# Date field rendered once a second and the dates of conditional requests,
+# static-file helpers, chunked bodies) and is built with -Oz (gcc 12+,
+# clang: -Os less what only buys speed; -Os where the compiler lacks it).
+# With clang the whole product is built for size (CLANG_OS): -Oz.
+# There size is worth more than speed: the product stays one small file.
+HOT_SRC := src/ring/ring.c src/ring/bufring.c $(addprefix src/engine/,reactor.c recv.c send.c) \
 	$(addprefix src/http/,parse.c session.c router.c writer.c) src/rt/mem.c
+HELPER_SRC := $(addprefix src/engine/,res.c pieces.c outq.c conn.c file.c user.c newconn.c)
 SIZE_OPT := $(shell $(CC) -Oz -x c -c -o /dev/null /dev/null 2>/dev/null && echo -Oz || echo -Os)
 # gcc's -O2 pads every loop head and jump target to 16 bytes with no-ops:
-# 2 KiB of the product, for no speed a uop-cached CPU can measure (tools/bench).
-HOT_OPT := $(if $(CLANG_OS),-Os,-falign-jumps=1 -falign-loops=1 -falign-labels=1)
+# 2 KiB of the product (function starts stay aligned).
+HOT_OPT := $(if $(CLANG_OS),$(SIZE_OPT),-falign-jumps=1 -falign-loops=1 -falign-labels=1)
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STATIC_FLAGS) $(if $(filter-out $(HOT_SRC),$<),$(SIZE_OPT),$(HOT_OPT)) \
+	$(CC) $(STATIC_FLAGS) $(if $(filter $(HOT_SRC),$<),$(HOT_OPT),$(if $(filter $(HELPER_SRC),$<),$(if $(CLANG_OS),$(SIZE_OPT),-Os),$(SIZE_OPT))) \
 		$(XDEFS) -c -o $@ $<
 
 # The version and commit go to src/cli/version.c alone; the stamp changes

@@ -37,7 +37,7 @@ TEST(a_pool_hands_out_fresh_items_then_the_last_freed_and_touches_nothing_first)
 	uint32_t stack[8];
 	memset(stack, 0xee, sizeof(stack));
 	struct rk_pool p;
-	rk_pool_init(&p, stack, 8, NULL, 0);
+	rk_pool_init(&p, stack, 8, NULL, 1);
 	CHECK_EQ(stack[0], 0xeeeeeeee); /* no free list written at start */
 	CHECK_EQ(rk_pool_avail(&p), 8);
 	CHECK_EQ(rk_pool_get(&p), 0);

@@ -282,7 +282,8 @@ uint64_t rk_conn_out_total(const struct rk_conn *c);
 char *rk_conn_log_line(struct rk_conn *c, uint32_t n);
 /* The peer's address as text ("192.0.2.1", "2001:db8::1"; an IPv4 client
  * on a dual-stack socket as IPv4), asked of the kernel once per connection
- * (getpeername(2)) and kept; "-" if it cannot be had. */
+ * (getpeername(2); at open when the access log is on) and kept; "-" if it
+ * cannot be had. */
 struct rk_seg rk_conn_peer(struct rk_conn *c);
 
 #endif

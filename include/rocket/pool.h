@@ -34,6 +34,7 @@ struct rk_pool {
 	uint32_t keep;
 };
 
+/* mem NULL (and size 1): a pool of indexes only, never trimmed. */
 void rk_pool_init(struct rk_pool *p, uint32_t *stack, uint32_t n, void *mem, size_t size);
 /* An item, or RK_POOL_NONE when all n are out. */
 uint32_t rk_pool_get(struct rk_pool *p);

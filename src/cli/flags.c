@@ -33,7 +33,7 @@ enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE,
 static const char *const rk_zero_names[] = {
 	0, "any free port", "one per CPU", "4 x --ring-entries", "kernel default", "none",
 	"--max-conns / 2", "one --send-buffer", "--buffers / 8",
-	"32768 / --reactors, 256 to 16384", "2048, 1024 under 1024 --max-conns",
+	"32768 / --reactors, 256 to 16384", "2048, 1024 below 1024 conns",
 };
 
 /* One flag, 32 bytes. The table is a constant (no pointers into a stack

@@ -256,7 +256,7 @@ static void rk_acc_reopen_log(struct rk_acceptor *a)
 	if (fd >= 0)
 		fd = sys_dup3(fd, c->log_fd, O_CLOEXEC) < 0 ? fd : (sys_close(fd), 0);
 	if (fd < 0)
-		rk_dprint(2, "rocket: SIGHUP: --access-log %s: %s, still logging to the old file\n",
+		rk_dprint(2, "rocket: SIGHUP: --access-log %s: %s, kept the old file\n",
 			  c->log_path, rk_errno_name(fd));
 	a->log_told = false;
 }
@@ -312,8 +312,8 @@ static void rk_acc_on_ctrl(struct rk_acceptor *a, const struct io_uring_cqe *cqe
 	else if (cqe->res == RK_CTRL_LOG_ERROR && !a->log_told) {
 		/* The first failed write since the start (or since SIGHUP). */
 		a->log_told = true;
-		rk_dprint(2, "rocket: --access-log: write failed (%s): lines dropped and counted, "
-			     "still serving\n", rk_errno_name(-(int)who));
+		rk_dprint(2, "rocket: --access-log: write failed (%s): lines dropped, counted\n",
+			  rk_errno_name(-(int)who));
 	}
 }
 

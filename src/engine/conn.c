@@ -50,6 +50,10 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
 	r->st.accepted++;
+	/* The access log's host, asked now: once the socket is closing the
+	 * kernel may no longer know the peer (getpeername(2): ENOTCONN). */
+	if (cfg->log_fd >= 0)
+		rk_conn_peer(c);
 
 	if (cfg->handler.on_open && cfg->handler.on_open(c) < 0) {
 		rk_conn_begin_close(c, RK_CLOSE_APP, true);

@@ -164,10 +164,10 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	r->share = c->recv_share ? c->recv_share : RK_MAX(c->buffers / 8, 4u);
 	if (!c->app_state_size)
 		r->app_mem = 0;
-	rk_pool_init(&r->slots, slots, c->max_conns, 0, 0);
+	rk_pool_init(&r->slots, slots, c->max_conns, 0, 1);
 	rk_pool_init(&r->chunks, chunk_free, nchunks, chunk_mem, c->send_buffer);
-	rk_pool_init(&r->outs_pool, out_free, nouts, 0, 0);
-	rk_pool_init(&r->pieces_pool, piece_free, npieces, 0, 0);
+	rk_pool_init(&r->outs_pool, out_free, nouts, 0, 1);
+	rk_pool_init(&r->pieces_pool, piece_free, npieces, 0, 1);
 	r->log.fd = c->log_fd;
 	atomic_init(&r->ring_fd, RK_FD_PENDING);
 	return k->off - start;

@@ -277,9 +277,8 @@ void rk_conn_check_eof(struct rk_conn *c);
 void rk_conn_timeout_expired(struct rk_conn *c);
 void rk_conn_zc_after_close(struct rk_conn *c);
 
-/* log.c: the access log's part of the tick, and of the end (true while a
- * write is still to come). */
-void rk_log_tick(struct rk_reactor *r);
+/* log.c: write what the buffer holds (once a second, and at the end:
+ * true while a write is still to come). */
 bool rk_log_drain(struct rk_reactor *r);
 
 /* file.c: start reading the file range at the head of the queue. */

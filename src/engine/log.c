@@ -101,12 +101,6 @@ void rk_log_complete(struct rk_reactor *r, struct rk_conn *unused, const struct 
 		rk_log_flush(r);
 }
 
-void rk_log_tick(struct rk_reactor *r)
-{
-	if (r->log.fd >= 0)
-		rk_log_flush(r);
-}
-
 bool rk_log_drain(struct rk_reactor *r)
 {
 	struct rk_log *l = &r->log;
@@ -119,7 +113,6 @@ struct rk_seg rk_conn_peer(struct rk_conn *c)
 	if (!c->peer_len) {
 		struct rk_sockaddr sa;
 		uint32_t n = sizeof(sa);
-		rk_memset(&sa, 0, sizeof(sa));
 		c->peer_len = 1;
 		c->peer[0] = '-';
 		if (sys_getpeername(c->fd, &sa, &n) == 0)

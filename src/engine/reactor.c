@@ -47,7 +47,7 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 	if (now.tv_sec != r->unix_sec) {
 		/* Once a second: the access log's buffer goes out, idle send
 		 * chunks go back, and the application's tick. */
-		rk_log_tick(r);
+		rk_log_drain(r);
 		rk_pool_trim(&r->chunks);
 		if (h->on_tick)
 			h->on_tick(h->ctx, r->state, now.tv_sec);
@@ -101,7 +101,7 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
 		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
-		  "log lines %llu dropped %llu\n",
+		  "log %llu lost %llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,

@@ -71,6 +71,7 @@ void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req
 	struct rk_srv_reactor *rs = rk_conn_reactor_state(q->c);
 	if (!q->hc->access_log || (!q->log && !(q->log = rk_pool_take(&rs->log_slots))))
 		return;
+	struct rk_http_str ref = { 0, 0 }, agent = { 0, 0 };
 	struct rk_seg host = rk_conn_peer(q->c);
 	char *o = q->log;
 	rk_memcpy(o, host.p, host.len);
@@ -88,13 +89,20 @@ void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req
 		o = rk_log_esc(o, req->method_str.p,
 			       (uint32_t)(req->target.p + req->target.n + 9 - req->method_str.p),
 			       RK_LOG_REQ_MAX);
+		for (uint32_t i = 0; i < req->nheaders; i++) {
+			const struct rk_http_header *h = &req->headers[i];
+			if (rk_http_str_ieq(h->name, "referer"))
+				ref = h->value;
+			else if (rk_http_str_ieq(h->name, "user-agent"))
+				agent = h->value;
+		}
 	} else {
 		*o++ = '-';
 	}
 	*o++ = '"';
 	q->log_a = (uint16_t)(o - q->log);
-	o = rk_log_field(o, rk_server_header(q, "Referer"));
-	o = rk_log_field(o, rk_server_header(q, "User-Agent"));
+	o = rk_log_field(o, ref);
+	o = rk_log_field(o, agent);
 	*o++ = '\n';
 	q->log_n = (uint16_t)(o - q->log);
 }

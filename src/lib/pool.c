@@ -14,9 +14,9 @@
 
 void rk_pool_init(struct rk_pool *p, uint32_t *stack, uint32_t n, void *mem, size_t size)
 {
+	/* Without memory (size 1) there is nothing to give back: no trim. */
 	*p = (struct rk_pool){ .stack = stack, .mem = mem, .size = size, .n = n };
-	/* Without memory there is nothing to give back: trim never starts. */
-	p->keep = p->clean = mem ? (uint32_t)RK_MAX(RK_POOL_KEEP_BYTES / size, 4u) : n;
+	p->keep = p->clean = (uint32_t)RK_MAX(RK_POOL_KEEP_BYTES / size, 4u);
 }
 
 uint32_t rk_pool_get(struct rk_pool *p)
