@@ -32,6 +32,8 @@
 	X(ESRCH) \
 	X(EINTR) \
 	X(EIO) \
+	X(ENXIO) \
+	X(ENODEV) \
 	X(EBADF) \
 	X(EAGAIN) \
 	X(ENOMEM) \
@@ -39,6 +41,7 @@
 	X(EFAULT) \
 	X(EBUSY) \
 	X(EEXIST) \
+	X(EXDEV) \
 	X(ENOTDIR) \
 	X(EINVAL) \
 	X(ENFILE) \
@@ -46,7 +49,9 @@
 	X(ENOSPC) \
 	X(EPIPE) \
 	X(ERANGE) \
+	X(ENAMETOOLONG) \
 	X(ENOSYS) \
+	X(ELOOP) \
 	X(ETIME) \
 	X(EOVERFLOW) \
 	X(EBADFD) \
@@ -83,6 +88,7 @@
 	X(O_NONBLOCK) \
 	X(O_CLOEXEC) \
 	X(AT_FDCWD) \
+	X(SEEK_SET) \
 	X(SEEK_CUR) \
 	X(SEEK_END) \
 	X(F_GETFD) \
@@ -189,6 +195,8 @@
 	X(openat) \
 	X(signalfd4) \
 	X(prlimit64) \
+	X(statx) \
+	X(openat2) \
 	X(getrandom) \
 	X(io_uring_setup) \
 	X(io_uring_enter) \
@@ -218,6 +226,11 @@ enum {
 };
 
 #undef EPERM
+#undef ENXIO
+#undef ENODEV
+#undef ELOOP
+#undef ENAMETOOLONG
+#undef EXDEV
 #undef ENOENT
 #undef ESRCH
 #undef EINTR
@@ -273,6 +286,7 @@ enum {
 #undef O_NONBLOCK
 #undef O_CLOEXEC
 #undef AT_FDCWD
+#undef SEEK_SET
 #undef SEEK_CUR
 #undef SEEK_END
 #undef F_GETFD
@@ -377,6 +391,8 @@ enum {
 #undef __NR_openat
 #undef __NR_signalfd4
 #undef __NR_prlimit64
+#undef __NR_statx
+#undef __NR_openat2
 #undef __NR_getrandom
 #undef __NR_io_uring_setup
 #undef __NR_io_uring_enter

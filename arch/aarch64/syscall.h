@@ -62,9 +62,11 @@
 #define __NR_madvise           233
 #define __NR_prlimit64         261
 #define __NR_getrandom         278
+#define __NR_statx             291
 #define __NR_io_uring_setup    425
 #define __NR_io_uring_enter    426
 #define __NR_io_uring_register 427
+#define __NR_openat2           437
 
 #define RK_SVC(...)                                                            \
 	__asm__ volatile("svc #0" : "=r"(x0) : __VA_ARGS__ : "memory")

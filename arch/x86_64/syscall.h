@@ -60,10 +60,12 @@
 #define __NR_signalfd4         289
 #define __NR_dup3              292
 #define __NR_prlimit64         302
+#define __NR_statx             332
 #define __NR_getrandom         318
 #define __NR_io_uring_setup    425
 #define __NR_io_uring_enter    426
 #define __NR_io_uring_register 427
+#define __NR_openat2           437
 
 static inline long rk_syscall0(long n)
 {

@@ -14,7 +14,7 @@
  * connection (one read at a time); what arrives meanwhile waits, in order.
  * Every callback runs on the connection's reactor thread; every rk_conn_*
  * call must be made there too.
- * Read next: src/engine/engine.c, then src/engine/reactor.c.
+ * Read next: src/engine/internal.h.
  */
 #ifndef ROCKET_ENGINE_H
 #define ROCKET_ENGINE_H

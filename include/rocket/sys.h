@@ -4,7 +4,7 @@
  * failure. There is no global errno; callers test `ret < 0`. The wrappers
  * are static inline so the product has no call layer at all.
  * Follows the man pages of each call (section 2) and nolibc's sys.h layout.
- * Read next: include/rocket/ring.h.
+ * Read next: include/rocket/util.h.
  */
 #ifndef ROCKET_SYS_H
 #define ROCKET_SYS_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/fs.h"
 #include "abi/io_uring.h"
 #include "abi/linux.h"
 #include "arch.h"
@@ -97,6 +98,18 @@ static inline int sys_close(int fd)
 static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 {
 	return (int)RK_SC4(__NR_openat, dirfd, path, flags, mode);
+}
+
+/* openat2(2), 5.6: open path beneath dirfd as how->resolve allows. */
+static inline int sys_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+	return (int)RK_SC4(__NR_openat2, dirfd, path, how, sizeof(*how));
+}
+
+static inline int sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+			    struct statx *out)
+{
+	return (int)RK_SC5(__NR_statx, dirfd, path, flags, mask, out);
 }
 
 static inline long sys_lseek(int fd, long off, int whence)

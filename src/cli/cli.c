@@ -7,7 +7,7 @@
  * io_uring is usable at all is asked first, with a one-entry ring, so a
  * blocked kernel or container is named as such (io_uring_setup(2): EPERM
  * from kernel.io_uring_disabled or a seccomp filter, ENOSYS).
- * Read next: src/cli/cli.h, then src/cli/flags.c.
+ * Read next: src/cli/flags.c.
  */
 #include "cli.h"
 #include "rocket/fmt.h"
@@ -148,12 +148,19 @@ static void rk_cli_on_ready(void *arg)
 			  rk_errno_name(ret));
 }
 
-int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
+/* rk_cli_main and rk_cli_main_config: the program's configuration (hc),
+ * or the defaults with its routes. */
+static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server_config *hc,
+		      const struct rk_route *routes)
 {
 	struct rk_cli c;
 	rk_memset(&c, 0, sizeof(c));
 	rk_engine_defaults(&c.cfg);
-	rk_server_defaults(&c.hc);
+	if (hc)
+		c.hc = *hc;
+	else
+		rk_server_defaults(&c.hc);
+	c.st.index = "index.html";
 	if (routes)
 		c.hc.routes = routes;
 	c.envp = envp;
@@ -188,7 +195,7 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 		return RK_EXIT_START;
 	}
 	/* Bound, and still one thread: the moment to give root up. */
-	if (rk_cli_drop(&c) < 0) {
+	if (rk_cli_drop(&c) < 0 || rk_cli_static(&c) < 0) {
 		rk_engine_destroy(e);
 		return RK_EXIT_START;
 	}
@@ -205,4 +212,14 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 		return RK_EXIT_RUNTIME;
 	}
 	return RK_EXIT_OK;
+}
+
+int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
+{
+	return rk_cli_run(argc, argv, envp, 0, routes);
+}
+
+int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_server_config *hc)
+{
+	return rk_cli_run(argc, argv, envp, hc, 0);
 }

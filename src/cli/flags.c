@@ -20,14 +20,17 @@ enum rk_flag_kind {
 	RK_F_BIND,    /* an address; repeatable */
 	RK_F_SQPOLL,  /* on, or =CPU */
 	RK_F_TRACE,   /* to stderr, or =FD */
+	RK_F_MOUNT,   /* PREFIX=DIR; repeatable */
 	RK_F_HELP,
 	RK_F_VERSION,
 };
 
 /* What --help shows after a flag's name, and what 0 means for a number. */
-enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_PATH };
+enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_MOUNT, A_NAME,
+       A_VALUE, A_PATH };
 static const char *const rk_arg_names[] = {
-	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]", " PATH",
+	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]",
+	" PREFIX=DIR", " NAME", " VALUE", " PATH",
 };
 enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE, Z_MAXC, Z_BUFS };
 static const char *const rk_zero_names[] = {
@@ -84,6 +87,8 @@ static void rk_usage(struct rk_cli *c, const struct rk_flag *flags, unsigned n)
 			       *(const char **)rk_dst(c, f) ? *(const char **)rk_dst(c, f) : "none");
 		else if (f->kind == RK_F_BIND)
 			rk_fmt(def, sizeof(def), " (default: %s)", RK_CLI_BIND_DEFAULT);
+		else if (f->kind == RK_F_MOUNT)
+			rk_fmt(def, sizeof(def), " (default: none)");
 		else if (f->kind == RK_F_BOOL)
 			rk_fmt(def, sizeof(def), " (default: %s)", *(bool *)rk_dst(c, f) ? "on" : "off");
 		else if (f->kind == RK_F_SQPOLL || f->kind == RK_F_TRACE)
@@ -134,6 +139,13 @@ static int rk_set_value(struct rk_cli *c, const struct rk_flag *f, const char *v
 	switch (f->kind) {
 	case RK_F_STR:
 		*(const char **)rk_dst(c, f) = val;
+		return 0;
+	case RK_F_MOUNT:
+		if (c->nmounts == RK_CLI_MOUNTS) {
+			rk_dprint(2, "rocket: --mount %s: at most %u trees\n", val, RK_CLI_MOUNTS);
+			return -1;
+		}
+		c->mounts[c->nmounts++] = (char *)val;
 		return 0;
 	case RK_F_BIND:
 		if (c->nbinds == RK_MAX_LISTEN) {
@@ -280,8 +292,23 @@ static const struct rk_flag rk_flags[] = {
 	     0, U32_MAX, Z_OFF),
 	U32("linger-timeout", A_S, hc.linger_timeout,
 	    "seconds a closing connection may take", 1, U32_MAX),
+	FLAG("root", A_DIR, RK_F_STR, root_dir,
+	     "serve the files of DIR at / (the built-in routes are then off)"),
+	FLAG("mount", A_MOUNT, RK_F_MOUNT, port,
+	     "serve the files of DIR under PREFIX (/x/), beside the routes; repeatable"),
+	FLAG("index", A_NAME, RK_F_STR, st.index, "the file a URL ending in / serves"),
+	FLAG("list-dirs", A_NONE, RK_F_BOOL, st.list_dirs, "list a directory without its index"),
+	FLAG("dotfiles", A_NONE, RK_F_BOOL, st.dotfiles, "serve names starting with ."),
+	FLAG("no-symlinks", A_NONE, RK_F_BOOL, st.no_symlinks,
+	     "follow no symlink, even one inside the tree"),
+	FLAG("cache-control", A_VALUE, RK_F_STR, st.cache_control,
+	     "the Cache-Control field of file answers"),
+	FLAG("no-precompressed", A_NONE, RK_F_BOOL, st.no_precompressed,
+	     "never serve NAME.br or NAME.gz for NAME"),
 	FLAG("access-log", A_PATH, RK_F_STR, access_log,
 	     "append a line per answer to PATH (- for stdout)"),
+	U32("access-log-buffer", A_BYTES, cfg.log_buffer,
+	    "bytes of each of a reactor's two log buffers (a pipe: 4096)", 4096, 1u << 30),
 	FLAG("user", A_USER, RK_F_STR, user,
 	     "after binding, switch to this user (number or name)"),
 	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir,

@@ -8,7 +8,7 @@
  * IORING_CQE_F_MORE), io_uring_prep_msg_ring(3) and io_uring/msg_ring.c (the
  * messages of one submitter reach a ring in submission order),
  * io_uring_prep_cancel(3), signalfd(2) and dup3(2).
- * Read next: src/engine/reactor.c.
+ * Read next: include/rocket/listen.h.
  */
 #include "internal.h"
 #include "rocket/fmt.h"

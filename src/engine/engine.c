@@ -4,7 +4,7 @@
  *
  * Follows socket(7)/ipv6(7) for the listener, io_uring_prep_msg_ring(3)
  * for the stop request and signalfd(2) for the signals still pending at
- * exit. Read next: src/engine/acceptor.c.
+ * exit. Read next: include/rocket/http.h.
  */
 #include "internal.h"
 #include "rocket/fmt.h"

@@ -19,7 +19,7 @@
  *              the operations (conn, ...; send.c starts a shutdown)
  *   reactor.c  the loop and the kind -> function table (all of the above)
  * The pools behind res.c are include/rocket/pool.h's.
- * Read next: include/rocket/pool.h.
+ * Read next: src/engine/ops.def.
  */
 #ifndef ROCKET_ENGINE_INTERNAL_H
 #define ROCKET_ENGINE_INTERNAL_H
@@ -135,6 +135,7 @@ struct rk_conn {
 	bool recv_paused;         /* held its share of buffers: recv cancelled */
 	bool send_busy;           /* a send is in flight */
 	bool file_busy;           /* a file-range read is in flight */
+	uint32_t file_prev;       /* ... of the entry after this one (RK_NONE: the head) */
 	bool want_write;          /* call on_writable when space frees */
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
@@ -263,7 +264,8 @@ void rk_pieces_discard(struct rk_reactor *r, const struct rk_buf_seg *seg);
 
 /* outq.c */
 uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind);
-uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind);
+uint32_t rk_outq_insert(struct rk_conn *c, uint32_t prev, enum rk_out_kind kind);
+void rk_outq_remove(struct rk_conn *c, uint32_t prev, int res);
 void rk_outq_consume(struct rk_conn *c, uint64_t n, uint32_t zc_seq);
 void rk_outq_pop(struct rk_conn *c, int res);
 void rk_outq_zc_done(struct rk_conn *c, uint32_t upto);
@@ -281,8 +283,9 @@ void rk_conn_zc_after_close(struct rk_conn *c);
  * true while a write is still to come). */
 bool rk_log_drain(struct rk_reactor *r);
 
-/* file.c: start reading the file range at the head of the queue. */
-void rk_file_read(struct rk_conn *c);
+/* file.c: start reading the file range after entry prev (RK_NONE: the
+ * one at the head of the queue). */
+void rk_file_read(struct rk_conn *c, uint32_t prev);
 
 /* shutdown.c: SHUT_WR now (the queue has drained). */
 void rk_shutdown_submit(struct rk_conn *c);

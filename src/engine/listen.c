@@ -5,7 +5,7 @@
  * tcp(7)) + bind(2) + listen(2); IPV6_V6ONLY off so "::" takes IPv4 too
  * (ipv6(7)). Sockets from systemd are checked with SO_TYPE and
  * SO_ACCEPTCONN (socket(7)), since nothing else says what fd 3 is.
- * Read next: src/engine/engine.c.
+ * Read next: include/rocket/addr.h.
  */
 #include "rocket/addr.h"
 #include "rocket/listen.h"

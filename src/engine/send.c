@@ -55,8 +55,15 @@ static void rk_send_flush(struct rk_conn *c)
 		rk_conn_progress_close(c);
 		return;
 	}
-	if (r->outs[c->out_head].kind == RK_OUT_FILE) {
-		rk_file_read(c);
+	const struct rk_out *h = &r->outs[c->out_head];
+	if (h->kind == RK_OUT_FILE) {
+		rk_file_read(c, RK_NONE);
+		return;
+	}
+	/* Copied bytes (a response head) and then a file: read its first
+	 * chunk first, so both go in one send - not a lone head segment. */
+	if (h->kind == RK_OUT_COPY && h->next != RK_NONE && r->outs[h->next].kind == RK_OUT_FILE) {
+		rk_file_read(c, c->out_head);
 		return;
 	}
 	struct rk_sendmsg *m = &r->msgs[c->slot];

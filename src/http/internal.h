@@ -63,12 +63,15 @@
 #define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
 struct rk_srv_reactor {
 	char server_date[RK_SRV_SD_LEN]; /* rewritten once a second */
+	int64_t now;                     /* its unix time: rk_server_now() */
 	struct rk_pool conn_areas, body_areas, log_slots;
 };
 #define RK_SRV_LOG_SLOT 2048 /* bytes of a log slot: a line's request part */
 
-/* Layout of a conn area: [split head: max_head][fields][pending head]. */
-#define RK_SRV_AREA_TAIL (RK_SERVER_MAX_FIELDS + RK_SRV_HEAD_MAX)
+/* Layout of a conn area: [split head: max_head][fields][pending head]
+ * [the route's scratch: rk_server_scratch()]. */
+#define RK_SRV_SCRATCH_OFF(max_head) \
+	(((size_t)(max_head) + RK_SERVER_MAX_FIELDS + RK_SRV_HEAD_MAX + 15) & ~(size_t)15)
 
 enum rk_srv_out_kind {
 	RK_OUT_NONE = 0, /* no answer yet */
@@ -93,6 +96,7 @@ struct rk_server_req {
 	bool chunked;           /* a chunked stream: pieces are framed */
 	bool close_delimited;   /* a stream of unknown length to HTTP/1.0 */
 	bool stream_end;        /* stream_end was called, terminator to write */
+	bool scratch;           /* the route holds rk_server_scratch() */
 	uint8_t out;            /* enum rk_srv_out_kind */
 	uint16_t fields_len;    /* added fields in the conn area */
 	uint16_t head_off, head_len; /* a rendered head waiting in the conn area */
@@ -190,5 +194,42 @@ void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);
 void rk_srv_continue(struct rk_conn *c);
 void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now);
+
+/* ---- static files: static.c and listing.c ---------------------------------
+ * One request's state, in rk_server_scratch(): what the kernel reads or
+ * writes while OPENAT2 and STATX fly, and what the answer needs later (the
+ * head is gone by then: the conditional fields are copied). */
+#include "rocket/abi/fs.h"
+#include "rocket/http_cond.h"
+#include "rocket/static.h"
+#define RK_ST_PATH    4096 /* bytes of a normalized path, else 414 */
+#define RK_ST_NFIELDS 8    /* conditional field lines kept, else 431 */
+enum rk_st_mode {
+	RK_ST_FILE = 0, /* the path itself (or a sibling of it) */
+	RK_ST_INDEX,    /* the index file of a directory URL */
+	RK_ST_LIST,     /* the directory itself, for a listing */
+};
+struct rk_st {
+	struct statx stx;        /* STATX writes it */
+	struct open_how how;     /* OPENAT2 reads it */
+	struct rk_http_codings ae;
+	int fd;                  /* the open file or directory, or -1 */
+	int64_t pos;             /* listing: getdents64 offset of the next entry */
+	uint16_t len;            /* name's bytes, without a sibling's suffix */
+	uint16_t dir;            /* of which the directory URL (with its '/') */
+	uint16_t used;           /* bytes of buf: field copies, then a body or a line */
+	uint16_t line_off, line_len; /* listing: a line not yet written whole */
+	uint8_t nf, coding, missing, mode, method;
+	bool slash, list_end;
+	struct rk_http_header f[RK_ST_NFIELDS];
+	char name[RK_ST_PATH + 256 + 8]; /* the path, an index name, ".br", NUL */
+	char buf[2560];
+};
+_Static_assert(sizeof(struct rk_st) <= RK_SERVER_SCRATCH, "static state fits the scratch");
+int rk_st_open(struct rk_server_req *q, struct rk_st *s);
+int rk_st_fail(struct rk_server_req *q, struct rk_st *s, int status);
+void rk_st_list(struct rk_server_req *q, struct rk_st *s);
+void rk_st_list_more(struct rk_server_req *q);
+size_t rk_st_pct(char *out, const char *in, size_t n);
 
 #endif

@@ -55,7 +55,7 @@ __attribute__((noinline)) char *rk_srv_area(struct rk_srv_conn *s)
 
 void rk_srv_area_put_if_unused(struct rk_srv_conn *s)
 {
-	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len) {
+	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len && !s->q.scratch) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
 		rk_pool_give(&rs->conn_areas, s->area);
 		s->area = 0;
@@ -603,6 +603,21 @@ RK_SRV_COLD void rk_server_resume(struct rk_server_req *q)
 	rk_srv_advance(q->c, rk_srv_of(q));
 }
 
+RK_SRV_COLD void *rk_server_scratch(struct rk_server_req *q)
+{
+	struct rk_srv_conn *s = rk_srv_of(q);
+	if (s->phase == RK_SRV_CLOSED && !q->scratch)
+		return 0;
+	q->scratch = true;
+	return rk_srv_area(s) + RK_SRV_SCRATCH_OFF(q->hc->limits.max_head);
+}
+
+RK_SRV_COLD int64_t rk_server_now(const struct rk_server_req *q)
+{
+	const struct rk_srv_reactor *rs = rk_conn_reactor_state(q->c);
+	return rs->now;
+}
+
 RK_SRV_COLD void *rk_server_state(struct rk_server_req *q)
 {
 	return (char *)rk_srv_of(q) + RK_SRV_STATE_OFF;
@@ -672,6 +687,11 @@ RK_SRV_COLD static void rk_srv_on_op(struct rk_conn *c, uint8_t tag, int32_t res
 		q->ops--;
 	if (q->route && q->route->on_op)
 		q->route->on_op(q, tag, res, flags);
+	if (s->phase == RK_SRV_CLOSED && !q->ops && q->scratch) {
+		/* The last operation that could write to the scratch is done. */
+		q->scratch = false;
+		rk_srv_area_put_if_unused(s);
+	}
 	rk_srv_advance(c, s);
 }
 
@@ -679,11 +699,19 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
+	uint64_t queued = rk_conn_queued(c);
 	if (s->phase == RK_SRV_HEAD) {
-		/* A head left unfinished: 408 (slowloris). Merely idle between
-		 * requests: close quietly (RFC 9112 §9.5). */
+		/* A head left unfinished: 408 (slowloris). */
 		if (s->head_started && rk_conn_write_space(c) >= rk_srv_reserve(hc)) {
 			rk_srv_error(c, s, 408);
+			return;
+		}
+		/* An answer the engine still sends after its request is
+		 * complete (a long download): fine while bytes move. Merely
+		 * idle between requests: close quietly (RFC 9112 §9.5). */
+		if (queued && queued != s->seen_queued) {
+			s->seen_queued = queued;
+			rk_srv_timeout(c, hc->idle_timeout);
 			return;
 		}
 	} else if (s->phase == RK_SRV_BODY) {
@@ -696,7 +724,6 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 		return;
 	} else if (s->phase == RK_SRV_WAIT) {
 		/* Reading a body or answering: fine while bytes move. */
-		uint64_t queued = rk_conn_queued(c);
 		if (s->consumed != s->seen_consumed || queued != s->seen_queued) {
 			s->seen_consumed = s->consumed;
 			s->seen_queued = queued;
@@ -722,6 +749,7 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 	s->holding = false;
 	s->acc_len = 0;
 	s->q.fields_len = 0;
+	s->q.scratch = s->q.scratch && s->q.ops; /* else on_op gives it back */
 	rk_srv_out_closed(&s->q);
 	rk_srv_area_put_if_unused(s);
 	rk_srv_body_area_put(s);
@@ -742,7 +770,7 @@ static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 /* Areas are whole pages, so an idle one's memory goes back whole. */
 static size_t rk_srv_conn_area_size(const struct rk_server_config *hc)
 {
-	return RK_ALIGN_PAGE((size_t)hc->limits.max_head + RK_SRV_AREA_TAIL);
+	return RK_ALIGN_PAGE(RK_SRV_SCRATCH_OFF(hc->limits.max_head) + RK_SERVER_SCRATCH);
 }
 
 static size_t rk_srv_body_area_size(const struct rk_server_config *hc)

@@ -118,6 +118,7 @@ void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now)
 {
 	rk_memcpy(rs->server_date, RK_SRV_SERVER_DATE, sizeof(RK_SRV_SERVER_DATE) - 1);
 	rk_http_date(rs->server_date + sizeof(RK_SRV_SERVER_DATE) - 1, now);
+	rs->now = now;
 	rk_memcpy(rs->server_date + RK_SRV_SD_LEN - 2, "\r\n", 2);
 }
 

@@ -1,6 +1,6 @@
 /* src/lib/addr.c - numeric IPv4/IPv6 addresses, parsed (see inet_pton(3))
  * and printed (inet_ntop(3), RFC 5952).
- * Read next: src/engine/listen.c, which binds the listeners with it.
+ * Read next: src/engine/engine.c.
  */
 #include "rocket/addr.h"
 #include "rocket/fmt.h"
