@@ -179,6 +179,41 @@ TEST(a_normal_request_gives_one_combined_format_line)
 	for_both(normal_requests);
 }
 
+/* A file is answered later, from the completions of its open and stat
+ * (a deferred answer): its line still has the request, status and bytes. */
+static void deferred(const char *bin)
+{
+	char *d = tmpdir(), log[128], www[128], file[160];
+	snprintf(log, sizeof(log), "%s/access.log", d);
+	snprintf(www, sizeof(www), "%s/www", d);
+	snprintf(file, sizeof(file), "%s/f.bin", www);
+	CHECK(mkdir(www, 0755) == 0);
+	FILE *f = fopen(file, "w");
+	CHECK(f);
+	for (int i = 0; i < 70000; i++)
+		fputc('a' + i % 26, f);
+	fclose(f);
+	const char *more[] = { "--root", www, NULL };
+	struct proc p;
+	int port = start(&p, bin, log, more);
+	get(port, "GET /f.bin HTTP/1.1\r\nHost: t\r\nUser-Agent: ua\r\nConnection: close\r\n\r\n");
+	get(port, "GET /f.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\nConnection: close\r\n\r\n");
+	char *text = wait_lines(log, 2);
+	proc_stop(&p);
+	expect_line(text, "ua", "^127\\.0\\.0\\.1 - - " TIME " \"GET /f\\.bin HTTP/1\\.1\" 200 70000 \"-\" \"ua\"$");
+	expect_line(text, "206", "^127\\.0\\.0\\.1 - - " TIME " \"GET /f\\.bin HTTP/1\\.1\" 206 10 \"-\" \"-\"$");
+	free(text);
+	unlink(file);
+	rmdir(www);
+	unlink(log);
+	rmdir(d);
+}
+
+TEST(a_file_answered_later_is_logged_with_its_request_and_bytes)
+{
+	for_both(deferred);
+}
+
 /* The client's address as text: an IPv4 client of a dual-stack socket as
  * IPv4 (not ::ffff:127.0.0.1), an IPv6 one in RFC 5952's form. */
 static void addresses(const char *bin)
