@@ -280,13 +280,15 @@ test-aarch64: ## boot the aarch64 build under qemu (installs what it needs)
 	./tests/qemu/run-aarch64.sh $(A64_O)/rocket $(A64_O)/qemu-init $(A64_O)/vm
 
 # tools/bench/ builds what it needs; BENCH_SECONDS sets each load's length.
-.PHONY: bench bench-plaintext bench-static
+.PHONY: bench bench-plaintext bench-static bench-log
 bench: ## HttpArena's profiles: rocket-arena vs nginx+lua, h2o, epoll (tools/bench/profiles)
 	BUILD=$(BUILD) ./tools/bench/profiles
 bench-plaintext: ## GET /plaintext: Rocket vs nginx vs the epoll server (tools/bench/plaintext)
 	BUILD=$(BUILD) ./tools/bench/plaintext
 bench-static: ## --root static files: Rocket vs nginx with sendfile (tools/bench/static)
 	BUILD=$(BUILD) ./tools/bench/static
+bench-log: ## what --access-log costs, beside nginx's access_log (tools/bench/log)
+	BUILD=$(BUILD) ./tools/bench/log
 
 run: $(ROCKET) ## build and serve on port 8080
 	./$(ROCKET) --port 8080

@@ -82,10 +82,14 @@
 	X(MAP_STACK) \
 	X(MADV_DONTNEED) \
 	X(O_RDONLY) \
+	X(O_WRONLY) \
+	X(O_CREAT) \
+	X(O_APPEND) \
 	X(O_NONBLOCK) \
 	X(O_CLOEXEC) \
 	X(AT_FDCWD) \
 	X(SEEK_SET) \
+	X(SEEK_CUR) \
 	X(SEEK_END) \
 	X(F_GETFD) \
 	X(F_SETFD) \
@@ -116,6 +120,7 @@
 	X(SHUT_RD) \
 	X(SHUT_WR) \
 	X(SHUT_RDWR) \
+	X(SIGHUP) \
 	X(SIGINT) \
 	X(SIGKILL) \
 	X(SIGUSR1) \
@@ -162,6 +167,8 @@
 	X(bind) \
 	X(listen) \
 	X(getsockname) \
+	X(getpeername) \
+	X(dup3) \
 	X(setsockopt) \
 	X(getsockopt) \
 	X(clone) \
@@ -273,10 +280,14 @@ enum {
 #undef MAP_STACK
 #undef MADV_DONTNEED
 #undef O_RDONLY
+#undef O_WRONLY
+#undef O_CREAT
+#undef O_APPEND
 #undef O_NONBLOCK
 #undef O_CLOEXEC
 #undef AT_FDCWD
 #undef SEEK_SET
+#undef SEEK_CUR
 #undef SEEK_END
 #undef F_GETFD
 #undef F_SETFD
@@ -307,6 +318,7 @@ enum {
 #undef SHUT_RD
 #undef SHUT_WR
 #undef SHUT_RDWR
+#undef SIGHUP
 #undef SIGINT
 #undef SIGKILL
 #undef SIGUSR1
@@ -351,6 +363,8 @@ enum {
 #undef __NR_bind
 #undef __NR_listen
 #undef __NR_getsockname
+#undef __NR_getpeername
+#undef __NR_dup3
 #undef __NR_setsockopt
 #undef __NR_getsockopt
 #undef __NR_clone

@@ -116,6 +116,7 @@ struct rk_server_config {
 	                               slow peer, and to drop what the peer still
 	                               sends after the last answer, then abort */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
+	bool access_log;            /* a line per answer (the engine's log_fd) */
 	uint32_t max_conns;         /* filled by rk_server_setup() */
 };
 #define RK_SERVER_DEFAULT_MAX_BODY_BUFFER (64u << 10)

@@ -84,6 +84,12 @@ static inline long sys_write(int fd, const void *buf, size_t n)
 	return RK_SC3(__NR_write, fd, buf, n);
 }
 
+/* dup3(2): newfd names oldfd's file from now on, atomically. */
+static inline int sys_dup3(int oldfd, int newfd, int flags)
+{
+	return (int)RK_SC3(__NR_dup3, oldfd, newfd, flags);
+}
+
 static inline int sys_close(int fd)
 {
 	return (int)RK_SC1(__NR_close, fd);
@@ -150,6 +156,11 @@ static inline int sys_connect(int fd, const void *addr, uint32_t len)
 static inline int sys_getsockname(int fd, void *addr, uint32_t *len)
 {
 	return (int)RK_SC3(__NR_getsockname, fd, addr, len);
+}
+
+static inline int sys_getpeername(int fd, void *addr, uint32_t *len)
+{
+	return (int)RK_SC3(__NR_getpeername, fd, addr, len);
 }
 
 static inline int sys_setsockopt(int fd, int level, int name, const void *val, uint32_t len)

@@ -112,6 +112,32 @@ static void rk_start_failed(const struct rk_cli *c, int err)
 		rk_dprint(2, "rocket: cannot start the reactors: %s\n", rk_errno_name(err));
 }
 
+/* --access-log: opened now, as the user that starts us (root may write
+ * /var/log), before any thread. SIGHUP opens the path again later, as the
+ * user we run as. A log that cannot seek (a pipe, a socket: stdout under
+ * systemd) is written 4 KiB at a time, so every write is whole there too
+ * (pipe(7): PIPE_BUF). */
+static int rk_cli_log(struct rk_cli *c)
+{
+	const char *p = c->access_log;
+	int fd = 1;
+	if (!p)
+		return 0;
+	if (p[0] != '-' || p[1]) {
+		fd = sys_openat(AT_FDCWD, p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		c->cfg.log_path = p;
+	}
+	if (fd < 0) {
+		rk_dprint(2, "rocket: --access-log %s: cannot open it (%s)\n", p, rk_errno_name(fd));
+		return -1;
+	}
+	c->cfg.log_fd = fd;
+	c->hc.access_log = true;
+	if (sys_lseek(fd, 0, SEEK_CUR) < 0)
+		c->cfg.log_buffer = RK_LOG_LINE_MAX;
+	return 0;
+}
+
 static void rk_cli_on_ready(void *arg)
 {
 	struct rk_cli *c = arg;
@@ -145,7 +171,8 @@ static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server
 	int ret = rk_cli_parse(&c, argc, argv);
 	if (ret)
 		return ret > 0 ? RK_EXIT_OK : RK_EXIT_START;
-	if (rk_cli_user_resolve(&c) < 0 || rk_uring_probe() < 0 || rk_cli_listen(&c) < 0)
+	if (rk_cli_user_resolve(&c) < 0 || rk_uring_probe() < 0 || rk_cli_log(&c) < 0 ||
+	    rk_cli_listen(&c) < 0)
 		return RK_EXIT_START;
 	/* The one flag combination that cannot serve (the flags' ranges make
 	 * rk_server_setup's -EOVERFLOW impossible here). */

@@ -27,6 +27,7 @@ struct rk_cli {
 	uint32_t nbinds;              /* --bind given this many times (0: the default) */
 	const char *user;             /* --user as given, or NULL */
 	const char *chroot_dir;       /* --chroot, or NULL */
+	const char *access_log;       /* --access-log, or NULL */
 	bool no_root;                 /* --no-root */
 	uint32_t uid, gid;            /* --user resolved */
 	bool inherited;               /* serving systemd's sockets */

@@ -12,6 +12,7 @@
 #ifndef ROCKET_HTTP_INTERNAL_H
 #define ROCKET_HTTP_INTERNAL_H
 
+#include "rocket/pool.h"
 #include "rocket/server.h"
 
 /* Paths off the way of a plain GET: optimized for size (the product is
@@ -49,33 +50,24 @@
 /* A chunk's size line (8 hex digits + CRLF) and the CRLF after its data. */
 #define RK_SRV_CHUNK_FRAME (8 + 2 + 2)
 
-/* A per-reactor pool of equal areas lent LIFO, so only as many are
- * resident as are in use at once, however many connections are idle; and
- * after a burst (thousands of deferred answers at once) the areas that
- * stayed free for a second are given back to the kernel on the tick. The
- * free list is a stack: positions below `low` were not taken since the
- * last tick, those below `cold` are known to hold no memory. */
-struct rk_srv_pool {
-	char *mem;
-	size_t size;
-	uint32_t nfree;
-	uint32_t *free;
-	uint32_t low, cold;
-};
-
-/* Per reactor: the Server and Date fields, and two pools:
+/* Per reactor: the Server and Date fields, and three pools of areas lent
+ * LIFO (include/rocket/pool.h: only as many resident as are in use at once,
+ * given back once they lie idle), each area whole pages:
  *   conn areas (one per connection slot, so never short): a head split
  *     across receive buffers, the fields a route adds, and a response head
  *     that did not fit the write space at once;
  *   body areas (body_buffers of them): a buffered body with a copy of its
- *     head (re-parsed there), while it is being gathered. */
+ *     head (re-parsed there), while it is being gathered;
+ *   log slots (one per connection slot, with the access log on): the
+ *     request's line, waiting for its answer (src/http/accesslog.c). */
 #define RK_SRV_SERVER_DATE "Server: rocket\r\nDate: "
 #define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
 struct rk_srv_reactor {
 	char server_date[RK_SRV_SD_LEN]; /* rewritten once a second */
 	int64_t now;                     /* its unix time: rk_server_now() */
-	struct rk_srv_pool conn_areas, body_areas;
+	struct rk_pool conn_areas, body_areas, log_slots;
 };
+#define RK_SRV_LOG_SLOT 2048 /* bytes of a log slot: a line's request part */
 
 /* Layout of a conn area: [split head: max_head][fields][pending head]
  * [the route's scratch: rk_server_scratch()]. */
@@ -110,6 +102,10 @@ struct rk_server_req {
 	uint16_t fields_len;    /* added fields in the conn area */
 	uint16_t head_off, head_len; /* a rendered head waiting in the conn area */
 	uint32_t ops;           /* operations of the route in flight */
+	uint16_t status;        /* of the answer begun, for the access log */
+	uint16_t log_a, log_n;  /* the log slot: bytes before the status, in all */
+	char *log;              /* the log slot, from head to answer (or NULL) */
+	uint64_t body_mark;     /* rk_conn_out_total() where the answer's body began */
 	int64_t stream_left;    /* Content-Length bytes a stream still owes */
 	bool last_queued;       /* the last chunk is in owed */
 	uint8_t owed_off, owed_len; /* framing bytes a chunked stream owes */
@@ -183,6 +179,12 @@ static inline struct rk_srv_conn *rk_srv_of(struct rk_server_req *q)
  * target was refused (400, 414) and the connection is closing. path is
  * RK_SERVER_MAX_PATH bytes for a normalized path, alive while fn runs. */
 int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, char *path);
+
+/* accesslog.c: a request's part of its log line, kept from its head
+ * (req NULL: no head, as for a 400), and the line once it is answered or
+ * its connection closes. */
+void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req);
+void rk_srv_log_end(struct rk_server_req *q);
 
 /* writer.c */
 bool rk_srv_answered(const struct rk_server_req *q);

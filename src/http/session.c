@@ -43,44 +43,7 @@ static void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
 
 /* ---- the areas ------------------------------------------------------------ */
 
-static char *rk_pool_take(struct rk_srv_pool *p)
-{
-	if (!p->nfree)
-		return 0;
-	char *a = p->mem + (size_t)p->free[--p->nfree] * p->size;
-	p->low = RK_MIN(p->low, p->nfree);
-	p->cold = RK_MIN(p->cold, p->nfree);
-	return a;
-}
-
-/* Areas free for the whole last second, beyond the RK_SRV_WARM most
- * recently used: their inner pages go back to the kernel (MADV_DONTNEED;
- * they read as zeros when next used, which nothing relies on). At most
- * RK_SRV_TRIM per tick, so a tick after a burst stays short. */
-#define RK_SRV_WARM 64u
-#define RK_SRV_TRIM 8192u
-#define RK_SRV_PAGE 4096u
-RK_SRV_COLD static void rk_pool_trim(struct rk_srv_pool *p)
-{
-	uint32_t end = RK_MIN(p->low, p->nfree > RK_SRV_WARM ? p->nfree - RK_SRV_WARM : 0);
-	end = RK_MIN(end, p->cold + RK_SRV_TRIM);
-	for (uint32_t i = p->cold; i < end; i++) {
-		uintptr_t a = (uintptr_t)p->mem + (size_t)p->free[i] * p->size;
-		uintptr_t lo = (a + RK_SRV_PAGE - 1) & ~(uintptr_t)(RK_SRV_PAGE - 1);
-		uintptr_t hi = (a + p->size) & ~(uintptr_t)(RK_SRV_PAGE - 1);
-		if (hi > lo) /* whole pages only: the edges may be a neighbour's */
-			sys_madvise((void *)lo, hi - lo, MADV_DONTNEED);
-	}
-	p->cold = RK_MAX(p->cold, end);
-	p->low = p->nfree;
-}
-
-static void rk_pool_put(struct rk_srv_pool *p, char *a)
-{
-	p->free[p->nfree++] = (uint32_t)((size_t)(a - p->mem) / p->size);
-}
-
-char *rk_srv_area(struct rk_srv_conn *s)
+__attribute__((noinline)) char *rk_srv_area(struct rk_srv_conn *s)
 {
 	if (!s->area) {
 		/* One conn area per connection slot: the pool is never empty. */
@@ -94,7 +57,7 @@ void rk_srv_area_put_if_unused(struct rk_srv_conn *s)
 {
 	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len && !s->q.scratch) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
-		rk_pool_put(&rs->conn_areas, s->area);
+		rk_pool_give(&rs->conn_areas, s->area);
 		s->area = 0;
 	}
 }
@@ -103,7 +66,7 @@ RK_SRV_COLD static void rk_srv_body_area_put(struct rk_srv_conn *s)
 {
 	if (s->body_area) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
-		rk_pool_put(&rs->body_areas, s->body_area);
+		rk_pool_give(&rs->body_areas, s->body_area);
 		s->body_area = 0;
 	}
 }
@@ -336,6 +299,7 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	rk_srv_timeout(c, has_body ? hc->body_timeout : hc->idle_timeout);
 	rk_srv_req_reset(q);
 	q->req = req;
+	rk_srv_log_begin(q, req);
 
 	if (rk_srv_route(q, req, path) < 0)
 		return -1;
@@ -514,6 +478,7 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	rk_srv_body_area_put(s);
+	rk_srv_log_end(&s->q);
 	rk_srv_req_reset(&s->q);
 	s->phase = RK_SRV_HEAD;
 	s->sink = RK_SINK_DROP;
@@ -776,6 +741,7 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
 	(void)why;
+	rk_srv_log_end(&s->q);
 	/* The engine sends what is queued, then closes: within linger_timeout
 	 * (a peer that never reads cannot hold the slot). */
 	rk_srv_timeout(c, hc->linger_timeout);
@@ -796,46 +762,42 @@ static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 	rk_srv_set_date(rs, now);
 	rk_pool_trim(&rs->conn_areas);
 	rk_pool_trim(&rs->body_areas);
+	rk_pool_trim(&rs->log_slots);
 }
 
+#define RK_ALIGN_PAGE(n) (((n) + RK_PAGE - 1) & ~(size_t)(RK_PAGE - 1))
+
+/* Areas are whole pages, so an idle one's memory goes back whole. */
 static size_t rk_srv_conn_area_size(const struct rk_server_config *hc)
 {
-	/* Whole pages, so a trim gives all of an idle area back. */
-	return (RK_SRV_SCRATCH_OFF(hc->limits.max_head) + RK_SERVER_SCRATCH + RK_SRV_PAGE - 1) &
-	       ~(size_t)(RK_SRV_PAGE - 1);
+	return RK_ALIGN_PAGE(RK_SRV_SCRATCH_OFF(hc->limits.max_head) + RK_SERVER_SCRATCH);
 }
 
 static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
 {
-	return RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
-	       RK_ALIGN16(rk_srv_buffer_limit(hc));
+	return RK_ALIGN_PAGE(RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
+			     RK_ALIGN16(rk_srv_buffer_limit(hc)));
 }
 
 /* The per-reactor state, laid out once to size it (rs NULL) and once per
  * reactor to carve it: the header, then each pool's free list and areas
- * (the engine maps it untouched: areas cost only once used). In 64 bits:
- * at most 2^24 areas of at most 2^33 bytes each cannot wrap. */
+ * (the engine maps it untouched, on a page: areas cost only once used).
+ * In 64 bits: at most 2^24 areas of at most 2^33 bytes each cannot wrap. */
 RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 					struct rk_srv_reactor *rs)
 {
-	struct rk_srv_pool *pools[2] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0 };
-	uint32_t counts[2] = { hc->max_conns, hc->body_buffers };
-	size_t sizes[2] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc) };
+	struct rk_pool *pools[3] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0,
+				     rs ? &rs->log_slots : 0 };
+	uint32_t counts[3] = { hc->max_conns, hc->body_buffers, hc->access_log ? hc->max_conns : 0 };
+	size_t sizes[3] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc), RK_SRV_LOG_SLOT };
 	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		uint32_t n = counts[k];
-		/* The areas start on a page (the mapping does), for the trim. */
-		size_t list = (((at + (size_t)n * 4) + RK_SRV_PAGE - 1) & ~(size_t)(RK_SRV_PAGE - 1)) - at;
-		if (rs) {
-			struct rk_srv_pool *p = pools[k];
-			p->free = (uint32_t *)((char *)rs + at);
-			p->mem = (char *)rs + at + list;
-			p->size = sizes[k];
-			for (uint32_t i = 0; i < n; i++)
-				p->free[i] = n - 1 - i;
-			p->nfree = p->low = p->cold = n;
-		}
-		at += list + (size_t)n * sizes[k];
+		size_t list = RK_ALIGN_PAGE(at + (size_t)n * 4);
+		if (rs)
+			rk_pool_init(pools[k], (uint32_t *)((char *)rs + at), n, (char *)rs + list,
+				     sizes[k]);
+		at = list + (size_t)n * sizes[k];
 	}
 	return at;
 }
@@ -871,12 +833,13 @@ RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
 
 RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 {
+	rk_engine_resolve(cfg); /* the sizes for this machine, first */
 	/* Sizes the engine keeps in 32 bits, and the one rule between the
 	 * send chunks and a head: an answer is only begun with the reserve
 	 * free, so chunks that can never hold it would stall every request. */
 	uint64_t state = RK_SRV_STATE_OFF + (uint64_t)hc->state_size;
 	uint64_t reserve = RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
-	uint64_t chunks = cfg->send_chunks ? cfg->send_chunks : cfg->max_conns;
+	uint64_t chunks = cfg->send_chunks;
 	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
 	if (state > UINT32_MAX || hc->limits.max_head > (1u << 30))
 		return -EOVERFLOW;

@@ -6,7 +6,7 @@
  * appended after it to the connection's output queue: copied, borrowed,
  * file ranges, and streams. Nothing is ever cut short: a field that does
  * not fit or is not a valid field value is refused with -EINVAL.
- * Read next: src/http/routes.c.
+ * Read next: src/http/accesslog.c.
  */
 #include "internal.h"
 RK_SRV_SMALL_FILE_BEGIN
@@ -192,6 +192,8 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 	int n = rk_srv_render(q, head, sizeof(head), status, ctype, clen);
 	if (n < 0)
 		return n;
+	q->status = (uint16_t)status;
+	q->body_mark = rk_conn_out_total(q->c) + (uint64_t)n;
 	q->no_body = s->is_head || !rk_srv_status_has_body(status);
 	uint32_t space = rk_conn_write_space(q->c);
 	long w = rk_conn_write(q->c, head, (uint32_t)RK_MIN((uint32_t)n, space));

@@ -69,16 +69,20 @@
 #define MAP_NORESERVE  0x4000
 #define MAP_POPULATE   0x8000
 #define MAP_STACK      0x20000
-#define MADV_DONTNEED  4 /* the pages read as zeros again: their memory is given back */
+#define MADV_DONTNEED  4
 
 /* ---- open/fcntl --------------------------------------------------------- */
 #define O_RDONLY   00
+#define O_WRONLY   01
+#define O_CREAT    0100
+#define O_APPEND   02000
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
 #define F_GETFL    3
 #define F_SETFL    4
 #define AT_FDCWD   (-100)
 #define SEEK_SET   0
+#define SEEK_CUR   1
 #define SEEK_END   2
 #define F_GETFD    1
 #define F_SETFD    2
@@ -153,6 +157,7 @@ struct rk_linger {
 };
 
 /* ---- signals ------------------------------------------------------------ */
+#define SIGHUP  1
 #define SIGINT  2
 #define SIGKILL 9
 #define SIGUSR1 10
