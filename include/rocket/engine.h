@@ -44,7 +44,7 @@ enum rk_close_reason {
 /* A connection's handler table (redis ae's callback + clientData, per
  * connection): the engine-wide one below is every connection's at first;
  * rk_conn_set_handler() gives one connection another (e.g. a proxy's
- * upstream side). on_open, on_tick and on_reactor_start are read from the
+ * upstream side). on_open, on_tick and on_reactor_start/stop are read from the
  * engine-wide table only. */
 struct rk_handler {
 	/* A connection arrived; its app state (app_state_size bytes) is
@@ -74,6 +74,9 @@ struct rk_handler {
 	void (*on_tick)(void *ctx, void *reactor_state, int64_t now);
 	/* Once on each reactor thread before it serves (optional). */
 	void (*on_reactor_start)(void *ctx, void *reactor_state, uint32_t reactor_id);
+	/* Once on each reactor thread after its last connection closed
+	 * (optional): give back what on_reactor_start took (fds). */
+	void (*on_reactor_stop)(void *ctx, void *reactor_state, uint32_t reactor_id);
 	void *ctx; /* the application's: rk_conn_ctx() and the two above */
 };
 

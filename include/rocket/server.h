@@ -117,11 +117,19 @@ struct rk_server_config {
 	                               sends after the last answer, then abort */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
 	bool access_log;            /* a line per answer (the engine's log_fd) */
+	/* Static routes' cache of open files, per reactor (src/http/fcache.c):
+	 * names looked up within the same second cost no open/stat/close; of
+	 * files up to file_cache / 4 bytes, the bytes are kept, file_cache in
+	 * all. 0 entries: no cache; 0 bytes: fds and statx only. */
+	uint32_t file_cache_entries;
+	uint32_t file_cache;        /* bytes per reactor */
 	uint32_t max_conns;         /* filled by rk_server_setup() */
 };
 #define RK_SERVER_DEFAULT_MAX_BODY_BUFFER (64u << 10)
 #define RK_SERVER_DEFAULT_MAX_FIELD       8192u /* as nginx's header buffers */
 #define RK_SERVER_DEFAULT_BODY_BUFFERS    64u
+#define RK_SERVER_DEFAULT_FILE_CACHE_ENTRIES 256u
+#define RK_SERVER_DEFAULT_FILE_CACHE      (4u << 20)
 
 /* Built-in routes: GET /plaintext, GET /json, GET|HEAD|OPTIONS /, POST /
  * (echoes the body: whole once validated, or as it arrives past

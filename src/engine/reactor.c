@@ -266,6 +266,8 @@ int rk_reactor_main(void *arg)
 			 RK_CTRL_DONE, rk_ud(RK_UD_CTRL, r->id, 0));
 	sqe->user_data = rk_ud(RK_UD_CTRL, r->id, 0);
 	rk_ring_submit_wait(&r->ring, 1, 0);
+	if (cfg->handler.on_reactor_stop)
+		cfg->handler.on_reactor_stop(cfg->handler.ctx, r->state, r->id);
 	r->st.enters = r->ring.n_enter;
 	r->st.overflows = r->ring.n_overflow;
 	if (!cfg->quiet)

@@ -12,6 +12,7 @@
 #ifndef ROCKET_HTTP_INTERNAL_H
 #define ROCKET_HTTP_INTERNAL_H
 
+#include "rocket/abi/fs.h"
 #include "rocket/pool.h"
 #include "rocket/server.h"
 
@@ -62,10 +63,64 @@
  *     request's line, waiting for its answer (src/http/accesslog.c). */
 #define RK_SRV_SERVER_DATE "Server: rocket\r\nDate: "
 #define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
+/* ---- the file cache: fcache.c ------------------------------------------
+ * Per reactor, no locks. An entry is a name (beneath a tree's fd) and what
+ * opening it gave: an fd and its statx, or an errno (ENOENT: a sibling
+ * .gz/.br that is not there); fresh for the unix second it was made in.
+ * A small file's bytes may sit in the arena (filled), its fd then closed. */
+#define RK_FC_KEY 192 /* bytes of a name the cache keeps; longer: not cached */
+struct rk_fcache;
+struct rk_fc_ent {
+	struct rk_fcache *fc;
+	uint32_t next;           /* the hash chain: entry index + 1, 0 ends it */
+	uint32_t hash;
+	int root;
+	int fd;                  /* open file, or -1 */
+	int32_t err;             /* 0, or the open's -errno */
+	uint32_t refs;           /* answers in flight from it, and its fill */
+	uint32_t page, npages;   /* its bytes in the arena (npages 0: none) */
+	int64_t checked, used;   /* unix seconds: opened and stat'ed; last hit */
+	uint16_t klen;
+	uint8_t state;           /* RK_FC_FREE, _LIVE, _RETIRED */
+	bool filled;             /* its bytes in the arena are whole */
+	struct statx stx;
+	char key[RK_FC_KEY];
+};
+/* Zeroed memory is an empty cache (no page is touched before it is used). */
+struct rk_fcache {
+	struct rk_fc_ent *ents;
+	uint32_t *buckets;
+	uint64_t *map;           /* arena pages in use, a bit each */
+	uint8_t *arena;
+	uint32_t nents, nbuckets, npages;
+	uint64_t max_file;       /* the largest file whose bytes are kept */
+	uint64_t hits, misses, fills, evictions;
+};
+/* Close every fd: the reactor stops (no answer is in flight). */
+void rk_fc_exit(struct rk_fcache *fc);
+/* The entry of root/key made this second, or NULL. */
+struct rk_fc_ent *rk_fc_find(struct rk_fcache *fc, int root, const char *key, size_t n,
+			     int64_t now);
+/* What an open (fd >= 0 and its statx, or err) of root/key gave, kept: the
+ * entry, which owns fd from now on (closed at once if an unchanged entry
+ * was there), or NULL (not cached: fd stays the caller's). */
+struct rk_fc_ent *rk_fc_store(struct rk_fcache *fc, int root, const char *key, size_t n,
+			      int64_t now, int fd, int err, const struct statx *stx);
+/* Arena pages for e's bytes (small enough, room made by dropping the
+ * least recently used bytes no answer holds), or NULL: read them there,
+ * then rk_fc_filled(ok: all of them, and the file did not change). */
+uint8_t *rk_fc_reserve(struct rk_fcache *fc, struct rk_fc_ent *e);
+void rk_fc_filled(struct rk_fcache *fc, struct rk_fc_ent *e, bool ok);
+const uint8_t *rk_fc_bytes(const struct rk_fcache *fc, const struct rk_fc_ent *e);
+/* An answer (or a fill) reads e: it is not freed before the put. */
+void rk_fc_hold(struct rk_fc_ent *e);
+void rk_fc_put(struct rk_fc_ent *e);
+
 struct rk_srv_reactor {
 	char server_date[RK_SRV_SD_LEN]; /* rewritten once a second */
 	int64_t now;                     /* its unix time: rk_server_now() */
 	struct rk_pool conn_areas, body_areas, log_slots;
+	struct rk_fcache fc;
 };
 #define RK_SRV_LOG_SLOT 2048 /* bytes of a log slot: a line's request part */
 
@@ -212,6 +267,8 @@ enum rk_st_mode {
 };
 struct rk_st {
 	struct statx stx;        /* STATX writes it */
+	struct statx stx2;       /* ... and again after a cache fill's READ */
+	struct rk_fc_ent *fce;   /* the file cache's entry it answers from */
 	struct open_how how;     /* OPENAT2 reads it */
 	struct rk_http_codings ae;
 	int fd;                  /* the open file or directory, or -1 */

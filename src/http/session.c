@@ -799,7 +799,22 @@ RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 				     sizes[k]);
 		at = list + (size_t)n * sizes[k];
 	}
-	return at;
+	/* The file cache: entries, hash buckets, the arena's page map, the
+	 * arena (whole pages, touched only as files are kept). */
+	uint32_t ne = hc->file_cache_entries, nb = ne ? rk_pow2_ceil(2 * ne) : 0;
+	uint32_t np = ne ? hc->file_cache / RK_PAGE : 0;
+	size_t ents = RK_ALIGN16(at), buckets = ents + (size_t)ne * sizeof(struct rk_fc_ent);
+	size_t map = RK_ALIGN16(buckets + (size_t)nb * 4);
+	size_t arena = RK_ALIGN_PAGE(map + (size_t)(np + 63) / 64 * 8);
+	if (rs && ne) {
+		rs->fc = (struct rk_fcache){ .ents = (struct rk_fc_ent *)((char *)rs + ents),
+					     .buckets = (uint32_t *)((char *)rs + buckets),
+					     .map = (uint64_t *)((char *)rs + map),
+					     .arena = (uint8_t *)rs + arena,
+					     .nents = ne, .nbuckets = nb, .npages = np,
+					     .max_file = (uint64_t)np * RK_PAGE / 4 };
+	}
+	return ne ? arena + (size_t)np * RK_PAGE : at;
 }
 
 RK_SRV_COLD static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
@@ -809,6 +824,13 @@ RK_SRV_COLD static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, 
 	rk_srv_layout(ctx, reactor_state);
 	sys_clock_gettime(CLOCK_REALTIME, &ts);
 	rk_srv_set_date(reactor_state, ts.tv_sec);
+}
+
+RK_SRV_COLD static void rk_srv_on_reactor_stop(void *ctx, void *reactor_state, uint32_t id)
+{
+	(void)ctx;
+	(void)id;
+	rk_fc_exit(&((struct rk_srv_reactor *)reactor_state)->fc);
 }
 
 RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
@@ -829,6 +851,8 @@ RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
 	hc->idle_timeout = 60;
 	hc->linger_timeout = 5;
 	hc->routes = rk_server_default_routes;
+	hc->file_cache_entries = RK_SERVER_DEFAULT_FILE_CACHE_ENTRIES;
+	hc->file_cache = RK_SERVER_DEFAULT_FILE_CACHE;
 }
 
 RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
@@ -859,6 +883,7 @@ RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_c
 		.on_op = rk_srv_on_op,
 		.on_tick = rk_srv_on_tick,
 		.on_reactor_start = rk_srv_on_reactor_start,
+		.on_reactor_stop = rk_srv_on_reactor_stop,
 		.ctx = (void *)hc,
 	};
 	hc->max_conns = cfg->max_conns;

@@ -26,7 +26,7 @@
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-enum { RK_ST_OPEN = 1, RK_ST_STAT };
+enum { RK_ST_OPEN = 1, RK_ST_STAT, RK_ST_READ, RK_ST_RESTAT };
 
 static const char *const rk_st_cond[] = {
 	"if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "range", "if-range",
@@ -63,6 +63,13 @@ static void rk_st_done(void *arg, int res)
 {
 	(void)res;
 	sys_close((int)(intptr_t)arg);
+}
+
+/* The engine is done with a cached file's bytes or fd. */
+static void rk_st_unref(void *arg, int res)
+{
+	(void)res;
+	rk_fc_put(arg);
 }
 
 /* An answer without a file: "404 Not Found\n", from the scratch (it stays
@@ -102,19 +109,48 @@ static int rk_st_errno(int err)
 	}
 }
 
+static struct rk_fcache *rk_st_fc(struct rk_server_req *q)
+{
+	return &((struct rk_srv_reactor *)rk_conn_reactor_state(q->c))->fc;
+}
+
+/* The name the cache knows the candidate by: with its sibling's suffix. */
+static size_t rk_st_keylen(const struct rk_st *s)
+{
+	return s->len + (s->coding != RK_HTTP_CODING_IDENTITY ? 3u : 0u);
+}
+
+static void rk_st_result(struct rk_server_req *q, struct rk_st *s, uint8_t tag, int32_t res);
+static void rk_st_serve(struct rk_server_req *q, struct rk_st *s);
+
 /* Open the next candidate: the sibling the client prefers among those not
- * known to be missing (br before gzip at equal q), else the name itself. */
+ * known to be missing (br before gzip at equal q), else the name itself.
+ * 1: an OPENAT2 flies; 0: the cache knew the answer, given already. */
 int rk_st_open(struct rk_server_req *q, struct rk_st *s)
 {
 	static const char sfx[3][4] = { "", ".gz", ".br" };
 	const struct rk_static *cf = rk_server_ctx(q);
-	struct io_uring_sqe *sqe = rk_server_op_sqe(q, RK_ST_OPEN);
-	if (!sqe)
-		return -EPIPE;
 	s->coding = s->mode == RK_ST_LIST ? RK_HTTP_CODING_IDENTITY
 					  : rk_http_coding_pick(&s->ae, !(s->missing & 4),
 								!(s->missing & 2));
 	rk_memcpy(s->name + s->len, sfx[s->coding], 4);
+	if (s->mode != RK_ST_LIST) {
+		struct rk_fc_ent *e = rk_fc_find(rk_st_fc(q), cf->root, s->name, rk_st_keylen(s),
+						 rk_server_now(q));
+		if (e && e->err) {
+			rk_st_result(q, s, RK_ST_OPEN, e->err);
+			return 0;
+		}
+		if (e) {
+			s->fce = e;
+			s->stx = e->stx;
+			rk_st_serve(q, s);
+			return 0;
+		}
+	}
+	struct io_uring_sqe *sqe = rk_server_op_sqe(q, RK_ST_OPEN);
+	if (!sqe)
+		return -EPIPE;
 	s->how = (struct open_how){
 		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, /* a fifo must not block */
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
@@ -126,7 +162,7 @@ int rk_st_open(struct rk_server_req *q, struct rk_st *s)
 	sqe->addr = (uint64_t)(uintptr_t)(*rel ? rel : ".");
 	sqe->len = sizeof(s->how);
 	sqe->off = (uint64_t)(uintptr_t)&s->how;
-	return 0;
+	return 1;
 }
 
 static int rk_st_fn(struct rk_server_req *q)
@@ -138,6 +174,7 @@ static int rk_st_fn(struct rk_server_req *q)
 	if (!s)
 		return -EPIPE;
 	s->fd = -1;
+	s->fce = 0;
 	s->used = 0;
 	s->pos = -2; /* a listing starts with its head */
 	int r = rk_http_target_parse(req->target.p, req->target.n, s->name, RK_ST_PATH, &t);
@@ -182,7 +219,7 @@ static int rk_st_fn(struct rk_server_req *q)
 		s->mode = RK_ST_INDEX;
 	}
 	r = rk_st_open(q, s);
-	return r < 0 ? r : rk_server_defer(q);
+	return r <= 0 ? r : rk_server_defer(q);
 }
 
 /* A directory URL without its '/': 301 to the one with it (RFC 9110
@@ -259,6 +296,21 @@ static void rk_st_serve(struct rk_server_req *q, struct rk_st *s)
 	}
 	/* A 304 and HEAD carry the Content-Length a 200 would (§8.6); the
 	 * writer sends no body for them and gives the file back at once. */
+	struct rk_fc_ent *e = s->fce;
+	if (e) { /* from the cache: its bytes, or its fd */
+		int r;
+		s->fce = 0;
+		rk_fc_hold(e);
+		if (e->filled)
+			r = rk_server_respond_ref(q, status, ctype, rk_fc_bytes(e->fc, e) + rg.first,
+						  len, rk_st_unref, e);
+		else
+			r = rk_server_respond_file(q, status, ctype, e->fd, rg.first, len,
+						   rk_st_unref, e);
+		if (r < 0)
+			rk_fc_put(e);
+		return;
+	}
 	int fd = s->fd;
 	s->fd = -1;
 	if (rk_server_respond_file(q, status, ctype, fd, rg.first, len, rk_st_done,
@@ -266,21 +318,99 @@ static void rk_st_serve(struct rk_server_req *q, struct rk_st *s)
 		sys_close(fd);
 }
 
-static void rk_st_on_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint32_t flags)
+/* A regular file is open and stat'ed: into the cache, and a small one's
+ * bytes read into its arena (then stat'ed again: a file written while it
+ * was read is not kept). true: a READ flies. */
+static bool rk_st_keep(struct rk_server_req *q, struct rk_st *s)
 {
 	const struct rk_static *cf = rk_server_ctx(q);
+	struct rk_fcache *fc = rk_st_fc(q);
+	struct rk_fc_ent *e = rk_fc_store(fc, cf->root, s->name, rk_st_keylen(s),
+					  rk_server_now(q), s->fd, 0, &s->stx);
+	if (!e)
+		return false; /* not cached: the request's own fd serves */
+	s->fd = -1;
+	s->fce = e;
+	uint8_t *p = e->filled ? 0 : rk_fc_reserve(fc, e);
+	if (!p)
+		return false;
+	struct io_uring_sqe *sqe = rk_server_op_sqe(q, RK_ST_READ);
+	if (!sqe) {
+		rk_fc_filled(fc, e, false);
+		return false;
+	}
+	rk_fc_hold(e); /* the fill's own reference, until it is done */
+	sqe->opcode = IORING_OP_READ;
+	sqe->fd = e->fd;
+	sqe->addr = (uint64_t)(uintptr_t)p;
+	sqe->len = (uint32_t)e->stx.stx_size;
+	sqe->off = 0;
+	return true;
+}
+
+static void rk_st_statx(struct io_uring_sqe *sqe, int fd, struct statx *stx)
+{
+	sqe->opcode = IORING_OP_STATX;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)"";
+	sqe->rw_flags = AT_EMPTY_PATH; /* statx_flags: the fd itself */
+	sqe->len = STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME;
+	sqe->off = (uint64_t)(uintptr_t)stx;
+}
+
+/* A cache fill's READ (then its STATX) completed. */
+static void rk_st_fill(struct rk_server_req *q, struct rk_st *s, uint8_t tag, int32_t res)
+{
+	struct rk_fc_ent *e = s->fce;
+	struct rk_fcache *fc = e->fc;
+	struct io_uring_sqe *sqe;
+	if (tag == RK_ST_READ && res == (int32_t)e->stx.stx_size && !rk_server_closed(q) &&
+	    (sqe = rk_server_op_sqe(q, RK_ST_RESTAT))) {
+		rk_st_statx(sqe, e->fd, &s->stx2);
+		return;
+	}
+	bool ok = tag == RK_ST_RESTAT && res >= 0 && s->stx2.stx_size == e->stx.stx_size &&
+		  s->stx2.stx_mtime.tv_sec == e->stx.stx_mtime.tv_sec &&
+		  s->stx2.stx_mtime.tv_nsec == e->stx.stx_mtime.tv_nsec &&
+		  s->stx2.stx_ctime.tv_sec == e->stx.stx_ctime.tv_sec &&
+		  s->stx2.stx_ctime.tv_nsec == e->stx.stx_ctime.tv_nsec;
+	rk_fc_filled(fc, e, ok && !rk_server_closed(q));
+	if (rk_server_closed(q))
+		s->fce = 0;
+	else
+		rk_st_serve(q, s); /* from the bytes, or (not kept) from the fd */
+	rk_fc_put(e);
+}
+
+static void rk_st_on_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint32_t flags)
+{
 	struct rk_st *s = rk_server_scratch(q);
 	(void)flags;
 	if (tag == RK_ST_OPEN && res >= 0)
 		s->fd = res;
+	if (tag == RK_ST_READ || tag == RK_ST_RESTAT) {
+		rk_st_fill(q, s, tag, res);
+		return;
+	}
 	if (rk_server_closed(q)) {
 		rk_st_close(s); /* the connection went while the op flew */
 		return;
 	}
+	rk_st_result(q, s, tag, res);
+}
+
+/* What an open or a stat gave - from the kernel, or the cache's memory of
+ * it (a missing name). */
+static void rk_st_result(struct rk_server_req *q, struct rk_st *s, uint8_t tag, int32_t res)
+{
+	const struct rk_static *cf = rk_server_ctx(q);
 	if (s->mode == RK_ST_LIST && s->pos >= 0 && tag == RK_ST_OPEN) {
 		rk_st_list(q, s); /* reopened to go on with a listing */
 		return;
 	}
+	if (res == -ENOENT && tag == RK_ST_OPEN && s->mode != RK_ST_LIST)
+		rk_fc_store(rk_st_fc(q), cf->root, s->name, rk_st_keylen(s), rk_server_now(q), -1,
+			    res, 0);
 	if (res < 0) {
 		rk_st_close(s);
 		int st = rk_st_errno(res);
@@ -302,12 +432,7 @@ static void rk_st_on_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint3
 			rk_st_close(s);
 			return;
 		}
-		sqe->opcode = IORING_OP_STATX;
-		sqe->fd = s->fd;
-		sqe->addr = (uint64_t)(uintptr_t)"";
-		sqe->rw_flags = AT_EMPTY_PATH; /* statx_flags: the fd itself */
-		sqe->len = STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_MTIME;
-		sqe->off = (uint64_t)(uintptr_t)&s->stx;
+		rk_st_statx(sqe, s->fd, &s->stx);
 		return;
 	}
 	uint32_t type = s->stx.stx_mode & S_IFMT;
@@ -322,7 +447,7 @@ static void rk_st_on_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint3
 		rk_st_redirect(q, s);
 	} else if (type != S_IFREG) {
 		rk_st_fail(q, s, 403); /* a fifo, a device, a socket */
-	} else {
+	} else if (!rk_st_keep(q, s)) {
 		rk_st_serve(q, s);
 	}
 }

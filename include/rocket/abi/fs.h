@@ -39,6 +39,7 @@ struct open_how {
 #define STATX_INO           0x100
 #define STATX_SIZE          0x200
 #define STATX_MTIME         0x040
+#define STATX_CTIME         0x080
 #define STATX_BASIC_STATS   0x7ff
 
 struct statx_timestamp {
