@@ -278,6 +278,7 @@ TEST(out_of_descriptors_is_503_with_retry_after_and_passes)
 	lim = old;
 	lim.rlim_cur = (rlim_t)lowest_free_fd(p.pid);
 	CHECK(prlimit(p.pid, RLIMIT_NOFILE, &lim, 0) == 0);
+	usleep(1100 * 1000); /* the file cache opens the name again */
 	conn_send(&c, "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
 	CHECK(conn_resp(&c, &r, false));
 	CHECK_MSG(r.status == 503 && hdr(&r, "Retry-After"), "%s", r.head);

@@ -69,6 +69,19 @@
  * .gz/.br that is not there); fresh for the unix second it was made in.
  * A small file's bytes may sit in the arena (filled), its fd then closed. */
 #define RK_FC_KEY 192 /* bytes of a name the cache keeps; longer: not cached */
+/* What every answer of one file shares, rendered once per file and second
+ * (static.c): its validators, its content type, and its field lines -
+ * Last-Modified, ETag, Cache-Control, Vary (304 too: `common` bytes), then
+ * Accept-Ranges and Content-Encoding (200, 206: `all`). */
+#define RK_ST_FIELDS 512
+struct rk_st_meta {
+	int64_t at;              /* the unix second it was rendered in (0: never) */
+	int64_t last_modified;
+	const char *ctype;
+	uint16_t common, all;
+	uint8_t etag_off, etag_len; /* the ETag's value, within fields */
+	char fields[RK_ST_FIELDS];
+};
 struct rk_fcache;
 struct rk_fc_ent {
 	struct rk_fcache *fc;
@@ -84,6 +97,7 @@ struct rk_fc_ent {
 	uint8_t state;           /* RK_FC_FREE, _LIVE, _RETIRED */
 	bool filled;             /* its bytes in the arena are whole */
 	struct statx stx;
+	struct rk_st_meta meta;
 	char key[RK_FC_KEY];
 };
 /* Zeroed memory is an empty cache (no page is touched before it is used). */
@@ -250,6 +264,8 @@ void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);
 void rk_srv_continue(struct rk_conn *c);
 void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now);
+int rk_srv_add_fields(struct rk_server_req *q, const char *p, size_t n);
+bool rk_srv_value_ok(const char *v);
 
 /* ---- static files: static.c and listing.c ---------------------------------
  * One request's state, in rk_server_scratch(): what the kernel reads or

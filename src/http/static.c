@@ -238,42 +238,84 @@ static void rk_st_redirect(struct rk_server_req *q, struct rk_st *s)
 	rk_st_fail(q, s, 301);
 }
 
-/* The file is open and stat'ed: validators, conditions, range, answer. */
-static void rk_st_serve(struct rk_server_req *q, struct rk_st *s)
+/* Put n bytes at *o in m->fields. */
+static void rk_st_put(struct rk_st_meta *m, const char *p, size_t n)
+{
+	rk_memcpy(m->fields + m->all, p, n);
+	m->all = (uint16_t)(m->all + n);
+}
+
+static void rk_st_put_field(struct rk_st_meta *m, const char *name, const char *v, size_t n)
+{
+	rk_st_put(m, name, rk_strlen(name));
+	rk_st_put(m, v, n);
+	rk_st_put(m, "\r\n", 2);
+}
+
+/* Render what every answer of this file shares (validators, fields). */
+static void rk_st_meta(struct rk_server_req *q, const struct rk_st *s, struct rk_st_meta *m)
 {
 	const struct rk_static *cf = rk_server_ctx(q);
-	char etag[RK_HTTP_ETAG_MAX + 1], date[RK_HTTP_DATE_LEN + 1], cr[64];
-	uint64_t size = s->stx.stx_size;
-	int64_t now = rk_server_now(q);
-	int64_t mtime = s->stx.stx_mtime.tv_sec;
-	int n = rk_http_etag(etag, RK_HTTP_ETAG_MAX, size,
+	char etag[RK_HTTP_ETAG_MAX + 1], date[RK_HTTP_DATE_LEN];
+	int64_t now = rk_server_now(q), mtime = s->stx.stx_mtime.tv_sec;
+	int n = rk_http_etag(etag, RK_HTTP_ETAG_MAX, s->stx.stx_size,
 			     mtime * 1000000000 + s->stx.stx_mtime.tv_nsec, s->stx.stx_ino);
-	etag[n] = 0;
-	struct rk_http_validators v = { .etag = { etag, (uint32_t)n },
-					.last_modified = rk_http_last_modified(mtime, now),
-					.now = now,
-					.size = size };
-	rk_http_date(date, v.last_modified);
-	date[RK_HTTP_DATE_LEN] = 0;
-	/* §13.2.2 over the copied fields, as if over the whole head. */
-	struct rk_http_request req;
-	req.method = s->method;
-	req.nheaders = s->nf;
-	rk_memcpy(req.headers, s->f, s->nf * sizeof(s->f[0]));
-	struct rk_http_range rg = { 0, size - 1 };
-	int status = rk_http_cond_eval(&req, &v, &rg);
-
-	rk_server_add_header(q, "Last-Modified", date);
-	rk_server_add_header(q, "ETag", etag);
-	if (cf->cache_control)
-		rk_server_add_header(q, "Cache-Control", cf->cache_control);
+	m->at = now;
+	m->last_modified = rk_http_last_modified(mtime, now);
+	m->ctype = rk_http_mime_type(s->name, s->len).p; /* the name without ".gz" */
+	m->all = 0;
+	rk_http_date(date, m->last_modified);
+	rk_st_put_field(m, "Last-Modified: ", date, RK_HTTP_DATE_LEN);
+	m->etag_off = (uint8_t)(m->all + 6);
+	m->etag_len = (uint8_t)n;
+	rk_st_put_field(m, "ETag: ", etag, (size_t)n);
+	if (cf->cache_control && rk_srv_value_ok(cf->cache_control) &&
+	    rk_strlen(cf->cache_control) <= 256)
+		rk_st_put_field(m, "Cache-Control: ", cf->cache_control,
+				rk_strlen(cf->cache_control));
 	/* The choice of file depends on Accept-Encoding (§12.5.5). */
 	if (!cf->no_precompressed)
-		rk_server_add_header(q, "Vary", "Accept-Encoding");
+		rk_st_put(m, "Vary: Accept-Encoding\r\n", 23);
+	m->common = m->all;
+	rk_st_put(m, "Accept-Ranges: bytes\r\n", 22);
+	if (s->coding != RK_HTTP_CODING_IDENTITY)
+		rk_st_put_field(m, "Content-Encoding: ",
+				s->coding == RK_HTTP_CODING_BR ? "br" : "gzip",
+				s->coding == RK_HTTP_CODING_BR ? 2 : 4);
+}
+
+/* The file is open and stat'ed (or known to the cache): validators,
+ * conditions, range, answer. */
+static void rk_st_serve(struct rk_server_req *q, struct rk_st *s)
+{
+	char cr[64];
+	uint64_t size = s->stx.stx_size;
+	struct rk_fc_ent *e = s->fce;
+	struct rk_st_meta own, *m = e ? &e->meta : &own;
+	if (!e || m->at != rk_server_now(q))
+		rk_st_meta(q, s, m);
+	struct rk_http_range rg = { 0, size - 1 };
+	int status = 200;
+	if (s->nf) {
+		struct rk_http_validators v = { .etag = { m->fields + m->etag_off, m->etag_len },
+						.last_modified = m->last_modified,
+						.now = m->at,
+						.size = size };
+		/* §13.2.2 over the copied fields, as if over the whole head. */
+		struct rk_http_request req;
+		req.method = s->method;
+		req.nheaders = s->nf;
+		rk_memcpy(req.headers, s->f, s->nf * sizeof(s->f[0]));
+		status = rk_http_cond_eval(&req, &v, &rg);
+	}
+	/* A 304 sends no representation metadata (§15.4.5). */
+	rk_srv_add_fields(q, m->fields, status == 200 || status == 206 ? m->all : m->common);
 	if (status == 412 || status == 416) {
 		rk_fmt(cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
 		if (status == 416) /* §14.4: the size the range missed */
 			rk_server_add_header(q, "Content-Range", cr);
+		if (e)
+			s->fce = 0;
 		rk_st_fail(q, s, status);
 		return;
 	}
@@ -286,17 +328,9 @@ static void rk_st_serve(struct rk_server_req *q, struct rk_st *s)
 	} else {
 		rg.first = 0;
 	}
-	const char *ctype = 0;
-	if (status != 304) { /* a 304 sends no representation metadata (§15.4.5) */
-		rk_server_add_header(q, "Accept-Ranges", "bytes");
-		if (s->coding != RK_HTTP_CODING_IDENTITY)
-			rk_server_add_header(q, "Content-Encoding",
-					     s->coding == RK_HTTP_CODING_BR ? "br" : "gzip");
-		ctype = rk_http_mime_type(s->name, s->len).p; /* the name without ".gz" */
-	}
+	const char *ctype = status == 304 ? 0 : m->ctype;
 	/* A 304 and HEAD carry the Content-Length a 200 would (§8.6); the
 	 * writer sends no body for them and gives the file back at once. */
-	struct rk_fc_ent *e = s->fce;
 	if (e) { /* from the cache: its bytes, or its fd */
 		int r;
 		s->fce = 0;

@@ -347,6 +347,26 @@ RK_SRV_COLD int rk_server_add_header(struct rk_server_req *q, const char *name, 
 	return r;
 }
 
+/* Field lines "Name: value\r\n" the HTTP layer rendered itself, from
+ * checked values (a static file's validators, once per file and second). */
+int rk_srv_add_fields(struct rk_server_req *q, const char *p, size_t n)
+{
+	struct rk_srv_conn *s = rk_srv_of(q);
+	if (q->out != RK_OUT_NONE)
+		return -EALREADY;
+	if (q->fields_len + (uint64_t)n > RK_SERVER_MAX_FIELDS)
+		return -ENOSPC;
+	rk_memcpy(rk_srv_area(s) + q->hc->limits.max_head + q->fields_len, p, n);
+	q->fields_len = (uint16_t)(q->fields_len + n);
+	return 0;
+}
+
+/* A field value without CR, LF, NUL or other controls but HTAB. */
+bool rk_srv_value_ok(const char *v)
+{
+	return rk_http_value_ok(rk_cstr(v));
+}
+
 int rk_server_respond_v(struct rk_server_req *q, int status, const char *ctype,
 			const struct rk_seg *body, unsigned nbody, uint64_t total)
 {

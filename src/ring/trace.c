@@ -84,8 +84,8 @@ static const struct rk_bit_name rk_resolve_names[] = {
 static const struct rk_bit_name rk_statx_names[] = {
 	{ AT_EMPTY_PATH, "EMPTY_PATH" }, { AT_SYMLINK_NOFOLLOW, "SYMLINK_NOFOLLOW" },
 	{ STATX_TYPE, "TYPE" },		 { STATX_MODE, "MODE" },
-	{ STATX_MTIME, "MTIME" },	 { STATX_INO, "INO" },
-	{ STATX_SIZE, "SIZE" },
+	{ STATX_MTIME, "MTIME" },	 { STATX_CTIME, "CTIME" },
+	{ STATX_INO, "INO" },		 { STATX_SIZE, "SIZE" },
 };
 
 static size_t rk_bits_str(uint32_t v, const struct rk_bit_name *names, unsigned n, char *buf,
