@@ -169,6 +169,7 @@
 	X(getsockname) \
 	X(getpeername) \
 	X(dup3) \
+	X(pipe2) \
 	X(setsockopt) \
 	X(getsockopt) \
 	X(clone) \
@@ -365,6 +366,7 @@ enum {
 #undef __NR_getsockname
 #undef __NR_getpeername
 #undef __NR_dup3
+#undef __NR_pipe2
 #undef __NR_setsockopt
 #undef __NR_getsockopt
 #undef __NR_clone

@@ -16,6 +16,7 @@
 #define __NR_fcntl             25
 #define __NR_chdir             49
 #define __NR_chroot            51
+#define __NR_pipe2             59
 #define __NR_openat            56
 #define __NR_close             57
 #define __NR_getdents64        61

@@ -59,6 +59,7 @@
 #define __NR_openat            257
 #define __NR_signalfd4         289
 #define __NR_dup3              292
+#define __NR_pipe2             293
 #define __NR_prlimit64         302
 #define __NR_statx             332
 #define __NR_getrandom         318

@@ -89,6 +89,9 @@ typedef void (*rk_done_fn)(void *arg, int res);
  * rk_conn_release(). */
 #define RK_DELIVER_MAX 64
 
+#define RK_SPLICE_PIPES_MAX 64
+#define RK_SPLICE_PIPES_DEFAULT 8
+
 /* At most this many listening sockets (listen_fds below). */
 #define RK_MAX_LISTEN 16
 
@@ -135,6 +138,12 @@ struct rk_engine_config {
 	uint32_t recv_share;       /* received pieces one connection may hold before
 	                              its receive pauses (0: buffers / 8, at least 4) */
 	bool send_zc;              /* IORING_OP_SEND_ZC for sends (6.0+) */
+	/* File ranges of RK_SPLICE_MIN bytes or more go by IORING_OP_SPLICE
+	 * through one of splice_pipes pipes per reactor (at most
+	 * RK_SPLICE_PIPES_MAX; 0: every range is READ into a send chunk, then
+	 * sent), each of splice_pipe_size bytes (F_SETPIPE_SZ). */
+	uint32_t splice_pipes;
+	uint32_t splice_pipe_size;
 	bool incremental;          /* incremental buffer consumption (6.12+), where granted */
 	bool sqpoll;
 	int sqpoll_cpu;            /* -1: not pinned */
@@ -185,6 +194,7 @@ struct rk_reactor_stats {
 	uint64_t enobufs, rearms, stale_cqes;
 	uint64_t recv_pauses;      /* receives paused: the connection held its share */
 	uint64_t file_reads, file_short; /* file-range reads; files that ended early */
+	uint64_t splices;          /* SPLICE operations (file -> pipe, pipe -> socket) */
 	uint64_t zc_notifs;        /* SEND_ZC notifications */
 	uint64_t out_waits;        /* writes that waited for a free send chunk */
 	uint64_t piece_overflow;   /* connections aborted: no free piece (never, if sized) */

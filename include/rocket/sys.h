@@ -122,6 +122,11 @@ static inline int sys_fcntl(int fd, int cmd, long arg)
 	return (int)RK_SC3(__NR_fcntl, fd, cmd, arg);
 }
 
+static inline int sys_pipe2(int fds[2], int flags)
+{
+	return (int)RK_SC2(__NR_pipe2, fds, flags);
+}
+
 static inline long sys_getdents64(int fd, void *buf, size_t n)
 {
 	return RK_SC3(__NR_getdents64, fd, buf, n);

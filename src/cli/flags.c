@@ -254,6 +254,11 @@ static const struct rk_flag rk_flags[] = {
 	U32Z("recv-share", A_N, cfg.recv_share,
 	     "received pieces one connection may hold (pipelined requests too) "
 	     "before it stops reading", 0, U32_MAX, Z_SHARE),
+	U32("splice-pipes", A_N, cfg.splice_pipes,
+	    "pipes per reactor to SPLICE large file ranges through (0: READ + SEND)", 0,
+	    RK_SPLICE_PIPES_MAX),
+	U32("splice-pipe-size", A_BYTES, cfg.splice_pipe_size, "bytes of each splice pipe",
+	    4096, 1u << 30),
 	FLAG("send-zc", A_NONE, RK_F_BOOL, cfg.send_zc, "zero-copy sends (IORING_OP_SEND_ZC, 6.0+)"),
 	FLAG("incremental", A_NONE, RK_F_BOOL, cfg.incremental,
 	     "incremental buffer consumption (IOU_PBUF_RING_INC, 6.12+; =off: whole buffers)"),

@@ -29,6 +29,8 @@ void rk_engine_defaults(struct rk_engine_config *cfg)
 	cfg->batch = 256;
 	cfg->send_buffer = 16384;
 	cfg->incremental = true;
+	cfg->splice_pipes = RK_SPLICE_PIPES_DEFAULT;
+	cfg->splice_pipe_size = 1u << 20;
 	cfg->sqpoll_cpu = -1;
 	cfg->signals = true;
 	cfg->trace_fd = -1;

@@ -9,7 +9,7 @@
  * holds one chunk, however large the file. A read that returns 0 before the
  * range is done means the file shrank: the length already promised to the
  * peer cannot be kept, so the connection is aborted (and counted).
- * Read next: src/engine/user.c.
+ * Read next: src/engine/splice.c.
  */
 #include "internal.h"
 #include "rocket/abi/linux.h"

@@ -15,8 +15,9 @@
  *   pieces.c   chains of received pieces          (res)
  *   outq.c     the output queue                   (res)
  *   conn.c     open, close protocol, accessors    (res, pieces, outq)
- *   recv.c send.c file.c user.c newconn.c shutdown.c log.c
- *              the operations (conn, ...; send.c starts a shutdown)
+ *   recv.c send.c file.c splice.c user.c newconn.c shutdown.c log.c
+ *              the operations (conn, ...; send.c starts a shutdown, a
+ *              file range's read or splice)
  *   reactor.c  the loop and the kind -> function table (all of the above)
  * The pools behind res.c are include/rocket/pool.h's.
  * Read next: src/engine/ops.def.
@@ -136,6 +137,8 @@ struct rk_conn {
 	bool send_busy;           /* a send is in flight */
 	bool file_busy;           /* a file-range read is in flight */
 	uint32_t file_prev;       /* ... of the entry after this one (RK_NONE: the head) */
+	uint32_t pipe;            /* 1 + the pipe lent for a splice, or 0 */
+	uint32_t pipe_fill;       /* bytes spliced into it and not yet out */
 	bool want_write;          /* call on_writable when space frees */
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
@@ -209,6 +212,11 @@ struct rk_reactor {
 	struct __kernel_timespec tick_ts;
 	bool tick_oneshot;        /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
 	struct rk_reactor_stats st;
+	/* Pipes for SPLICE (src/engine/splice.c): fds, capacity, free stack. */
+	int pipe_fd[RK_SPLICE_PIPES_MAX][2];
+	uint32_t pipe_cap[RK_SPLICE_PIPES_MAX];
+	uint8_t pipe_free[RK_SPLICE_PIPES_MAX];
+	uint32_t npipes, pipe_nfree;
 	struct rk_log log;
 	struct rk_trace trace;    /* used when cfg.trace_fd >= 0 */
 };
@@ -286,6 +294,15 @@ bool rk_log_drain(struct rk_reactor *r);
 /* file.c: start reading the file range after entry prev (RK_NONE: the
  * one at the head of the queue). */
 void rk_file_read(struct rk_conn *c, uint32_t prev);
+
+/* splice.c: the reactor's pipes (made at start-up, closed at the end);
+ * whether the file range o goes by splice (large, and a pipe is free or
+ * held), and starting the one at the head of the queue (false: read it). */
+#define RK_SPLICE_MIN (64u << 10)
+void rk_splice_init(struct rk_reactor *r);
+void rk_splice_exit(struct rk_reactor *r);
+bool rk_splice_wanted(const struct rk_conn *c, const struct rk_out *o);
+bool rk_splice_start(struct rk_conn *c);
 
 /* shutdown.c: SHUT_WR now (the queue has drained). */
 void rk_shutdown_submit(struct rk_conn *c);

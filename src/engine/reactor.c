@@ -100,7 +100,7 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  "reactor %u: conns %llu closed %llu rejected %llu | in %llu B out %llu B | "
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
-		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
+		  "recv-pauses %llu file-reads %llu file-short %llu splices %llu zc-notifs %llu out-waits %llu | "
 		  "log %llu lost %llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
@@ -112,6 +112,7 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)(r->ring.n_enter * 10000 / cq % 100),
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
+		  (unsigned long long)s->splices,
 		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
 		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped);
 }
@@ -213,6 +214,7 @@ static int rk_reactor_setup(struct rk_reactor *r)
 	r->now_mono = rk_now_mono();
 	rk_engine_trace_init(r->e, &r->ring, &r->trace, "reactor %u", r->id);
 	rk_reactor_arm_tick(r);
+	rk_splice_init(r);
 	return 0;
 }
 
@@ -268,6 +270,7 @@ int rk_reactor_main(void *arg)
 	rk_ring_submit_wait(&r->ring, 1, 0);
 	if (cfg->handler.on_reactor_stop)
 		cfg->handler.on_reactor_stop(cfg->handler.ctx, r->state, r->id);
+	rk_splice_exit(r);
 	r->st.enters = r->ring.n_enter;
 	r->st.overflows = r->ring.n_overflow;
 	if (!cfg->quiet)

@@ -7,7 +7,8 @@
  * io_uring_prep_send_zc(3): a zero-copy send posts its result (with
  * IORING_CQE_F_MORE) and later a notification (IORING_CQE_F_NOTIF) once the
  * kernel no longer reads the memory; only then are its chunks reused.
- * File ranges are read into a chunk first (src/engine/file.c).
+ * File ranges are read into a chunk first (src/engine/file.c), or spliced
+ * (src/engine/splice.c).
  * Read next: src/engine/file.c.
  */
 #include "internal.h"
@@ -57,12 +58,15 @@ static void rk_send_flush(struct rk_conn *c)
 	}
 	const struct rk_out *h = &r->outs[c->out_head];
 	if (h->kind == RK_OUT_FILE) {
-		rk_file_read(c, RK_NONE);
+		if (!rk_splice_start(c))
+			rk_file_read(c, RK_NONE);
 		return;
 	}
 	/* Copied bytes (a response head) and then a file: read its first
-	 * chunk first, so both go in one send - not a lone head segment. */
-	if (h->kind == RK_OUT_COPY && h->next != RK_NONE && r->outs[h->next].kind == RK_OUT_FILE) {
+	 * chunk first, so both go in one send - not a lone head segment (a
+	 * range spliced goes after the head's own send). */
+	if (h->kind == RK_OUT_COPY && h->next != RK_NONE && r->outs[h->next].kind == RK_OUT_FILE &&
+	    !rk_splice_wanted(c, &r->outs[h->next])) {
 		rk_file_read(c, c->out_head);
 		return;
 	}

@@ -169,6 +169,11 @@ void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
 		n += rk_fmt(line + n, sizeof(line) - n, "  len %u  off %lld", sqe->len,
 			    (long long)sqe->off);
 		break;
+	case IORING_OP_SPLICE:
+		/* off -1: a pipe's (or a socket's) own stream, no offset */
+		n += rk_fmt(line + n, sizeof(line) - n, "  in fd %d off %lld  len %u", sqe->splice_fd_in,
+			    (long long)sqe->splice_off_in, sqe->len);
+		break;
 	case IORING_OP_OPENAT2: {
 		/* The path and open_how are read at submission: still ours. */
 		const struct open_how *how = (const void *)(uintptr_t)sqe->off;

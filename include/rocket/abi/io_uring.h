@@ -38,6 +38,7 @@ struct io_uring_sqe {
 		uint32_t cancel_flags;
 		uint32_t msg_ring_flags;
 		uint32_t nop_flags;
+		uint32_t splice_flags;
 	};
 	uint64_t user_data; /* handed back untouched in the CQE */
 	union {

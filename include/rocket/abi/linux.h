@@ -79,6 +79,7 @@
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
 #define F_GETFL    3
+#define F_SETPIPE_SZ 1031 /* 2.6.35: a pipe's capacity in bytes (fcntl(2)) */
 #define F_SETFL    4
 #define AT_FDCWD   (-100)
 #define SEEK_SET   0
