@@ -8,7 +8,7 @@
  *
  * GET and HEAD; the router answers anything else with 405. `rocket --root
  * DIR` and `--mount PREFIX=DIR` build these routes (src/cli/static.c).
- * Read next: src/http/static.c.
+ * Read next: src/http/fcache.c.
  */
 #ifndef ROCKET_STATIC_H
 #define ROCKET_STATIC_H
