@@ -245,6 +245,7 @@ TEST(a_stopping_server_closes_the_caches_descriptors)
 	engine_config(&cfg, 1, 64);
 	rk_server_defaults(&hc);
 	hc.routes = routes;
+	hc.file_cache_entries = 16;
 	hc.file_cache = 0; /* descriptors only: each file keeps its fd */
 	CHECK(rk_server_setup(&cfg, &hc) == 0);
 	struct eng g;

@@ -120,7 +120,9 @@ struct rk_server_config {
 	/* Static routes' cache of open files, per reactor (src/http/fcache.c):
 	 * names looked up within the same second cost no open/stat/close; of
 	 * files up to file_cache / 4 bytes, the bytes are kept, file_cache in
-	 * all. 0 entries: no cache; 0 bytes: fds and statx only. */
+	 * all. 0 entries: no cache; 0 bytes: fds and statx only. Both 0 in
+	 * rk_server_defaults(); `rocket` uses the RK_SERVER_DEFAULT_FILE_CACHE*
+	 * below with --root or --mount. */
 	uint32_t file_cache_entries;
 	uint32_t file_cache;        /* bytes per reactor */
 	uint32_t max_conns;         /* filled by rk_server_setup() */

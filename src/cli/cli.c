@@ -160,6 +160,10 @@ static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server
 		c.hc = *hc;
 	else
 		rk_server_defaults(&c.hc);
+	if (!hc) { /* --root's file cache, unless the program chose its own */
+		c.hc.file_cache_entries = RK_SERVER_DEFAULT_FILE_CACHE_ENTRIES;
+		c.hc.file_cache = RK_SERVER_DEFAULT_FILE_CACHE;
+	}
 	c.st.index = "index.html";
 	if (routes)
 		c.hc.routes = routes;
@@ -176,6 +180,8 @@ static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server
 		return RK_EXIT_START;
 	/* The one flag combination that cannot serve (the flags' ranges make
 	 * rk_server_setup's -EOVERFLOW impossible here). */
+	if (!c.root_dir && !c.nmounts)
+		c.hc.file_cache_entries = 0; /* no files: no file cache mapped */
 	if (rk_server_setup(&c.cfg, &c.hc) < 0) {
 		rk_dprint(2, "rocket: --send-chunks %u x --send-buffer %u cannot hold --max-head %u "
 			     "+ 2.6 KiB, or half --send-window\n",

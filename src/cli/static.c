@@ -55,10 +55,8 @@ int rk_cli_static(struct rk_cli *c)
 {
 	const struct rk_route *base = c->root_dir ? 0 : c->hc.routes;
 	uint32_t n = 0, k = 0;
-	if (!c->root_dir && !c->nmounts) {
-		c->hc.file_cache_entries = 0; /* no files: no cache mapped */
+	if (!c->root_dir && !c->nmounts)
 		return 0;
-	}
 	for (const char *p = c->st.index; *p; p++)
 		if (*p == '/')
 			k = 1;

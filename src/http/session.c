@@ -851,8 +851,6 @@ RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
 	hc->idle_timeout = 60;
 	hc->linger_timeout = 5;
 	hc->routes = rk_server_default_routes;
-	hc->file_cache_entries = RK_SERVER_DEFAULT_FILE_CACHE_ENTRIES;
-	hc->file_cache = RK_SERVER_DEFAULT_FILE_CACHE;
 }
 
 RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
