@@ -275,3 +275,30 @@ TEST(a_stopping_server_closes_the_caches_descriptors)
 }
 
 
+
+/* A large file goes by SPLICE (--file-cache 0: not from memory): the trace
+ * shows the file -> pipe splice at offset 0 and the pipe -> socket one
+ * without an offset, and the bytes arrive whole. */
+TEST(trace_decodes_the_splices_of_a_large_file)
+{
+	struct tree t;
+	struct proc p;
+	tree_make(&t);
+	enum { N = 200000 };
+	uint8_t *b = malloc(N);
+	for (int i = 0; i < N; i++)
+		b[i] = (uint8_t)(i * 7 + i / 251);
+	put_n(&t, "big.bin", b, N);
+	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--trace", "--file-cache", "0"));
+	struct resp *r = get(port, "/big.bin");
+	CHECK(r->status == 200 && r->len == N && !memcmp(r->body, b, N));
+	usleep(100000);
+	char *err = proc_slurp(p.err);
+	const char *fill = strstr(err, "SQE  SPLICE "), *send = fill ? strstr(fill + 1, "SQE  SPLICE ") : 0;
+	CHECK_MSG(fill && strstr(fill, "off 0  len 200000") && send && strstr(send, "off -1  len "),
+		  "no splices in the trace:\n%s", err);
+	free(err);
+	free(b);
+	proc_stop(&p);
+	tree_remove(&t);
+}
