@@ -638,8 +638,8 @@ static void check_files(struct feature *fo, struct feature *fs, struct feature *
 	rmdir(dir);
 }
 
-/* IORING_OP_SEND_ZC in the kernel's opcode list (IORING_REGISTER_PROBE). */
-static void check_send_zc(struct feature *f, struct rk_ring *r)
+/* An opcode in the kernel's list (IORING_REGISTER_PROBE). */
+static void check_op(struct feature *f, struct rk_ring *r, unsigned op)
 {
 	static union {
 		struct io_uring_probe probe;
@@ -650,12 +650,21 @@ static void check_send_zc(struct feature *f, struct rk_ring *r)
 		set_why(f, HERE_UNKNOWN, "REGISTER_PROBE", ret);
 		return;
 	}
-	f->here = pr.probe.ops_len > IORING_OP_SEND_ZC &&
-			  (pr.probe.ops[IORING_OP_SEND_ZC].flags & IO_URING_OP_SUPPORTED)
+	f->here = pr.probe.ops_len > op && (pr.probe.ops[op].flags & IO_URING_OP_SUPPORTED)
 		  ? HERE_YES
 		  : HERE_NO;
 	if (f->here == HERE_NO)
 		snprintf(f->why, sizeof(f->why), "not in IORING_REGISTER_PROBE's list");
+}
+
+static void check_send_zc(struct feature *f, struct rk_ring *r)
+{
+	check_op(f, r, IORING_OP_SEND_ZC);
+}
+
+static void check_splice(struct feature *f, struct rk_ring *r)
+{
+	check_op(f, r, IORING_OP_SPLICE);
 }
 
 /* From check_bundle/check_inc's "yes" / "no (why)". */
@@ -672,7 +681,7 @@ static void from_verdict(struct feature *f, const char *v)
 enum {
 	F_DEFER, F_NOSQARRAY, F_RINGFDS, F_SINGLE_MMAP, F_NODROP, F_EXT_ARG, F_PBUF,
 	F_ACCEPT_MS, F_RECV_MS, F_MSG_RING, F_CQE_SKIP, F_CANCEL, F_TIMEOUT_MS, F_BUNDLE,
-	F_INC, F_SQPOLL, F_OPENAT2, F_STATX, F_READ, F_SEND_ZC, F_COUNT
+	F_INC, F_SQPOLL, F_OPENAT2, F_STATX, F_READ, F_SPLICE, F_SEND_ZC, F_COUNT
 };
 
 /* Designated, so the measured fields start zeroed without naming them. */
@@ -744,6 +753,11 @@ static struct feature features[F_COUNT] = {
 	[F_READ] = FEAT("READ", "5.6", false,
 		"file bodies are read a send chunk at a time at explicit offsets, then sent",
 		"file bodies cannot be sent: the connection would be aborted (file-short)"),
+	[F_SPLICE] = FEAT("SPLICE", "5.7", false,
+		"file ranges of 64 KiB or more go file -> pipe -> socket without a copy "
+		"(--splice-pipes; each splice in an io-wq worker)",
+		"on the 5.19+ kernels Rocket runs on it is always there; --splice-pipes 0 reads "
+		"every file range a send chunk at a time, then sends it"),
 	[F_SEND_ZC] = FEAT("SEND_ZC", "6.0", false,
 		"only with --send-zc: sends skip the copy; chunks wait for the NOTIF CQE",
 		"only with --send-zc: the first SEND_ZC fails and Rocket sends plainly"),
@@ -838,6 +852,7 @@ static int explain(void)
 		{ F_CANCEL, check_cancel },	 { F_TIMEOUT_MS, check_timeout_multishot },
 		{ F_BUNDLE, 0 },		 { F_INC, 0 },
 		{ F_OPENAT2, 0 },		 { F_SEND_ZC, check_send_zc },
+		{ F_SPLICE, check_splice },
 	};
 	for (unsigned i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		struct feature *g = &f[checks[i].id];
