@@ -302,3 +302,41 @@ TEST(trace_decodes_the_splices_of_a_large_file)
 	proc_stop(&p);
 	tree_remove(&t);
 }
+
+/* A sibling the cache knows is missing, and the name itself due to be
+ * opened again: the answer waits for that open (it once got a 500 - the
+ * route returned as if answered). Many clients at once, over second
+ * boundaries, so one finds the sibling's entry new and the file's old. */
+TEST_T(a_known_missing_sibling_with_a_stale_file_still_gets_the_file, 60)
+{
+	enum { N = 16 };
+	struct tree t;
+	struct proc p;
+	tree_make(&t);
+	put(&t, "f.woff2", "font bytes\n");
+	int port = srv_start(&p, &t, ROOT_ARGS(&t));
+	static struct conn c[N];
+	for (int i = 0; i < N; i++)
+		conn_open(&c[i], port);
+	int answers = 0, bad = 0;
+	double t0 = proc_now();
+	while (proc_now() - t0 < 2.5) {
+		for (int i = 0; i < N; i++)
+			conn_send(&c[i], "GET /f.woff2 HTTP/1.1\r\nHost: t\r\n"
+					 "Accept-Encoding: gzip\r\n\r\n");
+		for (int i = 0; i < N; i++) {
+			struct resp r;
+			CHECK(conn_resp(&c[i], &r, false));
+			answers++;
+			if (r.status != 200 || !body_is(&r, "font bytes\n"))
+				bad++;
+			resp_free(&r);
+		}
+	}
+	printf("  %d answers, %d not 200 with the file\n", answers, bad);
+	CHECK_EQ(bad, 0);
+	for (int i = 0; i < N; i++)
+		conn_close(&c[i]);
+	proc_stop(&p);
+	tree_remove(&t);
+}

@@ -125,7 +125,7 @@ static void rk_st_serve(struct rk_server_req *q, struct rk_st *s);
 
 /* Open the next candidate: the sibling the client prefers among those not
  * known to be missing (br before gzip at equal q), else the name itself.
- * 1: an OPENAT2 flies; 0: the cache knew the answer, given already. */
+ * 0, or -EPIPE (the connection is closing). */
 int rk_st_open(struct rk_server_req *q, struct rk_st *s)
 {
 	static const char sfx[3][4] = { "", ".gz", ".br" };
@@ -162,7 +162,7 @@ int rk_st_open(struct rk_server_req *q, struct rk_st *s)
 	sqe->addr = (uint64_t)(uintptr_t)(*rel ? rel : ".");
 	sqe->len = sizeof(s->how);
 	sqe->off = (uint64_t)(uintptr_t)&s->how;
-	return 1;
+	return 0;
 }
 
 static int rk_st_fn(struct rk_server_req *q)
@@ -218,8 +218,10 @@ static int rk_st_fn(struct rk_server_req *q)
 		s->len = (uint16_t)(s->len + n);
 		s->mode = RK_ST_INDEX;
 	}
+	/* Answered from the cache at once, or later: an open flies (also
+	 * after a missing sibling the cache knew of). */
 	r = rk_st_open(q, s);
-	return r <= 0 ? r : rk_server_defer(q);
+	return r < 0 || rk_srv_answered(q) ? r : rk_server_defer(q);
 }
 
 /* A directory URL without its '/': 301 to the one with it (RFC 9110
