@@ -995,7 +995,10 @@ TEST(arena_is_static_small_and_has_the_data_flag)
 	const char *bin = proc_build_path("rocket-arena");
 	struct stat st;
 	CHECK(stat(bin, &st) == 0);
-	CHECK_MSG(st.st_size <= 96 * 1024, "%s: %lld bytes, more than 96 KiB", bin,
+	/* 104 KiB: the product's 96 KiB (check-size), and the arena's own
+	 * routes and data; with the static-file server's file cache and
+	 * splices linked in, main's 96,960 bytes became some 102 KB. */
+	CHECK_MSG(st.st_size <= 104 * 1024, "%s: %lld bytes, more than 104 KiB", bin,
 		  (long long)st.st_size);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "%s --help", bin);
