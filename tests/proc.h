@@ -65,6 +65,10 @@ double proc_now(void);
 /* Connect to 127.0.0.1 (or addr) port; -1 on failure. TCP_NODELAY (each
  * write goes out as it is made), reads time out after 10 s. */
 int tcp_connect(const char *addr, int port);
+/* A blocking connection to 127.0.0.1:port whose receive buffer is set to
+ * rcvbuf before the handshake (the window it advertises); fails the test
+ * if it cannot connect. */
+int tcp_connect_rcvbuf(int port, int rcvbuf);
 /* GET path on a new connection; the whole response (malloc'd) or NULL. */
 char *http_get(const char *addr, int port, const char *path);
 /* The body of response r with status 200, or NULL. */

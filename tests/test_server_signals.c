@@ -25,13 +25,7 @@
  * before aborting it. We write until the server stops reading. */
 static int stuck_connection(int port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CHECK(fd >= 0);
-	int small = 4096;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	CHECK_EQ(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	int fd = tcp_connect_rcvbuf(port, 4096);
 	static const char head[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 67108864\r\n\r\n";
 	CHECK_EQ(write(fd, head, sizeof(head) - 1), (ssize_t)(sizeof(head) - 1));
 	struct timeval tv = { .tv_usec = 200 * 1000 };
