@@ -167,20 +167,14 @@ SERVER_TEST(connection_close_and_http10_keep_alive, 30)
 	struct resp r;
 
 	/* Connection: close on 1.1: said in the response, then EOF. */
-	cli_open(&c, s.port);
-	exchange(&c, "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-		 H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
-		 "Connection: close\r\n\r\nHello, World!");
-	expect_eof(&c, 2000);
-	cli_close(&c);
+	answer_then_close(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			  H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
+			  "Connection: close\r\n\r\nHello, World!");
 
 	/* HTTP/1.0 without keep-alive (and without Host): closed after it. */
-	cli_open(&c, s.port);
-	exchange(&c, "GET /json HTTP/1.0\r\n\r\n",
-		 H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n"
-		 "Connection: close\r\n\r\n" JSON_BODY);
-	expect_eof(&c, 2000);
-	cli_close(&c);
+	answer_then_close(s.port, "GET /json HTTP/1.0\r\n\r\n",
+			  H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n"
+			  "Connection: close\r\n\r\n" JSON_BODY);
 
 	/* HTTP/1.0 keep-alive: said in the response; a second request works. */
 	cli_open(&c, s.port);
@@ -357,11 +351,7 @@ SERVER_TEST(expect_100_continue_before_the_body, 30)
 	struct resp r;
 	cli_open(&c, s.port);
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
-	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	while (c.len < sizeof(cont) - 1)
-		CHECK_MSG(cli_fill(&c, 2000) && !c.eof, "no 100 Continue; got %.*s", (int)c.len, c.buf);
-	CHECK_MSG(!memcmp(c.buf, cont, sizeof(cont) - 1), "got %.*s", (int)c.len, c.buf);
-	c.off = sizeof(cont) - 1;
+	expect_100_continue(&c);
 	/* Nothing more before the body: the echo answers a validated body. */
 	expect_quiet(&c, 50);
 	exchange(&c, "hello world",

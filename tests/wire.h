@@ -472,6 +472,29 @@ static inline void error_and_close(int port, const void *req, size_t len, int co
 	cli_close(&c);
 }
 
+/* req on a fresh connection: its response must be tmpl, then a clean
+ * close within 2 s. */
+static inline void answer_then_close(int port, const char *req, const char *tmpl)
+{
+	struct cli c;
+	cli_open(&c, port);
+	exchange(&c, req, tmpl);
+	expect_eof(&c, 2000);
+	cli_close(&c);
+}
+
+/* The interim "100 Continue" is the next thing on c, within 2 s a read. */
+static inline void expect_100_continue(struct cli *c)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	while (c->len - c->off < sizeof(cont) - 1)
+		CHECK_MSG(cli_fill(c, 2000) && !c->eof, "no 100 Continue; got %.*s",
+			  (int)(c->len - c->off), c->buf + c->off);
+	CHECK_MSG(!memcmp(c->buf + c->off, cont, sizeof(cont) - 1), "got %.*s",
+		  (int)(c->len - c->off), c->buf + c->off);
+	c->off += sizeof(cont) - 1;
+}
+
 /* req on a fresh connection: its response must be tmpl. */
 static inline void one_shot_bytes(int port, const char *req, const char *tmpl)
 {
