@@ -31,6 +31,13 @@ const char *proc_bin_static(void)
 	return access(b, X_OK) == 0 ? b : NULL;
 }
 
+void proc_for_each_bin(void (*body)(const char *bin))
+{
+	body(proc_bin_hosted());
+	if (proc_bin_static())
+		body(proc_bin_static());
+}
+
 const char *proc_build_path(const char *name)
 {
 	static char path[4][512];

@@ -1,6 +1,7 @@
 /* tests/proc.h - start a server binary as a child process and talk to it:
- * the helpers the command-line, systemd, privilege and embedding tests
- * share. The child's stdout and stderr go to files; it dies with the test.
+ * the helpers the command-line, systemd, privilege, embedding, server
+ * process and signal tests share, and under tests/wire.h the HTTP ones.
+ * The child's stdout and stderr go to files; it dies with the test.
  */
 #ifndef ROCKET_TEST_PROC_H
 #define ROCKET_TEST_PROC_H
@@ -23,6 +24,8 @@ const char *proc_bin_hosted(void);
 const char *proc_bin_static(void);
 const char *proc_build_path(const char *name);
 const char *proc_root(void);
+/* body(proc_bin_hosted()), then body(proc_bin_static()) when it is there. */
+void proc_for_each_bin(void (*body)(const char *bin));
 
 /* Start bin with args (NULL-terminated) and env additions ("K=V", NULL
  * terminated, may be NULL). */

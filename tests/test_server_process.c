@@ -259,9 +259,7 @@ static void sigterm_with_open_connections(const char *bin)
 
 TEST_T(sigterm_with_100_open_connections_exits_0_within_2s_with_stats, 60)
 {
-	sigterm_with_open_connections(proc_bin_hosted());
-	if (proc_bin_static())
-		sigterm_with_open_connections(proc_bin_static());
+	proc_for_each_bin(sigterm_with_open_connections);
 }
 
 static void sigusr1_prints_stats(const char *bin)
@@ -294,9 +292,7 @@ static void sigusr1_prints_stats(const char *bin)
 
 TEST_T(sigusr1_prints_stats_and_keeps_serving, 60)
 {
-	sigusr1_prints_stats(proc_bin_hosted());
-	if (proc_bin_static())
-		sigusr1_prints_stats(proc_bin_static());
+	proc_for_each_bin(sigusr1_prints_stats);
 }
 
 static void command_line(const char *bin)
@@ -326,9 +322,7 @@ static void command_line(const char *bin)
 
 TEST_T(help_lists_the_flags_and_an_unknown_flag_exits_1, 60)
 {
-	command_line(proc_bin_hosted());
-	if (proc_bin_static())
-		command_line(proc_bin_static());
+	proc_for_each_bin(command_line);
 }
 
 /* ---- out of descriptors: EMFILE backs off instead of spinning ------------- */
@@ -427,7 +421,5 @@ static void emfile_backs_off(const char *bin)
 
 TEST_T(out_of_descriptors_accept_backs_off_and_recovers, 60)
 {
-	emfile_backs_off(proc_bin_hosted());
-	if (proc_bin_static())
-		emfile_backs_off(proc_bin_static());
+	proc_for_each_bin(emfile_backs_off);
 }

@@ -75,7 +75,5 @@ static void second_sigterm(const char *bin)
 
 TEST_T(second_sigterm_during_the_graceful_stop_is_absorbed_and_exit_is_0, 60)
 {
-	second_sigterm(proc_bin_hosted());
-	if (proc_bin_static())
-		second_sigterm(proc_bin_static());
+	proc_for_each_bin(second_sigterm);
 }

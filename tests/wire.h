@@ -1,8 +1,9 @@
-/* tests/wire.h - a server binary as a child process and raw loopback
- * clients for it: start and stop (stop checks exit 0 and no sanitizer
- * report), send bytes, read whole responses (Content-Length or chunked),
- * compare them byte for byte (the Date value checked, then substituted).
- * Shared by tests/test_http_server.c and tests/test_http_hardening.c.
+/* tests/wire.h - raw loopback HTTP clients for a server binary run as a
+ * child process (started and stopped through tests/proc.h; stop checks
+ * exit 0 and no sanitizer report): send bytes, read whole responses
+ * (Content-Length or chunked), compare them byte for byte (the Date value
+ * checked, then substituted), one exchange in a line. Shared by
+ * tests/test_http_server.c and tests/test_http_hardening.c.
  */
 #ifndef ROCKET_TEST_WIRE_H
 #define ROCKET_TEST_WIRE_H
@@ -19,7 +20,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
