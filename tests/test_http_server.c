@@ -77,9 +77,11 @@ SERVER_TEST(request_errors_answer_then_close, 30)
 		{ "GET / HTTP/1.1\nHost: x\n\n", 400, "Bad Request" },
 		{ "POST / HTTP/1.1\r\nHost: x\r\nExpect: fancy\r\n\r\n", 417, "Expectation Failed" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fprintf(stderr, "  case %zu: %.40s\n", i, cases[i].req); /* names a failure */
 		error_and_close(s.port, cases[i].req, strlen(cases[i].req), cases[i].code,
 				cases[i].reason);
+	}
 	srv_stop(&s);
 }
 
