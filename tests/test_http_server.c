@@ -78,7 +78,7 @@ SERVER_TEST(request_errors_answer_then_close, 30)
 		{ "POST / HTTP/1.1\r\nHost: x\r\nExpect: fancy\r\n\r\n", 417, "Expectation Failed" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fprintf(stderr, "  case %zu: %.40s\n", i, cases[i].req); /* names a failure */
+		fprintf(stderr, "  case %zu: %d %s\n", i, cases[i].code, cases[i].reason);
 		error_and_close(s.port, cases[i].req, strlen(cases[i].req), cases[i].code,
 				cases[i].reason);
 	}
