@@ -101,3 +101,23 @@ TEST_T(load_counts_unknown_path_as_4xx, 20)
 	CHECK_EQ(json_num(j, "2xx"), 0);
 	CHECK_EQ(json_num(j, "total"), 0);
 }
+
+/* -r N: N requests per connection, then a new connection; every answered
+ * request but the last few in flight at the end closes one. */
+TEST_T(load_reconnects_after_r_requests_per_connection, 20)
+{
+	int port;
+	pid_t srv = server_start(&port);
+	const char *j1 = run_load("-c 2 -t 1 -d 0.5 -r 1", port, "/plaintext");
+	long long req1 = json_num(j1, "requests"), rc1 = json_num(j1, "reconnects");
+	const char *j3 = run_load("-c 2 -t 1 -d 0.5 -r 3 -p 2", port, "/plaintext");
+	long long req3 = json_num(j3, "requests"), rc3 = json_num(j3, "reconnects");
+	server_stop(srv);
+	CHECK_MSG(req1 > 10, "no requests: %s", j1);
+	CHECK_EQ(json_num(j1, "total"), 0);
+	CHECK_MSG(rc1 >= req1 - 2 && rc1 <= req1 + 2, "-r 1: %lld requests, %lld reconnects",
+		  req1, rc1);
+	CHECK_EQ(json_num(j3, "total"), 0);
+	CHECK_MSG(rc3 * 3 >= req3 - 6 && rc3 * 3 <= req3 + 6, "-r 3: %lld requests, %lld reconnects",
+		  req3, rc3);
+}

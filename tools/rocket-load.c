@@ -50,6 +50,8 @@ static void usage(FILE *f)
 		"  -t N           threads, one io_uring each (default 1)\n"
 		"  -d SECS        duration, e.g. 10 or 10s (default 10)\n"
 		"  -p N           pipeline depth: requests outstanding per connection (1)\n"
+		"  -r N           requests per connection, then close and reconnect\n"
+		"                 (connections/s = reconnects / duration; default: no limit)\n"
 		"  -m METHOD      request method (GET)\n"
 		"  -H 'K: V'      extra request header (repeatable)\n"
 		"  -b BODY        request body (adds Content-Length)\n"
@@ -253,7 +255,7 @@ static int parse_args(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : 0;
 		char flag[3] = { '-', 0, 0 };
 		bool glued = false;
-		if (a[0] == '-' && a[1] && strchr("ctdpmHb", a[1]) && a[2]) { /* wrk style: -c64 */
+		if (a[0] == '-' && a[1] && strchr("ctdpmHbr", a[1]) && a[2]) { /* wrk style: -c64 */
 			flag[1] = a[1];
 			v = a + 2;
 			a = flag;
@@ -272,6 +274,8 @@ static int parse_args(int argc, char **argv)
 			NEED(); g_opt.threads = (unsigned)atoi(v);
 		} else if (!strcmp(a, "-p")) {
 			NEED(); g_opt.pipeline = (unsigned)atoi(v);
+		} else if (!strcmp(a, "-r")) {
+			NEED(); g_opt.per_conn = (unsigned)atoi(v);
 		} else if (!strcmp(a, "-d")) {
 			NEED(); g_opt.duration = parse_secs(v);
 		} else if (!strcmp(a, "--warmup")) {

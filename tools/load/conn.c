@@ -78,7 +78,7 @@ static void conn_clear(struct load_conn *c)
 {
 	c->state = P_HEAD;
 	c->send_busy = c->close_after = c->dead = false;
-	c->outstanding = c->unsent = c->send_pos = c->ts_head = 0;
+	c->outstanding = c->unsent = c->send_pos = c->ts_head = c->answered = 0;
 	c->stash_len = 0;
 	c->remain = 0;
 }
@@ -123,7 +123,10 @@ void conn_reconnect(struct load_worker *w, struct load_conn *c, uint32_t idx)
 static void conn_start(struct load_worker *w, struct load_conn *c, uint32_t idx)
 {
 	conn_arm_recv(w, c, idx);
-	conn_queue(w, c, idx, g_opt.idle ? 1 : g_opt.pipeline, load_now_ns());
+	unsigned k = g_opt.idle ? 1 : g_opt.pipeline;
+	if (g_opt.per_conn && k > g_opt.per_conn)
+		k = g_opt.per_conn;
+	conn_queue(w, c, idx, k, load_now_ns());
 }
 
 /* A response is complete: account for it and queue the next request.
@@ -151,11 +154,14 @@ int conn_done(struct load_worker *w, struct load_conn *c, uint32_t idx, uint64_t
 		atomic_fetch_add(&g_idle_done, 1);
 		return 0;
 	}
-	if (c->close_after) {
+	c->answered++;
+	if (c->close_after || (g_opt.per_conn && c->answered >= g_opt.per_conn)) {
 		conn_reconnect(w, c, idx);
 		return -1;
 	}
-	conn_queue(w, c, idx, 1, now);
+	/* -r: the last of a connection's requests may be in flight already. */
+	if (!g_opt.per_conn || c->answered + c->outstanding < g_opt.per_conn)
+		conn_queue(w, c, idx, 1, now);
 	return 0;
 }
 

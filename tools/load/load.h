@@ -27,6 +27,7 @@
 /* ---- options and shared state (tools/rocket-load.c) ------------------------ */
 struct load_opts {
 	unsigned conns, threads, pipeline;
+	unsigned per_conn;         /* -r N: requests per connection, then reconnect (0: no limit) */
 	double duration, warmup;
 	const char *method, *body, *url;
 	const char *headers[LOAD_MAX_HEADERS];
@@ -74,6 +75,7 @@ struct load_conn {
 	bool chunk_digit;      /* a hex digit seen in this chunk-size line */
 	int status;
 	uint32_t outstanding;  /* requests queued or sent, not yet answered */
+	uint32_t answered;     /* responses on this connection (-r) */
 	uint32_t unsent;       /* bytes of those not yet handed to a SEND */
 	uint32_t send_pos;     /* where in a request copy the next SEND starts */
 	uint32_t ts_head;      /* oldest outstanding request's slot in ts[] */
