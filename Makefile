@@ -215,10 +215,14 @@ $(O)/tests/%: tests/%.c $(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-sa
 	$(CC) $(BASE) $(CFLAGS) $(SAN) -D_GNU_SOURCE -Itests -o $@ $< \
 		$(O)/tests/harness.o $(O)/tests/proc.o $(O)/librocket-san.a -lpthread
 
+# The engine and HTTP suites run again with regular fds and with the
+# reactors' own accepts (tests/engine_mode.h): every path in every run.
+ENGINE_TESTS := $(addprefix $(O)/tests/,test_engine test_acceptor test_http_server)
 test: $(TESTS) $(O)/rocket-san $(ROCKET) $(EMBED) $(TOOLS) check-headers ## build and run every test
 	@ROCKET_BIN=$(abspath $(O)/rocket-san) ROCKET_STATIC=$(abspath $(ROCKET)) \
 		ROCKET_BUILD=$(abspath $(O)) ROCKET_ROOT=$(CURDIR) ROCKET_CC="$(CC)" \
-		./tests/run.sh $(TESTS)
+		./tests/run.sh $(TESTS) ROCKET_TEST_MODE=fd $(ENGINE_TESTS) \
+		ROCKET_TEST_MODE=reactor $(ENGINE_TESTS)
 
 # No libc header and no liburing under src/ and include/.
 check-headers: ## no libc or liburing header, no thread-locals in the server

@@ -8,6 +8,7 @@
  * no sanitizer report. Responses are compared byte for byte (the Date value
  * is checked for format, then substituted into the expected bytes).
  */
+#include "engine_mode.h"
 #include "harness.h"
 
 #include <errno.h>
@@ -67,6 +68,8 @@ static void srv_start(struct srv *s, const char *bin, const char *const *args)
 {
 	const char *argv[32] = { bin, "--port", "0" }; /* default bind: "::", dual stack */
 	int argc = 3;
+	for (const char *const *m = test_mode_flags(); *m; m++)
+		argv[argc++] = *m;
 	for (; args && *args; args++)
 		argv[argc++] = *args;
 	argv[argc] = 0;

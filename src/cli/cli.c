@@ -133,6 +133,8 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 	c.envp = envp;
 	c.port = c.cfg.port;
 	c.backlog = (uint32_t)c.cfg.backlog;
+	c.direct = true;
+	c.accept = "acceptor";
 	c.notify = rk_cli_getenv(envp, "NOTIFY_SOCKET");
 
 	int ret = rk_cli_parse(&c, argc, argv);

@@ -23,6 +23,8 @@ struct rk_cli {
 	const char *user;             /* --user as given, or NULL */
 	const char *chroot_dir;       /* --chroot, or NULL */
 	bool no_root;                 /* --no-root */
+	bool direct;                  /* --direct (default on) */
+	const char *accept;           /* --accept: "acceptor" or "reactor" */
 	uint32_t uid, gid;            /* --user resolved */
 	bool inherited;               /* serving systemd's sockets */
 	const char *notify;           /* $NOTIFY_SOCKET, or NULL */

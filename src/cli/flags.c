@@ -25,9 +25,10 @@ enum rk_flag_kind {
 };
 
 /* What --help shows after a flag's name, and what 0 means for a number. */
-enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD };
+enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_MODE, A_US };
 static const char *const rk_arg_names[] = {
 	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]",
+	" MODE", " USEC",
 };
 enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE };
 static const char *const rk_zero_names[] = {
@@ -243,6 +244,14 @@ static const struct rk_flag rk_flags[] = {
 	     Z_KERNEL),
 	FLAG("no-defer-taskrun", A_NONE, RK_F_BOOL, cfg.no_defer_taskrun,
 	     "use COOP_TASKRUN instead of DEFER_TASKRUN"),
+	FLAG("direct", A_NONE, RK_F_BOOL, direct,
+	     "sockets as direct descriptors only (fixed files, MSG_SEND_FD 6.0+; =off: fds)"),
+	FLAG("accept", A_MODE, RK_F_STR, accept,
+	     "acceptor (one thread hands off, least-loaded) or reactor (each on a "
+	     "SO_REUSEPORT listener)"),
+	U32Z("accept-wait", A_US, cfg.accept_wait_us,
+	     "acceptor: min-wait enter collecting accepts per hand-off batch (6.12+)", 0, 1000000,
+	     Z_OFF),
 	FLAG("bundle", A_NONE, RK_F_BOOL, cfg.bundle,
 	     "bundled receives (IORING_RECVSEND_BUNDLE, 6.10+)"),
 	FLAG("pin", A_NONE, RK_F_BOOL, cfg.pin, "pin reactor i to CPU i"),
@@ -299,6 +308,13 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 			     "--ring-entries (%u)\n", e->cq_entries, e->ring_entries);
 		return -1;
 	}
+	if (rk_streq(c->accept, "reactor")) {
+		e->accept_mode = RK_ACCEPT_REACTOR;
+	} else if (!rk_streq(c->accept, "acceptor")) {
+		rk_dprint(2, "rocket: --accept %s: must be acceptor or reactor\n", c->accept);
+		return -1;
+	}
+	e->no_direct = !c->direct;
 	e->port = (uint16_t)c->port;
 	e->backlog = (int)c->backlog;
 	return 0;

@@ -1,12 +1,17 @@
 /* src/engine/acceptor.c - the acceptor: one multishot accept per listening
- * socket, hand-off of each new socket to a reactor with IORING_OP_MSG_RING,
- * the signalfd, and
- * the order in which a stop winds everything down.
+ * socket, hand-off of each new socket to the least-loaded reactor with
+ * IORING_OP_MSG_RING, the signalfd, and the order in which a stop winds
+ * everything down.
  *
  * Follows io_uring_prep_multishot_accept(3) (re-arm when a CQE comes without
- * IORING_CQE_F_MORE), io_uring_prep_msg_ring(3) and io_uring/msg_ring.c (the
- * messages of one submitter reach a ring in submission order),
- * io_uring_prep_cancel(3) and signalfd(2).
+ * IORING_CQE_F_MORE) and its _direct form (the socket goes into our fixed-
+ * file table, IORING_FILE_INDEX_ALLOC), io_uring_prep_msg_ring(3) and
+ * io_uring_prep_msg_ring_fd(3) with io_uring/msg_ring.c: IORING_MSG_DATA
+ * messages of one submitter reach a ring in submission order; an
+ * IORING_MSG_SEND_FD takes a reference to our slot's file, installs it in
+ * the reactor's table from the reactor's own task and completes here only
+ * after that - our slot keeps its file until we close it (a CLOSE hard-
+ * linked behind the message). Also io_uring_prep_cancel(3), signalfd(2).
  * Read next: src/engine/reactor.c.
  */
 #include "internal.h"
@@ -21,6 +26,11 @@ enum { RK_ACC_OP = 0, RK_ACC_CANCEL = 1 };
 /* Generation 1 on RK_UD_CTRL marks our own message that failed (slot = the
  * reactor); reactors and rk_engine_stop() send generation 0. */
 enum { RK_ACC_MSG_FAILED = 1 };
+/* RK_UD_HANDOFF: slot = the fd or our table's slot, generation = the
+ * reactor (RK_ACC_NO_REACTOR for none), tag = what. */
+enum { RK_ACC_FD_MSG = 0, RK_ACC_FIXED_MSG = 1, RK_ACC_SLOT_CLOSE = 2 };
+#define RK_ACC_NO_REACTOR 0xffffffu
+#define RK_ACC_BATCH 64 /* CQEs one min-wait enter collects at most */
 
 #define RK_ACC_BACKOFF_NS (50 * 1000 * 1000) /* pause after an accept error */
 #define RK_ACC_RETRIES 100                    /* cancels and STOPs sent again */
@@ -29,7 +39,10 @@ struct rk_acceptor {
 	struct rk_engine *e;
 	struct rk_ring *ring;
 	int sigfd;
-	uint32_t next;            /* round-robin cursor */
+	uint32_t next;            /* where the least-loaded scan starts: ties go round */
+	uint32_t *sent;           /* per reactor: NEWCONN messages sent (after the struct) */
+	bool direct;              /* accept into our table, hand off with MSG_SEND_FD */
+	uint32_t slots_busy;      /* our table's slots not yet closed again */
 	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
 	bool multishot_seen;      /* a CQE with F_MORE came: multishot works */
 	bool stopping;            /* no more hand-offs: new sockets are closed here */
@@ -48,7 +61,7 @@ struct rk_acceptor {
 	 * frame that returns under a read. */
 	struct rk_signalfd_siginfo si;
 	struct __kernel_timespec backoff;
-	uint64_t accepted, handoff_failed, accept_errors, rearms, closed_stopping;
+	uint64_t accepted, handoff_failed, accept_errors, rearms, closed_stopping, close_errors;
 	uint64_t signals_absorbed, ring_errors;
 };
 
@@ -70,7 +83,12 @@ static void rk_acc_arm_accept(struct rk_acceptor *a, uint8_t li)
 	sqe->fd = a->e->cfg.listen_fds[li];
 	/* One SQE, a CQE per connection (5.19); one-shot on older kernels. */
 	sqe->ioprio = a->oneshot ? 0 : IORING_ACCEPT_MULTISHOT;
-	sqe->accept_flags = SOCK_CLOEXEC;
+	/* A direct descriptor is no fd, so has no close-on-exec (the kernel
+	 * refuses SOCK_CLOEXEC with it); res is then the slot. */
+	if (a->direct)
+		sqe->file_index = IORING_FILE_INDEX_ALLOC;
+	else
+		sqe->accept_flags = SOCK_CLOEXEC;
 	sqe->user_data = rk_ud_tag(RK_UD_ACCEPT, RK_ACC_OP, 0, li);
 	a->accept_armed |= 1u << li;
 }
@@ -151,11 +169,14 @@ static void rk_acc_msg_reactor(struct rk_acceptor *a, uint32_t i, enum rk_ctrl w
 /* Tell every reactor to stop, once no accepted socket can follow: the
  * accept has posted its last CQE, so every NEWCONN message was queued in
  * our SQ before these, and a ring receives the messages of one submitter
- * in submission order. A reactor thus never sees a connection after STOP
- * (it could have exited already, and the socket would leak). */
+ * in submission order. A MSG_SEND_FD travels another way (task work on
+ * the reactor's thread, not its ring's list), so with direct descriptors
+ * we also wait until every one has completed - each slot's linked CLOSE
+ * has posted its CQE - and so is in its reactor's CQ. A reactor thus never
+ * sees a connection after STOP (it could have exited already). */
 static void rk_acc_stop_reactors(struct rk_acceptor *a)
 {
-	if (a->stop_sent || a->accept_armed)
+	if (a->stop_sent || a->accept_armed || a->slots_busy)
 		return;
 	a->stop_sent = true;
 	for (uint32_t i = 0; i < a->e->nreactors; i++)
@@ -179,6 +200,76 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	rk_acc_stop_reactors(a);
 }
 
+/* The reactor with the fewest connections: open ones (each reactor
+ * publishes its count) plus those we sent that it has not taken yet.
+ * Relaxed loads: each counter has one writer, and a stale value only makes
+ * the choice a little less exact. Ties go round-robin from `next`. */
+static uint32_t rk_acc_pick(struct rk_acceptor *a)
+{
+	uint32_t n = a->e->nreactors, best = a->next % n, best_load = 0xffffffffu;
+	for (uint32_t k = 0; k < n && best_load; k++) {
+		uint32_t i = (a->next + k) % n;
+		struct rk_reactor *r = &a->e->reactors[i];
+		uint32_t load = atomic_load_explicit(&r->open_pub, memory_order_relaxed) + a->sent[i] -
+				atomic_load_explicit(&r->taken_pub, memory_order_relaxed);
+		if (load < best_load) {
+			best = i;
+			best_load = load;
+		}
+	}
+	a->next = best + 1;
+	return best;
+}
+
+/* Close a slot of our table (its CQE always comes: slots_busy counts). */
+static void rk_acc_close_slot(struct rk_acceptor *a, uint32_t slot, uint32_t reactor)
+{
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->file_index = slot + 1;
+	sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, slot, reactor, RK_ACC_SLOT_CLOSE);
+	a->slots_busy++;
+}
+
+static void rk_acc_handoff(struct rk_acceptor *a, int s)
+{
+	uint32_t i = rk_acc_pick(a);
+	int fd = rk_acc_reactor_fd(a, i);
+	a->accepted++;
+	a->sent[i]++;
+	if (!a->direct) {
+		if (!rk_acc_msg(a, fd, (uint32_t)s, rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_FD),
+				rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i, RK_ACC_FD_MSG))) {
+			a->handoff_failed++;
+			a->sent[i]--;
+			sys_close(s);
+		}
+		return;
+	}
+	/* MSG_SEND_FD and the CLOSE of our slot in one submission (a link
+	 * does not cross one). The reactor's CQE: res = its slot. */
+	if (a->ring->sq_entries - rk_ring_sq_pending(a->ring) < 2)
+		rk_ring_submit(a->ring);
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (sqe) {
+		sqe->opcode = IORING_OP_MSG_RING;
+		sqe->fd = fd;
+		sqe->addr = IORING_MSG_SEND_FD;
+		sqe->addr3 = (uint64_t)s;
+		sqe->file_index = IORING_FILE_INDEX_ALLOC;
+		sqe->off = rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_FIXED);
+		/* HARDLINK: our slot is closed whether the message went or not. */
+		sqe->flags = IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_HARDLINK;
+		sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i, RK_ACC_FIXED_MSG);
+	} else {
+		a->handoff_failed++;
+		a->sent[i]--;
+	}
+	rk_acc_close_slot(a, (uint32_t)s, RK_ACC_NO_REACTOR);
+}
+
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
 	uint8_t li = rk_ud_tagof(cqe->user_data);
@@ -189,18 +280,13 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		a->accept_armed &= ~(1u << li);
 
 	if (cqe->res >= 0 && a->stopping) {
-		sys_close(cqe->res);
+		if (a->direct)
+			rk_acc_close_slot(a, (uint32_t)cqe->res, RK_ACC_NO_REACTOR);
+		else
+			sys_close(cqe->res);
 		a->closed_stopping++;
 	} else if (cqe->res >= 0) {
-		/* Round-robin: reactor loads even out over many connections. */
-		uint32_t i = a->next++ % a->e->nreactors;
-		a->accepted++;
-		if (!rk_acc_msg(a, rk_acc_reactor_fd(a, i), (uint32_t)cqe->res,
-				rk_ud(RK_UD_NEWCONN, 0, 0),
-				rk_ud(RK_UD_HANDOFF, (uint32_t)cqe->res, 0))) {
-			a->handoff_failed++;
-			sys_close(cqe->res);
-		}
+		rk_acc_handoff(a, cqe->res);
 	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
 		/* Unknown ioprio flag: a kernel before 5.19. */
 		a->oneshot = true;
@@ -222,9 +308,9 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		rk_acc_arm_accept(a, li);
 		return;
 	}
-	/* Any error ended the multishot: EMFILE/ENFILE/ENOMEM/ENOBUFS, a
-	 * listener that was shut down (-EINVAL), ... Trying again at once
-	 * would fail at once, over and over. */
+	/* Any error ended the multishot: EMFILE/ENFILE (a full table)/ENOMEM/
+	 * ENOBUFS, a listener that was shut down (-EINVAL), ... Trying again
+	 * at once would fail at once, over and over. */
 	rk_acc_arm_backoff(a, li);
 }
 
@@ -289,12 +375,25 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 			 a->retries++ < RK_ACC_RETRIES) /* it was running: again */
 			rk_acc_cancel(a, RK_UD_ACCEPT, rk_ud_tagof(cqe->user_data));
 		break;
-	case RK_UD_HANDOFF:
-		/* The message did not reach the reactor: the socket is ours
-		 * to close. */
+	case RK_UD_HANDOFF: {
+		uint32_t i = rk_ud_gen(cqe->user_data), what = rk_ud_tagof(cqe->user_data);
+		if (what == RK_ACC_SLOT_CLOSE) {
+			if (cqe->res < 0)
+				a->close_errors++;
+			a->slots_busy--;
+			if (a->stopping)
+				rk_acc_stop_reactors(a);
+			break;
+		}
+		/* The message did not reach the reactor: a regular fd is ours
+		 * to close; a slot's linked CLOSE closes it anyway. */
 		a->handoff_failed++;
-		sys_close((int)rk_ud_slot(cqe->user_data));
+		if (i < a->e->nreactors)
+			a->sent[i]--; /* it will never be taken */
+		if (what == RK_ACC_FD_MSG)
+			sys_close((int)rk_ud_slot(cqe->user_data));
 		break;
+	}
 	case RK_UD_BACKOFF:
 		if (cancel)
 			break;
@@ -328,24 +427,31 @@ static void rk_acc_finish(struct rk_acceptor *a)
 
 static bool rk_acc_in_flight(const struct rk_acceptor *a)
 {
-	return a->accept_armed || a->backoff_armed || a->signal_armed;
+	return a->accept_armed || a->backoff_armed || a->signal_armed || a->slots_busy;
 }
 
-static size_t rk_acc_map_len(void)
+static size_t rk_acc_map_len(const struct rk_engine *e)
 {
-	return (sizeof(struct rk_acceptor) + 4095) & ~(size_t)4095;
+	return (sizeof(struct rk_acceptor) + e->nreactors * sizeof(uint32_t) + 4095) &
+	       ~(size_t)4095;
 }
 
 /* Runs on the thread that called rk_engine_run(). */
 int rk_acceptor_run(struct rk_engine *e, int sigfd)
 {
-	struct rk_acceptor *a = sys_mmap(0, rk_acc_map_len(), PROT_READ | PROT_WRITE,
+	struct rk_acceptor *a = sys_mmap(0, rk_acc_map_len(e), PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rk_is_err(a))
 		return rk_ptr_err(a);
-	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd };
-	for (uint8_t li = 0; li < e->cfg.nlisten; li++)
-		rk_acc_arm_accept(a, li);
+	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd,
+				   .sent = (uint32_t *)(a + 1), .direct = e->acc_nfixed > 0 };
+	/* --accept reactor: the reactors accept; we keep signals and the stop. */
+	if (e->cfg.accept_mode == RK_ACCEPT_ACCEPTOR)
+		for (uint8_t li = 0; li < e->cfg.nlisten; li++)
+			rk_acc_arm_accept(a, li);
+	/* --accept-wait: collect the accepts that come within that many
+	 * microseconds into one batch of hand-offs (6.12+). */
+	a->ring->min_wait_usec = e->cfg.accept_wait_us;
 	if (sigfd >= 0)
 		rk_acc_arm_signal(a);
 
@@ -357,7 +463,9 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 			rk_acc_finish(a);
 		if (a->finishing && !rk_acc_in_flight(a))
 			break;
-		int ret = rk_ring_submit_wait(a->ring, 1, a->finishing ? &give_up : 0);
+		int ret = a->ring->min_wait_usec && !a->finishing
+				  ? rk_ring_submit_wait(a->ring, RK_ACC_BATCH, &give_up)
+				  : rk_ring_submit_wait(a->ring, 1, a->finishing ? &give_up : 0);
 		uint32_t n = rk_ring_cq_ready(a->ring);
 		if (ret == -ETIME && a->finishing && !n)
 			break; /* a cancelled read that never ends: see below */
@@ -373,20 +481,23 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 		rk_ring_cq_advance(a->ring, n);
 	}
 	rk_ring_submit(a->ring);
+	/* Our table should be empty again: ask the kernel. */
+	int nfree = e->acc_nfixed ? rk_ring_files_free(a->ring, e->acc_nfixed) : 0;
 	if (!e->cfg.quiet)
 		rk_dprint(2,
 			  "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu | "
 			  "re-arms %llu | closed while stopping %llu | signals absorbed %llu | "
-			  "ring errors %llu\n",
+			  "ring errors %llu | close errors %llu | fixed free %d/%u\n",
 			  (unsigned long long)a->accepted, (unsigned long long)a->handoff_failed,
 			  (unsigned long long)a->accept_errors, (unsigned long long)a->rearms,
 			  (unsigned long long)a->closed_stopping,
 			  (unsigned long long)a->signals_absorbed,
-			  (unsigned long long)a->ring_errors);
+			  (unsigned long long)a->ring_errors, (unsigned long long)a->close_errors,
+			  nfree, e->acc_nfixed);
 	/* With an operation still in flight the kernel may yet write into the
 	 * mapping: leave it (one page) rather than have it written after it
 	 * was reused. */
 	if (!rk_acc_in_flight(a))
-		sys_munmap(a, rk_acc_map_len());
+		sys_munmap(a, rk_acc_map_len(e));
 	return 0;
 }

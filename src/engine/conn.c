@@ -1,25 +1,50 @@
 /* src/engine/conn.c - one connection's life on its reactor: the slot is
- * taken, the handler told, and at the end a close that waits for every
- * operation naming the slot before the socket is closed and the slot
- * reused.
+ * taken, the handler told, and at the end a close that frees the slot only
+ * once no CQE can name it any more.
  *
- * Follows io_uring_prep_cancel(3) (IORING_ASYNC_CANCEL_FD | _ALL) and
- * io_uring_prep_close(3). The close protocol: flush what was written
- * (unless aborting), cancel the socket's operations, wait until c->nops is
- * zero, give back pieces and queue entries, close, and only the CLOSE
- * completion frees the slot under a new generation.
+ * Follows io_uring_prep_cancel(3) (IORING_ASYNC_CANCEL_FD | _ALL, and
+ * _FD_FIXED for a direct descriptor), io_uring_prep_close(3) and
+ * io_uring_prep_close_direct(3), io_uring_prep_shutdown(3), and the link
+ * rules of io_uring_enter(2) (IOSQE_IO_LINK / IOSQE_IO_HARDLINK). The close
+ * protocol: flush what was written (unless aborting) - its last send
+ * carries the close along as a link -, cancel the socket's operations and
+ * close it in one go (CANCEL hard-linked to CLOSE), and free the slot under
+ * a new generation once the CLOSE completed and c->nops, every operation
+ * still in flight, is zero. A peer that closed first has no receive left
+ * to cancel: the CLOSE goes alone.
  * Read next: src/engine/recv.c.
  */
 #include "internal.h"
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
+/* A socket we will not serve: a regular fd is closed at once, a direct
+ * descriptor through the ring (its CQE only if that fails). */
+static void rk_conn_drop(struct rk_reactor *r, int fd, bool fixed)
+{
+	if (!fixed) {
+		sys_close(fd);
+		return;
+	}
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->file_index = (uint32_t)fd + 1;
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_DROP);
+}
+
+static void rk_conn_publish(struct rk_reactor *r)
+{
+	/* One writer (us); the acceptor reads it to pick a reactor. */
+	atomic_store_explicit(&r->open_pub, r->nopen, memory_order_relaxed);
+}
+
+struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 {
 	const struct rk_engine_config *cfg = &r->e->cfg;
 	if (r->stopping || !r->nfree) {
 		/* Full (or stopping): refuse rather than queue. */
-		sys_close(fd);
+		rk_conn_drop(r, fd, fixed);
 		r->st.rejected++;
 		return 0;
 	}
@@ -38,6 +63,7 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 	c->h = &cfg->handler;
 	c->ctx = cfg->handler.ctx;
 	c->fd = fd;
+	c->fixed = fixed;
 	c->slot = slot;
 	c->gen = gen;
 	c->app = app;
@@ -47,6 +73,7 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 	if (cfg->app_state_size)
 		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
+	rk_conn_publish(r);
 	r->st.accepted++;
 
 	if (cfg->handler.on_open && cfg->handler.on_open(c) < 0) {
@@ -80,61 +107,122 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 	rk_conn_progress_close(c);
 }
 
-/* Step the close along; called again by every completion while closing. */
-void rk_conn_progress_close(struct rk_conn *c)
+/* Cancel every operation on the socket (its CQE always comes: counted). */
+static void rk_conn_cancel(struct rk_conn *c, uint8_t flags)
 {
-	struct rk_reactor *r = c->r;
-	if (c->state != RK_CONN_CLOSING || c->close_sent)
-		return;
-	if (!c->aborting && c->out_head != RK_NONE) {
-		rk_res_defer(c, RK_Q_FLUSH); /* the queue drains first */
-		return;
-	}
-	if ((c->recv_armed || c->send_busy) && !c->cancel_sent) {
-		/* Cancel everything on this fd: the recv, and a send stuck on
-		 * a peer that does not read. Its own CQE comes only if it
-		 * fails (IOSQE_CQE_SKIP_SUCCESS), and then before the CLOSE's. */
-		struct io_uring_sqe *sqe = rk_res_sqe(r);
-		sqe->opcode = IORING_OP_ASYNC_CANCEL;
-		sqe->fd = c->fd;
-		sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
-		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-		sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
-		c->cancel_sent = true;
-	}
-	if (c->nops)
-		return; /* each completion calls us again */
-	rk_pieces_drop(c);
-	rk_outq_drop(c);
-	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	sqe->opcode = IORING_OP_CLOSE;
+	struct io_uring_sqe *sqe = rk_res_sqe(c->r);
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->fd = c->fd;
-	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
-	c->close_sent = true;
+	sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL |
+			    (c->fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0);
+	sqe->flags = flags;
+	sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
 	c->nops++;
 }
 
-void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
-			     const struct io_uring_cqe *cqe)
+bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 {
-	/* A failed cancel (-ENOENT/-EALREADY): the ops end on their own. */
-	(void)r, (void)c, (void)cqe;
+	struct rk_reactor *r = c->r;
+	struct io_uring_sqe *sqe;
+	if (c->state == RK_CONN_OPEN) {
+		if (!c->wr_shut || c->shut_sent)
+			return false;
+		sqe = rk_res_sqe(r);
+		sqe->opcode = IORING_OP_SHUTDOWN;
+		rk_res_sqe_fd(sqe, c);
+		sqe->len = SHUT_WR;
+		sqe->user_data = rk_ud_tag(RK_UD_CLOSE, c->slot, c->gen, 1);
+		c->shut_sent = true;
+		c->nops++;
+		return true;
+	}
+	if (c->close_sent)
+		return false;
+	/* Something else may still run on the socket - the multishot recv,
+	 * a send being aborted, an operation of the handler's: cancel it all.
+	 * A peer that closed first ended the recv already: nothing to cancel.
+	 * HARDLINK: the CLOSE runs whatever the cancel found. */
+	rk_res_sqe_room(r, 2);
+	if (c->recv_armed || c->nops > (uint32_t)linked)
+		rk_conn_cancel(c, IOSQE_IO_HARDLINK);
+	sqe = rk_res_sqe(r);
+	sqe->opcode = IORING_OP_CLOSE;
+	if (c->fixed)
+		sqe->file_index = (uint32_t)c->fd + 1; /* io_uring_prep_close_direct(3) */
+	else
+		sqe->fd = c->fd;
+	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
+	c->close_sent = true;
+	c->close_linked = linked;
+	c->nops++;
+	return true;
 }
 
-void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
-			    const struct io_uring_cqe *cqe)
+/* The slot's last CQE is in: give everything back, reuse the slot. */
+static void rk_conn_free(struct rk_conn *c)
 {
-	/* A close can fail only for a bad fd - a bug worth counting, but the
-	 * slot is free either way: nothing else names it any more. */
-	if (cqe->res < 0)
-		r->st.close_errors++;
-	c->nops--;
+	struct rk_reactor *r = c->r;
+	rk_pieces_drop(c);
+	rk_outq_drop(c);
 	c->state = RK_CONN_FREE;
 	c->fd = -1;
 	c->gen = (c->gen + 1) & RK_UD_GEN_MASK;
 	r->free_slots[r->nfree++] = c->slot;
 	r->nopen--;
+	rk_conn_publish(r);
 	r->st.closed++;
+}
+
+/* Step the close along; called again by every completion while closing. */
+void rk_conn_progress_close(struct rk_conn *c)
+{
+	if (c->state != RK_CONN_CLOSING)
+		return;
+	if (c->close_sent) {
+		/* Aborted while the CLOSE waits behind a send that may never
+		 * finish (a peer that does not read): cancel the send, the
+		 * chain goes on. */
+		if (c->aborting && c->close_linked && c->send_busy && !c->abort_cancel) {
+			c->abort_cancel = true;
+			rk_conn_cancel(c, 0);
+		}
+		if (c->close_done && !c->nops)
+			rk_conn_free(c);
+		return;
+	}
+	if (!c->aborting && c->out_head != RK_NONE) {
+		rk_res_defer(c, RK_Q_FLUSH); /* the queue drains first */
+		return;
+	}
+	rk_conn_finish_sqes(c, false);
+}
+
+void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
+			     const struct io_uring_cqe *cqe)
+{
+	/* -ENOENT/-EALREADY: nothing (more) to cancel, the ops end on their
+	 * own; either way the CLOSE linked behind it runs. Tag 1: a paused
+	 * receive's cancel (src/engine/recv.c), whose CQE comes only when it
+	 * fails and is not counted. */
+	(void)r;
+	if (rk_ud_tagof(cqe->user_data) == 0)
+		c->nops--;
+	rk_conn_progress_close(c);
+}
+
+/* CLOSE (tag 0) or SHUTDOWN (tag 1) of the socket. */
+void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
+			    const struct io_uring_cqe *cqe)
+{
+	c->nops--;
+	if (rk_ud_tagof(cqe->user_data) == 0) {
+		/* A close can fail only for a bad fd - a bug worth counting, but
+		 * nothing names the socket any more either way. */
+		if (cqe->res < 0)
+			r->st.close_errors++;
+		c->close_done = true;
+	}
+	rk_conn_progress_close(c);
 }
 
 /* The tick found this connection's deadline passed. */
@@ -157,6 +245,20 @@ void rk_conn_close(struct rk_conn *c)
 void rk_conn_abort(struct rk_conn *c)
 {
 	rk_conn_begin_close(c, RK_CLOSE_APP, true);
+}
+
+void rk_conn_shutdown_write(struct rk_conn *c)
+{
+	if (c->state != RK_CONN_OPEN || c->wr_shut)
+		return;
+	c->wr_shut = true;
+	rk_res_defer(c, RK_Q_FLUSH); /* the SHUTDOWN follows the last send */
+}
+
+int rk_conn_fd(const struct rk_conn *c, bool *fixed)
+{
+	*fixed = c->fixed;
+	return c->fd;
 }
 
 void rk_conn_set_timeout(struct rk_conn *c, uint32_t secs)

@@ -159,8 +159,21 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	return k->off - start;
 }
 
+/* --accept reactor: reactor r > 0 gets a SO_REUSEPORT sibling of every
+ * listener (r < n: those made so far); closed again by rk_unlisten. */
+static void rk_unlisten_siblings(struct rk_engine *e, uint32_t n)
+{
+	for (uint32_t r = 1; r < n; r++)
+		for (uint32_t i = 0; i < e->cfg.nlisten; i++)
+			if (e->reactors[r].listen_fds[i] != e->cfg.listen_fds[i])
+				sys_close(e->reactors[r].listen_fds[i]);
+}
+
 /* Serve the caller's listening sockets, or open one on cfg.bind:port.
- * Either way they end up in e->cfg.listen_fds, the acceptor's list. */
+ * Either way they end up in e->cfg.listen_fds, the acceptor's list; with
+ * --accept reactor each reactor also gets its own SO_REUSEPORT sibling of
+ * each, or - where the kernel will not make one (a socket of another
+ * owner, from systemd) - shares the listener itself. */
 static int rk_listen(struct rk_engine *e)
 {
 	struct rk_engine_config *c = &e->cfg;
@@ -172,14 +185,45 @@ static int rk_listen(struct rk_engine *e)
 		c->nlisten = 1;
 	}
 	e->port = rk_listen_port(c->listen_fds[0]);
+	if (c->accept_mode != RK_ACCEPT_REACTOR)
+		return 0;
+	for (uint32_t r = 0; r < e->nreactors; r++)
+		rk_memcpy(e->reactors[r].listen_fds, c->listen_fds, sizeof(c->listen_fds));
+	for (uint32_t r = 1; r < e->nreactors; r++) {
+		for (uint32_t i = 0; i < c->nlisten; i++) {
+			int fd = rk_listen_sibling(c->listen_fds[i], c->backlog);
+			if (fd < 0) {
+				/* No group: close what was made, share the listeners. */
+				rk_unlisten_siblings(e, r + 1);
+				for (r = 0; r < e->nreactors; r++)
+					rk_memcpy(e->reactors[r].listen_fds, c->listen_fds,
+						  sizeof(c->listen_fds));
+				return 0;
+			}
+			e->reactors[r].listen_fds[i] = fd;
+		}
+	}
+	e->reuseport = true;
 	return 0;
 }
 
 static void rk_unlisten(struct rk_engine *e)
 {
+	if (e->reuseport)
+		rk_unlisten_siblings(e, e->nreactors);
+	e->reuseport = false;
 	for (uint32_t i = 0; i < e->cfg.nlisten; i++)
 		sys_close(e->cfg.listen_fds[i]);
 	e->cfg.nlisten = 0;
+}
+
+uint32_t rk_fixed_table_size(uint32_t want)
+{
+	/* io_uring refuses a table larger than RLIMIT_NOFILE (-EMFILE). */
+	struct rk_rlimit rl;
+	if (sys_prlimit64(0, RLIMIT_NOFILE, 0, &rl) == 0 && rl.rlim_cur < want)
+		return (uint32_t)rl.rlim_cur;
+	return want;
 }
 
 int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
@@ -231,6 +275,12 @@ uint16_t rk_engine_port(const struct rk_engine *e)
 
 static void rk_engine_banner(struct rk_engine *e)
 {
+	static const char *const why[] = {
+		[RK_DIRECT_ON] = "direct descriptors",
+		[RK_DIRECT_FLAG] = "regular fds (--direct=off)",
+		[RK_DIRECT_KERNEL] = "regular fds (the kernel lacks IORING_MSG_SEND_FD, 6.0)",
+		[RK_DIRECT_TABLE] = "regular fds (no fixed-file table)",
+	};
 	char flags[160], where[RK_MAX_LISTEN * 52];
 	const struct rk_ring *r = &e->reactors[0].ring;
 	const struct rk_engine_config *c = &e->cfg;
@@ -242,12 +292,17 @@ static void rk_engine_banner(struct rk_engine *e)
 	}
 	rk_dprint(2,
 		  "rocket: listening on %s | %u reactor%s | ring %u sq / %u cq | "
-		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | setup %s | features 0x%x%s\n",
+		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | setup %s | features 0x%x%s | "
+		  "accept: %s | %s\n",
 		  where, e->nreactors, e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries,
 		  c->buffers, c->buffer_size, e->reactors[0].bufs.incremental ? " incremental" : "",
 		  c->bundle ? " bundles" : "", e->reactors[0].nchunks, c->send_buffer,
 		  c->send_zc ? " zero-copy" : "", flags, r->features,
-		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
+		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
+		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded hand-off"
+		  : e->reuseport ? "reactor, SO_REUSEPORT listener each"
+				 : "reactor, one shared listener",
+		  why[e->direct_why]);
 }
 
 /* Without the acceptor: stop the first n reactors and join them. Through
@@ -296,6 +351,57 @@ static int rk_engine_start_reactors(struct rk_engine *e)
 	return err;
 }
 
+/* Does the kernel have IORING_MSG_SEND_FD (6.0)? Sent to reactor 0 with a
+ * source slot that holds no file: 6.0+ answers -EBADF (io_msg_grab_file
+ * found nothing) without touching the target; before, the command is
+ * unknown (-EINVAL). */
+static bool rk_engine_has_send_fd(struct rk_engine *e)
+{
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
+	if (!sqe)
+		return false;
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = atomic_load_explicit(&e->reactors[0].ring_fd, memory_order_acquire);
+	sqe->addr = IORING_MSG_SEND_FD;
+	sqe->addr3 = 0xffffff; /* no such slot */
+	sqe->file_index = IORING_FILE_INDEX_ALLOC;
+	const struct __kernel_timespec second = { .tv_sec = 1 };
+	int ret = rk_ring_submit_wait(&e->acc, 1, &second);
+	if (ret < 0 || !rk_ring_cq_ready(&e->acc))
+		return false;
+	ret = rk_ring_cqe(&e->acc, 0)->res;
+	rk_ring_cq_advance(&e->acc, 1);
+	return ret == -EBADF;
+}
+
+/* Direct descriptors end to end, or regular fds for every connection
+ * (e->direct_why says why). Needs every reactor's table, and for the
+ * acceptor's hand-off MSG_SEND_FD and a table of its own. */
+static void rk_engine_choose_direct(struct rk_engine *e)
+{
+	e->direct_why = RK_DIRECT_FLAG;
+	if (e->cfg.no_direct)
+		return;
+	e->direct_why = RK_DIRECT_TABLE;
+	for (uint32_t i = 0; i < e->nreactors; i++)
+		if (!e->reactors[i].nfixed)
+			return;
+	if (e->cfg.accept_mode == RK_ACCEPT_ACCEPTOR) {
+		if (!rk_engine_has_send_fd(e)) {
+			e->direct_why = RK_DIRECT_KERNEL;
+			return;
+		}
+		/* Slots live from the accept to the hand-off's completion: a
+		 * CQ's worth of accepts at once, and then some. */
+		uint32_t n = rk_fixed_table_size(2 * e->acc.cq_entries);
+		if (rk_ring_files_sparse(&e->acc, n) < 0)
+			return;
+		e->acc_nfixed = n;
+	}
+	e->direct = true;
+	e->direct_why = RK_DIRECT_ON;
+}
+
 /* Read whatever SIGINT/SIGTERM/SIGUSR1 is still pending (one that came after
  * the acceptor stopped reading): restoring the old mask with one pending
  * would run its default action and kill the process on its way out. */
@@ -329,15 +435,29 @@ int rk_engine_run(struct rk_engine *e)
 	atomic_store_explicit(&e->acc_fd, e->acc.fd, memory_order_release);
 	rk_engine_trace_init(e, &e->acc, &e->acc_trace, "acceptor", 0);
 
+	/* Each reactor registers a table this large (the slack lets a full
+	 * reactor still take a socket in, to refuse it itself). */
+	e->fixed_per_reactor =
+		e->cfg.no_direct ? 0 : rk_fixed_table_size(e->cfg.max_conns + e->cfg.max_conns / 8 + 16);
 	ret = rk_engine_start_reactors(e);
 	if (ret < 0) {
 		rk_ring_exit(&e->acc);
 		goto out;
 	}
+	rk_engine_choose_direct(e);
 	if (!e->cfg.quiet)
 		rk_engine_banner(e);
 	if (e->cfg.on_ready)
 		e->cfg.on_ready(e->cfg.ready_arg);
+	if (e->cfg.accept_mode == RK_ACCEPT_REACTOR)
+		for (uint32_t i = 0; i < e->nreactors; i++) {
+			struct io_uring_sqe *sqe = rk_ring_get_sqe_wait(&e->acc);
+			if (!sqe)
+				break;
+			rk_prep_msg_ring(sqe, atomic_load(&e->reactors[i].ring_fd),
+					 RK_CTRL_ARM | (e->direct ? 0x100 : 0), rk_ud(RK_UD_CTRL, 0, 0));
+			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+		}
 	ret = rk_acceptor_run(e, sigfd);
 	if (ret < 0) /* it never ran: nobody told the reactors to stop */
 		rk_engine_stop_reactors(e, e->nreactors);
@@ -346,6 +466,8 @@ int rk_engine_run(struct rk_engine *e)
 			rk_thread_join(&e->reactors[i].thread);
 	atomic_store_explicit(&e->acc_fd, -1, memory_order_release);
 	rk_ring_exit(&e->acc);
+	e->acc_nfixed = 0;
+	e->direct = false;
 out:
 	rk_unlisten(e);
 	if (sigfd >= 0) {

@@ -4,7 +4,9 @@
  * TIME_WAIT, socket(7)) + TCP_NODELAY (inherited by accepted sockets,
  * tcp(7)) + bind(2) + listen(2); IPV6_V6ONLY off so "::" takes IPv4 too
  * (ipv6(7)). Sockets from systemd are checked with SO_TYPE and
- * SO_ACCEPTCONN (socket(7)), since nothing else says what fd 3 is.
+ * SO_ACCEPTCONN (socket(7)), since nothing else says what fd 3 is. A
+ * sibling for --accept reactor joins a listener's SO_REUSEPORT group
+ * (socket(7): the kernel then spreads new connections over the group).
  * Read next: src/engine/engine.c.
  */
 #include "rocket/addr.h"
@@ -31,6 +33,34 @@ int rk_listen_open(const char *addr, uint16_t port, int backlog)
 		return ret;
 	}
 	return fd;
+}
+
+int rk_listen_sibling(int fd, int backlog)
+{
+	struct rk_sockaddr sa;
+	uint32_t len = sizeof(sa);
+	int one = 1, v6only = 0, ret;
+	uint32_t vlen = sizeof(v6only);
+	/* Set on the listener after the fact: a group forms when the second
+	 * socket binds (both must have it, and the same owner). */
+	if ((ret = sys_getsockname(fd, &sa, &len)) < 0 ||
+	    (ret = sys_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) < 0)
+		return ret;
+	if (sa.family == AF_INET6)
+		sys_getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vlen);
+	int s = sys_socket(sa.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return s;
+	sys_setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sys_setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	sys_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (sa.family == AF_INET6)
+		sys_setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	if ((ret = sys_bind(s, &sa, len)) < 0 || (ret = sys_listen(s, backlog)) < 0) {
+		sys_close(s);
+		return ret;
+	}
+	return s;
 }
 
 int rk_listen_check(int fd)

@@ -42,6 +42,8 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 		}
 		rk_reactor_arm_tick(r);
 	}
+	if (r->accept_paused)
+		rk_accept_tick(r);
 	if (h->on_tick) {
 		struct __kernel_timespec now;
 		sys_clock_gettime(CLOCK_REALTIME, &now);
@@ -66,6 +68,7 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 static void rk_reactor_stop(struct rk_reactor *r)
 {
 	r->stopping = true;
+	rk_accept_stop(r);
 	r->stop_deadline = rk_now_mono() + 1;
 	for (uint32_t i = 0; i < r->nconns; i++)
 		if (r->conns[i].state == RK_CONN_OPEN)
@@ -80,7 +83,8 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  "reactor %u: conns %llu closed %llu rejected %llu | in %llu B out %llu B | "
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
-		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu\n",
+		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
+		  "fixed free %llu/%llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
@@ -91,7 +95,8 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)(r->ring.n_enter * 10000 / cq % 100),
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
-		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits);
+		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
+		  (unsigned long long)s->fixed_free, (unsigned long long)s->fixed_slots);
 }
 
 void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
@@ -101,6 +106,11 @@ void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_ur
 		rk_reactor_stop(r);
 	else if (cqe->res == RK_CTRL_STATS)
 		rk_reactor_print_stats(r);
+	else if ((cqe->res & 0xff) == RK_CTRL_ARM && !r->stopping) {
+		/* Bit 8: direct descriptors, decided by the engine for all. */
+		r->accept_direct = (cqe->res & 0x100) && r->nfixed;
+		rk_accept_arm_all(r);
+	}
 }
 
 /* An acceptor's kind in a reactor's ring: nobody sends one; count it. */
@@ -182,6 +192,11 @@ static int rk_reactor_setup(struct rk_reactor *r)
 		rk_ring_exit(&r->ring);
 		return ret;
 	}
+	/* A sparse fixed-file table (5.19) for direct descriptors; without it
+	 * the engine falls back to regular fds for everyone. */
+	uint32_t nfixed = r->e->fixed_per_reactor;
+	if (nfixed && rk_ring_files_sparse(&r->ring, nfixed) == 0)
+		r->nfixed = nfixed;
 	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0);
 	r->send_zc = cfg->send_zc;
 	/* Every buffer starts in the ring: the kernel's reference. */
@@ -207,7 +222,7 @@ int rk_reactor_main(void *arg)
 		cfg->handler.on_reactor_start(cfg->handler.ctx, r->state, r->id);
 
 	uint32_t batch = cfg->batch;
-	while (!r->stopping || r->nopen) {
+	while (!r->stopping || r->nopen || r->accept_armed) {
 		/* Submit what the last batch queued (its sends go out now, not
 		 * after the whole CQ is drained) and, when no completion is
 		 * waiting, sleep until one arrives: one enter per loop. */
@@ -243,6 +258,12 @@ int rk_reactor_main(void *arg)
 	rk_ring_submit_wait(&r->ring, 1, 0);
 	r->st.enters = r->ring.n_enter;
 	r->st.overflows = r->ring.n_overflow;
+	/* Every slot of the fixed table should be empty again: ask the kernel. */
+	r->st.fixed_slots = r->nfixed;
+	if (r->nfixed) {
+		int n = rk_ring_files_free(&r->ring, r->nfixed);
+		r->st.fixed_free = n > 0 ? (uint64_t)n : 0;
+	}
 	if (!cfg->quiet)
 		rk_reactor_print_stats(r);
 	rk_bufring_exit(&r->bufs, &r->ring);

@@ -19,11 +19,11 @@ void rk_recv_arm(struct rk_conn *c)
 	struct rk_reactor *r = c->r;
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	sqe->opcode = IORING_OP_RECV;
-	sqe->fd = c->fd;
 	/* len 0: each CQE takes a whole buffer (or what is left of an
 	 * incremental one) from the group. */
 	sqe->ioprio = r->recv_ioprio;
 	sqe->flags = IOSQE_BUFFER_SELECT;
+	rk_res_sqe_fd(sqe, c);
 	sqe->buf_group = r->bufs.bgid;
 	sqe->user_data = rk_ud(RK_UD_RECV, c->slot, c->gen);
 	c->recv_ioprio = r->recv_ioprio;
@@ -45,7 +45,7 @@ static void rk_recv_pause(struct rk_conn *c)
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->addr = rk_ud(RK_UD_RECV, c->slot, c->gen);
 	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
+	sqe->user_data = rk_ud_tag(RK_UD_CANCEL, c->slot, c->gen, 1); /* not counted in nops */
 }
 
 /* Caught up: receive again if paused. */

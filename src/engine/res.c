@@ -31,6 +31,23 @@ struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 	}
 }
 
+/* Under SQPOLL the SQ thread frees the entries: give it a few goes; a ring
+ * that will not take SQEs at all is rk_res_sqe's to count. */
+void rk_res_sqe_room(struct rk_reactor *r, uint32_t n)
+{
+	for (unsigned i = 0; i < 1000 && r->ring.sq_entries - rk_ring_sq_pending(&r->ring) < n;
+	     i++)
+		if (rk_ring_submit(&r->ring) < 0)
+			break;
+}
+
+void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c)
+{
+	sqe->fd = c->fd;
+	if (c->fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+}
+
 /* Queue work for the end of this batch, once per connection and queue. */
 void rk_res_defer(struct rk_conn *c, enum rk_q q)
 {

@@ -24,15 +24,34 @@ static void rk_send_writable(struct rk_conn *c)
 		c->h->on_writable(c);
 }
 
+/* Does the connection's queue end with this send, and is the socket to be
+ * shut down or closed right after it? Then the SHUTDOWN (IOSQE_IO_LINK) or
+ * the CANCEL + CLOSE (IOSQE_IO_HARDLINK: the close happens even if the
+ * send fails) follow as links, in the same submission: no round through
+ * this loop for the send's CQE first. MSG_WAITALL makes the kernel finish
+ * a short send itself, so the link never runs after half a response. */
+static bool rk_send_last(const struct rk_conn *c, uint32_t after)
+{
+	if (after != RK_NONE)
+		return false;
+	if (c->state == RK_CONN_CLOSING)
+		return !c->aborting;
+	return c->wr_shut && !c->shut_sent;
+}
+
 /* Send what the head of the queue holds in memory, gathered. */
 static void rk_send_flush(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
 	if (c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
-	    (c->aborting && c->state == RK_CONN_CLOSING))
+	    (c->aborting && c->state == RK_CONN_CLOSING)) {
+		rk_conn_progress_close(c);
 		return;
+	}
 	if (c->out_head == RK_NONE) {
 		rk_send_writable(c);
+		if (c->state == RK_CONN_OPEN)
+			rk_conn_finish_sqes(c, false); /* a SHUTDOWN asked for */
 		rk_conn_progress_close(c);
 		return;
 	}
@@ -42,7 +61,8 @@ static void rk_send_flush(struct rk_conn *c)
 	}
 	struct rk_sendmsg *m = &r->msgs[c->slot];
 	unsigned n = 0;
-	for (uint32_t i = c->out_head; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
+	uint32_t i = c->out_head;
+	for (; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
 		const struct rk_out *o = &r->outs[i];
 		if (o->kind == RK_OUT_FILE)
 			break;
@@ -51,8 +71,13 @@ static void rk_send_flush(struct rk_conn *c)
 		if (o->len > RK_SEND_MAX)
 			break;
 	}
+	/* Not with SEND_ZC: a kernel that refuses it fails the send, and the
+	 * close linked behind it would then go before the retry. */
+	bool last = !r->send_zc && rk_send_last(c, i);
+	if (last)
+		rk_res_sqe_room(r, 3);
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	sqe->fd = c->fd;
+	rk_res_sqe_fd(sqe, c);
 	sqe->msg_flags = MSG_NOSIGNAL; /* a closed peer gives -EPIPE, not SIGPIPE */
 	if (n == 1) {
 		sqe->opcode = r->send_zc ? IORING_OP_SEND_ZC : IORING_OP_SEND;
@@ -68,6 +93,11 @@ static void rk_send_flush(struct rk_conn *c)
 	c->send_busy = true;
 	c->nops++;
 	r->st.sends++;
+	if (last) {
+		sqe->msg_flags |= MSG_WAITALL;
+		sqe->flags |= c->state == RK_CONN_CLOSING ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+		rk_conn_finish_sqes(c, true);
+	}
 }
 
 void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
@@ -105,7 +135,8 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 	}
 	r->st.bytes_out += (uint64_t)cqe->res;
 	rk_outq_consume(c, (uint64_t)cqe->res, zc);
-	if (c->out_head != RK_NONE) /* the rest, or a short send's remainder */
+	/* The rest, a short send's remainder, or a SHUTDOWN asked for since. */
+	if (c->out_head != RK_NONE || (c->wr_shut && !c->shut_sent))
 		rk_res_defer(c, RK_Q_FLUSH);
 	if (c->state != RK_CONN_OPEN) {
 		rk_conn_progress_close(c);
@@ -127,7 +158,7 @@ void rk_send_after_batch(struct rk_reactor *r)
 uint32_t rk_conn_write_space(const struct rk_conn *c)
 {
 	const struct rk_reactor *r = c->r;
-	if (c->state != RK_CONN_OPEN || c->copied >= r->window)
+	if (c->state != RK_CONN_OPEN || c->wr_shut || c->copied >= r->window)
 		return 0;
 	uint32_t room = r->window - c->copied;
 	if (!r->nchunk_free) {
@@ -193,7 +224,7 @@ static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 
 long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 {
-	if (c->state != RK_CONN_OPEN)
+	if (c->state != RK_CONN_OPEN || c->wr_shut)
 		return -EPIPE;
 	long total = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -218,7 +249,7 @@ long rk_conn_write(struct rk_conn *c, const void *p, size_t n)
 static int rk_conn_lend(struct rk_conn *c, enum rk_out_kind kind, const void *p, int fd,
 			uint64_t off, uint64_t len, rk_done_fn done, void *arg)
 {
-	if (c->state != RK_CONN_OPEN)
+	if (c->state != RK_CONN_OPEN || c->wr_shut)
 		return -EPIPE;
 	if (!len) {
 		if (done)
