@@ -67,10 +67,13 @@ ifeq ($(ARCH),aarch64)
 # pick LSE or LL/SC at run time from getauxval() - a libc function.
 STATIC_FLAGS += -mno-outline-atomics
 endif
+COLD_OPT := -Os
 ifneq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
 # clang unrolls and vectorizes loops at -O2, gcc does not: the same policy
 # for both keeps the product one small file (about 8 KiB less with clang).
 STATIC_FLAGS += -fno-unroll-loops -fno-vectorize -fno-slp-vectorize
+# clang's -Os still inlines what gcc's does not; -Oz is its size level.
+COLD_OPT := -Oz
 endif
 # Link without libc's start files and libraries; drop unreferenced sections;
 # LDSTRIP=-s (default) strips the product, `make LDSTRIP=` keeps symbols.
@@ -142,14 +145,19 @@ $(ROCKET): $(PLAIN_OBJ) $(PSHIM_OBJ) $(MAIN_PLAIN)
 endif
 
 # Code that runs once (start-up, flags, messages, printing, --trace's
-# decoder, the engine's set-up and the acceptor's few instructions per
-# connection) is built for size: the product stays one small file, and
-# nothing on a request's path is among it.
+# decoder, the engine's set-up), a few times per connection (the acceptor,
+# a reactor's accept, opening and closing one) or only for static files
+# (paths, dates, conditional and range requests) is built for size: the
+# product stays one small file, and nothing on a plain request's path is
+# among it.
 COLD_SRC := $(wildcard src/cli/*.c) src/lib/addr.c src/lib/fmt.c src/engine/listen.c \
-	src/engine/engine.c src/engine/acceptor.c src/ring/trace.c src/http/status.c
+	src/engine/engine.c src/engine/acceptor.c src/ring/trace.c src/http/status.c \
+	src/engine/accept.c src/engine/conn.c src/engine/newconn.c src/http/path.c \
+	src/http/date.c src/http/cond.c src/http/range.c src/http/encoding.c src/http/mime.c \
+	src/main.c src/rt/start.c src/rt/thread.c
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STATIC_FLAGS) $(if $(filter $(COLD_SRC),$<),-Os) $(XDEFS) -c -o $@ $<
+	$(CC) $(STATIC_FLAGS) $(if $(filter $(COLD_SRC),$<),$(COLD_OPT)) $(XDEFS) -c -o $@ $<
 
 # The version and commit go to src/cli/version.c alone; the stamp changes
 # (and that object is rebuilt) only when they do.

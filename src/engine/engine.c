@@ -278,7 +278,7 @@ static void rk_engine_banner(struct rk_engine *e)
 	static const char *const why[] = {
 		[RK_DIRECT_ON] = "direct descriptors",
 		[RK_DIRECT_FLAG] = "regular fds (--direct=off)",
-		[RK_DIRECT_KERNEL] = "regular fds (the kernel lacks IORING_MSG_SEND_FD, 6.0)",
+		[RK_DIRECT_KERNEL] = "regular fds (no IORING_MSG_SEND_FD: before 6.0)",
 		[RK_DIRECT_TABLE] = "regular fds (no fixed-file table)",
 	};
 	char flags[160], where[RK_MAX_LISTEN * 52];
@@ -301,7 +301,7 @@ static void rk_engine_banner(struct rk_engine *e)
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
 		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded hand-off"
 		  : e->reuseport ? "reactor, SO_REUSEPORT listener each"
-				 : "reactor, one shared listener",
+				 : "reactor, shared listener",
 		  why[e->direct_why]);
 }
 

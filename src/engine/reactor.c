@@ -28,7 +28,8 @@ static void rk_reactor_arm_tick(struct rk_reactor *r)
 	sqe->user_data = rk_ud(RK_UD_TICK, 0, 0);
 }
 
-void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct io_uring_cqe *cqe)
+RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
+			     const struct io_uring_cqe *cqe)
 {
 	(void)unused;
 	const struct rk_handler *h = &r->e->cfg.handler;
@@ -65,7 +66,7 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 	}
 }
 
-static void rk_reactor_stop(struct rk_reactor *r)
+static RK_COLD void rk_reactor_stop(struct rk_reactor *r)
 {
 	r->stopping = true;
 	rk_accept_stop(r);
@@ -75,7 +76,7 @@ static void rk_reactor_stop(struct rk_reactor *r)
 			rk_conn_begin_close(&r->conns[i], RK_CLOSE_SHUTDOWN, false);
 }
 
-void rk_reactor_print_stats(struct rk_reactor *r)
+RK_COLD void rk_reactor_print_stats(struct rk_reactor *r)
 {
 	const struct rk_reactor_stats *s = &r->st;
 	uint64_t cq = s->cqes ? s->cqes : 1;
@@ -99,7 +100,8 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)s->fixed_free, (unsigned long long)s->fixed_slots);
 }
 
-void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
+RK_COLD void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c,
+			     const struct io_uring_cqe *cqe)
 {
 	(void)c;
 	if (cqe->res == RK_CTRL_STOP)
@@ -170,7 +172,7 @@ void rk_reactor_after_batch(struct rk_reactor *r)
 	rk_send_after_batch(r);
 }
 
-static int rk_reactor_setup(struct rk_reactor *r)
+static RK_COLD int rk_reactor_setup(struct rk_reactor *r)
 {
 	const struct rk_engine_config *cfg = &r->e->cfg;
 	if (cfg->pin)
@@ -207,6 +209,8 @@ static int rk_reactor_setup(struct rk_reactor *r)
 	rk_reactor_arm_tick(r);
 	return 0;
 }
+
+static void rk_reactor_finish(struct rk_reactor *r);
 
 int rk_reactor_main(void *arg)
 {
@@ -248,9 +252,15 @@ int rk_reactor_main(void *arg)
 		rk_ring_cq_advance(&r->ring, n);
 		rk_reactor_after_batch(r);
 	}
-	/* Tell the acceptor we are done, through its ring like everything
-	 * else; wait for our own CQE so the message is out before the ring
-	 * goes away. */
+	rk_reactor_finish(r);
+	return 0;
+}
+
+/* Tell the acceptor we are done, through its ring like everything else;
+ * wait for our own CQE so the message is out before the ring goes away. */
+static RK_COLD void rk_reactor_finish(struct rk_reactor *r)
+{
+	const struct rk_engine_config *cfg = &r->e->cfg;
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	rk_prep_msg_ring(sqe, atomic_load_explicit(&r->e->acc_fd, memory_order_acquire),
 			 RK_CTRL_DONE, rk_ud(RK_UD_CTRL, r->id, 0));
@@ -268,5 +278,4 @@ int rk_reactor_main(void *arg)
 		rk_reactor_print_stats(r);
 	rk_bufring_exit(&r->bufs, &r->ring);
 	rk_ring_exit(&r->ring);
-	return 0;
 }

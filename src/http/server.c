@@ -177,6 +177,22 @@ int rk_server_echo_body(struct rk_server_req *q, const char *content_type)
 	return 0;
 }
 
+/* Seconds a closing connection waits for the client's own close (nginx's
+ * lingering_timeout). */
+#define RK_SRV_LINGER_S 5
+
+/* The server ends the connection: what was written goes out, then FIN;
+ * whatever the client still sends is read and dropped until it closes
+ * too, or RK_SRV_LINGER_S pass - the lingering close of RFC 9112 9.6. A
+ * plain close with a pipelined request unread would answer it with a RST,
+ * which can destroy the response before the client has read it. */
+static void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	s->phase = RK_SRV_CLOSED;
+	rk_conn_shutdown_write(c);
+	rk_conn_set_timeout(c, RK_SRV_LINGER_S);
+}
+
 /* An error ends the connection: answer, then close without reading or
  * answering anything after it (no request smuggling past an error). */
 static void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
@@ -191,8 +207,7 @@ static void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 	rk_out_put(&o, reason.p, reason.n);
 	o.p[o.n++] = '\n';
 	rk_conn_write(c, buf, n + o.n);
-	s->phase = RK_SRV_CLOSED;
-	rk_conn_close(c);
+	rk_srv_close(c, s);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -226,8 +241,7 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 	s->phase = RK_SRV_HEAD;
 	s->echo = false;
 	if (!s->keep_alive) {
-		s->phase = RK_SRV_CLOSED;
-		rk_conn_close(c);
+		rk_srv_close(c, s);
 		return;
 	}
 	rk_conn_set_timeout(c, hc->idle_timeout);
@@ -321,8 +335,7 @@ static bool rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	}
 	if (!s->echo && !s->keep_alive) {
 		/* Answered, and the client asked to close: its body is moot. */
-		s->phase = RK_SRV_CLOSED;
-		rk_conn_close(c);
+		rk_srv_close(c, s);
 		return false;
 	}
 	rk_conn_set_timeout(c, hc->idle_timeout);
@@ -480,8 +493,7 @@ static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 		 * was written (earlier pipelined answers, this one, a partial
 		 * echo that then lacks its last chunk) still goes out before
 		 * the FIN, and nothing after the bad chunk is read. */
-		s->phase = RK_SRV_CLOSED;
-		rk_conn_close(c);
+		rk_srv_close(c, s);
 		return -1;
 	}
 	if (r == RK_HTTP_CHUNKED_DATA && s->echo) {
@@ -522,8 +534,13 @@ static void rk_srv_pump(struct rk_conn *c, const struct rk_seg *segs, unsigned n
 		uint32_t n = seg->len - s->off;
 		long k = s->phase == RK_SRV_HEAD ? rk_srv_head_bytes(c, s, p, n)
 						  : rk_srv_body_bytes(c, s, p, n);
-		if (s->phase == RK_SRV_CLOSED)
-			return; /* the engine took the segments back */
+		if (s->phase == RK_SRV_CLOSED) {
+			/* Closing or lingering: nothing more is used (a close
+			 * took the segments back already). */
+			s->holding = false;
+			rk_conn_release(c);
+			return;
+		}
 		if (k < 0)
 			return; /* on_writable resumes */
 		s->off += (uint32_t)k;
@@ -567,8 +584,10 @@ static void rk_srv_on_writable(struct rk_conn *c)
 static void rk_srv_on_timeout(struct rk_conn *c)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
-	if (s->phase == RK_SRV_CLOSED)
+	if (s->phase == RK_SRV_CLOSED) {
+		rk_conn_abort(c); /* lingered long enough */
 		return;
+	}
 	/* A head or body left unfinished: 408 (slowloris). Merely idle
 	 * between requests: close quietly (RFC 9112 §9.5). */
 	if (s->head_started || s->phase != RK_SRV_HEAD) {

@@ -124,7 +124,7 @@ static int rk_ring_mmap(struct rk_ring *r, const struct io_uring_params *p)
 	return 0;
 }
 
-int rk_ring_init(struct rk_ring *r, const struct rk_ring_config *cfg)
+RK_COLD int rk_ring_init(struct rk_ring *r, const struct rk_ring_config *cfg)
 {
 	struct io_uring_params p;
 	rk_memset(r, 0, sizeof(*r));
@@ -156,7 +156,7 @@ fail:
 	return ret;
 }
 
-void rk_ring_exit(struct rk_ring *r)
+RK_COLD void rk_ring_exit(struct rk_ring *r)
 {
 	/* The registered-ring slot holds its own reference to the ring file
 	 * (io_uring/register.c, io_ring_add_registered_file): closing the fd
@@ -193,7 +193,7 @@ int rk_ring_register(struct rk_ring *r, uint32_t opcode, const void *arg, uint32
 	return sys_io_uring_register(r->fd, opcode, arg, nr);
 }
 
-int rk_ring_files_sparse(struct rk_ring *r, uint32_t n)
+RK_COLD int rk_ring_files_sparse(struct rk_ring *r, uint32_t n)
 {
 	struct io_uring_rsrc_register reg = { .nr = n, .flags = IORING_RSRC_REGISTER_SPARSE };
 	return rk_ring_register(r, IORING_REGISTER_FILES2, &reg, sizeof(reg));
@@ -201,7 +201,7 @@ int rk_ring_files_sparse(struct rk_ring *r, uint32_t n)
 
 #define RK_RING_SCAN_UD 0xffffffffffff5ca1ull
 
-int rk_ring_files_free(struct rk_ring *r, uint32_t n)
+RK_COLD int rk_ring_files_free(struct rk_ring *r, uint32_t n)
 {
 	uint32_t sent = 0, got = 0;
 	int empty = 0;
@@ -233,7 +233,7 @@ int rk_ring_files_free(struct rk_ring *r, uint32_t n)
 	return empty;
 }
 
-int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops)
+RK_COLD int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops)
 {
 	rk_memset(probe, 0, sizeof(*probe) + nops * sizeof(probe->ops[0]));
 	return rk_ring_register(r, IORING_REGISTER_PROBE, probe, nops);

@@ -128,7 +128,15 @@ void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
 		break;
 	case IORING_OP_MSG_RING:
 		rk_ud_fmt(t, sqe->off, ud, sizeof(ud));
-		n += rk_fmt(line + n, sizeof(line) - n, "  -> posts res %u, %s", sqe->len, ud);
+		if (sqe->addr == IORING_MSG_SEND_FD)
+			n += rk_fmt(line + n, sizeof(line) - n, "  -> sends slot %u, %s",
+				    (unsigned)sqe->addr3, ud);
+		else
+			n += rk_fmt(line + n, sizeof(line) - n, "  -> posts res %u, %s", sqe->len, ud);
+		break;
+	case IORING_OP_CLOSE:
+		if (sqe->file_index)
+			n += rk_fmt(line + n, sizeof(line) - n, "  slot %u", sqe->file_index - 1);
 		break;
 	}
 	rk_fmt(line + n, sizeof(line) - n, "\n");
