@@ -7,8 +7,11 @@
  *
  * Follows io_uring_prep_multishot_accept(3) and
  * io_uring_prep_multishot_accept_direct(3): re-armed when a CQE comes
- * without IORING_CQE_F_MORE; after an error (EMFILE, ENFILE: a full table)
- * at the next once-a-second tick instead of at once.
+ * without IORING_CQE_F_MORE; after an error (EMFILE, ENFILE) at the next
+ * once-a-second tick instead of at once. A socket accepted into a full
+ * fixed table is lost (io_uring/net.c closes it), and a multishot accept
+ * may fill a CQ's worth before we see one: accepting pauses (until a tick
+ * finds room) while less than that is left.
  * Read next: src/engine/reactor.c.
  */
 #include "internal.h"
@@ -52,9 +55,14 @@ void rk_accept_stop(struct rk_reactor *r)
 	}
 }
 
+static bool rk_accept_room(const struct rk_reactor *r)
+{
+	return !r->accept_direct || r->nopen + r->ring.cq_entries + 2 <= r->nfixed;
+}
+
 void rk_accept_tick(struct rk_reactor *r)
 {
-	for (uint8_t li = 0; r->accept_paused && li < r->e->cfg.nlisten; li++) {
+	for (uint8_t li = 0; r->accept_paused && rk_accept_room(r) && li < r->e->cfg.nlisten; li++) {
 		if (!(r->accept_paused & (1u << li)))
 			continue;
 		r->accept_paused &= ~(1u << li);
@@ -76,6 +84,10 @@ void rk_accept_complete(struct rk_reactor *r, struct rk_conn *c, const struct io
 		c = rk_conn_open(r, cqe->res, r->accept_direct);
 		if (c && c->state == RK_CONN_OPEN)
 			rk_recv_arm(c);
+		if (more && !rk_accept_room(r)) {
+			rk_accept_stop(r); /* its last CQE pauses it */
+			return;
+		}
 		if (!more && !r->stopping) { /* ended with a socket: CQ overflow */
 			r->st.rearms++;
 			rk_accept_arm(r, li);

@@ -31,6 +31,7 @@ enum { RK_ACC_MSG_FAILED = 1 };
 enum { RK_ACC_FD_MSG = 0, RK_ACC_FIXED_MSG = 1, RK_ACC_SLOT_CLOSE = 2 };
 #define RK_ACC_NO_REACTOR 0xffffffu
 #define RK_ACC_BATCH 64 /* CQEs one min-wait enter collects at most */
+#define RK_ACC_PARK 64  /* sockets held while every reactor's table is full */
 
 #define RK_ACC_BACKOFF_NS (50 * 1000 * 1000) /* pause after an accept error */
 #define RK_ACC_RETRIES 100                    /* cancels and STOPs sent again */
@@ -43,6 +44,9 @@ struct rk_acceptor {
 	uint32_t *sent;           /* per reactor: NEWCONN messages sent (after the struct) */
 	bool direct;              /* accept into our table, hand off with MSG_SEND_FD */
 	uint32_t slots_busy;      /* our table's slots not yet closed again */
+	/* Sockets accepted while every reactor's table was full, waiting in
+	 * our slots (accepting pauses meanwhile: see rk_acc_handoff). */
+	uint32_t parked[RK_ACC_PARK], nparked;
 	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
 	bool multishot_seen;      /* a CQE with F_MORE came: multishot works */
 	bool stopping;            /* no more hand-offs: new sockets are closed here */
@@ -166,6 +170,18 @@ static void rk_acc_msg_reactor(struct rk_acceptor *a, uint32_t i, enum rk_ctrl w
 		   rk_ud(RK_UD_CTRL, i, RK_ACC_MSG_FAILED));
 }
 
+/* Close a slot of our table (its CQE always comes: slots_busy counts). */
+static void rk_acc_close_slot(struct rk_acceptor *a, uint32_t slot, uint32_t reactor)
+{
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->file_index = slot + 1;
+	sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, slot, reactor, RK_ACC_SLOT_CLOSE);
+	a->slots_busy++;
+}
+
 /* Tell every reactor to stop, once no accepted socket can follow: the
  * accept has posted its last CQE, so every NEWCONN message was queued in
  * our SQ before these, and a ring receives the messages of one submitter
@@ -188,6 +204,10 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	if (a->stopping)
 		return;
 	a->stopping = true;
+	while (a->nparked) {
+		rk_acc_close_slot(a, a->parked[--a->nparked], RK_ACC_NO_REACTOR);
+		a->closed_stopping++;
+	}
 	/* Stop accepting (rk_engine_run closes the listener after us). CQEs
 	 * the accept still posts meanwhile carry sockets nobody will serve:
 	 * rk_acc_on_accept closes them. */
@@ -204,7 +224,7 @@ static void rk_acc_stop(struct rk_acceptor *a)
  * publishes its count) plus those we sent that it has not taken yet.
  * Relaxed loads: each counter has one writer, and a stale value only makes
  * the choice a little less exact. Ties go round-robin from `next`. */
-static uint32_t rk_acc_pick(struct rk_acceptor *a)
+static uint32_t rk_acc_pick(struct rk_acceptor *a, uint32_t *load_out)
 {
 	uint32_t n = a->e->nreactors, best = a->next % n, best_load = 0xffffffffu;
 	for (uint32_t k = 0; k < n && best_load; k++) {
@@ -217,27 +237,14 @@ static uint32_t rk_acc_pick(struct rk_acceptor *a)
 			best_load = load;
 		}
 	}
-	a->next = best + 1;
+	*load_out = best_load;
 	return best;
 }
 
-/* Close a slot of our table (its CQE always comes: slots_busy counts). */
-static void rk_acc_close_slot(struct rk_acceptor *a, uint32_t slot, uint32_t reactor)
+static void rk_acc_send(struct rk_acceptor *a, int s, uint32_t i)
 {
-	struct io_uring_sqe *sqe = rk_acc_sqe(a);
-	if (!sqe)
-		return;
-	sqe->opcode = IORING_OP_CLOSE;
-	sqe->file_index = slot + 1;
-	sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, slot, reactor, RK_ACC_SLOT_CLOSE);
-	a->slots_busy++;
-}
-
-static void rk_acc_handoff(struct rk_acceptor *a, int s)
-{
-	uint32_t i = rk_acc_pick(a);
 	int fd = rk_acc_reactor_fd(a, i);
-	a->accepted++;
+	a->next = i + 1;
 	a->sent[i]++;
 	if (!a->direct) {
 		if (!rk_acc_msg(a, fd, (uint32_t)s, rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_FD),
@@ -270,6 +277,54 @@ static void rk_acc_handoff(struct rk_acceptor *a, int s)
 	rk_acc_close_slot(a, (uint32_t)s, RK_ACC_NO_REACTOR);
 }
 
+/* Direct descriptors are bounded by the reactors' tables (RLIMIT_NOFILE
+ * may cap them below --max-conns): when even the least-loaded one is full,
+ * a hand-off would fail and drop the connection. Keep it in our slot and
+ * stop accepting (the accepts' last CQEs arm the backoff) - the rest waits
+ * in the listen backlog, as it does for EMFILE with regular fds - until
+ * connections close and rk_acc_unpark finds room. */
+static bool rk_acc_full(struct rk_acceptor *a, uint32_t *i)
+{
+	uint32_t load;
+	*i = rk_acc_pick(a, &load);
+	return a->direct && load >= a->e->fixed_per_reactor;
+}
+
+/* Our own table must never fill: the kernel drops a socket it accepted
+ * into a full one. The multishot accept may post a CQ's worth before we
+ * see any; keep that much room, or pause. */
+static bool rk_acc_room(const struct rk_acceptor *a)
+{
+	return !a->direct ||
+	       a->slots_busy + a->nparked + a->ring->cq_entries + 2 <= a->e->acc_nfixed;
+}
+
+static void rk_acc_handoff(struct rk_acceptor *a, int s)
+{
+	uint32_t i;
+	if (!rk_acc_full(a, &i))
+		rk_acc_send(a, s, i);
+	else if (a->nparked < RK_ACC_PARK)
+		a->parked[a->nparked++] = (uint32_t)s;
+	else {
+		a->handoff_failed++;
+		rk_acc_close_slot(a, (uint32_t)s, RK_ACC_NO_REACTOR);
+	}
+	if (!a->nparked && rk_acc_room(a))
+		return;
+	for (uint8_t li = 0; li < a->e->cfg.nlisten; li++)
+		if (a->accept_armed & (1u << li))
+			rk_acc_cancel(a, RK_UD_ACCEPT, li);
+}
+
+/* After a pause: hand off what was parked, as far as there is room. */
+static void rk_acc_unpark(struct rk_acceptor *a)
+{
+	uint32_t i;
+	while (a->nparked && !rk_acc_full(a, &i))
+		rk_acc_send(a, (int)a->parked[--a->nparked], i);
+}
+
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
 	uint8_t li = rk_ud_tagof(cqe->user_data);
@@ -286,13 +341,14 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 			sys_close(cqe->res);
 		a->closed_stopping++;
 	} else if (cqe->res >= 0) {
+		a->accepted++;
 		rk_acc_handoff(a, cqe->res);
 	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
 		/* Unknown ioprio flag: a kernel before 5.19. */
 		a->oneshot = true;
 		rk_acc_arm_accept(a, li);
 		return;
-	} else if (cqe->res != -ECANCELED || !a->stopping) {
+	} else if (cqe->res != -ECANCELED || (!a->stopping && !a->nparked && rk_acc_room(a))) {
 		a->accept_errors++;
 	}
 	if (more)
@@ -398,7 +454,12 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 		if (cancel)
 			break;
 		a->backoff_armed &= ~(1u << rk_ud_tagof(cqe->user_data));
-		if (!a->stopping)
+		if (a->stopping)
+			break;
+		rk_acc_unpark(a);
+		if (a->nparked || !rk_acc_room(a)) /* still full: wait again */
+			rk_acc_arm_backoff(a, rk_ud_tagof(cqe->user_data));
+		else
 			rk_acc_arm_accept(a, rk_ud_tagof(cqe->user_data));
 		break;
 	case RK_UD_SIGNAL:

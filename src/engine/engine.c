@@ -279,7 +279,7 @@ static void rk_engine_banner(struct rk_engine *e)
 		[RK_DIRECT_ON] = "direct descriptors",
 		[RK_DIRECT_FLAG] = "regular fds (--direct=off)",
 		[RK_DIRECT_KERNEL] = "regular fds (no IORING_MSG_SEND_FD: before 6.0)",
-		[RK_DIRECT_TABLE] = "regular fds (no fixed-file table)",
+		[RK_DIRECT_TABLE] = "regular fds (fixed-file tables: ulimit -n too low)",
 	};
 	char flags[160], where[RK_MAX_LISTEN * 52];
 	const struct rk_ring *r = &e->reactors[0].ring;
@@ -391,10 +391,12 @@ static void rk_engine_choose_direct(struct rk_engine *e)
 			e->direct_why = RK_DIRECT_KERNEL;
 			return;
 		}
-		/* Slots live from the accept to the hand-off's completion: a
-		 * CQ's worth of accepts at once, and then some. */
-		uint32_t n = rk_fixed_table_size(2 * e->acc.cq_entries);
-		if (rk_ring_files_sparse(&e->acc, n) < 0)
+		/* A slot lives from the accept to the hand-off's completion;
+		 * the multishot accept may fill a CQ's worth before we see one,
+		 * and a socket accepted into a full table is lost: room for
+		 * twice the CQ (rk_engine_run sized the CQ to fit). */
+		uint32_t n = 2 * e->acc.cq_entries;
+		if (rk_fixed_table_size(n) < n || rk_ring_files_sparse(&e->acc, n) < 0)
 			return;
 		e->acc_nfixed = n;
 	}
@@ -428,7 +430,13 @@ int rk_engine_run(struct rk_engine *e)
 		if (sigfd < 0)
 			return sigfd;
 	}
-	struct rk_ring_config rc = { .sq_entries = 256, .cq_entries = 4096, .sqpoll_cpu = -1 };
+	/* The acceptor's CQ: 4096 accepts at once, fewer when RLIMIT_NOFILE
+	 * leaves less than twice that for its table (below 128: no table). */
+	uint32_t acq = 4096;
+	while (acq > 64 && 2 * acq > rk_fixed_table_size(2 * acq))
+		acq /= 2;
+	struct rk_ring_config rc = { .sq_entries = RK_MIN(256, acq), .cq_entries = acq,
+				     .sqpoll_cpu = -1 };
 	ret = rk_ring_init(&e->acc, &rc);
 	if (ret < 0)
 		goto out;
@@ -436,9 +444,12 @@ int rk_engine_run(struct rk_engine *e)
 	rk_engine_trace_init(e, &e->acc, &e->acc_trace, "acceptor", 0);
 
 	/* Each reactor registers a table this large (the slack lets a full
-	 * reactor still take a socket in, to refuse it itself). */
-	e->fixed_per_reactor =
-		e->cfg.no_direct ? 0 : rk_fixed_table_size(e->cfg.max_conns + e->cfg.max_conns / 8 + 16);
+	 * reactor still take a socket in, to refuse it itself; accepting by
+	 * itself, a CQ's worth more: see src/engine/accept.c). */
+	uint32_t want = e->cfg.max_conns + e->cfg.max_conns / 8 + 16;
+	if (e->cfg.accept_mode == RK_ACCEPT_REACTOR)
+		want += e->cfg.cq_entries ? e->cfg.cq_entries : 4 * e->cfg.ring_entries;
+	e->fixed_per_reactor = e->cfg.no_direct ? 0 : rk_fixed_table_size(want);
 	ret = rk_engine_start_reactors(e);
 	if (ret < 0) {
 		rk_ring_exit(&e->acc);

@@ -43,11 +43,10 @@ static bool rk_send_last(const struct rk_conn *c, uint32_t after)
 static void rk_send_flush(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
+	/* (A closing connection's completions step its close along.) */
 	if (c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
-	    (c->aborting && c->state == RK_CONN_CLOSING)) {
-		rk_conn_progress_close(c);
+	    (c->aborting && c->state == RK_CONN_CLOSING))
 		return;
-	}
 	if (c->out_head == RK_NONE) {
 		rk_send_writable(c);
 		if (c->state == RK_CONN_OPEN)
