@@ -138,9 +138,19 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 	}
 	if (c->close_sent)
 		return false;
-	/* Something else may still run on the socket - the multishot recv,
-	 * a send being aborted, an operation of the handler's: cancel it all.
-	 * A peer that closed first ended the recv already: nothing to cancel.
+	/* The handler's own operations may take the socket's slot only when
+	 * they run (IOSQE_ASYNC, links): cancel them, and close once they have
+	 * all ended, or they could act on the slot's next socket. */
+	if (c->nuser) {
+		if (!c->cancel_sent && !linked) {
+			c->cancel_sent = true;
+			rk_conn_cancel(c, 0);
+		}
+		return false;
+	}
+	/* Something else may still run on the socket - the multishot recv, a
+	 * send being aborted - holding the socket itself: cancel it all. A
+	 * peer that closed first ended the recv already: nothing to cancel.
 	 * HARDLINK: the CLOSE runs whatever the cancel found. */
 	rk_res_sqe_room(r, 2);
 	if (c->recv_armed || c->nops > (uint32_t)linked)
@@ -194,6 +204,9 @@ void rk_conn_progress_close(struct rk_conn *c)
 		rk_res_defer(c, RK_Q_FLUSH); /* the queue drains first */
 		return;
 	}
+	/* A SHUTDOWN names the slot when io-wq runs it: close after it. */
+	if (c->shut_sent && !c->shut_done)
+		return;
 	rk_conn_finish_sqes(c, false);
 }
 
@@ -215,6 +228,7 @@ void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
 			    const struct io_uring_cqe *cqe)
 {
 	c->nops--;
+	c->shut_done |= rk_ud_tagof(cqe->user_data) == 1;
 	if (rk_ud_tagof(cqe->user_data) == 0) {
 		/* A close can fail only for a bad fd - a bug worth counting, but
 		 * nothing names the socket any more either way. */

@@ -119,6 +119,7 @@ struct rk_conn {
 	uint32_t slot;
 	uint32_t gen;
 	uint32_t nops;            /* operations in flight that will post a CQE */
+	uint32_t nuser;           /* of which the handler's own (rk_conn_op_sqe) */
 	uint8_t state;            /* enum rk_conn_state */
 	uint8_t why;              /* enum rk_close_reason, once closing */
 	uint16_t recv_ioprio;     /* the flags the armed recv was sent with */
@@ -132,10 +133,13 @@ struct rk_conn {
 	bool fixed;               /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
 	bool wr_shut;             /* rk_conn_shutdown_write: SHUTDOWN once drained */
 	bool shut_sent;           /* ...and it is submitted */
+	bool shut_done;           /* ...and completed: the CLOSE may go (io-wq runs a
+	                           * SHUTDOWN, and would take a slot reused by then) */
 	bool close_sent;          /* the CLOSE is submitted (maybe linked behind a send):
 	                           * no SQE may name c->fd any more */
 	bool close_linked;        /* ...behind the send in flight */
 	bool abort_cancel;        /* an abort cancelled that send */
+	bool cancel_sent;         /* a cancel for the handler's operations is out */
 	bool close_done;          /* its CQE came; the slot is freed once nops is 0 */
 	bool queued[RK_NQ];       /* in that after-batch queue already */
 	/* Received pieces: pend = waiting for delivery, held = delivered,

@@ -35,7 +35,7 @@ static bool rk_send_last(const struct rk_conn *c, uint32_t after)
 	if (after != RK_NONE)
 		return false;
 	if (c->state == RK_CONN_CLOSING)
-		return !c->aborting;
+		return !c->aborting && !c->nuser && (!c->shut_sent || c->shut_done);
 	return c->wr_shut && !c->shut_sent;
 }
 

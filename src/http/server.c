@@ -30,6 +30,7 @@ struct rk_srv_conn {
 	bool keep_alive;     /* of the request being finished */
 	bool echo;           /* stream the body back (framed like the request's) */
 	bool head_started;   /* part of a head is in acc: header timeout runs */
+	bool linger;         /* closing, and the client may send more: half-close */
 	uint64_t remaining;  /* Content-Length bytes still to read */
 	struct rk_http_chunked ck;
 	uint32_t acc_len;
@@ -181,14 +182,27 @@ int rk_server_echo_body(struct rk_server_req *q, const char *content_type)
  * lingering_timeout). */
 #define RK_SRV_LINGER_S 5
 
-/* The server ends the connection: what was written goes out, then FIN;
- * whatever the client still sends is read and dropped until it closes
- * too, or RK_SRV_LINGER_S pass - the lingering close of RFC 9112 9.6. A
- * plain close with a pipelined request unread would answer it with a RST,
- * which can destroy the response before the client has read it. */
-static void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
+/* The server ends the connection once this request is done: nothing more
+ * is read or answered (rk_srv_end, called by the pump, closes). linger:
+ * bytes the client sent may still be unread (an error, a body not read). */
+static void rk_srv_close(struct rk_srv_conn *s, bool linger)
 {
 	s->phase = RK_SRV_CLOSED;
+	s->linger |= linger;
+}
+
+/* What was written goes out, then FIN. With bytes left unread - received
+ * after the last answered request (more), or on their way - the close
+ * lingers (RFC 9112 9.6): half-close, read and drop until the client
+ * closes too or RK_SRV_LINGER_S pass; closing outright would answer those
+ * bytes with a RST, which can destroy the answer before the client has
+ * read it. Otherwise a plain close (one linked SEND, CANCEL and CLOSE). */
+static void rk_srv_end(struct rk_conn *c, struct rk_srv_conn *s, bool more)
+{
+	if (!more && !s->linger) {
+		rk_conn_close(c);
+		return;
+	}
 	rk_conn_shutdown_write(c);
 	rk_conn_set_timeout(c, RK_SRV_LINGER_S);
 }
@@ -207,7 +221,7 @@ static void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 	rk_out_put(&o, reason.p, reason.n);
 	o.p[o.n++] = '\n';
 	rk_conn_write(c, buf, n + o.n);
-	rk_srv_close(c, s);
+	rk_srv_close(s, true);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -241,7 +255,7 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 	s->phase = RK_SRV_HEAD;
 	s->echo = false;
 	if (!s->keep_alive) {
-		rk_srv_close(c, s);
+		rk_srv_close(s, false);
 		return;
 	}
 	rk_conn_set_timeout(c, hc->idle_timeout);
@@ -334,8 +348,9 @@ static bool rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 		return s->phase != RK_SRV_CLOSED;
 	}
 	if (!s->echo && !s->keep_alive) {
-		/* Answered, and the client asked to close: its body is moot. */
-		rk_srv_close(c, s);
+		/* Answered, and the client asked to close: its body is moot
+		 * (and on its way: linger). */
+		rk_srv_close(s, true);
 		return false;
 	}
 	rk_conn_set_timeout(c, hc->idle_timeout);
@@ -399,7 +414,8 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 				rk_conn_wait_writable(c);
 				return -1;
 			}
-			return rk_srv_dispatch(c, s, &req) ? r : -1;
+			rk_srv_dispatch(c, s, &req); /* false: closing (the pump sees) */
+			return r;
 		}
 		if (r < 0) {
 			rk_srv_error(c, s, -r);
@@ -430,9 +446,9 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 			return -1;
 		}
 		long used = r - (long)s->acc_len;
-		bool open = rk_srv_dispatch(c, s, &req); /* req points into acc */
+		rk_srv_dispatch(c, s, &req); /* req points into acc */
 		rk_srv_acc_put(c, s);
-		return open ? used : -1;
+		return used;
 	}
 	if (r < 0 || s->acc_len + take == cap) {
 		rk_srv_error(c, s, r < 0 ? -r : 431);
@@ -468,7 +484,7 @@ static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 			rk_conn_wait_writable(c);
 			return -1;
 		}
-		return s->phase == RK_SRV_CLOSED ? -1 : (long)w;
+		return (long)w;
 	}
 
 	/* Chunked: feed no more than what can be echoed with its framing,
@@ -493,7 +509,7 @@ static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 		 * was written (earlier pipelined answers, this one, a partial
 		 * echo that then lacks its last chunk) still goes out before
 		 * the FIN, and nothing after the bad chunk is read. */
-		rk_srv_close(c, s);
+		rk_srv_close(s, true);
 		return -1;
 	}
 	if (r == RK_HTTP_CHUNKED_DATA && s->echo) {
@@ -510,8 +526,6 @@ static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 		if (s->echo)
 			rk_conn_write(c, "0\r\n\r\n", 5);
 		rk_srv_finish(c, s);
-		if (s->phase == RK_SRV_CLOSED)
-			return -1;
 	} else {
 		rk_conn_set_timeout(c, hc->idle_timeout);
 	}
@@ -535,8 +549,9 @@ static void rk_srv_pump(struct rk_conn *c, const struct rk_seg *segs, unsigned n
 		long k = s->phase == RK_SRV_HEAD ? rk_srv_head_bytes(c, s, p, n)
 						  : rk_srv_body_bytes(c, s, p, n);
 		if (s->phase == RK_SRV_CLOSED) {
-			/* Closing or lingering: nothing more is used (a close
-			 * took the segments back already). */
+			/* Nothing more is used: bytes after what k consumed
+			 * (or all, when it could not say) make it linger. */
+			rk_srv_end(c, s, k < 0 || (uint32_t)k < n || s->iseg + 1 < nseg);
 			s->holding = false;
 			rk_conn_release(c);
 			return;
@@ -593,6 +608,7 @@ static void rk_srv_on_timeout(struct rk_conn *c)
 	if (s->head_started || s->phase != RK_SRV_HEAD) {
 		if (rk_conn_write_space(c) >= RK_SRV_RESERVE && s->phase == RK_SRV_HEAD) {
 			rk_srv_error(c, s, 408);
+			rk_srv_end(c, s, true);
 			return;
 		}
 	}
