@@ -154,7 +154,8 @@ COLD_SRC := $(wildcard src/cli/*.c) src/lib/addr.c src/lib/fmt.c src/engine/list
 	src/engine/engine.c src/engine/acceptor.c src/ring/trace.c src/http/status.c \
 	src/engine/accept.c src/engine/conn.c src/engine/newconn.c src/http/path.c \
 	src/http/date.c src/http/cond.c src/http/range.c src/http/encoding.c src/http/mime.c \
-	src/main.c src/rt/start.c src/rt/thread.c
+	src/http/chunked.c src/engine/file.c src/engine/user.c src/main.c src/rt/start.c \
+	src/rt/thread.c
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_FLAGS) $(if $(filter $(COLD_SRC),$<),$(COLD_OPT)) $(XDEFS) -c -o $@ $<

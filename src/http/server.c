@@ -209,7 +209,7 @@ static void rk_srv_end(struct rk_conn *c, struct rk_srv_conn *s, bool more)
 
 /* An error ends the connection: answer, then close without reading or
  * answering anything after it (no request smuggling past an error). */
-static void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
+static RK_COLD void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status)
 {
 	char buf[640];
 	struct rk_http_str reason;
@@ -263,7 +263,7 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 
 /* The Allow field (RFC 9110 §10.2.1) for a path: the methods its routes
  * take, HEAD with GET, and OPTIONS; all of them for "*". Written into buf. */
-static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path, bool any,
+static RK_COLD const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path, bool any,
 				char *buf, size_t cap)
 {
 	static const char *const names[] = {
@@ -596,7 +596,7 @@ static void rk_srv_on_writable(struct rk_conn *c)
 	}
 }
 
-static void rk_srv_on_timeout(struct rk_conn *c)
+static RK_COLD void rk_srv_on_timeout(struct rk_conn *c)
 {
 	struct rk_srv_conn *s = rk_conn_app(c);
 	if (s->phase == RK_SRV_CLOSED) {
@@ -632,13 +632,13 @@ static void rk_srv_set_date(void *reactor_state, int64_t now)
 	rk_http_date(rs->server_date + sizeof(RK_SRV_SERVER_DATE) - 1, now);
 }
 
-static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
+static RK_COLD void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 {
 	(void)ctx;
 	rk_srv_set_date(reactor_state, now);
 }
 
-static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
+static RK_COLD void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
 {
 	const struct rk_server_config *hc = ctx;
 	struct rk_srv_reactor *rs = reactor_state;
@@ -654,7 +654,7 @@ static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
 	rk_srv_set_date(reactor_state, ts.tv_sec);
 }
 
-void rk_server_defaults(struct rk_server_config *hc)
+RK_COLD void rk_server_defaults(struct rk_server_config *hc)
 {
 	rk_memset(hc, 0, sizeof(*hc));
 	hc->limits.max_request_line = RK_HTTP_DEFAULT_MAX_REQUEST_LINE;
@@ -666,7 +666,7 @@ void rk_server_defaults(struct rk_server_config *hc)
 	hc->routes = rk_server_default_routes;
 }
 
-void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
+RK_COLD void rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 {
 	cfg->handler = (struct rk_handler){
 		.on_open = rk_srv_on_open,

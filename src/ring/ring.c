@@ -384,7 +384,8 @@ static int rk_ring_sq_wait(struct rk_ring *r)
 	return ret;
 }
 
-struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
+/* The SQ is full: make room (see rk_ring_get_sqe_wait). */
+static RK_COLD struct io_uring_sqe *rk_ring_get_sqe_full(struct rk_ring *r)
 {
 	unsigned again = 0;
 	for (;;) {
@@ -402,4 +403,10 @@ struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
 		r->sq_error = ret;
 		return 0;
 	}
+}
+
+struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
+{
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	return rk_likely(sqe != 0) ? sqe : rk_ring_get_sqe_full(r);
 }
