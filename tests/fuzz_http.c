@@ -63,8 +63,11 @@ static int decode(const char *body, size_t n, size_t step, uint64_t max, uint32_
 	int r = 0;
 
 	rk_http_chunked_init(&st, max);
-	if (max_chunks)
+	if (max_chunks) { /* small bounds so the fuzzer reaches them */
 		st.max_chunks = max_chunks;
+		st.max_line = 4 * max_chunks;
+		st.max_trailers = 16 * max_chunks;
+	}
 	*outn = 0;
 	while (off < n) {
 		size_t k = step;
@@ -133,7 +136,9 @@ static void check_chunked(const char *body, size_t n, uint64_t max, uint32_t max
 
 static void fuzz_head(const char *buf, size_t size, bool small_limits)
 {
-	struct rk_http_limits small = { 64, 256, 8, 1000 }, *lim = NULL;
+	struct rk_http_limits small = { .max_request_line = 64, .max_head = 256, .max_headers = 8,
+					.max_field = 40, .max_body = 1000 },
+			      *lim = NULL;
 	static struct rk_http_request whole, part;
 	int r;
 
@@ -206,7 +211,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch ((data[0] >> 1) & 7) {
 	case 1:
 		/* small bounds so the fuzzer reaches them: max_body 1..256,
-		 * max_chunks 1..8 */
+		 * max_chunks 1..8, chunk lines of 4..32 bytes, trailers of
+		 * 16..128 */
 		check_chunked(in, size, v ? 256 : 1 + size % 64, 1 + size % 8, (uint32_t)size);
 		break;
 	case 2:

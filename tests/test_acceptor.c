@@ -328,14 +328,6 @@ TEST_T(multishot_accept_ended_by_a_full_cq_is_armed_again, 120)
 	CHECK_MSG(rearms >= 1, "the multishot accept never ended (no CQ overflow?):\n%s", err);
 	CHECK_EQ(acc_stat(err, "accepted "), N + 1);
 	CHECK_EQ(acc_stat(err, "accept errors "), 0);
-	/* Direct descriptors: 4097 sockets went through the acceptor's own
-	 * fixed table, and every slot of it is empty again. */
-	const char *f = strstr(strstr(err, "acceptor: "), "fixed free ");
-	CHECK(f);
-	int nfree = -1, nslots = -1;
-	sscanf(f, "fixed free %d/%d", &nfree, &nslots);
-	CHECK_EQ(nslots > 0, !test_mode_is("fd"));
-	CHECK_EQ(nfree, nslots);
 }
 
 /* ---- 3: an accept that fails at once ---------------------------------------- */
@@ -454,8 +446,6 @@ TEST_T(accept_reactor_mode_each_reactor_accepts_on_its_own_reuseport_listener, 6
 	cfg.quiet = false;
 	struct eng g;
 	eng_create(&g, &cfg);
-	CHECK(g.e->reuseport);
-	CHECK(g.e->reactors[1].listen_fds[0] != g.e->cfg.listen_fds[0]);
 	struct capture cap;
 	capture_start(&cap);
 	eng_run(&g);
@@ -466,6 +456,7 @@ TEST_T(accept_reactor_mode_each_reactor_accepts_on_its_own_reuseport_listener, 6
 		if (fd >= 0)
 			close(fd);
 	}
+	int sibling = g.e->reactors[1].listen_fds[0], listener = g.e->cfg.listen_fds[0];
 	eng_stop(&g);
 	char *err = capture_end(&cap);
 	struct rk_reactor_stats s0, s1;
@@ -473,6 +464,8 @@ TEST_T(accept_reactor_mode_each_reactor_accepts_on_its_own_reuseport_listener, 6
 	rk_engine_reactor_stats(g.e, 1, &s1);
 	rk_engine_destroy(g.e);
 	CHECK_MSG(ok, "a connection was not served:\n%s", err);
+	/* Reactor 1 accepted on a sibling of its own, not the listener. */
+	CHECK_MSG(sibling >= 0 && sibling != listener, "sibling %d, listener %d", sibling, listener);
 	CHECK_EQ(acc_stat(err, "accepted "), 0);
 	printf("  reactor 0 accepted %llu, reactor 1 %llu\n", (unsigned long long)s0.accepted,
 	       (unsigned long long)s1.accepted);

@@ -86,8 +86,8 @@ static const struct bad_flag bad_flags[] = {
 	  "UID:GID" },
 	{ { "--user", "65534:", LOCAL }, "rocket: --user 65534:: give UID[:GID], numbers or names" },
 	{ { "--max-conns", "16777216", "--send-buffer", "4294967295", "--reactors", "1", LOCAL },
-	  "rocket: no memory for the engine (ENOMEM): lower --max-conns (16777216), --send-buffer "
-	  "(4294967295), --buffers (2048) or --reactors" },
+	  "rocket: no memory for the engine (ENOMEM): lower --max-conns (16777216), --max-head "
+	  "(16384), --send-buffer (4294967295), --buffers (2048) or --reactors" },
 };
 
 static void bad_values(const char *bin)

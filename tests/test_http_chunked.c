@@ -397,3 +397,36 @@ TEST(chunked_max_chunks_can_be_lowered_after_init)
 		pos += c;
 	CHECK_EQ(r, RK_HTTP_CHUNKED_DONE);
 }
+
+/* The chunk line and trailer bounds come from init (the defaults) and may
+ * be set by the caller after it, as the server does from its limits. */
+static int feed_all(struct rk_http_chunked *st, const char *in)
+{
+	size_t pos = 0, n = strlen(in), c;
+	struct rk_http_str d;
+	int r;
+	while ((r = rk_http_chunked_feed(st, in + pos, n - pos, &c, &d)) == RK_HTTP_CHUNKED_DATA)
+		pos += c;
+	return r;
+}
+
+TEST(chunked_line_and_trailer_bounds_set_after_init)
+{
+	struct rk_http_chunked st;
+	rk_http_chunked_init(&st, 0);
+	CHECK_EQ(st.max_line, RK_HTTP_MAX_CHUNK_LINE);
+	CHECK_EQ(st.max_trailers, RK_HTTP_MAX_TRAILERS);
+	/* "1;abcdef" is 8 bytes of chunk line */
+	st.max_line = 8;
+	CHECK_EQ(feed_all(&st, "1;abcdef\r\na\r\n0\r\n\r\n"), RK_HTTP_CHUNKED_DONE);
+	rk_http_chunked_init(&st, 0);
+	st.max_line = 8;
+	CHECK_EQ(feed_all(&st, "1;abcdefg\r\na\r\n0\r\n\r\n"), -400);
+	/* "T: 1234\r\n\r": 10 bytes of trailer section (the last LF ends it) */
+	rk_http_chunked_init(&st, 0);
+	st.max_trailers = 10;
+	CHECK_EQ(feed_all(&st, "0\r\nT: 1234\r\n\r\n"), RK_HTTP_CHUNKED_DONE);
+	rk_http_chunked_init(&st, 0);
+	st.max_trailers = 9;
+	CHECK_EQ(feed_all(&st, "0\r\nT: 1234\r\n\r\n"), -431);
+}

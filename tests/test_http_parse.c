@@ -729,7 +729,7 @@ TEST(prev_len_larger_than_len_rescans)
 	size_t n = strlen(b);
 	/* a caller that compacted its buffer may pass a stale prev_len */
 	CHECK_EQ(rk_http_parse_head(b, n, n + 100, NULL, &q), (int)n);
-	struct rk_http_limits zero = { 0, 0, 0, 0 };
+	struct rk_http_limits zero = { 0 };
 	CHECK_EQ(rk_http_parse_head(b, n, 0, &zero, &q), (int)n);
 }
 
@@ -744,4 +744,22 @@ TEST(tls_record_is_recognized_after_a_400)
 	CHECK(!rk_http_is_tls_record("GET / HTTP/1.1\r\n", 16));
 	CHECK(!rk_http_is_tls_record(" ", 1));
 	CHECK(!rk_http_is_tls_record("", 0));
+}
+
+/* max_field bounds one field line (name, colon, value; not the CRLF):
+ * 431 past it, decided once the head is complete, the same however the
+ * bytes were split; no bound (but max_head) when it is zero. */
+TEST(limit_one_field_line_431)
+{
+	struct rk_http_request q;
+	struct rk_http_limits lim = { .max_field = 16 };
+	const char *ok = "GET / HTTP/1.1\r\nHost: a\r\nX-A: 0123456789a\r\n\r\n";
+	const char *bad = "GET / HTTP/1.1\r\nHost: a\r\nX-A: 0123456789ab\r\n\r\n";
+	CHECK_EQ(rk_http_parse_head(ok, strlen(ok), 0, &lim, &q), (int)strlen(ok));
+	CHECK_EQ(rk_http_parse_head(bad, strlen(bad), 0, &lim, &q), -431);
+	CHECK_EQ(rk_http_parse_head(bad, strlen(bad), 0, NULL, &q), (int)strlen(bad));
+	int r = 0;
+	for (size_t k = 1; k <= strlen(bad) && r == 0; k++)
+		r = rk_http_parse_head(bad, k, k - 1, &lim, &q);
+	CHECK_EQ(r, -431);
 }

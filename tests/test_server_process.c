@@ -518,7 +518,8 @@ static void command_line(const char *bin)
 	int st = srv_wait(&s, 20);
 	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "--help: status 0x%x", st);
 	char *out = slurp(s.out);
-	CHECK_MSG(strstr(out, "--reactors") && strstr(out, "--sqpoll") && strstr(out, "--buffers"),
+	CHECK_MSG(strstr(out, "--reactors") && strstr(out, "--sqpoll") && strstr(out, "--buffers") &&
+			  strstr(out, "--max-body-buffer") && strstr(out, "--body-buffers"),
 		  "--help:\n%s", out);
 	free(out);
 	srv_cleanup(&s);

@@ -23,8 +23,8 @@ static int hello(struct rk_server_req *q)
 }
 
 static const struct rk_route routes[] = {
-	{ RK_HTTP_GET, "/hello", hello },
-	{ 0, 0, 0 },
+	{ .method = RK_HTTP_GET, .path = "/hello", .fn = hello },
+	{ 0 },
 };
 
 int rk_main(int argc, char **argv, char **envp)

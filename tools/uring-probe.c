@@ -589,7 +589,7 @@ static void from_verdict(struct feature *f, const char *v)
 enum {
 	F_DEFER, F_NOSQARRAY, F_RINGFDS, F_SINGLE_MMAP, F_NODROP, F_EXT_ARG, F_PBUF,
 	F_ACCEPT_MS, F_RECV_MS, F_MSG_RING, F_CQE_SKIP, F_CANCEL, F_TIMEOUT_MS, F_BUNDLE,
-	F_INC, F_SEND_FD, F_MIN_WAIT, F_SQPOLL, F_COUNT
+	F_INC, F_SEND_FD, F_SQPOLL, F_COUNT
 };
 
 /* Designated, so the measured fields start zeroed without naming them. */
@@ -649,9 +649,6 @@ static struct feature features[F_COUNT] = {
 		"table to table, no regular fd (--direct=off: fds)",
 		"sockets are regular fds (the start-up line says so); --accept reactor "
 		"still uses direct descriptors"),
-	[F_MIN_WAIT] = FEAT("FEAT_MIN_TIMEOUT", "6.12", false,
-		"--accept-wait: the acceptor collects accepts with a min-wait enter",
-		"--accept-wait is ignored: each accept is handed off as it comes"),
 	[F_SQPOLL] = FEAT("SQPOLL", "5.1", false,
 		"only with --sqpoll: a kernel thread submits (unprivileged: SQPOLL_NONFIXED, 5.11)",
 		"only with --sqpoll, which then fails to start"),
@@ -714,7 +711,6 @@ static int explain(void)
 		return 1;
 	}
 	f[F_RINGFDS].here = !!(r.enter_flags & IORING_ENTER_REGISTERED_RING);
-	f[F_MIN_WAIT].here = !!(r.features & IORING_FEAT_MIN_TIMEOUT);
 
 	struct __kernel_timespec ts = ms_ts(1);
 	ret = rk_ring_submit_wait(&r, 1, &ts);

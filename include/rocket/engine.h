@@ -61,8 +61,8 @@ struct rk_handler {
 	/* Write space came free after rk_conn_write() accepted less than
 	 * asked, or after rk_conn_wait_writable() (optional). */
 	void (*on_writable)(struct rk_conn *c);
-	/* The timeout set with rk_conn_set_timeout() expired (optional; when
-	 * absent the connection is closed). */
+	/* The timeout set with rk_conn_set_timeout_ms() expired (optional;
+	 * when absent the connection is closed). */
 	void (*on_timeout)(struct rk_conn *c);
 	/* The connection is closing: from now on nothing is delivered and
 	 * writes fail. Its app state stays valid until the last operation
@@ -74,7 +74,8 @@ struct rk_handler {
 	 * for every such operation, also after on_close (so what it produced,
 	 * e.g. an opened fd, can be released). */
 	void (*on_op)(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t flags);
-	/* Once a second on each reactor (optional): now = unix time. */
+	/* Once a second on each reactor (at the tick that sees the unix
+	 * second change; optional): now = unix time. */
 	void (*on_tick)(void *ctx, void *reactor_state, int64_t now);
 	/* Once on each reactor thread before it serves (optional). */
 	void (*on_reactor_start)(void *ctx, void *reactor_state, uint32_t reactor_id);
@@ -133,7 +134,6 @@ struct rk_engine_config {
 	bool no_defer_taskrun;
 	bool no_direct;            /* regular fds, not direct descriptors (fixed files) */
 	uint8_t accept_mode;       /* enum rk_accept_mode */
-	uint32_t accept_wait_us;   /* acceptor: min-wait enter (6.12+) collecting accepts, 0: off */
 	bool bundle;               /* IORING_RECVSEND_BUNDLE receives */
 	bool pin;                  /* reactor i on CPU i */
 	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
@@ -141,7 +141,7 @@ struct rk_engine_config {
 	int trace_fd;              /* --trace: decode every SQE/CQE to this fd (-1: off) */
 	uint32_t app_state_size;   /* per-connection application bytes */
 	uint32_t app_state_clear;  /* of which zeroed at open (0: all of it) */
-	uint32_t reactor_state_size; /* per-reactor application bytes */
+	uint64_t reactor_state_size; /* per-reactor application bytes */
 	struct rk_handler handler;
 };
 
@@ -216,7 +216,8 @@ uint32_t rk_conn_write_space(const struct rk_conn *c);
 /* Bytes queued and not yet sent (copies, borrowed bytes and file ranges). */
 uint64_t rk_conn_queued(const struct rk_conn *c);
 /* Ask for on_writable once copied bytes queued fall to half the window
- * (at the end of this batch if they already have). */
+ * and the free send chunks can take that half (at the end of this batch
+ * if both hold already). */
 void rk_conn_wait_writable(struct rk_conn *c);
 
 /* ---- operations of the handler's own ---------------------------------------
@@ -235,17 +236,25 @@ void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ct
 /* Close after what was written has been sent. Held segments go back to
  * the kernel at once: do not read them after closing. */
 void rk_conn_close(struct rk_conn *c);
+/* The first stage of a close (RFC 9112 §9.6): once everything written
+ * has been sent, shut down the write side (IORING_OP_SHUTDOWN, SHUT_WR),
+ * so the peer reads EOF after the last byte; writes fail with -EPIPE from
+ * now on. Receiving goes on: read and drop what the peer still sends
+ * (closing with unread input makes the kernel send a reset, which can
+ * destroy answers the peer has not read yet), then rk_conn_close() once
+ * the peer has closed (on_close, RK_CLOSE_EOF), or after a bound. */
+void rk_conn_shutdown_write(struct rk_conn *c);
 /* Close now, dropping unsent bytes. */
 void rk_conn_abort(struct rk_conn *c);
-/* Half-close (the lingering close of RFC 9112 9.6): once what was written
- * has been sent, shut down the sending side (IORING_OP_SHUTDOWN, SHUT_WR:
- * the peer reads the response, then EOF). Receiving goes on - the handler
- * still gets on_data and should release what it gets - until the peer
- * closes too (on_close with RK_CLOSE_EOF) or the handler closes. Writes
- * fail from now on (-EPIPE). */
-void rk_conn_shutdown_write(struct rk_conn *c);
-/* Call on_timeout after secs seconds (0: never); rearm to extend. */
-void rk_conn_set_timeout(struct rk_conn *c, uint32_t secs);
+/* Call on_timeout ms milliseconds from now, or later (0: never); rearm to
+ * extend. Never early: the monotonic clock is read at the first tick
+ * after the call (a tick comes every RK_TICK_MS), so setting a deadline,
+ * once per request, costs neither a clock read nor an SQE; it fires at
+ * most two ticks late. Also kept while the connection is closing (e.g.
+ * set from on_close): then its expiry aborts the close (unsent bytes are
+ * dropped), so a peer that never reads cannot hold a slot forever. */
+#define RK_TICK_MS 100
+void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms);
 void *rk_conn_app(struct rk_conn *c);
 void *rk_conn_ctx(const struct rk_conn *c);
 void *rk_conn_reactor_state(struct rk_conn *c);

@@ -23,15 +23,24 @@ struct rk_http_header {
 
 #define RK_HTTP_MAX_HEADERS 100 /* hard cap: the size of rk_http_request.headers */
 
-/* A zero field means "use the default" (so a zeroed struct, or NULL, works). */
+/* Every length a request can make a server read, with the status that
+ * refuses it (RFC 9110 §15.5.14 413, §15.5.15 414; RFC 6585 §5 431). The
+ * parser reads the first five; the chunked decoder the last three (the
+ * server copies them into struct rk_http_chunked). A zero field means
+ * "use the default" (so a zeroed struct, or NULL, works). */
 struct rk_http_limits {
 	uint32_t max_request_line; /* bytes, without CRLF; default 8192 -> 414 */
 	uint32_t max_head;         /* bytes after any leading CRLFs, incl. the
 	                              final CRLFCRLF; default 16384      -> 431 */
 	uint32_t max_headers;      /* field lines; default 64, at most
 	                              RK_HTTP_MAX_HEADERS                 -> 431 */
+	uint32_t max_field;        /* bytes of one field line (name, colon,
+	                              value, no CRLF); default: max_head -> 431 */
 	uint64_t max_body;         /* Content-Length / chunked total;
 	                              default 1 MiB                       -> 413 */
+	uint32_t max_chunk_line;   /* chunk size + extensions; 4096      -> 400 */
+	uint32_t max_trailers;     /* the trailer section; 16384         -> 431 */
+	uint32_t max_chunks;       /* data chunks per body; 65536        -> 413 */
 };
 #define RK_HTTP_DEFAULT_MAX_REQUEST_LINE 8192u
 #define RK_HTTP_DEFAULT_MAX_HEAD         16384u
@@ -81,8 +90,9 @@ struct rk_http_request {
  *        does not rescan, keeping byte-at-a-time delivery linear.
  *   < 0  -(status to answer before closing): -400, -413, -414, -417, -431,
  *        -501, -505. Limits, bare CR/LF are detected on incomplete input as
- *        soon as the offending byte arrives; the result never depends on how
- *        the bytes were split.
+ *        soon as the offending byte arrives (max_field and max_headers once
+ *        the head is complete, or max_head passed); the result never depends
+ *        on how the bytes were split.
  * Decisions (each is documented at its rule in parse.c):
  *   - lines end with CRLF only; a bare LF or bare CR anywhere -> 400 (§2.2
  *     permits LF, but accepting it is a known smuggling lever);
@@ -120,15 +130,17 @@ struct rk_http_chunked {
 	uint64_t total;     /* data bytes so far */
 	uint64_t max_body;
 	uint32_t chunks;     /* data chunks so far */
-	uint32_t max_chunks; /* set by init; a caller may lower it after  */
+	uint32_t max_chunks; /* set by init; a caller may change these three  */
+	uint32_t max_line;   /* after: the bounds of a chunk line (400) and of */
+	uint32_t max_trailers; /* the trailer section (431)                    */
 	uint32_t line;      /* bytes of the current chunk line / trailer section */
 	uint8_t state, digits;
 	int16_t error;      /* sticky negative status once failed */
 };
 #define RK_HTTP_CHUNKED_DATA 1      /* *data is a non-empty span of body  */
 #define RK_HTTP_CHUNKED_DONE 2      /* last chunk + trailers + CRLF seen  */
-#define RK_HTTP_MAX_CHUNK_LINE 4096 /* size + extensions, else 400        */
-#define RK_HTTP_MAX_TRAILERS 16384  /* the whole trailer section, else 431 */
+#define RK_HTTP_MAX_CHUNK_LINE 4096 /* default: size + extensions, else 400 */
+#define RK_HTTP_MAX_TRAILERS 16384  /* default: the trailer section, else 431 */
 /* Data chunks per body, else 413: a body of one-byte chunks costs six
  * framing bytes and a DATA return per byte, so the work a body may cost is
  * bounded like its size (the 0-size last chunk does not count). */
@@ -140,10 +152,10 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: 
  *   0                     all of in consumed, need more bytes;
  *   RK_HTTP_CHUNKED_DONE  *consumed ends just after the final CRLF; the rest
  *                         of in is the next request;
- *   < 0                   -400 (syntax, or a chunk line over
- *                         RK_HTTP_MAX_CHUNK_LINE), -413 (over max_body or
- *                         max_chunks, decided at the byte ending the size),
- *                         -431 (trailers over RK_HTTP_MAX_TRAILERS). */
+ *   < 0                   -400 (syntax, or a chunk line over max_line),
+ *                         -413 (over max_body or max_chunks, decided at
+ *                         the byte ending the size), -431 (trailers over
+ *                         max_trailers). */
 int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
 			 size_t *consumed, struct rk_http_str *data);
 
@@ -156,14 +168,16 @@ void rk_http_date(char out[RK_HTTP_DATE_LEN], int64_t unix_seconds);
  * 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994"). Exact
  * syntax and case-sensitive names; the weekday is not checked against the
  * date. A two-digit year is placed within 50 years of now (§5.6.7).
- * 0 with *out = unix seconds, or -22. */
+ * 0 with *out = unix seconds, or -EINVAL. */
 int rk_http_date_parse(const char *p, size_t n, int64_t now, int64_t *out);
 
-/* Reason phrase of a status code; -22 (and an empty phrase) if unknown. */
+/* Reason phrase of a status code; -EINVAL (and an empty phrase) if unknown. */
 int rk_http_status_reason(int code, struct rk_http_str *out);
 
 /* A bounded output buffer. Every put either appends all of it and returns 0,
- * or appends nothing and returns RK_HTTP_ENOSPC (or -22 for bad input). */
+ * or appends nothing and returns RK_HTTP_ENOSPC (or -EINVAL for bad input). */
+/* = -ENOSPC; spelled out so this header needs no ABI header and stays
+ * includable beside libc's (the tests, the fuzzer). */
 #define RK_HTTP_ENOSPC (-28)
 struct rk_http_buf {
 	char *p;

@@ -64,11 +64,6 @@ struct rk_ring {
 	void *sq_map, *cq_map, *sqe_map;
 	size_t sq_map_len, cq_map_len, sqe_map_len;
 
-	/* Waits for several CQEs give up after this long once at least one is
-	 * there (io_uring_getevents_arg.min_wait_usec, 6.12+ with
-	 * IORING_FEAT_MIN_TIMEOUT; 0: off, or a kernel without it). */
-	uint32_t min_wait_usec;
-
 	/* --trace: decode every SQE, enter and CQE (NULL: off). */
 	const struct rk_trace *trace;
 
@@ -179,6 +174,12 @@ static inline int rk_ring_submit(struct rk_ring *r)
  * 5.13: the CQ must be reaped first, which only the caller can do). */
 struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r);
 
+/* Make room for n SQEs in a row before writing them, so a link chain
+ * reaches the kernel in one piece (a submit, under SQPOLL the SQ thread's
+ * read, ends a chain). Submits, or waits for the SQ thread, as needed.
+ * False when the ring refuses SQEs (a persistent error). */
+bool rk_ring_sq_room(struct rk_ring *r, uint32_t n);
+
 /* ---- CQ ------------------------------------------------------------------ */
 
 /* How many CQEs are ready to read. */
@@ -231,14 +232,6 @@ static inline void rk_prep_msg_ring(struct io_uring_sqe *sqe, int target_fd, uin
  * IORING_FILE_INDEX_ALLOC and for IORING_MSG_SEND_FD. The kernel refuses
  * more slots than RLIMIT_NOFILE (-EMFILE). Returns 0 or -errno. */
 int rk_ring_files_sparse(struct rk_ring *r, uint32_t n);
-
-/* How many of the table's first n slots are empty - the kernel's answer,
- * not a count of ours: IORING_OP_ASYNC_CANCEL with IORING_ASYNC_CANCEL_FD_FIXED
- * fails with -EBADF for a slot without a file (io_uring/cancel.c), with
- * -ENOENT for one that holds a file nothing uses. For the end of a ring's
- * life: CQEs of anything else still in flight are reaped and dropped.
- * Returns the count or -errno. */
-int rk_ring_files_free(struct rk_ring *r, uint32_t n);
 
 /* IORING_REGISTER_PROBE into probe (with room for nops ops). Returns 0/-errno. */
 int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops);

@@ -93,8 +93,8 @@ static void rk_create_failed(const struct rk_cli *c, int err)
 {
 	if (err == -ENOMEM)
 		rk_dprint(2, "rocket: no memory for the engine (ENOMEM): lower --max-conns (%u), "
-			     "--send-buffer (%u), --buffers (%u) or --reactors\n",
-			  c->cfg.max_conns, c->cfg.send_buffer, c->cfg.buffers);
+			     "--max-head (%u), --send-buffer (%u), --buffers (%u) or --reactors\n",
+			  c->cfg.max_conns, c->hc.limits.max_head, c->cfg.send_buffer, c->cfg.buffers);
 	else
 		rk_dprint(2, "rocket: cannot create the engine: %s\n", rk_errno_name(err));
 }
@@ -142,7 +142,16 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 		return ret > 0 ? RK_EXIT_OK : RK_EXIT_START;
 	if (rk_cli_user_resolve(&c) < 0 || rk_uring_probe() < 0 || rk_cli_listen(&c) < 0)
 		return RK_EXIT_START;
-	rk_server_setup(&c.cfg, &c.hc);
+	/* The one flag combination that cannot serve (the flags' ranges make
+	 * rk_server_setup's -EOVERFLOW impossible here). */
+	if (rk_server_setup(&c.cfg, &c.hc) < 0) {
+		rk_dprint(2, "rocket: --send-chunks %u x --send-buffer %u cannot hold --max-head %u "
+			     "+ 2.6 KiB, or half --send-window\n",
+			  c.cfg.send_chunks ? c.cfg.send_chunks : c.cfg.max_conns, c.cfg.send_buffer,
+			  c.hc.limits.max_head);
+		rk_cli_unlisten(&c);
+		return RK_EXIT_START;
+	}
 	c.cfg.on_ready = rk_cli_on_ready;
 	c.cfg.ready_arg = &c;
 

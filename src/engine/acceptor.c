@@ -30,8 +30,6 @@ enum { RK_ACC_MSG_FAILED = 1 };
  * reactor (RK_ACC_NO_REACTOR for none), tag = what. */
 enum { RK_ACC_FD_MSG = 0, RK_ACC_FIXED_MSG = 1, RK_ACC_SLOT_CLOSE = 2 };
 #define RK_ACC_NO_REACTOR 0xffffffu
-#define RK_ACC_BATCH 64 /* CQEs one min-wait enter collects at most */
-#define RK_ACC_PARK 64  /* sockets held while every reactor's table is full */
 
 #define RK_ACC_BACKOFF_NS (50 * 1000 * 1000) /* pause after an accept error */
 #define RK_ACC_RETRIES 100                    /* cancels and STOPs sent again */
@@ -43,10 +41,7 @@ struct rk_acceptor {
 	uint32_t next;            /* where the least-loaded scan starts: ties go round */
 	uint32_t *sent;           /* per reactor: NEWCONN messages sent (after the struct) */
 	bool direct;              /* accept into our table, hand off with MSG_SEND_FD */
-	uint32_t slots_busy;      /* our table's slots not yet closed again */
-	/* Sockets accepted while every reactor's table was full, waiting in
-	 * our slots (accepting pauses meanwhile: see rk_acc_handoff). */
-	uint32_t parked[RK_ACC_PARK], nparked;
+	uint32_t slots_busy;      /* closes of our table's slots in flight */
 	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
 	bool multishot_seen;      /* a CQE with F_MORE came: multishot works */
 	bool stopping;            /* no more hand-offs: new sockets are closed here */
@@ -65,7 +60,7 @@ struct rk_acceptor {
 	 * frame that returns under a read. */
 	struct rk_signalfd_siginfo si;
 	struct __kernel_timespec backoff;
-	uint64_t accepted, handoff_failed, accept_errors, rearms, closed_stopping, close_errors;
+	uint64_t accepted, handoff_failed, accept_errors, rearms, closed_stopping;
 	uint64_t signals_absorbed, ring_errors;
 };
 
@@ -204,10 +199,6 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	if (a->stopping)
 		return;
 	a->stopping = true;
-	while (a->nparked) {
-		rk_acc_close_slot(a, a->parked[--a->nparked], RK_ACC_NO_REACTOR);
-		a->closed_stopping++;
-	}
 	/* Stop accepting (rk_engine_run closes the listener after us). CQEs
 	 * the accept still posts meanwhile carry sockets nobody will serve:
 	 * rk_acc_on_accept closes them. */
@@ -224,10 +215,10 @@ static void rk_acc_stop(struct rk_acceptor *a)
  * publishes its count) plus those we sent that it has not taken yet.
  * Relaxed loads: each counter has one writer, and a stale value only makes
  * the choice a little less exact. Ties go round-robin from `next`. */
-static uint32_t rk_acc_pick(struct rk_acceptor *a, uint32_t *load_out)
+static uint32_t rk_acc_pick(struct rk_acceptor *a)
 {
 	uint32_t n = a->e->nreactors, best = a->next % n, best_load = 0xffffffffu;
-	for (uint32_t k = 0; k < n && best_load; k++) {
+	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = (a->next + k) % n;
 		struct rk_reactor *r = &a->e->reactors[i];
 		uint32_t load = atomic_load_explicit(&r->open_pub, memory_order_relaxed) + a->sent[i] -
@@ -237,92 +228,42 @@ static uint32_t rk_acc_pick(struct rk_acceptor *a, uint32_t *load_out)
 			best_load = load;
 		}
 	}
-	*load_out = best_load;
 	return best;
 }
 
+/* Hand socket s (a regular fd, or with direct descriptors our slot) to
+ * reactor i: IORING_MSG_DATA with res = the fd, or IORING_MSG_SEND_FD of
+ * our slot into the reactor's table (its CQE: res = its slot) with the
+ * CLOSE of our slot hard-linked behind - closed whether the message went
+ * or not, in the same submission (a link does not cross one). */
 static void rk_acc_send(struct rk_acceptor *a, int s, uint32_t i)
 {
-	int fd = rk_acc_reactor_fd(a, i);
 	a->next = i + 1;
 	a->sent[i]++;
-	if (!a->direct) {
-		if (!rk_acc_msg(a, fd, (uint32_t)s, rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_FD),
-				rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i, RK_ACC_FD_MSG))) {
-			a->handoff_failed++;
-			a->sent[i]--;
-			sys_close(s);
-		}
-		return;
-	}
-	/* MSG_SEND_FD and the CLOSE of our slot in one submission (a link
-	 * does not cross one). The reactor's CQE: res = its slot. */
-	if (a->ring->sq_entries - rk_ring_sq_pending(a->ring) < 2)
-		rk_ring_submit(a->ring);
+	if (a->direct)
+		rk_ring_sq_room(a->ring, 2);
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	if (sqe) {
-		sqe->opcode = IORING_OP_MSG_RING;
-		sqe->fd = fd;
-		sqe->addr = IORING_MSG_SEND_FD;
-		sqe->addr3 = (uint64_t)s;
-		sqe->file_index = IORING_FILE_INDEX_ALLOC;
-		sqe->off = rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_FIXED);
-		/* HARDLINK: our slot is closed whether the message went or not. */
-		sqe->flags = IOSQE_CQE_SKIP_SUCCESS | IOSQE_IO_HARDLINK;
-		sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i, RK_ACC_FIXED_MSG);
+		rk_prep_msg_ring(sqe, rk_acc_reactor_fd(a, i), (uint32_t)s,
+				 rk_ud(RK_UD_NEWCONN, 0, a->direct ? RK_NEWCONN_FIXED : RK_NEWCONN_FD));
+		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+		sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i,
+					   a->direct ? RK_ACC_FIXED_MSG : RK_ACC_FD_MSG);
+		if (a->direct) {
+			sqe->addr = IORING_MSG_SEND_FD;
+			sqe->len = 0;
+			sqe->addr3 = (uint64_t)s;
+			sqe->file_index = IORING_FILE_INDEX_ALLOC;
+			sqe->flags |= IOSQE_IO_HARDLINK;
+		}
 	} else {
 		a->handoff_failed++;
 		a->sent[i]--;
+		if (!a->direct)
+			sys_close(s);
 	}
-	rk_acc_close_slot(a, (uint32_t)s, RK_ACC_NO_REACTOR);
-}
-
-/* Direct descriptors are bounded by the reactors' tables (RLIMIT_NOFILE
- * may cap them below --max-conns): when even the least-loaded one is full,
- * a hand-off would fail and drop the connection. Keep it in our slot and
- * stop accepting (the accepts' last CQEs arm the backoff) - the rest waits
- * in the listen backlog, as it does for EMFILE with regular fds - until
- * connections close and rk_acc_unpark finds room. */
-static bool rk_acc_full(struct rk_acceptor *a, uint32_t *i)
-{
-	uint32_t load;
-	*i = rk_acc_pick(a, &load);
-	return a->direct && load >= a->e->fixed_per_reactor;
-}
-
-/* Our own table must never fill: the kernel drops a socket it accepted
- * into a full one. The multishot accept may post a CQ's worth before we
- * see any; keep that much room, or pause. */
-static bool rk_acc_room(const struct rk_acceptor *a)
-{
-	return !a->direct ||
-	       a->slots_busy + a->nparked + a->ring->cq_entries + 2 <= a->e->acc_nfixed;
-}
-
-static void rk_acc_handoff(struct rk_acceptor *a, int s)
-{
-	uint32_t i;
-	if (!rk_acc_full(a, &i))
-		rk_acc_send(a, s, i);
-	else if (a->nparked < RK_ACC_PARK)
-		a->parked[a->nparked++] = (uint32_t)s;
-	else {
-		a->handoff_failed++;
+	if (a->direct)
 		rk_acc_close_slot(a, (uint32_t)s, RK_ACC_NO_REACTOR);
-	}
-	if (!a->nparked && rk_acc_room(a))
-		return;
-	for (uint8_t li = 0; li < a->e->cfg.nlisten; li++)
-		if (a->accept_armed & (1u << li))
-			rk_acc_cancel(a, RK_UD_ACCEPT, li);
-}
-
-/* After a pause: hand off what was parked, as far as there is room. */
-static void rk_acc_unpark(struct rk_acceptor *a)
-{
-	uint32_t i;
-	while (a->nparked && !rk_acc_full(a, &i))
-		rk_acc_send(a, (int)a->parked[--a->nparked], i);
 }
 
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
@@ -342,13 +283,13 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		a->closed_stopping++;
 	} else if (cqe->res >= 0) {
 		a->accepted++;
-		rk_acc_handoff(a, cqe->res);
+		rk_acc_send(a, cqe->res, rk_acc_pick(a));
 	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
 		/* Unknown ioprio flag: a kernel before 5.19. */
 		a->oneshot = true;
 		rk_acc_arm_accept(a, li);
 		return;
-	} else if (cqe->res != -ECANCELED || (!a->stopping && !a->nparked && rk_acc_room(a))) {
+	} else if (cqe->res != -ECANCELED || !a->stopping) {
 		a->accept_errors++;
 	}
 	if (more)
@@ -434,8 +375,6 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 	case RK_UD_HANDOFF: {
 		uint32_t i = rk_ud_gen(cqe->user_data), what = rk_ud_tagof(cqe->user_data);
 		if (what == RK_ACC_SLOT_CLOSE) {
-			if (cqe->res < 0)
-				a->close_errors++;
 			a->slots_busy--;
 			if (a->stopping)
 				rk_acc_stop_reactors(a);
@@ -454,12 +393,7 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 		if (cancel)
 			break;
 		a->backoff_armed &= ~(1u << rk_ud_tagof(cqe->user_data));
-		if (a->stopping)
-			break;
-		rk_acc_unpark(a);
-		if (a->nparked || !rk_acc_room(a)) /* still full: wait again */
-			rk_acc_arm_backoff(a, rk_ud_tagof(cqe->user_data));
-		else
+		if (!a->stopping)
 			rk_acc_arm_accept(a, rk_ud_tagof(cqe->user_data));
 		break;
 	case RK_UD_SIGNAL:
@@ -510,9 +444,6 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 	if (e->cfg.accept_mode == RK_ACCEPT_ACCEPTOR)
 		for (uint8_t li = 0; li < e->cfg.nlisten; li++)
 			rk_acc_arm_accept(a, li);
-	/* --accept-wait: collect the accepts that come within that many
-	 * microseconds into one batch of hand-offs (6.12+). */
-	a->ring->min_wait_usec = e->cfg.accept_wait_us;
 	if (sigfd >= 0)
 		rk_acc_arm_signal(a);
 
@@ -524,9 +455,7 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 			rk_acc_finish(a);
 		if (a->finishing && !rk_acc_in_flight(a))
 			break;
-		int ret = a->ring->min_wait_usec && !a->finishing
-				  ? rk_ring_submit_wait(a->ring, RK_ACC_BATCH, &give_up)
-				  : rk_ring_submit_wait(a->ring, 1, a->finishing ? &give_up : 0);
+		int ret = rk_ring_submit_wait(a->ring, 1, a->finishing ? &give_up : 0);
 		uint32_t n = rk_ring_cq_ready(a->ring);
 		if (ret == -ETIME && a->finishing && !n)
 			break; /* a cancelled read that never ends: see below */
@@ -542,19 +471,16 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 		rk_ring_cq_advance(a->ring, n);
 	}
 	rk_ring_submit(a->ring);
-	/* Our table should be empty again: ask the kernel. */
-	int nfree = e->acc_nfixed ? rk_ring_files_free(a->ring, e->acc_nfixed) : 0;
 	if (!e->cfg.quiet)
 		rk_dprint(2,
 			  "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu | "
 			  "re-arms %llu | closed while stopping %llu | signals absorbed %llu | "
-			  "ring errors %llu | close errors %llu | fixed free %d/%u\n",
+			  "ring errors %llu\n",
 			  (unsigned long long)a->accepted, (unsigned long long)a->handoff_failed,
 			  (unsigned long long)a->accept_errors, (unsigned long long)a->rearms,
 			  (unsigned long long)a->closed_stopping,
 			  (unsigned long long)a->signals_absorbed,
-			  (unsigned long long)a->ring_errors, (unsigned long long)a->close_errors,
-			  nfree, e->acc_nfixed);
+			  (unsigned long long)a->ring_errors);
 	/* With an operation still in flight the kernel may yet write into the
 	 * mapping: leave it (one page) rather than have it written after it
 	 * was reused. */

@@ -4,14 +4,15 @@
  *
  * Follows io_uring_prep_cancel(3) (IORING_ASYNC_CANCEL_FD | _ALL, and
  * _FD_FIXED for a direct descriptor), io_uring_prep_close(3) and
- * io_uring_prep_close_direct(3), io_uring_prep_shutdown(3), and the link
- * rules of io_uring_enter(2) (IOSQE_IO_LINK / IOSQE_IO_HARDLINK). The close
- * protocol: flush what was written (unless aborting) - its last send
- * carries the close along as a link -, cancel the socket's operations and
- * close it in one go (CANCEL hard-linked to CLOSE), and free the slot under
- * a new generation once the CLOSE completed and c->nops, every operation
- * still in flight, is zero. A peer that closed first has no receive left
- * to cancel: the CLOSE goes alone.
+ * io_uring_prep_close_direct(3), and the link rules of io_uring_enter(2)
+ * (IOSQE_IO_LINK / IOSQE_IO_HARDLINK). The close protocol: flush what was
+ * written (unless aborting) - its last send carries the close along as a
+ * link -, cancel the socket's operations and close it in one go (CANCEL
+ * hard-linked to CLOSE), and free the slot under a new generation once
+ * the CLOSE completed and c->nops, every operation still in flight, is
+ * zero. A peer that closed first has no receive left to cancel: the CLOSE
+ * goes alone. Zero-copy sends keep the older order (cancel, wait for all
+ * but their notifications, then close with SO_LINGER {1, 0}).
  * Read next: src/engine/recv.c.
  */
 #include "internal.h"
@@ -31,6 +32,7 @@ static void rk_conn_drop(struct rk_reactor *r, int fd, bool fixed)
 	sqe->file_index = (uint32_t)fd + 1;
 	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 	sqe->user_data = rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_DROP);
+	r->fixed_used--; /* back up if that CQE says it failed */
 }
 
 static void rk_conn_publish(struct rk_reactor *r)
@@ -50,6 +52,8 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 	}
 	uint32_t slot = r->free_slots[--r->nfree];
 	struct rk_conn *c = &r->conns[slot];
+	if (slot >= r->conn_hi)
+		r->conn_hi = slot + 1;
 	uint32_t gen = c->gen;
 	void *app = c->app;
 	/* An entry for this slot may still sit in an after-batch queue (a
@@ -69,7 +73,7 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 	c->app = app;
 	c->state = RK_CONN_OPEN;
 	c->pend_head = c->pend_tail = c->held_head = RK_NONE;
-	c->out_head = c->out_tail = c->zc_head = RK_NONE;
+	c->out_head = c->out_tail = c->zc_head = c->zc_tail = RK_NONE;
 	if (cfg->app_state_size)
 		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
@@ -101,6 +105,10 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 	c->state = RK_CONN_CLOSING;
 	c->why = (uint8_t)why;
 	c->aborting = abort;
+	/* A graceful close waits for the queue to drain: bounded, so a peer
+	 * that never reads cannot hold the slot (the tick aborts it). */
+	if (!abort && !c->deadline)
+		rk_conn_set_timeout_ms(c, RK_CONN_LINGER_S * 1000);
 	rk_pieces_drop(c);
 	if (c->h->on_close)
 		c->h->on_close(c, why);
@@ -120,24 +128,46 @@ static void rk_conn_cancel(struct rk_conn *c, uint8_t flags)
 	c->nops++;
 }
 
+static void rk_conn_close_sqe(struct rk_conn *c)
+{
+	struct io_uring_sqe *sqe = rk_res_sqe(c->r);
+	sqe->opcode = IORING_OP_CLOSE;
+	if (c->fixed)
+		sqe->file_index = (uint32_t)c->fd + 1; /* io_uring_prep_close_direct(3) */
+	else
+		sqe->fd = c->fd;
+	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
+	c->close_sent = true;
+	c->nops++;
+}
+
+/* Zero-copy: cancel, wait until only notifications are out, then close
+ * with SO_LINGER {1, 0}: unsent ZC bytes are freed (and notified) only
+ * when the socket drops them - reset rather than linger. (--send-zc keeps
+ * regular fds: setsockopt needs one.) */
+static void rk_conn_close_zc(struct rk_conn *c)
+{
+	if ((c->recv_armed || c->send_busy) && !c->cancel_sent) {
+		c->cancel_sent = true;
+		rk_conn_cancel(c, 0);
+	}
+	if (c->nops > c->zc_pending)
+		return; /* each completion calls us again */
+	if (c->zc_pending) {
+		struct rk_linger lg = { 1, 0 };
+		sys_setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	rk_conn_close_sqe(c);
+}
+
 bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 {
-	struct rk_reactor *r = c->r;
-	struct io_uring_sqe *sqe;
-	if (c->state == RK_CONN_OPEN) {
-		if (!c->wr_shut || c->shut_sent)
-			return false;
-		sqe = rk_res_sqe(r);
-		sqe->opcode = IORING_OP_SHUTDOWN;
-		rk_res_sqe_fd(sqe, c);
-		sqe->len = SHUT_WR;
-		sqe->user_data = rk_ud_tag(RK_UD_CLOSE, c->slot, c->gen, 1);
-		c->shut_sent = true;
-		c->nops++;
-		return true;
-	}
 	if (c->close_sent)
 		return false;
+	if (c->r->send_zc || c->zc_sends) {
+		rk_conn_close_zc(c);
+		return false;
+	}
 	/* The handler's own operations may take the socket's slot only when
 	 * they run (IOSQE_ASYNC, links): cancel them, and close once they have
 	 * all ended, or they could act on the slot's next socket. */
@@ -152,19 +182,11 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 	 * send being aborted - holding the socket itself: cancel it all. A
 	 * peer that closed first ended the recv already: nothing to cancel.
 	 * HARDLINK: the CLOSE runs whatever the cancel found. */
-	rk_res_sqe_room(r, 2);
+	rk_res_sqe_room(c->r, 2);
 	if (c->recv_armed || c->nops > (uint32_t)linked)
 		rk_conn_cancel(c, IOSQE_IO_HARDLINK);
-	sqe = rk_res_sqe(r);
-	sqe->opcode = IORING_OP_CLOSE;
-	if (c->fixed)
-		sqe->file_index = (uint32_t)c->fd + 1; /* io_uring_prep_close_direct(3) */
-	else
-		sqe->fd = c->fd;
-	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
-	c->close_sent = true;
+	rk_conn_close_sqe(c);
 	c->close_linked = linked;
-	c->nops++;
 	return true;
 }
 
@@ -172,9 +194,10 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 static void rk_conn_free(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
+	/* FREE first: a done() the drops call may close again (a no-op now). */
+	c->state = RK_CONN_FREE;
 	rk_pieces_drop(c);
 	rk_outq_drop(c);
-	c->state = RK_CONN_FREE;
 	c->fd = -1;
 	c->gen = (c->gen + 1) & RK_UD_GEN_MASK;
 	r->free_slots[r->nfree++] = c->slot;
@@ -205,9 +228,15 @@ void rk_conn_progress_close(struct rk_conn *c)
 		return;
 	}
 	/* A SHUTDOWN names the slot when io-wq runs it: close after it. */
-	if (c->shut_sent && !c->shut_done)
+	if (c->shut_wr == RK_SHUT_SENT)
 		return;
 	rk_conn_finish_sqes(c, false);
+}
+
+/* A ZC notification after the CLOSE: the last one frees the slot. */
+void rk_conn_zc_after_close(struct rk_conn *c)
+{
+	rk_conn_progress_close(c);
 }
 
 void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
@@ -223,19 +252,17 @@ void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
 	rk_conn_progress_close(c);
 }
 
-/* CLOSE (tag 0) or SHUTDOWN (tag 1) of the socket. */
 void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
 			    const struct io_uring_cqe *cqe)
 {
+	/* A close can fail only for a bad fd - a bug worth counting, but
+	 * nothing names the socket any more either way. */
+	if (cqe->res < 0)
+		r->st.close_errors++;
+	else if (c->fixed)
+		r->fixed_used--;
 	c->nops--;
-	c->shut_done |= rk_ud_tagof(cqe->user_data) == 1;
-	if (rk_ud_tagof(cqe->user_data) == 0) {
-		/* A close can fail only for a bad fd - a bug worth counting, but
-		 * nothing names the socket any more either way. */
-		if (cqe->res < 0)
-			r->st.close_errors++;
-		c->close_done = true;
-	}
+	c->close_done = true;
 	rk_conn_progress_close(c);
 }
 
@@ -261,24 +288,16 @@ void rk_conn_abort(struct rk_conn *c)
 	rk_conn_begin_close(c, RK_CLOSE_APP, true);
 }
 
-void rk_conn_shutdown_write(struct rk_conn *c)
+void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms)
 {
-	if (c->state != RK_CONN_OPEN || c->wr_shut)
-		return;
-	c->wr_shut = true;
-	rk_res_defer(c, RK_Q_FLUSH); /* the SHUTDOWN follows the last send */
+	/* Stamped by the next tick (rk_reactor_tick): no clock read here. */
+	c->deadline = -(int64_t)RK_MIN(ms, (uint64_t)1 << 62);
 }
 
 int rk_conn_fd(const struct rk_conn *c, bool *fixed)
 {
 	*fixed = c->fixed;
 	return c->fd;
-}
-
-void rk_conn_set_timeout(struct rk_conn *c, uint32_t secs)
-{
-	c->timeout_s = secs;
-	c->deadline = secs ? c->r->now_mono + secs : 0;
 }
 
 void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ctx)

@@ -76,7 +76,7 @@ int64_t rk_now_mono(void)
 {
 	struct __kernel_timespec ts;
 	sys_clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One reactor's share of the mapping, carved in one pass that either only
@@ -88,11 +88,20 @@ struct rk_carver {
 	uint64_t off;
 };
 
-static void *rk_carve(struct rk_carver *k, uint64_t count, uint64_t size)
+static __attribute__((noinline)) void *rk_carve(struct rk_carver *k, uint64_t count,
+						  uint64_t size)
 {
 	void *p = k->base ? k->base + k->off : 0;
 	k->off += (count * size + 15) & ~(uint64_t)15;
 	return p;
+}
+
+/* A LIFO stack of the free indexes 0..n-1, index 0 on top. Returns n. */
+static __attribute__((noinline)) uint32_t rk_stack_init(uint32_t *stack, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		stack[i] = n - 1 - i;
+	return n;
 }
 
 /* The pools' sizes, from the configuration (see rk_engine_config). */
@@ -101,7 +110,11 @@ static void rk_reactor_sizes(const struct rk_engine_config *c, uint32_t *chunks,
 {
 	*chunks = c->send_chunks ? c->send_chunks : c->max_conns;
 	*outs = *chunks + 2 * c->max_conns;
-	*pieces = c->buffers * (c->incremental ? RK_PIECES_PER_BUF : 1);
+	/* Whole buffers: one piece each at most. Incremental ones can be cut
+	 * into many: a few per buffer, and two for every connection, so that
+	 * each can hold something while the pool runs low (receives then
+	 * pause, src/engine/recv.c). */
+	*pieces = c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns : c->buffers;
 }
 
 static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
@@ -146,34 +159,17 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 		r->free_slots[i] = c->max_conns - 1 - i;
 	}
 	r->nfree = c->max_conns;
-	r->nchunks = r->nchunk_free = nchunks;
-	for (uint32_t i = 0; i < nchunks; i++)
-		r->chunk_free[i] = nchunks - 1 - i;
-	r->nouts = r->nout_free = nouts;
-	for (uint32_t i = 0; i < nouts; i++)
-		r->out_free[i] = nouts - 1 - i;
-	r->npieces = r->npiece_free = npieces;
-	for (uint32_t i = 0; i < npieces; i++)
-		r->piece_free[i] = npieces - 1 - i;
+	r->nchunks = r->nchunk_free = rk_stack_init(r->chunk_free, nchunks);
+	r->nouts = r->nout_free = rk_stack_init(r->out_free, nouts);
+	r->npieces = r->npiece_free = rk_stack_init(r->piece_free, npieces);
 	atomic_init(&r->ring_fd, RK_FD_PENDING);
 	return k->off - start;
 }
 
-/* --accept reactor: reactor r > 0 gets a SO_REUSEPORT sibling of every
- * listener (r < n: those made so far); closed again by rk_unlisten. */
-static void rk_unlisten_siblings(struct rk_engine *e, uint32_t n)
-{
-	for (uint32_t r = 1; r < n; r++)
-		for (uint32_t i = 0; i < e->cfg.nlisten; i++)
-			if (e->reactors[r].listen_fds[i] != e->cfg.listen_fds[i])
-				sys_close(e->reactors[r].listen_fds[i]);
-}
-
 /* Serve the caller's listening sockets, or open one on cfg.bind:port.
- * Either way they end up in e->cfg.listen_fds, the acceptor's list; with
- * --accept reactor each reactor also gets its own SO_REUSEPORT sibling of
- * each, or - where the kernel will not make one (a socket of another
- * owner, from systemd) - shares the listener itself. */
+ * Either way they end up in e->cfg.listen_fds, the acceptor's list (with
+ * --accept reactor, reactor 0's; the others make SO_REUSEPORT siblings,
+ * src/engine/accept.c). */
 static int rk_listen(struct rk_engine *e)
 {
 	struct rk_engine_config *c = &e->cfg;
@@ -185,45 +181,23 @@ static int rk_listen(struct rk_engine *e)
 		c->nlisten = 1;
 	}
 	e->port = rk_listen_port(c->listen_fds[0]);
-	if (c->accept_mode != RK_ACCEPT_REACTOR)
-		return 0;
-	for (uint32_t r = 0; r < e->nreactors; r++)
-		rk_memcpy(e->reactors[r].listen_fds, c->listen_fds, sizeof(c->listen_fds));
-	for (uint32_t r = 1; r < e->nreactors; r++) {
-		for (uint32_t i = 0; i < c->nlisten; i++) {
-			int fd = rk_listen_sibling(c->listen_fds[i], c->backlog);
-			if (fd < 0) {
-				/* No group: close what was made, share the listeners. */
-				rk_unlisten_siblings(e, r + 1);
-				for (r = 0; r < e->nreactors; r++)
-					rk_memcpy(e->reactors[r].listen_fds, c->listen_fds,
-						  sizeof(c->listen_fds));
-				return 0;
-			}
-			e->reactors[r].listen_fds[i] = fd;
-		}
-	}
-	e->reuseport = true;
 	return 0;
 }
 
 static void rk_unlisten(struct rk_engine *e)
 {
-	if (e->reuseport)
-		rk_unlisten_siblings(e, e->nreactors);
-	e->reuseport = false;
 	for (uint32_t i = 0; i < e->cfg.nlisten; i++)
 		sys_close(e->cfg.listen_fds[i]);
 	e->cfg.nlisten = 0;
 }
 
-uint32_t rk_fixed_table_size(uint32_t want)
+/* io_uring refuses a table larger than RLIMIT_NOFILE (-EMFILE), and one
+ * smaller than the sockets it must hold would drop some the kernel had
+ * accepted already: direct descriptors need the limit to allow n slots. */
+static bool rk_fixed_fits(uint32_t n)
 {
-	/* io_uring refuses a table larger than RLIMIT_NOFILE (-EMFILE). */
 	struct rk_rlimit rl;
-	if (sys_prlimit64(0, RLIMIT_NOFILE, 0, &rl) == 0 && rl.rlim_cur < want)
-		return (uint32_t)rl.rlim_cur;
-	return want;
+	return sys_prlimit64(0, RLIMIT_NOFILE, 0, &rl) < 0 || rl.rlim_cur >= n;
 }
 
 int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
@@ -277,9 +251,9 @@ static void rk_engine_banner(struct rk_engine *e)
 {
 	static const char *const why[] = {
 		[RK_DIRECT_ON] = "direct descriptors",
-		[RK_DIRECT_FLAG] = "regular fds (--direct=off)",
-		[RK_DIRECT_KERNEL] = "regular fds (no IORING_MSG_SEND_FD: before 6.0)",
-		[RK_DIRECT_TABLE] = "regular fds (fixed-file tables: ulimit -n too low)",
+		[RK_DIRECT_FLAG] = "regular fds (--direct=off/--send-zc)",
+		[RK_DIRECT_KERNEL] = "regular fds (no MSG_SEND_FD)",
+		[RK_DIRECT_TABLE] = "regular fds (ulimit -n too low)",
 	};
 	char flags[160], where[RK_MAX_LISTEN * 52];
 	const struct rk_ring *r = &e->reactors[0].ring;
@@ -299,9 +273,7 @@ static void rk_engine_banner(struct rk_engine *e)
 		  c->bundle ? " bundles" : "", e->reactors[0].nchunks, c->send_buffer,
 		  c->send_zc ? " zero-copy" : "", flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
-		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded hand-off"
-		  : e->reuseport ? "reactor, SO_REUSEPORT listener each"
-				 : "reactor, shared listener",
+		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded" : "reactor",
 		  why[e->direct_why]);
 }
 
@@ -351,10 +323,10 @@ static int rk_engine_start_reactors(struct rk_engine *e)
 	return err;
 }
 
-/* Does the kernel have IORING_MSG_SEND_FD (6.0)? Sent to reactor 0 with a
- * source slot that holds no file: 6.0+ answers -EBADF (io_msg_grab_file
- * found nothing) without touching the target; before, the command is
- * unknown (-EINVAL). */
+/* Does the kernel have IORING_MSG_SEND_FD (6.0)? Sent to reactor 0 before
+ * we have a table, so slot 0 holds no file: 6.0+ answers -EBADF
+ * (io_msg_grab_file found nothing) without touching the target; before,
+ * the command is unknown (-EINVAL). */
 static bool rk_engine_has_send_fd(struct rk_engine *e)
 {
 	struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
@@ -363,8 +335,6 @@ static bool rk_engine_has_send_fd(struct rk_engine *e)
 	sqe->opcode = IORING_OP_MSG_RING;
 	sqe->fd = atomic_load_explicit(&e->reactors[0].ring_fd, memory_order_acquire);
 	sqe->addr = IORING_MSG_SEND_FD;
-	sqe->addr3 = 0xffffff; /* no such slot */
-	sqe->file_index = IORING_FILE_INDEX_ALLOC;
 	const struct __kernel_timespec second = { .tv_sec = 1 };
 	int ret = rk_ring_submit_wait(&e->acc, 1, &second);
 	if (ret < 0 || !rk_ring_cq_ready(&e->acc))
@@ -380,7 +350,7 @@ static bool rk_engine_has_send_fd(struct rk_engine *e)
 static void rk_engine_choose_direct(struct rk_engine *e)
 {
 	e->direct_why = RK_DIRECT_FLAG;
-	if (e->cfg.no_direct)
+	if (e->cfg.no_direct || e->cfg.send_zc) /* SO_LINGER for zero-copy needs an fd */
 		return;
 	e->direct_why = RK_DIRECT_TABLE;
 	for (uint32_t i = 0; i < e->nreactors; i++)
@@ -392,11 +362,10 @@ static void rk_engine_choose_direct(struct rk_engine *e)
 			return;
 		}
 		/* A slot lives from the accept to the hand-off's completion;
-		 * the multishot accept may fill a CQ's worth before we see one,
-		 * and a socket accepted into a full table is lost: room for
-		 * twice the CQ (rk_engine_run sized the CQ to fit). */
+		 * the multishot accept may fill a CQ's worth before we see one:
+		 * room for twice the CQ. */
 		uint32_t n = 2 * e->acc.cq_entries;
-		if (rk_fixed_table_size(n) < n || rk_ring_files_sparse(&e->acc, n) < 0)
+		if (!rk_fixed_fits(n) || rk_ring_files_sparse(&e->acc, n) < 0)
 			return;
 		e->acc_nfixed = n;
 	}
@@ -430,26 +399,20 @@ int rk_engine_run(struct rk_engine *e)
 		if (sigfd < 0)
 			return sigfd;
 	}
-	/* The acceptor's CQ: 4096 accepts at once, fewer when RLIMIT_NOFILE
-	 * leaves less than twice that for its table (below 128: no table). */
-	uint32_t acq = 4096;
-	while (acq > 64 && 2 * acq > rk_fixed_table_size(2 * acq))
-		acq /= 2;
-	struct rk_ring_config rc = { .sq_entries = RK_MIN(256, acq), .cq_entries = acq,
-				     .sqpoll_cpu = -1 };
+	struct rk_ring_config rc = { .sq_entries = 256, .cq_entries = 4096, .sqpoll_cpu = -1 };
 	ret = rk_ring_init(&e->acc, &rc);
 	if (ret < 0)
 		goto out;
 	atomic_store_explicit(&e->acc_fd, e->acc.fd, memory_order_release);
 	rk_engine_trace_init(e, &e->acc, &e->acc_trace, "acceptor", 0);
 
-	/* Each reactor registers a table this large (the slack lets a full
-	 * reactor still take a socket in, to refuse it itself; accepting by
-	 * itself, a CQ's worth more: see src/engine/accept.c). */
+	/* Each reactor registers a table this large: the slack lets a full
+	 * reactor still take a socket in, to refuse it itself. (Accepting by
+	 * itself, a reactor's multishot accept may run ahead into a full table,
+	 * and the kernel then drops the socket: near --max-conns only, where
+	 * the reactor would refuse it anyway.) */
 	uint32_t want = e->cfg.max_conns + e->cfg.max_conns / 8 + 16;
-	if (e->cfg.accept_mode == RK_ACCEPT_REACTOR)
-		want += e->cfg.cq_entries ? e->cfg.cq_entries : 4 * e->cfg.ring_entries;
-	e->fixed_per_reactor = e->cfg.no_direct ? 0 : rk_fixed_table_size(want);
+	e->fixed_per_reactor = e->cfg.no_direct || !rk_fixed_fits(want) ? 0 : want;
 	ret = rk_engine_start_reactors(e);
 	if (ret < 0) {
 		rk_ring_exit(&e->acc);
@@ -460,15 +423,6 @@ int rk_engine_run(struct rk_engine *e)
 		rk_engine_banner(e);
 	if (e->cfg.on_ready)
 		e->cfg.on_ready(e->cfg.ready_arg);
-	if (e->cfg.accept_mode == RK_ACCEPT_REACTOR)
-		for (uint32_t i = 0; i < e->nreactors; i++) {
-			struct io_uring_sqe *sqe = rk_ring_get_sqe_wait(&e->acc);
-			if (!sqe)
-				break;
-			rk_prep_msg_ring(sqe, atomic_load(&e->reactors[i].ring_fd),
-					 RK_CTRL_ARM | (e->direct ? 0x100 : 0), rk_ud(RK_UD_CTRL, 0, 0));
-			sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-		}
 	ret = rk_acceptor_run(e, sigfd);
 	if (ret < 0) /* it never ran: nobody told the reactors to stop */
 		rk_engine_stop_reactors(e, e->nreactors);

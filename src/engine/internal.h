@@ -15,7 +15,8 @@
  *   pieces.c   chains of received pieces          (res)
  *   outq.c     the output queue                   (res)
  *   conn.c     open, close protocol, accessors    (res, pieces, outq)
- *   recv.c send.c file.c user.c newconn.c accept.c  the operations (conn, ...)
+ *   recv.c send.c file.c user.c newconn.c shutdown.c accept.c
+ *              the operations (conn, ...; send.c starts a shutdown)
  *   reactor.c  the loop and the kind -> function table (all of the above)
  * Read next: src/engine/res.c.
  */
@@ -44,7 +45,6 @@ enum rk_ctrl {
 	RK_CTRL_STOP = 1,
 	RK_CTRL_STATS = 2,
 	RK_CTRL_DONE = 3,   /* reactor -> acceptor: finished */
-	RK_CTRL_ARM = 4,    /* engine -> reactor (--accept reactor): start accepting */
 };
 
 /* NEWCONN's generation field says what res is. */
@@ -72,8 +72,18 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
 #define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
 #define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
+#define RK_CONN_LINGER_S 10     /* a graceful close with no deadline of its own */
+/* Not a kernel flag: a receive's flags word carries it when the multishot
+ * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
+#define RK_RECV_LIM (1u << 15)
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
+/* rk_conn_shutdown_write(): asked (the queue drains first), submitted. */
+/* _DONE: its CQE came - only then may the CLOSE go, since io-wq runs a
+ * SHUTDOWN and would take a slot of the fixed table reused by then. */
+enum rk_shut { RK_SHUT_NONE = 0, RK_SHUT_WANTED, RK_SHUT_SENT, RK_SHUT_DONE };
+/* SIGTERM: connections get this long to finish their answers. */
+#define RK_STOP_GRACE_MS 1000
 
 /* After-batch work, one queue each (src/engine/res.c). */
 enum rk_q { RK_Q_DELIVER, RK_Q_NOBUFS, RK_Q_FLUSH, RK_Q_CHUNK, RK_NQ };
@@ -131,16 +141,13 @@ struct rk_conn {
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
 	bool fixed;               /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
-	bool wr_shut;             /* rk_conn_shutdown_write: SHUTDOWN once drained */
-	bool shut_sent;           /* ...and it is submitted */
-	bool shut_done;           /* ...and completed: the CLOSE may go (io-wq runs a
-	                           * SHUTDOWN, and would take a slot reused by then) */
+	bool cancel_sent;         /* a cancel for the handler's operations is out */
 	bool close_sent;          /* the CLOSE is submitted (maybe linked behind a send):
 	                           * no SQE may name c->fd any more */
 	bool close_linked;        /* ...behind the send in flight */
 	bool abort_cancel;        /* an abort cancelled that send */
-	bool cancel_sent;         /* a cancel for the handler's operations is out */
 	bool close_done;          /* its CQE came; the slot is freed once nops is 0 */
+	uint8_t shut_wr;          /* RK_SHUT_*: rk_conn_shutdown_write() */
 	bool queued[RK_NQ];       /* in that after-batch queue already */
 	/* Received pieces: pend = waiting for delivery, held = delivered,
 	 * not yet released (chains through the reactor's piece pool). */
@@ -148,12 +155,13 @@ struct rk_conn {
 	uint32_t npend, nheld;
 	/* Output queue (chains through the reactor's entry pool), and the
 	 * entries fully sent by SEND_ZC that wait for their notification. */
-	uint32_t out_head, out_tail, zc_head;
+	uint32_t out_head, out_tail, zc_head, zc_tail;
 	uint32_t zc_pending;      /* SEND_ZC notifications still to come */
+	uint32_t zc_sends, zc_notified; /* zero-copy sends posted, notifications seen */
 	uint32_t copied;          /* bytes of COPY entries queued (the window) */
 	uint64_t queued_bytes;    /* every byte queued and not yet sent */
-	uint32_t timeout_s;
-	int64_t deadline;         /* monotonic seconds, 0: none */
+	/* Monotonic ms; 0: none; -ms: set, the next tick stamps it now + ms. */
+	int64_t deadline;
 	void *app;
 };
 
@@ -167,19 +175,22 @@ struct rk_reactor {
 
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
+	uint32_t conn_hi;         /* 1 + the highest slot ever opened: the tick scans below it */
 	/* Read by the acceptor (one writer each: this reactor), for the
 	 * least-loaded hand-off: connections open, NEWCONN messages taken. */
 	_Atomic uint32_t open_pub;
 	_Atomic uint32_t taken_pub;
 	uint32_t nfixed;          /* direct-descriptor table registered (0: none) */
+	uint32_t fixed_used;      /* its slots holding a socket (installed, not yet closed) */
 	/* --accept reactor: our listeners (one per cfg.listen_fds[i]), each a
 	 * multishot accept while its bit is set in accept_armed. */
 	int listen_fds[RK_MAX_LISTEN];
 	uint32_t accept_armed, accept_paused;
 	bool accept_direct;       /* accept into the fixed table */
 	uint32_t *free_slots, nfree;
-	uint32_t *q[RK_NQ];       /* after-batch queues of slots */
+	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
+	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
 	/* Pools, each a LIFO stack of free indexes: the most recently freed
 	 * goes out next, so only as many stay resident as are busy at once. */
 	uint8_t *chunk_mem;       /* send_chunks x send_buffer bytes */
@@ -195,11 +206,13 @@ struct rk_reactor {
 	uint32_t window, share;   /* send_window and recv_share, resolved */
 	void *state;              /* application per-reactor bytes */
 
-	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE), less what the kernel refused */
+	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE, +RK_RECV_LIM), less what the
+	                             kernel refused */
 	bool send_zc;             /* --send-zc, until the kernel refuses it */
 	bool stopping;
-	int64_t stop_deadline;
-	int64_t now_mono;
+	int64_t stop_deadline;    /* monotonic ms */
+	int64_t now_mono;         /* monotonic ms, read at each tick */
+	int64_t unix_sec;         /* the unix second on_tick was last told */
 	struct __kernel_timespec tick_ts;
 	bool tick_oneshot;        /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
 	struct rk_reactor_stats st;
@@ -214,7 +227,6 @@ struct rk_engine {
 	uint16_t port;
 	bool direct;              /* sockets are direct descriptors end to end */
 	uint8_t direct_why;       /* RK_DIRECT_*: why not */
-	bool reuseport;           /* --accept reactor: a listener per reactor */
 	uint32_t acc_nfixed;      /* the acceptor's table (acceptor mode, direct) */
 	uint32_t fixed_per_reactor; /* each reactor's table size */
 	struct rk_ring acc;       /* the acceptor's ring */
@@ -234,8 +246,12 @@ typedef void (*rk_op_fn)(struct rk_reactor *r, struct rk_conn *c, const struct i
 
 /* res.c: the reactor's resources, for the files above it. */
 struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r);
-/* Room for n SQEs in a row (a link chain must not straddle a submit). */
-void rk_res_sqe_room(struct rk_reactor *r, uint32_t n);
+/* Room for n SQEs in a row (a link chain must not straddle a submit);
+ * false only when the ring refuses SQEs. */
+bool rk_res_sqe_room(struct rk_reactor *r, uint32_t n);
+/* Cancel the request whose user_data is target; a CQE (ud) only if that
+ * fails (IOSQE_CQE_SKIP_SUCCESS). */
+void rk_res_cancel(struct rk_reactor *r, uint64_t target, uint64_t ud);
 /* Fill in sqe->fd for connection c's socket (IOSQE_FIXED_FILE if fixed). */
 void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c);
 void rk_res_defer(struct rk_conn *c, enum rk_q q);
@@ -250,10 +266,11 @@ void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid);
 void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid);
 /* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
  * once the queue is empty, which is then reset. Slots queued during the
- * pass come in the same pass. rk_res_stop ends a pass early, keeping the
- * slots not taken for the next batch. */
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor);
-void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor);
+ * pass come in the same pass; when that fills the array, rk_res_defer
+ * drops the entries the pass has taken. rk_res_stop ends a pass early,
+ * keeping the slots not taken for the next batch. */
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q);
+void rk_res_stop(struct rk_reactor *r, enum rk_q q);
 /* Work queued for the end of a batch that the loop must not sleep on. */
 bool rk_res_pending(const struct rk_reactor *r);
 
@@ -269,9 +286,9 @@ void rk_pieces_discard(struct rk_reactor *r, const struct rk_buf_seg *seg);
 /* outq.c */
 uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind);
 uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind);
-void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc);
+void rk_outq_consume(struct rk_conn *c, uint64_t n, uint32_t zc_seq);
 void rk_outq_pop(struct rk_conn *c, int res);
-void rk_outq_zc_done(struct rk_conn *c);
+void rk_outq_zc_done(struct rk_conn *c, uint32_t upto);
 void rk_outq_drop(struct rk_conn *c);
 
 /* conn.c */
@@ -284,12 +301,17 @@ void rk_conn_progress_close(struct rk_conn *c);
 bool rk_conn_finish_sqes(struct rk_conn *c, bool linked);
 void rk_conn_check_eof(struct rk_conn *c);
 void rk_conn_timeout_expired(struct rk_conn *c);
+void rk_conn_zc_after_close(struct rk_conn *c);
 
 /* file.c: start reading the file range at the head of the queue. */
 void rk_file_read(struct rk_conn *c);
 
-/* accept.c: --accept reactor, the reactor's own multishot accepts. */
-void rk_accept_arm_all(struct rk_reactor *r);
+/* shutdown.c: SHUT_WR now (the queue has drained). */
+void rk_shutdown_submit(struct rk_conn *c);
+/* accept.c: --accept reactor, the reactor's own listeners and multishot
+ * accepts: start (at set-up), stop (at STOP), the tick's re-arm, close. */
+void rk_accept_start(struct rk_reactor *r);
+void rk_accept_close(struct rk_reactor *r);
 void rk_accept_stop(struct rk_reactor *r);
 void rk_accept_tick(struct rk_reactor *r);
 
@@ -308,7 +330,7 @@ void rk_reactor_print_stats(struct rk_reactor *r);
 int rk_acceptor_run(struct rk_engine *e, int sigfd);
 
 /* engine.c */
-int64_t rk_now_mono(void);
+int64_t rk_now_mono(void); /* CLOCK_MONOTONIC in ms */
 size_t rk_engine_ud_str(uint64_t ud, char *buf, size_t cap);
 void rk_engine_trace_init(struct rk_engine *e, struct rk_ring *r, struct rk_trace *t,
 			  const char *who, uint32_t id);

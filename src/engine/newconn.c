@@ -15,10 +15,12 @@ void rk_newconn_complete(struct rk_reactor *r, struct rk_conn *c, const struct i
 	uint32_t what = rk_ud_gen(cqe->user_data);
 	if (what == RK_NEWCONN_DROP) {
 		r->st.close_errors++;
+		r->fixed_used++; /* the slot still holds it */
 		return;
 	}
 	if (cqe->res < 0)
 		return;
+	r->fixed_used += what == RK_NEWCONN_FIXED;
 	c = rk_conn_open(r, cqe->res, what == RK_NEWCONN_FIXED);
 	/* Taken: the acceptor counts this one as arrived (least-loaded). */
 	atomic_store_explicit(&r->taken_pub, (uint32_t)(r->st.accepted + r->st.rejected),

@@ -76,9 +76,10 @@ void rk_outq_pop(struct rk_conn *c, int res)
 	rk_outq_free(c, i, res);
 }
 
-/* n bytes from the head went out. Entries sent whole are freed, or with
- * zc parked until the notification. */
-void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc)
+/* n bytes from the head went out. Entries sent whole are freed - or, sent
+ * by zero-copy send number zc_seq (not 0), parked in order until its
+ * notification, their copied bytes still counted in the window. */
+void rk_outq_consume(struct rk_conn *c, uint64_t n, uint32_t zc_seq)
 {
 	struct rk_reactor *r = c->r;
 	while (n && c->out_head != RK_NONE) {
@@ -86,13 +87,13 @@ void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc)
 		uint64_t take = n < o->len ? n : o->len;
 		o->p += take;
 		o->len -= take;
-		if (o->kind == RK_OUT_COPY)
+		if (o->kind == RK_OUT_COPY && !zc_seq)
 			c->copied -= (uint32_t)take;
 		c->queued_bytes -= take;
 		n -= take;
 		if (o->len)
 			break;
-		if (!zc) {
+		if (!zc_seq) {
 			rk_outq_pop(c, 0);
 			continue;
 		}
@@ -100,17 +101,31 @@ void rk_outq_consume(struct rk_conn *c, uint64_t n, bool zc)
 		c->out_head = o->next;
 		if (c->out_head == RK_NONE)
 			c->out_tail = RK_NONE;
-		o->next = c->zc_head;
-		c->zc_head = i;
+		o->next = RK_NONE;
+		o->off = zc_seq;
+		if (c->zc_tail != RK_NONE)
+			r->outs[c->zc_tail].next = i;
+		else
+			c->zc_head = i;
+		c->zc_tail = i;
 	}
 }
 
-/* Every notification has come: the parked entries' memory is free. */
-void rk_outq_zc_done(struct rk_conn *c)
+/* Notifications up to send number upto have come: the kernel no longer
+ * reads those entries' memory. A socket's TCP notifications complete in
+ * order (its skbs are freed as they are acked, and an skb never carries
+ * two sends' zero-copy memory), so the parked list is freed from its head. */
+void rk_outq_zc_done(struct rk_conn *c, uint32_t upto)
 {
-	while (c->zc_head != RK_NONE) {
+	struct rk_reactor *r = c->r;
+	while (c->zc_head != RK_NONE && (int32_t)(upto - (uint32_t)r->outs[c->zc_head].off) >= 0) {
 		uint32_t i = c->zc_head;
-		c->zc_head = c->r->outs[i].next;
+		struct rk_out *o = &r->outs[i];
+		c->zc_head = o->next;
+		if (c->zc_head == RK_NONE)
+			c->zc_tail = RK_NONE;
+		if (o->kind == RK_OUT_COPY) /* its bytes leave the window now */
+			c->copied -= (uint32_t)(o->p - rk_res_chunk_addr(r, o->chunk));
 		rk_outq_free(c, i, 0);
 	}
 }
@@ -121,5 +136,6 @@ void rk_outq_drop(struct rk_conn *c)
 {
 	while (c->out_head != RK_NONE)
 		rk_outq_pop(c, -ECANCELED);
-	rk_outq_zc_done(c);
+	if (!c->zc_pending)
+		rk_outq_zc_done(c, c->zc_sends);
 }

@@ -16,12 +16,12 @@
 static void rk_reactor_arm_tick(struct rk_reactor *r)
 {
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	r->tick_ts = (struct __kernel_timespec){ .tv_sec = 1 };
+	r->tick_ts = (struct __kernel_timespec){ .tv_nsec = RK_TICK_MS * 1000000 };
 	sqe->opcode = IORING_OP_TIMEOUT;
 	sqe->fd = -1;
 	sqe->addr = (uint64_t)(uintptr_t)&r->tick_ts;
 	sqe->len = 1;
-	/* 6.4: one SQE fires every second until cancelled. Older kernels
+	/* 6.4: one SQE fires every tick until cancelled. Older kernels
 	 * refuse the flag (-EINVAL); from then on a plain timeout is
 	 * re-armed after each tick. */
 	sqe->timeout_flags = r->tick_oneshot ? 0 : IORING_TIMEOUT_MULTISHOT;
@@ -36,7 +36,7 @@ RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
 	r->now_mono = rk_now_mono();
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		if (cqe->res == -EINVAL && !r->tick_oneshot) {
-			/* Refused at once, so no second has passed: no tick. */
+			/* Refused at once, so no tick has passed. */
 			r->tick_oneshot = true;
 			rk_reactor_arm_tick(r);
 			return;
@@ -45,17 +45,31 @@ RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
 	}
 	if (r->accept_paused)
 		rk_accept_tick(r);
-	if (h->on_tick) {
-		struct __kernel_timespec now;
-		sys_clock_gettime(CLOCK_REALTIME, &now);
+	struct __kernel_timespec now;
+	sys_clock_gettime(CLOCK_REALTIME, &now);
+	if (h->on_tick && now.tv_sec != r->unix_sec)
 		h->on_tick(h->ctx, r->state, now.tv_sec);
-	}
-	/* Timeouts: a scan once a second is cheaper than a timer per
-	 * connection, and enough for second-granular limits. */
-	for (uint32_t i = 0; i < r->nconns; i++) {
+	r->unix_sec = now.tv_sec;
+	/* Timeouts: a scan of the slots in use every RK_TICK_MS is cheaper
+	 * than a timer per connection. A deadline set since the last tick
+	 * (-ms) is stamped from this tick's clock, read after it was set:
+	 * it can fire late, never early. Closing connections count too. */
+	for (uint32_t i = 0; i < r->conn_hi; i++) {
 		struct rk_conn *c = &r->conns[i];
-		if (c->state != RK_CONN_OPEN || !c->deadline || c->deadline > r->now_mono)
+		int64_t d = c->deadline;
+		if (c->state == RK_CONN_FREE || !d)
 			continue;
+		if (d < 0) {
+			c->deadline = r->now_mono - d;
+			continue;
+		}
+		if (d > r->now_mono)
+			continue;
+		if (c->state == RK_CONN_CLOSING) {
+			c->deadline = 0; /* the linger is over: drop what is unsent */
+			rk_conn_begin_close(c, RK_CLOSE_TIMEOUT, true);
+			continue;
+		}
 		rk_conn_timeout_expired(c);
 	}
 	if (r->stopping && r->now_mono >= r->stop_deadline) {
@@ -70,7 +84,7 @@ static RK_COLD void rk_reactor_stop(struct rk_reactor *r)
 {
 	r->stopping = true;
 	rk_accept_stop(r);
-	r->stop_deadline = rk_now_mono() + 1;
+	r->stop_deadline = rk_now_mono() + RK_STOP_GRACE_MS;
 	for (uint32_t i = 0; i < r->nconns; i++)
 		if (r->conns[i].state == RK_CONN_OPEN)
 			rk_conn_begin_close(&r->conns[i], RK_CLOSE_SHUTDOWN, false);
@@ -108,11 +122,6 @@ RK_COLD void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c,
 		rk_reactor_stop(r);
 	else if (cqe->res == RK_CTRL_STATS)
 		rk_reactor_print_stats(r);
-	else if ((cqe->res & 0xff) == RK_CTRL_ARM && !r->stopping) {
-		/* Bit 8: direct descriptors, decided by the engine for all. */
-		r->accept_direct = (cqe->res & 0x100) && r->nfixed;
-		rk_accept_arm_all(r);
-	}
 }
 
 /* An acceptor's kind in a reactor's ring: nobody sends one; count it. */
@@ -199,7 +208,10 @@ static RK_COLD int rk_reactor_setup(struct rk_reactor *r)
 	uint32_t nfixed = r->e->fixed_per_reactor;
 	if (nfixed && rk_ring_files_sparse(&r->ring, nfixed) == 0)
 		r->nfixed = nfixed;
-	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0);
+	if (cfg->accept_mode == RK_ACCEPT_REACTOR)
+		rk_accept_start(r);
+	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0) |
+			 RK_RECV_LIM;
 	r->send_zc = cfg->send_zc;
 	/* Every buffer starts in the ring: the kernel's reference. */
 	for (uint32_t i = 0; i < cfg->buffers; i++)
@@ -268,14 +280,13 @@ static RK_COLD void rk_reactor_finish(struct rk_reactor *r)
 	rk_ring_submit_wait(&r->ring, 1, 0);
 	r->st.enters = r->ring.n_enter;
 	r->st.overflows = r->ring.n_overflow;
-	/* Every slot of the fixed table should be empty again: ask the kernel. */
+	/* Every slot of the fixed table should be empty again. */
 	r->st.fixed_slots = r->nfixed;
-	if (r->nfixed) {
-		int n = rk_ring_files_free(&r->ring, r->nfixed);
-		r->st.fixed_free = n > 0 ? (uint64_t)n : 0;
-	}
+	r->st.fixed_free = r->nfixed - r->fixed_used;
 	if (!cfg->quiet)
 		rk_reactor_print_stats(r);
+	if (cfg->accept_mode == RK_ACCEPT_REACTOR)
+		rk_accept_close(r);
 	rk_bufring_exit(&r->bufs, &r->ring);
 	rk_ring_exit(&r->ring);
 }

@@ -21,7 +21,16 @@ void rk_recv_arm(struct rk_conn *c)
 	sqe->opcode = IORING_OP_RECV;
 	/* len 0: each CQE takes a whole buffer (or what is left of an
 	 * incremental one) from the group. */
-	sqe->ioprio = r->recv_ioprio;
+	sqe->ioprio = r->recv_ioprio & ~RK_RECV_LIM;
+	if (r->recv_ioprio & RK_RECV_LIM) {
+		/* The kernel goes on receiving (up to 32 buffers, then more
+		 * after a requeue: io_uring/net.c) before our pause can land:
+		 * a limit makes the multishot end once the share is filled. */
+		uint32_t held = c->npend + c->nheld;
+		uint64_t bytes = (uint64_t)(held < r->share ? r->share - held : 1) *
+				 r->e->cfg.buffer_size;
+		sqe->optlen = (uint32_t)RK_MIN(bytes, 0x7fffffffu);
+	}
 	sqe->flags = IOSQE_BUFFER_SELECT;
 	rk_res_sqe_fd(sqe, c);
 	sqe->buf_group = r->bufs.bgid;
@@ -37,21 +46,20 @@ void rk_recv_arm(struct rk_conn *c)
 static void rk_recv_pause(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
-	if (c->recv_paused || !c->recv_armed)
+	if (c->recv_paused)
 		return;
 	c->recv_paused = true;
 	r->st.recv_pauses++;
-	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	sqe->opcode = IORING_OP_ASYNC_CANCEL;
-	sqe->addr = rk_ud(RK_UD_RECV, c->slot, c->gen);
-	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = rk_ud_tag(RK_UD_CANCEL, c->slot, c->gen, 1); /* not counted in nops */
+	if (!c->recv_armed)
+		return; /* it just ended (a one-shot, a multishot without F_MORE): not re-armed */
+	rk_res_cancel(r, rk_ud(RK_UD_RECV, c->slot, c->gen),
+		      rk_ud_tag(RK_UD_CANCEL, c->slot, c->gen, 1)); /* not counted in nops */
 }
 
 /* Caught up: receive again if paused. */
 static void rk_recv_resume(struct rk_conn *c)
 {
-	if (!c->recv_paused || c->npend + c->nheld >= c->r->share / 2)
+	if (!c->recv_paused || c->npend + c->nheld >= (c->r->share + 1) / 2)
 		return;
 	c->recv_paused = false;
 	if (c->state == RK_CONN_OPEN && !c->recv_armed && !c->eof)
@@ -93,7 +101,11 @@ void rk_recv_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		rk_conn_progress_close(c);
 		return;
 	}
-	if (c->npend + c->nheld >= r->share)
+	/* Its share held - or the pool of pieces running low (1-byte pieces
+	 * of incremental buffers can outnumber the buffers): pause, keeping
+	 * the last quarter of the pool for connections that hold nothing. */
+	uint32_t held = c->npend + c->nheld;
+	if (held >= r->share || (held > 1 && r->npiece_free < r->npieces / 4))
 		rk_recv_pause(c);
 	if (cqe->res > 0 || (cqe->res == -ECANCELED && !c->recv_paused)) {
 		/* The kernel may end a multishot recv while the peer is still
@@ -107,13 +119,18 @@ void rk_recv_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		c->eof = true;
 		rk_conn_check_eof(c);
 	} else if (cqe->res == -EINVAL && c->recv_ioprio) {
-		/* The kernel refused a flag: bundles (6.10), then multishot
-		 * (6.0). Step down - once, if several receives sent with the
-		 * same flags are refused - and try again; one-shot receives
-		 * are re-armed after every CQE like an ended multishot. */
-		if (c->recv_ioprio == r->recv_ioprio)
-			r->recv_ioprio = (r->recv_ioprio & IORING_RECVSEND_BUNDLE)
-						 ? IORING_RECV_MULTISHOT : 0;
+		/* The kernel refused a flag: the byte limit (6.16), bundles
+		 * (6.10), then multishot (6.0). Step down - once, if several
+		 * receives sent with the same flags are refused - and try
+		 * again; one-shot receives are re-armed after every CQE like
+		 * an ended multishot. */
+		if (c->recv_ioprio == r->recv_ioprio) {
+			if (r->recv_ioprio & RK_RECV_LIM)
+				r->recv_ioprio &= (uint16_t)~RK_RECV_LIM;
+			else
+				r->recv_ioprio = (r->recv_ioprio & IORING_RECVSEND_BUNDLE)
+							 ? IORING_RECV_MULTISHOT : 0;
+		}
 		rk_recv_arm(c);
 	} else if (cqe->res == -ENOBUFS) {
 		/* Every buffer is out: held by applications or waiting for
@@ -139,12 +156,11 @@ static void rk_recv_deliver(struct rk_conn *c)
  * receives ENOBUFS stopped, as far as the ring has buffers again. */
 void rk_recv_after_batch(struct rk_reactor *r)
 {
-	uint32_t at = 0, slot;
-	while ((slot = rk_res_next(r, RK_Q_DELIVER, &at)) != RK_NONE)
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_DELIVER)) != RK_NONE)
 		rk_recv_deliver(&r->conns[slot]);
-	at = 0;
 	uint32_t avail = (uint16_t)(r->bufs.tail - r->bufs.head);
-	while (avail && (slot = rk_res_next(r, RK_Q_NOBUFS, &at)) != RK_NONE) {
+	while (avail && (slot = rk_res_next(r, RK_Q_NOBUFS)) != RK_NONE) {
 		struct rk_conn *c = &r->conns[slot];
 		if (c->state != RK_CONN_OPEN || c->recv_armed || c->recv_paused || c->eof)
 			continue;
@@ -153,7 +169,7 @@ void rk_recv_after_batch(struct rk_reactor *r)
 		avail--;
 	}
 	if (!avail && r->nq[RK_Q_NOBUFS]) /* the others wait for more returns */
-		rk_res_stop(r, RK_Q_NOBUFS, at);
+		rk_res_stop(r, RK_Q_NOBUFS);
 }
 
 /* ---- the application's side ------------------------------------------------ */

@@ -31,14 +31,18 @@ struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 	}
 }
 
-/* Under SQPOLL the SQ thread frees the entries: give it a few goes; a ring
- * that will not take SQEs at all is rk_res_sqe's to count. */
-void rk_res_sqe_room(struct rk_reactor *r, uint32_t n)
+void rk_res_cancel(struct rk_reactor *r, uint64_t target, uint64_t ud)
 {
-	for (unsigned i = 0; i < 1000 && r->ring.sq_entries - rk_ring_sq_pending(&r->ring) < n;
-	     i++)
-		if (rk_ring_submit(&r->ring) < 0)
-			break;
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->addr = target;
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = ud;
+}
+
+bool rk_res_sqe_room(struct rk_reactor *r, uint32_t n)
+{
+	return rk_ring_sq_room(&r->ring, n);
 }
 
 void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c)
@@ -55,26 +59,33 @@ void rk_res_defer(struct rk_conn *c, enum rk_q q)
 	if (c->queued[q])
 		return;
 	c->queued[q] = true;
+	if (r->nq[q] == r->nconns) {
+		/* Full of entries a pass under way has taken, whose slots a
+		 * handler queued again: drop those. The entries not taken
+		 * are of distinct slots, c not among them: room is made. */
+		rk_res_stop(r, q);
+	}
 	r->q[q][r->nq[q]++] = c->slot;
 }
 
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q, uint32_t *cursor)
+uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q)
 {
-	if (*cursor >= r->nq[q]) {
-		r->nq[q] = 0;
+	if (r->qpos[q] >= r->nq[q]) {
+		r->nq[q] = r->qpos[q] = 0;
 		return RK_NONE;
 	}
-	uint32_t slot = r->q[q][(*cursor)++];
+	uint32_t slot = r->q[q][r->qpos[q]++];
 	r->conns[slot].queued[q] = false;
 	return slot;
 }
 
-void rk_res_stop(struct rk_reactor *r, enum rk_q q, uint32_t cursor)
+void rk_res_stop(struct rk_reactor *r, enum rk_q q)
 {
-	uint32_t n = r->nq[q] - cursor;
+	uint32_t at = r->qpos[q], n = r->nq[q] - at;
 	for (uint32_t i = 0; i < n; i++)
-		r->q[q][i] = r->q[q][cursor + i];
+		r->q[q][i] = r->q[q][at + i];
 	r->nq[q] = n;
+	r->qpos[q] = 0;
 }
 
 bool rk_res_pending(const struct rk_reactor *r)
@@ -116,9 +127,20 @@ uint32_t rk_res_out_get(struct rk_reactor *r)
 	return rk_res_pop(r->out_free, &r->nout_free);
 }
 
+static void rk_res_wake_chunk(struct rk_reactor *r)
+{
+	for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
+		struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
+		c->queued[RK_Q_CHUNK] = false;
+		rk_res_defer(c, RK_Q_FLUSH);
+	}
+	r->nq[RK_Q_CHUNK] = 0;
+}
+
 void rk_res_out_put(struct rk_reactor *r, uint32_t i)
 {
 	r->out_free[r->nout_free++] = i;
+	rk_res_wake_chunk(r);
 }
 
 uint32_t rk_res_piece_get(struct rk_reactor *r)

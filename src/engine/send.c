@@ -19,9 +19,24 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
+	if (rk_conn_write_space(c) < c->r->window / 2 || !c->r->nout_free) {
+		/* Below the window, but the free chunks hold less than half of
+		 * it, or no queue entry is free: wait (rk_res_chunk_put queues
+		 * the flush that calls us again), rather than be told now and
+		 * ask again, for ever, within one batch - a writer that needs a
+		 * response head and its reserve would, with any less. */
+		rk_res_defer(c, RK_Q_CHUNK);
+		return;
+	}
 	c->want_write = false;
 	if (c->h->on_writable)
 		c->h->on_writable(c);
+}
+
+static bool rk_send_idle(const struct rk_conn *c)
+{
+	return !(c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
+		 (c->aborting && c->state == RK_CONN_CLOSING));
 }
 
 /* Does the connection's queue end with this send, and is the socket to be
@@ -29,28 +44,30 @@ static void rk_send_writable(struct rk_conn *c)
  * the CANCEL + CLOSE (IOSQE_IO_HARDLINK: the close happens even if the
  * send fails) follow as links, in the same submission: no round through
  * this loop for the send's CQE first. MSG_WAITALL makes the kernel finish
- * a short send itself, so the link never runs after half a response. */
+ * a short send itself, so the link never runs after half a response. Not
+ * with SEND_ZC (its close keeps the older order, src/engine/conn.c). */
 static bool rk_send_last(const struct rk_conn *c, uint32_t after)
 {
-	if (after != RK_NONE)
+	if (after != RK_NONE || c->r->send_zc)
 		return false;
 	if (c->state == RK_CONN_CLOSING)
-		return !c->aborting && !c->nuser && (!c->shut_sent || c->shut_done);
-	return c->wr_shut && !c->shut_sent;
+		return !c->aborting && !c->nuser && c->shut_wr != RK_SHUT_SENT && !c->zc_sends;
+	return c->shut_wr == RK_SHUT_WANTED;
 }
 
-/* Send what the head of the queue holds in memory, gathered. */
+/* Send what the head of the queue holds in memory, gathered; the writer
+ * waiting for room first, so what it adds goes out in the same send. */
 static void rk_send_flush(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
-	/* (A closing connection's completions step its close along.) */
-	if (c->state == RK_CONN_FREE || c->send_busy || c->file_busy || c->close_sent ||
-	    (c->aborting && c->state == RK_CONN_CLOSING))
+	if (!rk_send_idle(c))
+		return;
+	rk_send_writable(c);
+	if (!rk_send_idle(c)) /* it aborted */
 		return;
 	if (c->out_head == RK_NONE) {
-		rk_send_writable(c);
-		if (c->state == RK_CONN_OPEN)
-			rk_conn_finish_sqes(c, false); /* a SHUTDOWN asked for */
+		if (c->shut_wr == RK_SHUT_WANTED && c->state == RK_CONN_OPEN)
+			rk_shutdown_submit(c); /* the last byte is out */
 		rk_conn_progress_close(c);
 		return;
 	}
@@ -70,11 +87,7 @@ static void rk_send_flush(struct rk_conn *c)
 		if (o->len > RK_SEND_MAX)
 			break;
 	}
-	/* Not with SEND_ZC: a kernel that refuses it fails the send, and the
-	 * close linked behind it would then go before the retry. */
-	bool last = !r->send_zc && rk_send_last(c, i);
-	if (last)
-		rk_res_sqe_room(r, 3);
+	bool last = rk_send_last(c, i) && rk_res_sqe_room(r, 3);
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	rk_res_sqe_fd(sqe, c);
 	sqe->msg_flags = MSG_NOSIGNAL; /* a closed peer gives -EPIPE, not SIGPIPE */
@@ -92,9 +105,14 @@ static void rk_send_flush(struct rk_conn *c)
 	c->send_busy = true;
 	c->nops++;
 	r->st.sends++;
-	if (last) {
-		sqe->msg_flags |= MSG_WAITALL;
-		sqe->flags |= c->state == RK_CONN_CLOSING ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+	if (!last)
+		return;
+	sqe->msg_flags |= MSG_WAITALL;
+	if (c->state == RK_CONN_OPEN) {
+		sqe->flags |= IOSQE_IO_LINK;
+		rk_shutdown_submit(c);
+	} else {
+		sqe->flags |= IOSQE_IO_HARDLINK;
 		rk_conn_finish_sqes(c, true);
 	}
 }
@@ -105,15 +123,22 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		/* The kernel is done with a zero-copy send's memory. */
 		r->st.zc_notifs++;
 		c->nops--;
-		if (!--c->zc_pending)
-			rk_outq_zc_done(c);
+		c->zc_pending--;
+		rk_outq_zc_done(c, ++c->zc_notified);
+		if (c->state == RK_CONN_OPEN) {
+			rk_send_writable(c); /* its bytes left the window */
+			return;
+		}
 		rk_conn_progress_close(c);
+		rk_conn_zc_after_close(c);
 		return;
 	}
 	bool zc = cqe->flags & IORING_CQE_F_MORE; /* a notification follows */
 	c->send_busy = false;
-	if (zc)
+	if (zc) {
 		c->zc_pending++;
+		c->zc_sends++;
+	}
 	else
 		c->nops--;
 	if (cqe->res < 0) {
@@ -133,22 +158,27 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 		return;
 	}
 	r->st.bytes_out += (uint64_t)cqe->res;
-	rk_outq_consume(c, (uint64_t)cqe->res, zc);
-	/* The rest, a short send's remainder, or a SHUTDOWN asked for since. */
-	if (c->out_head != RK_NONE || (c->wr_shut && !c->shut_sent))
+	rk_outq_consume(c, (uint64_t)cqe->res, zc ? c->zc_sends : 0);
+	/* The rest, a short send's remainder, or the shutdown it waited for. */
+	if (c->out_head != RK_NONE || c->shut_wr == RK_SHUT_WANTED)
 		rk_res_defer(c, RK_Q_FLUSH);
 	if (c->state != RK_CONN_OPEN) {
 		rk_conn_progress_close(c);
 		return;
 	}
-	rk_send_writable(c);
+	/* The writer goes on at the end of the batch, not now: the chunks
+	 * this send freed go first to the connections that waited for one
+	 * (rk_res_chunk_put queued them ahead of us), else a writer that
+	 * always finds room again would keep them for ever. */
+	if (c->want_write)
+		rk_res_defer(c, RK_Q_FLUSH);
 }
 
 /* One send per connection for everything the batch wrote. */
 void rk_send_after_batch(struct rk_reactor *r)
 {
-	uint32_t at = 0, slot;
-	while ((slot = rk_res_next(r, RK_Q_FLUSH, &at)) != RK_NONE)
+	uint32_t slot;
+	while ((slot = rk_res_next(r, RK_Q_FLUSH)) != RK_NONE)
 		rk_send_flush(&r->conns[slot]);
 }
 
@@ -157,20 +187,17 @@ void rk_send_after_batch(struct rk_reactor *r)
 uint32_t rk_conn_write_space(const struct rk_conn *c)
 {
 	const struct rk_reactor *r = c->r;
-	if (c->state != RK_CONN_OPEN || c->wr_shut || c->copied >= r->window)
+	if (c->state != RK_CONN_OPEN || c->copied >= r->window)
 		return 0;
-	uint32_t room = r->window - c->copied;
-	if (!r->nchunk_free) {
-		/* Only what fits in the tail's chunk. */
-		uint32_t tail_room = 0;
-		if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
-			const struct rk_out *o = &r->outs[c->out_tail];
-			tail_room = (uint32_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
-					       (o->p + o->len));
-		}
-		room = RK_MIN(room, tail_room);
+	/* What the window allows, and what the tail's chunk and the free
+	 * chunks can hold. */
+	uint64_t room = r->window - c->copied, fits = (uint64_t)r->nchunk_free * r->e->cfg.send_buffer;
+	if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
+		const struct rk_out *o = &r->outs[c->out_tail];
+		fits += (uint64_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
+				   (o->p + o->len));
 	}
-	return room;
+	return (uint32_t)RK_MIN(room, fits);
 }
 
 uint64_t rk_conn_queued(const struct rk_conn *c)
@@ -180,7 +207,7 @@ uint64_t rk_conn_queued(const struct rk_conn *c)
 
 /* Copy up to n bytes into the queue's tail chunk, taking a new one as
  * needed. Returns the bytes taken. */
-static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
+__attribute__((noinline)) static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 {
 	struct rk_reactor *r = c->r;
 	uint32_t size = r->e->cfg.send_buffer, done = 0;
@@ -223,7 +250,7 @@ static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 
 long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 {
-	if (c->state != RK_CONN_OPEN || c->wr_shut)
+	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return -EPIPE;
 	long total = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -248,7 +275,7 @@ long rk_conn_write(struct rk_conn *c, const void *p, size_t n)
 static int rk_conn_lend(struct rk_conn *c, enum rk_out_kind kind, const void *p, int fd,
 			uint64_t off, uint64_t len, rk_done_fn done, void *arg)
 {
-	if (c->state != RK_CONN_OPEN || c->wr_shut)
+	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return -EPIPE;
 	if (!len) {
 		if (done)

@@ -3,7 +3,7 @@
  * them in user_data with the connection's slot and generation and the
  * handler's tag, counts them in c->nops so the slot outlives them, and
  * hands each completion to the handler's on_op.
- * Read next: src/engine/newconn.c.
+ * Read next: src/engine/shutdown.c.
  */
 #include "internal.h"
 #include "rocket/abi/linux.h"

@@ -30,6 +30,8 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body)
 	st->max_body = max_body ? max_body : RK_HTTP_DEFAULT_MAX_BODY;
 	st->chunks = 0;
 	st->max_chunks = RK_HTTP_DEFAULT_MAX_CHUNKS;
+	st->max_line = RK_HTTP_MAX_CHUNK_LINE;
+	st->max_trailers = RK_HTTP_MAX_TRAILERS;
 	st->line = 0;
 	st->state = S_SIZE0;
 	st->digits = 0;
@@ -61,7 +63,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 	case S_SIZE0:
 	case S_SIZE:
 		/* The bound counts the line's bytes before its CRLF. */
-		if (c != '\r' && ++st->line > RK_HTTP_MAX_CHUNK_LINE)
+		if (c != '\r' && ++st->line > st->max_line)
 			return -400;
 		h = hexval(c);
 		if (h >= 0) {
@@ -89,7 +91,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 			return -400;
 		return 0;
 	case S_SIZE_WS:
-		if (++st->line > RK_HTTP_MAX_CHUNK_LINE)
+		if (++st->line > st->max_line)
 			return -400;
 		if (c == ';')
 			st->state = S_EXT;
@@ -104,7 +106,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 			st->state = S_SIZE_LF;
 			return 0;
 		}
-		if (++st->line > RK_HTTP_MAX_CHUNK_LINE)
+		if (++st->line > st->max_line)
 			return -400;
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return -400;
@@ -126,7 +128,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 		st->state = S_SIZE0;
 		return 0;
 	case S_TR_START:
-		if (++st->line > RK_HTTP_MAX_TRAILERS)
+		if (++st->line > st->max_trailers)
 			return -431;
 		if (c == '\r') {
 			st->state = S_FINAL_LF;
@@ -137,7 +139,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 		}
 		return 0;
 	case S_TR_NAME:
-		if (++st->line > RK_HTTP_MAX_TRAILERS)
+		if (++st->line > st->max_trailers)
 			return -431;
 		if (c == ':')
 			st->state = S_TR_VALUE;
@@ -145,7 +147,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 			return -400;
 		return 0;
 	case S_TR_VALUE:
-		if (++st->line > RK_HTTP_MAX_TRAILERS)
+		if (++st->line > st->max_trailers)
 			return -431;
 		if (c == '\r')
 			st->state = S_TR_LF;
@@ -153,7 +155,7 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 			return -400;
 		return 0;
 	case S_TR_LF:
-		if (++st->line > RK_HTTP_MAX_TRAILERS)
+		if (++st->line > st->max_trailers)
 			return -431;
 		if (c != '\n')
 			return -400;

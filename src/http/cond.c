@@ -4,10 +4,10 @@
  * preconditions of §13.1 are evaluated (§13.2.2).
  * Read next: src/http/range.c (the Range field the last step applies).
  */
+#include <rocket/abi/linux.h>
 #include <rocket/http_cond.h>
 #include <rocket/util.h>
 
-#define EINVAL_ (-22)
 
 static size_t put_hex(char *o, uint64_t v)
 {
@@ -81,12 +81,12 @@ int rk_http_etag_match(struct rk_http_str list, struct rk_http_str etag, bool st
 		bool weak = i + 1 < n && p[i] == 'W' && p[i + 1] == '/';
 		size_t a = i += weak ? 2 : 0;
 		if (i == n || p[i] != '"')
-			return EINVAL_;
+			return -EINVAL;
 		for (i++; i < n && p[i] != '"'; i++)
 			if (!is_etagc((unsigned char)p[i]))
-				return EINVAL_;
+				return -EINVAL;
 		if (i == n)
-			return EINVAL_;
+			return -EINVAL;
 		i++;
 		/* Strong comparison: neither weak, same bytes. Weak: same opaque
 		 * tags, W/ aside. Ours is always strong. */
@@ -96,7 +96,7 @@ int rk_http_etag_match(struct rk_http_str list, struct rk_http_str etag, bool st
 		while (i < n && is_ows(p[i]))
 			i++;
 		if (i < n && p[i] != ',')
-			return EINVAL_;
+			return -EINVAL;
 	}
 }
 

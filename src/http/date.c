@@ -5,6 +5,7 @@
  * H. Hinnant's "chrono-Compatible Low-Level Date Algorithms" (proleptic
  * Gregorian). Read next: src/http/path.c (the request target as a path).
  */
+#include <rocket/abi/linux.h>
 #include <rocket/http.h>
 #include <rocket/util.h>
 
@@ -99,7 +100,6 @@ void rk_http_date(char out[RK_HTTP_DATE_LEN], int64_t t)
 
 /* ---- reading ------------------------------------------------------------- */
 
-#define EINVAL_ (-22)
 
 /* n decimal digits at p, or -1. */
 static int64_t digits(const char *p, unsigned n)
@@ -150,7 +150,7 @@ static int finish(int64_t y, unsigned m, int64_t d, int64_t tod, int64_t *out)
 	static const uint8_t mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (m == 0 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap) || tod < 0)
-		return EINVAL_;
+		return -EINVAL;
 	*out = days_from_civil(y, m, (unsigned)d) * 86400 + tod;
 	return 0;
 }
@@ -161,34 +161,34 @@ int rk_http_date_parse(const char *p, size_t n, int64_t now, int64_t *out)
 		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
 		if (!is_wday(p, 3) || p[4] != ' ' || p[7] != ' ' || p[11] != ' ' || p[16] != ' ' ||
 		    rk_memcmp(p + 25, " GMT", 4) != 0)
-			return EINVAL_;
+			return -EINVAL;
 		int64_t y = digits(p + 12, 4);
 		if (y < 0)
-			return EINVAL_;
+			return -EINVAL;
 		return finish(y, month(p + 8), digits(p + 5, 2), time_of_day(p + 17), out);
 	}
 	if (n == 24 && p[3] == ' ') {
 		/* asctime-date: "Sun Nov  6 08:49:37 1994" (day is SP DIGIT or 2DIGIT) */
 		if (!is_wday(p, 3) || p[7] != ' ' || p[10] != ' ' || p[19] != ' ')
-			return EINVAL_;
+			return -EINVAL;
 		int64_t d = p[8] == ' ' ? digits(p + 9, 1) : digits(p + 8, 2);
 		int64_t y = digits(p + 20, 4);
 		if (y < 0)
-			return EINVAL_;
+			return -EINVAL;
 		return finish(y, month(p + 4), d, time_of_day(p + 11), out);
 	}
 	/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT": a full weekday name,
 	 * ", " and 22 fixed bytes. */
 	if (n < 6 + 24 || n > 9 + 24 || p[n - 24] != ',')
-		return EINVAL_;
+		return -EINVAL;
 	size_t w = n - 24;
 	const char *q = p + w + 2;
 	if (!is_wday(p, w) || p[w + 1] != ' ' || q[2] != '-' || q[6] != '-' || q[9] != ' ' ||
 	    rk_memcmp(q + 18, " GMT", 4) != 0)
-		return EINVAL_;
+		return -EINVAL;
 	int64_t yy = digits(q + 7, 2);
 	if (yy < 0)
-		return EINVAL_;
+		return -EINVAL;
 	/* §5.6.7: a year more than 50 years in the future is the most recent
 	 * past one with the same two digits; so the window is now-49..now+50. */
 	now = now < MIN_T ? MIN_T : now > MAX_T ? MAX_T : now;

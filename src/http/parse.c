@@ -121,7 +121,7 @@ enum rk_http_method rk_http_method_from(const char *p, size_t n)
  * what a whole delivery reports. */
 
 struct lims {
-	size_t rl, head, nhdr;
+	size_t rl, head, nhdr, field;
 	uint64_t body;
 };
 
@@ -479,6 +479,8 @@ static int parse_full(const char *h, size_t n, const struct lims *l,
 		}
 		if (eol + 1 >= n || h[eol + 1] != '\n')
 			return E400;
+		if (eol - (size_t)(f.name.p - h) > l->field)
+			return -431; /* one field line over its bound */
 		p = eol;
 		while (p > a && is_ows(h[p - 1]))
 			p--;
@@ -522,7 +524,7 @@ int rk_http_parse_head(const char *buf, size_t len, size_t prev_len,
 		       const struct rk_http_limits *lim, struct rk_http_request *req)
 {
 	struct lims l = { RK_HTTP_DEFAULT_MAX_REQUEST_LINE, RK_HTTP_DEFAULT_MAX_HEAD,
-			  RK_HTTP_DEFAULT_MAX_HEADERS, RK_HTTP_DEFAULT_MAX_BODY };
+			  RK_HTTP_DEFAULT_MAX_HEADERS, SIZE_MAX, RK_HTTP_DEFAULT_MAX_BODY };
 	size_t skip = 0, end = 0;
 	int r;
 
@@ -536,6 +538,8 @@ int rk_http_parse_head(const char *buf, size_t len, size_t prev_len,
 			l.head = RK_MIN(lim->max_head, 1u << 30);
 		if (lim->max_headers)
 			l.nhdr = RK_MIN(lim->max_headers, RK_HTTP_MAX_HEADERS);
+		if (lim->max_field)
+			l.field = lim->max_field;
 		if (lim->max_body)
 			l.body = lim->max_body;
 	}

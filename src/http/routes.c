@@ -24,12 +24,29 @@ static int rk_route_root(struct rk_server_req *q)
 	return rk_server_respond(q, 200, "text/plain", body, sizeof(body) - 1);
 }
 
-static int rk_route_echo_body(struct rk_server_req *q)
+/* POST /: the body back as it arrives, framed like the request's
+ * (Content-Length, or chunked). A streamed route: the pieces go out as
+ * write space allows, and the upload waits for the client to read. */
+static int rk_route_echo_begin(struct rk_server_req *q)
 {
-	return rk_server_echo_body(q, "application/octet-stream");
+	const struct rk_http_request *req = rk_server_request(q);
+	int64_t len = req->chunked ? RK_SERVER_CHUNKED : (int64_t)req->content_length;
+	return rk_server_stream_begin(q, 200, "application/octet-stream", len);
 }
 
-/* The request's header fields, one "Name: Value" line each. */
+static long rk_route_echo_piece(struct rk_server_req *q, const uint8_t *p, uint32_t n)
+{
+	return rk_server_stream_write(q, p, n);
+}
+
+static int rk_route_echo_end(struct rk_server_req *q)
+{
+	return rk_server_stream_end(q);
+}
+
+/* The request's header fields, one "Name: Value" line each. They are at
+ * most max_head bytes, which the write space always has room for at head
+ * time: the array on the stack is done with when respond_v returns. */
 static int rk_route_echo_headers(struct rk_server_req *q)
 {
 	const struct rk_http_request *req = rk_server_request(q);
@@ -48,10 +65,13 @@ static int rk_route_echo_headers(struct rk_server_req *q)
 }
 
 const struct rk_route rk_server_default_routes[] = {
-	{ RK_HTTP_GET, "/plaintext", rk_route_plaintext },
-	{ RK_HTTP_GET, "/json", rk_route_json },
-	{ RK_HTTP_GET, "/", rk_route_root },
-	{ RK_HTTP_POST, "/", rk_route_echo_body },
-	{ RK_HTTP_POST, "/echo", rk_route_echo_headers },
-	{ 0, 0, 0 },
+	{ .method = RK_HTTP_GET, .path = "/plaintext", .fn = rk_route_plaintext },
+	{ .method = RK_HTTP_GET, .path = "/json", .fn = rk_route_json },
+	{ .method = RK_HTTP_GET, .path = "/", .fn = rk_route_root },
+	{ .method = RK_HTTP_POST, .path = "/", .fn = rk_route_echo_begin, .body = RK_BODY_STREAMED,
+	  .on_body = rk_route_echo_piece, .on_end = rk_route_echo_end },
+	/* Answered at head time; the body, if any, is dropped. */
+	{ .method = RK_HTTP_POST, .path = "/echo", .fn = rk_route_echo_headers,
+	  .body = RK_BODY_STREAMED },
+	{ 0 },
 };

@@ -199,40 +199,6 @@ RK_COLD int rk_ring_files_sparse(struct rk_ring *r, uint32_t n)
 	return rk_ring_register(r, IORING_REGISTER_FILES2, &reg, sizeof(reg));
 }
 
-#define RK_RING_SCAN_UD 0xffffffffffff5ca1ull
-
-RK_COLD int rk_ring_files_free(struct rk_ring *r, uint32_t n)
-{
-	uint32_t sent = 0, got = 0;
-	int empty = 0;
-	const struct __kernel_timespec second = { .tv_sec = 1 };
-	while (got < n) {
-		struct io_uring_sqe *sqe;
-		/* No more in flight than the CQ holds. */
-		while (sent < n && sent - got < r->cq_entries / 2 && (sqe = rk_ring_get_sqe(r))) {
-			sqe->opcode = IORING_OP_ASYNC_CANCEL;
-			sqe->fd = (int32_t)sent++;
-			sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED;
-			sqe->user_data = RK_RING_SCAN_UD;
-		}
-		int ret = rk_ring_submit_wait(r, 1, &second);
-		uint32_t k = rk_ring_cq_ready(r);
-		for (uint32_t i = 0; i < k; i++) {
-			const struct io_uring_cqe *cqe = rk_ring_cqe(r, i);
-			if (cqe->user_data != RK_RING_SCAN_UD)
-				continue;
-			got++;
-			empty += cqe->res == -EBADF;
-		}
-		rk_ring_cq_advance(r, k);
-		if (!k && rk_ring_error_persistent(ret))
-			return ret;
-		if (!k && ret == -ETIME)
-			return -ETIME;
-	}
-	return empty;
-}
-
 RK_COLD int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops)
 {
 	rk_memset(probe, 0, sizeof(*probe) + nops * sizeof(probe->ops[0]));
@@ -316,16 +282,6 @@ int rk_ring_submit_wait(struct rk_ring *r, uint32_t wait_nr, const struct __kern
 	const void *argp = 0;
 	size_t argsz = 0;
 	int64_t deadline = 0;
-	if (wait_nr > 1 && r->min_wait_usec && (r->features & IORING_FEAT_MIN_TIMEOUT)) {
-		/* 6.12: wait for wait_nr CQEs, but once min_wait_usec has passed
-		 * return with whatever is there (io_cqring_min_timer_wakeup). */
-		arg.min_wait_usec = r->min_wait_usec;
-		if (!ts)
-			arg.ts = 0;
-		flags |= IORING_ENTER_EXT_ARG;
-		argp = &arg;
-		argsz = sizeof(arg);
-	}
 	if (ts) {
 		/* 5.11 (IORING_FEAT_EXT_ARG): a timeout without a timeout SQE. */
 		if (!(r->features & IORING_FEAT_EXT_ARG))
@@ -409,4 +365,14 @@ struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
 {
 	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
 	return rk_likely(sqe != 0) ? sqe : rk_ring_get_sqe_full(r);
+}
+
+RK_COLD bool rk_ring_sq_room(struct rk_ring *r, uint32_t n)
+{
+	while (r->sq_entries - rk_ring_sq_pending(r) < n) {
+		int ret = (r->flags & IORING_SETUP_SQPOLL) ? rk_ring_sq_wait(r) : rk_ring_submit(r);
+		if (rk_ring_error_persistent(ret) || ret == -EAGAIN)
+			return false;
+	}
+	return true;
 }

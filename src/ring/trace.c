@@ -7,24 +7,32 @@
 #include "rocket/trace.h"
 #include "rocket/util.h"
 
-static const char *const rk_op_names[RK_IORING_OP_KNOWN] = {
-	"NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD",
-	"POLL_REMOVE", "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE",
-	"ACCEPT", "ASYNC_CANCEL", "LINK_TIMEOUT", "CONNECT", "FALLOCATE", "OPENAT", "CLOSE",
-	"FILES_UPDATE", "STATX", "READ", "WRITE", "FADVISE", "MADVISE", "SEND", "RECV",
-	"OPENAT2", "EPOLL_CTL", "SPLICE", "PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE",
-	"SHUTDOWN", "RENAMEAT", "UNLINKAT", "MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING",
-	"FSETXATTR", "SETXATTR", "FGETXATTR", "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC",
-	"SENDMSG_ZC", "READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
-	"FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT",
-	"READV_FIXED", "WRITEV_FIXED", "PIPE",
-};
-_Static_assert(RK_ARRAY_SIZE(rk_op_names) == RK_IORING_OP_KNOWN,
+/* Opcode names, packed into one string (one NUL each, no pointer per
+ * entry: the product is one small file); RK_OPS counts them as well. */
+#define RK_OPS(X) X(NOP) X(READV) X(WRITEV) X(FSYNC) X(READ_FIXED) X(WRITE_FIXED) \
+	X(POLL_ADD) X(POLL_REMOVE) X(SYNC_FILE_RANGE) X(SENDMSG) X(RECVMSG) X(TIMEOUT) \
+	X(TIMEOUT_REMOVE) X(ACCEPT) X(ASYNC_CANCEL) X(LINK_TIMEOUT) X(CONNECT) X(FALLOCATE) \
+	X(OPENAT) X(CLOSE) X(FILES_UPDATE) X(STATX) X(READ) X(WRITE) X(FADVISE) X(MADVISE) X(SEND) \
+	X(RECV) X(OPENAT2) X(EPOLL_CTL) X(SPLICE) X(PROVIDE_BUFFERS) X(REMOVE_BUFFERS) X(TEE) \
+	X(SHUTDOWN) X(RENAMEAT) X(UNLINKAT) X(MKDIRAT) X(SYMLINKAT) X(LINKAT) X(MSG_RING) \
+	X(FSETXATTR) X(SETXATTR) X(FGETXATTR) X(GETXATTR) X(SOCKET) X(URING_CMD) X(SEND_ZC) \
+	X(SENDMSG_ZC) X(READ_MULTISHOT) X(WAITID) X(FUTEX_WAIT) X(FUTEX_WAKE) X(FUTEX_WAITV) \
+	X(FIXED_FD_INSTALL) X(FTRUNCATE) X(BIND) X(LISTEN) X(RECV_ZC) X(EPOLL_WAIT) X(READV_FIXED) \
+	X(WRITEV_FIXED) X(PIPE)
+#define RK_OP_NAME(n) #n "\0"
+#define RK_OP_ONE(n) +1
+static const char rk_op_names[] = RK_OPS(RK_OP_NAME);
+_Static_assert(0 RK_OPS(RK_OP_ONE) == RK_IORING_OP_KNOWN,
 	       "a name for every opcode in include/rocket/abi/io_uring.h");
 
 const char *rk_op_name(unsigned op)
 {
-	return op < RK_IORING_OP_KNOWN ? rk_op_names[op] : 0;
+	if (op >= RK_IORING_OP_KNOWN)
+		return 0;
+	const char *p = rk_op_names;
+	while (op--)
+		p += rk_strlen(p) + 1;
+	return p;
 }
 
 struct rk_bit_name {
@@ -128,15 +136,7 @@ void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
 		break;
 	case IORING_OP_MSG_RING:
 		rk_ud_fmt(t, sqe->off, ud, sizeof(ud));
-		if (sqe->addr == IORING_MSG_SEND_FD)
-			n += rk_fmt(line + n, sizeof(line) - n, "  -> sends slot %u, %s",
-				    (unsigned)sqe->addr3, ud);
-		else
-			n += rk_fmt(line + n, sizeof(line) - n, "  -> posts res %u, %s", sqe->len, ud);
-		break;
-	case IORING_OP_CLOSE:
-		if (sqe->file_index)
-			n += rk_fmt(line + n, sizeof(line) - n, "  slot %u", sqe->file_index - 1);
+		n += rk_fmt(line + n, sizeof(line) - n, "  -> posts res %u, %s", sqe->len, ud);
 		break;
 	}
 	rk_fmt(line + n, sizeof(line) - n, "\n");

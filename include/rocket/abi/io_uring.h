@@ -48,6 +48,7 @@ struct io_uring_sqe {
 	union {
 		int32_t splice_fd_in;
 		uint32_t file_index; /* direct-descriptor slot + 1, or ALLOC (5.15) */
+		uint32_t optlen;     /* multishot recv: bytes before it ends (6.16) */
 	};
 	union {
 		struct {

@@ -1,0 +1,187 @@
+/* src/http/internal.h - the HTTP server's private structures, shared by its
+ * three parts: the session (src/http/session.c: the pump, bodies, timeouts,
+ * keep-alive), the router (router.c) and the response writer (writer.c).
+ *
+ * One request is answered at a time per connection (RFC 9112 §9.3.2:
+ * responses go out in the order of the requests), so its state - struct
+ * rk_server_req - lives in the connection's application state, and every
+ * pointer a route keeps to it stays valid until the request is complete.
+ * Read next: src/http/session.c.
+ */
+#ifndef ROCKET_HTTP_INTERNAL_H
+#define ROCKET_HTTP_INTERNAL_H
+
+#include "rocket/server.h"
+
+/* Paths off the way of a plain GET: optimized for size (the product is
+ * one small static binary), never inlined into the hot ones. */
+#if defined(__clang__)
+#define RK_SRV_COLD __attribute__((cold, minsize, noinline))
+#else
+#define RK_SRV_COLD __attribute__((cold, noinline))
+#endif
+
+/* Rare paths in the files gcc builds at -O2: small and out of line there.
+ * clang builds the whole product for size and inlines these better
+ * itself (their only callers are cold already). */
+#if defined(__clang__)
+#define RK_SRV_RARE
+#else
+#define RK_SRV_RARE __attribute__((cold, noinline))
+#endif
+
+/* clang's -O2 code for these files would outgrow the 64 KiB budget of
+ * the static product; they are optimized for size as a whole (their time
+ * goes into the parser and the kernel, not here). */
+#if defined(__clang__)
+#define RK_SRV_SMALL_FILE_BEGIN \
+	_Pragma("clang attribute push (__attribute__((minsize)), apply_to = function)")
+#else
+#define RK_SRV_SMALL_FILE_BEGIN
+#endif
+
+/* The longest response head the writer renders: status line, Server and
+ * Date, Content-Type, framing, added fields, Allow and Connection. */
+#define RK_SRV_ALLOW_MAX 96
+#define RK_SRV_HEAD_MAX  (256 + RK_SERVER_MAX_CTYPE + RK_SERVER_MAX_FIELDS + RK_SRV_ALLOW_MAX)
+
+/* A chunk's size line (8 hex digits + CRLF) and the CRLF after its data. */
+#define RK_SRV_CHUNK_FRAME (8 + 2 + 2)
+
+/* A per-reactor pool of equal areas lent LIFO, so only as many are
+ * resident as are in use at once, however many connections are idle. */
+struct rk_srv_pool {
+	char *mem;
+	size_t size;
+	uint32_t nfree;
+	uint32_t *free;
+};
+
+/* Per reactor: the Server and Date fields, and two pools:
+ *   conn areas (one per connection slot, so never short): a head split
+ *     across receive buffers, the fields a route adds, and a response head
+ *     that did not fit the write space at once;
+ *   body areas (body_buffers of them): a buffered body with a copy of its
+ *     head (re-parsed there), while it is being gathered. */
+#define RK_SRV_SERVER_DATE "Server: rocket\r\nDate: "
+#define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
+struct rk_srv_reactor {
+	char server_date[RK_SRV_SD_LEN]; /* rewritten once a second */
+	struct rk_srv_pool conn_areas, body_areas;
+};
+
+/* Layout of a conn area: [split head: max_head][fields][pending head]. */
+#define RK_SRV_AREA_TAIL (RK_SERVER_MAX_FIELDS + RK_SRV_HEAD_MAX)
+
+enum rk_srv_out_kind {
+	RK_OUT_NONE = 0, /* no answer yet */
+	RK_OUT_DONE,     /* the whole answer is queued in the engine */
+	RK_OUT_COPY,     /* copying src/v as write space frees */
+	RK_OUT_REF,      /* a borrowed body the engine refused for now (-ENOBUFS) */
+	RK_OUT_FILE,     /* the same for a file range */
+	RK_OUT_STREAM,   /* the route writes pieces until stream_end */
+};
+
+struct rk_server_req {
+	struct rk_conn *c;
+	const struct rk_server_config *hc;
+	const struct rk_route *route;
+	/* The head: valid during the route's fn only (else NULL / empty). */
+	const struct rk_http_request *req;
+	struct rk_http_str path, query, rest, body;
+	const char *allow;      /* an Allow field for 405 and OPTIONS, or NULL */
+	bool deferred;          /* the route answers later */
+	bool want_writable;     /* the route's on_writable is due */
+	bool no_body;           /* HEAD, 1xx, 204, 304: the head alone */
+	bool chunked;           /* a chunked stream: pieces are framed */
+	bool close_delimited;   /* a stream of unknown length to HTTP/1.0 */
+	bool stream_end;        /* stream_end was called, terminator to write */
+	uint8_t out;            /* enum rk_srv_out_kind */
+	uint16_t fields_len;    /* added fields in the conn area */
+	uint16_t head_off, head_len; /* a rendered head waiting in the conn area */
+	uint32_t ops;           /* operations of the route in flight */
+	int64_t stream_left;    /* Content-Length bytes a stream still owes */
+	bool last_queued;       /* the last chunk is in owed */
+	uint8_t owed_off, owed_len; /* framing bytes a chunked stream owes */
+	char owed[RK_SRV_CHUNK_FRAME];
+	uint32_t chunk_left;    /* data bytes the current chunk still owes */
+	/* RK_OUT_COPY: the rest of a copied body (one piece, or an array) */
+	const struct rk_seg *v;
+	struct rk_seg one;
+	unsigned nv;
+	/* RK_OUT_REF / RK_OUT_FILE waiting to be queued */
+	const void *ref;
+	int fd;
+	uint64_t off, len;
+	rk_done_fn done;
+	void *done_arg;
+};
+
+enum rk_srv_phase {
+	RK_SRV_HEAD = 0, /* reading a request head */
+	RK_SRV_BODY,     /* reading its body */
+	RK_SRV_WAIT,     /* body read: waiting for the answer to complete */
+	RK_SRV_CLOSED,   /* closing: nothing more is parsed or answered; input
+	                    is read and dropped (rk_srv_close) */
+};
+
+enum rk_srv_sink {
+	RK_SINK_DROP = 0, /* answered already (or not interested): read and drop */
+	RK_SINK_STREAM,   /* to the route's on_body */
+	RK_SINK_BUFFER,   /* into a body area, then the route's fn (a streamed
+	                     route's also once the body outgrows the area) */
+};
+
+struct rk_srv_conn {
+	uint32_t iseg, off;   /* progress through the held segments */
+	uint8_t phase, sink;
+	bool holding;         /* segments are held: the pump resumes later */
+	bool in_pump;         /* the pump is on the stack: do not re-enter */
+	bool keep_alive;      /* of the request being finished */
+	bool head_started;    /* part of a head is in the area: header timeout */
+	bool chunked_body;
+	bool is_head;         /* the request is HEAD */
+	bool fn_due;          /* a gathered body is in: the route's fn is next */
+	bool end_due;         /* a gathered body: on_end once spill is taken */
+	uint8_t minor;
+	uint64_t remaining;   /* Content-Length bytes still to read */
+	uint64_t consumed;    /* bytes read on this connection (closed: dropped) */
+	uint64_t seen_consumed, seen_queued; /* the same, and bytes queued, at
+	                                        the last timeout: progress? */
+	struct rk_http_chunked ck;
+	struct rk_http_str pend; /* decoded bytes on_body has not taken yet */
+	struct rk_http_str spill; /* gathered bytes, in the body area, the same */
+	char *area;           /* conn area, while needed */
+	uint32_t acc_len;     /* bytes of a split head in it */
+	char *body_area;      /* body area, while a body is buffered */
+	uint32_t body_head;   /* bytes of the head copied into it */
+	uint32_t body_len;    /* bytes of the body gathered so far */
+	struct rk_server_req q;
+};
+
+/* session.c */
+void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s);
+char *rk_srv_area(struct rk_srv_conn *s);
+void rk_srv_area_put_if_unused(struct rk_srv_conn *s);
+void rk_srv_advance(struct rk_conn *c, struct rk_srv_conn *s);
+static inline struct rk_srv_conn *rk_srv_of(struct rk_server_req *q)
+{
+	return (struct rk_srv_conn *)((char *)q - __builtin_offsetof(struct rk_srv_conn, q));
+}
+
+/* router.c: q->route, or answered (404, 405, OPTIONS); -1 when the
+ * target was refused (400, 414) and the connection is closing. path is
+ * RK_SERVER_MAX_PATH bytes for a normalized path, alive while fn runs. */
+int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, char *path);
+
+/* writer.c */
+bool rk_srv_answered(const struct rk_server_req *q);
+bool rk_srv_out_complete(const struct rk_server_req *q);
+bool rk_srv_out_pending(const struct rk_server_req *q);
+void rk_srv_out_pump(struct rk_server_req *q);
+void rk_srv_out_closed(struct rk_server_req *q);
+void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);
+void rk_srv_continue(struct rk_conn *c);
+void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now);
+
+#endif

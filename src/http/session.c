@@ -1,0 +1,851 @@
+/* src/http/session.c - one connection's HTTP/1.1 session: the engine's
+ * handler. It parses requests straight out of the received segments
+ * (copying only a head split across buffers, into a bounded area), answers
+ * them one at a time and in order, reads bodies (dropped, streamed to the
+ * route, or buffered for it), and runs the timeouts and keep-alive.
+ *
+ * Follows RFC 9112 §9 (connection management: persistence, pipelining,
+ * close, §9.6 the staged close), §6 and §7.1 (message bodies), RFC 9110
+ * §10.1.1 (100-continue). The commit rule: no status line goes out before
+ * the request is known valid - a body up to max_body_buffer is read and
+ * validated whole before its route is called, whatever the route's kind.
+ * Backpressure: no further request is parsed while the connection's write
+ * space is short, nor while an answer is incomplete; the received segments
+ * are held meanwhile, so the engine stops receiving for this connection
+ * alone - one client that does not read cannot starve its reactor.
+ * Read next: src/http/router.c.
+ */
+#include "internal.h"
+RK_SRV_SMALL_FILE_BEGIN
+#include "rocket/sys.h"
+#include "rocket/util.h"
+
+#define RK_ALIGN16(n) (((size_t)(n) + 15) & ~(size_t)15)
+#define RK_SRV_STATE_OFF RK_ALIGN16(sizeof(struct rk_srv_conn))
+
+/* Write space needed before a request is routed: any head, plus room for
+ * a body of RK_SERVER_MIN_SPACE - and /echo's, as long as its head. */
+static uint32_t rk_srv_reserve(const struct rk_server_config *hc)
+{
+	return RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
+}
+
+static uint32_t rk_srv_buffer_limit(const struct rk_server_config *hc)
+{
+	return RK_MIN(hc->max_body_buffer, hc->max_body);
+}
+
+static void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
+{
+	rk_conn_set_timeout_ms(c, (uint64_t)secs * 1000);
+}
+
+
+/* ---- the areas ------------------------------------------------------------ */
+
+static char *rk_pool_take(struct rk_srv_pool *p)
+{
+	return p->nfree ? p->mem + (size_t)p->free[--p->nfree] * p->size : 0;
+}
+
+static void rk_pool_put(struct rk_srv_pool *p, char *a)
+{
+	p->free[p->nfree++] = (uint32_t)((size_t)(a - p->mem) / p->size);
+}
+
+char *rk_srv_area(struct rk_srv_conn *s)
+{
+	if (!s->area) {
+		/* One conn area per connection slot: the pool is never empty. */
+		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
+		s->area = rk_pool_take(&rs->conn_areas);
+	}
+	return s->area;
+}
+
+void rk_srv_area_put_if_unused(struct rk_srv_conn *s)
+{
+	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len) {
+		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
+		rk_pool_put(&rs->conn_areas, s->area);
+		s->area = 0;
+	}
+}
+
+RK_SRV_COLD static void rk_srv_body_area_put(struct rk_srv_conn *s)
+{
+	if (s->body_area) {
+		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
+		rk_pool_put(&rs->body_areas, s->body_area);
+		s->body_area = 0;
+	}
+}
+
+/* ---- one request ---------------------------------------------------------- */
+
+static void rk_srv_req_reset(struct rk_server_req *q)
+{
+	struct rk_conn *c = q->c;
+	const struct rk_server_config *hc = q->hc;
+	rk_memset(q, 0, sizeof(*q));
+	q->c = c;
+	q->hc = hc;
+}
+
+/* The head's views are gone once the route's fn has returned. */
+static void rk_srv_req_forget_head(struct rk_server_req *q)
+{
+	q->req = 0;
+	q->path = q->query = q->rest = q->body = (struct rk_http_str){ 0, 0 };
+}
+
+/* The orderly end (RFC 9112 §9.6): nothing more is parsed or answered;
+ * the write side is shut down after the last answer, and what the peer
+ * still sends is read and dropped (rk_srv_on_data) until it closes too,
+ * for at most linger_timeout and max_body bytes. Closing at once would
+ * make the kernel answer unread input with a reset, which destroys the
+ * answers the peer has not read yet. */
+RK_SRV_RARE void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	s->phase = RK_SRV_CLOSED;
+	s->consumed = 0; /* from now on: bytes dropped */
+	rk_conn_shutdown_write(c);
+	rk_srv_timeout(c, hc->linger_timeout);
+	if (!s->in_pump) {
+		s->holding = false;
+		rk_conn_release(c);
+	}
+}
+
+/* After a route returned ret: a 500 for a request left without an answer
+ * (final: the route had its last chance), a close for an answer broken
+ * off halfway. Returns -1 once the connection is closing. */
+RK_SRV_COLD static int rk_srv_check(struct rk_conn *c, struct rk_srv_conn *s, int ret, bool final)
+{
+	struct rk_server_req *q = &s->q;
+	static const char body[] = "500 Internal Server Error\n";
+	if (s->phase == RK_SRV_CLOSED)
+		return -1;
+	if (!rk_srv_answered(q)) {
+		if (ret < 0 || (final && !q->deferred)) {
+			q->fields_len = 0;
+			q->deferred = false;
+			rk_server_respond(q, 500, "text/plain", body, sizeof(body) - 1);
+		}
+	} else if (ret < 0 && !rk_srv_out_complete(q)) {
+		s->keep_alive = false;
+		rk_srv_close(c, s);
+		return -1;
+	}
+	return s->phase == RK_SRV_CLOSED ? -1 : 0;
+}
+
+RK_SRV_COLD static int rk_srv_end_stream(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	const struct rk_route *rt = s->q.route;
+	int ret = rt->on_end ? rt->on_end(&s->q) : 0;
+	return rk_srv_check(c, s, ret, true);
+}
+
+/* The body is read. Returns -1 once the connection is closing. */
+static int rk_srv_body_end(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	s->phase = RK_SRV_WAIT;
+	if (s->sink == RK_SINK_BUFFER) {
+		s->fn_due = true; /* the pump calls it once write space allows */
+		return 0;
+	}
+	if (s->q.route && s->q.route->body == RK_BODY_STREAMED)
+		return rk_srv_end_stream(c, s);
+	return 0;
+}
+
+/* A gathered body is complete, or (complete false: a streamed route's
+ * body outgrew the buffer) as far as it goes: the route sees its head
+ * again (re-parsed from the copy in the body area) and is called. A
+ * buffered route gets the whole body; a streamed one its on_body with
+ * what was gathered (s->spill), then the rest as it arrives, or its
+ * on_end. 0, 1 (wait for write space) or -1 (closing). */
+RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s, bool complete)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_server_req *q = &s->q;
+	char path[RK_SERVER_MAX_PATH];
+	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
+		rk_conn_wait_writable(c);
+		return 1;
+	}
+	s->fn_due = false;
+	struct rk_http_request *req = (struct rk_http_request *)s->body_area;
+	const char *head = s->body_area + RK_ALIGN16(sizeof(*req));
+	const char *body = head + hc->limits.max_head;
+	/* The same bytes parse and route the same way: this cannot fail. */
+	rk_http_parse_head(head, s->body_head, 0, &hc->limits, req);
+	q->req = req;
+	rk_srv_route(q, req, path);
+	const struct rk_route *rt = q->route;
+	bool streamed = rt->body == RK_BODY_STREAMED;
+	if (!streamed)
+		q->body = (struct rk_http_str){ body, s->body_len };
+	s->sink = streamed && rt->on_body ? RK_SINK_STREAM : RK_SINK_DROP;
+	int ret = rt->fn(q);
+	rk_srv_req_forget_head(q);
+	if (!streamed) {
+		rk_srv_body_area_put(s);
+		return rk_srv_check(c, s, ret, true);
+	}
+	/* The area stays until the request is complete: on_body may take the
+	 * gathered bytes a piece at a time. */
+	s->spill = (struct rk_http_str){ body, s->body_len };
+	s->end_due = complete;
+	return rk_srv_check(c, s, ret, false);
+}
+
+/* Start gathering a body: the head goes along into the body area. */
+RK_SRV_COLD static bool rk_srv_buffer_begin(struct rk_conn *c, struct rk_srv_conn *s,
+				const struct rk_http_request *req, const char *head)
+{
+	struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
+	s->body_area = rk_pool_take(&rs->body_areas);
+	if (!s->body_area) {
+		rk_srv_error(c, s, 503);
+		return false;
+	}
+	rk_memcpy(s->body_area + RK_ALIGN16(sizeof(*req)), head, req->head_len);
+	s->body_head = req->head_len;
+	s->body_len = 0;
+	s->sink = RK_SINK_BUFFER;
+	if (req->expect_continue)
+		rk_srv_continue(c);
+	return true;
+}
+
+/* A routed request with a body (or a streamed route): the body is
+ * gathered first unless it is all here already (a Content-Length body
+ * with its head) or, for a streamed route, longer than the buffer. */
+RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_conn *s,
+					      const struct rk_http_request *req, const char *head,
+					      const uint8_t *after, uint32_t nafter, long *used,
+					      bool *has_body)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_server_req *q = &s->q;
+	const struct rk_route *rt = q->route;
+	bool here = !req->chunked && req->content_length <= nafter;
+	if (!req->chunked && req->content_length > rk_srv_buffer_limit(hc)) {
+		if (rt->body == RK_BODY_BUFFERED) {
+			rk_srv_error(c, s, 413); /* directly, without a 100 */
+			return -1;
+		}
+	} else if (!here) {
+		return rk_srv_buffer_begin(c, s, req, head) ? 0 : -1;
+	}
+	if (rt->body == RK_BODY_BUFFERED) {
+		/* The whole body came with its head: no copy. */
+		q->body = (struct rk_http_str){ (const char *)after, (uint32_t)req->content_length };
+		*used = (long)req->content_length;
+		s->remaining = 0;
+		*has_body = false;
+		return rk_srv_check(c, s, rt->fn(q), true);
+	}
+	if (!here && req->expect_continue)
+		rk_srv_continue(c);
+	if (rt->on_body)
+		s->sink = RK_SINK_STREAM;
+	if (rk_srv_check(c, s, rt->fn(q), false) < 0)
+		return -1;
+	if (!*has_body && rk_srv_end_stream(c, s) < 0)
+		return -1;
+	return 0;
+}
+
+/* Call the route of a routed head: at once without a body, else as
+ * rk_srv_call_body_route says. -1 once the connection is closing. */
+static int rk_srv_call_route(struct rk_conn *c, struct rk_srv_conn *s,
+			     const struct rk_http_request *req, const char *head, const uint8_t *after,
+			     uint32_t nafter, long *used, bool *has_body)
+{
+	struct rk_server_req *q = &s->q;
+	const struct rk_route *rt = q->route;
+	if (rt->body == RK_BODY_BUFFERED && !*has_body) {
+		/* The common case: answered at once. */
+		int ret = rt->fn(q);
+		if (ret >= 0 && rk_srv_answered(q) && s->phase != RK_SRV_CLOSED)
+			return 0;
+		return rk_srv_check(c, s, ret, true);
+	}
+	return rk_srv_call_body_route(c, s, req, head, after, nafter, used, has_body);
+}
+
+/* Route one complete head (head: its first byte) and call the route.
+ * after[0..nafter): the bytes behind it in the same segment. Returns the
+ * bytes of them it used, or -1 once the connection is closing. */
+static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
+			    const struct rk_http_request *req, const char *head,
+			    const uint8_t *after, uint32_t nafter)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_server_req *q = &s->q;
+	bool has_body = req->chunked || req->content_length > 0;
+	long used = 0;
+	char path[RK_SERVER_MAX_PATH]; /* a normalized path, while the route runs */
+
+	rk_conn_count_request(c, 1);
+	s->keep_alive = req->keep_alive;
+	s->minor = req->minor;
+	s->is_head = req->method == RK_HTTP_HEAD;
+	s->head_started = false;
+	s->chunked_body = req->chunked;
+	s->remaining = req->chunked ? 0 : req->content_length;
+	s->sink = RK_SINK_DROP;
+	if (req->chunked) {
+		rk_http_chunked_init(&s->ck, hc->max_body);
+		s->ck.max_chunks = hc->limits.max_chunks;
+		s->ck.max_line = hc->limits.max_chunk_line;
+		s->ck.max_trailers = hc->limits.max_trailers;
+	}
+	/* A body must be in within body_timeout, however it trickles. */
+	rk_srv_timeout(c, has_body ? hc->body_timeout : hc->idle_timeout);
+	rk_srv_req_reset(q);
+	q->req = req;
+
+	if (rk_srv_route(q, req, path) < 0)
+		return -1;
+	const struct rk_route *rt = q->route;
+	if (!rt) {
+		/* Answered by the router (404, 405, OPTIONS): the body is dropped. */
+	} else if (rk_srv_call_route(c, s, req, head, after, nafter, &used, &has_body) < 0) {
+		return -1;
+	}
+	rk_srv_req_forget_head(q);
+	s->phase = has_body ? RK_SRV_BODY : RK_SRV_WAIT;
+	if (has_body && s->sink == RK_SINK_DROP && !s->keep_alive && rk_srv_out_complete(q) &&
+	    !q->ops && (!rt || !rt->on_end)) {
+		/* Answered, and the client asked to close (or was told to): its
+		 * body is moot. */
+		rk_srv_close(c, s);
+		return -1;
+	}
+	return used;
+}
+
+/* Bytes of a head: parsed where they are, or - a head split across
+ * segments - after the part kept in the conn area. Returns bytes
+ * consumed; *stop when the pump must stop (closing, or waiting for write
+ * space). */
+static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
+			      uint32_t n, bool *stop)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	uint32_t cap = hc->limits.max_head, had = s->acc_len, take = n;
+	const char *buf = (const char *)p;
+	struct rk_http_request req;
+
+	if (rk_conn_write_space(c) < rk_srv_reserve(hc)) {
+		/* Answers are queued faster than the client reads them: hold
+		 * everything received until it catches up. */
+		rk_conn_wait_writable(c);
+		*stop = true;
+		return 0;
+	}
+	if (had) {
+		take = RK_MIN(n, cap - had);
+		rk_memcpy(s->area + had, p, take);
+		buf = s->area;
+	}
+	int r = rk_http_parse_head(buf, had + take, had, &hc->limits, &req);
+	if (r > 0) {
+		uint32_t used = (uint32_t)r - had;
+		long b = rk_srv_dispatch(c, s, &req, buf, p + used, n - used);
+		if (b < 0) {
+			*stop = true;
+			return 0;
+		}
+		if (had) {
+			s->acc_len = 0; /* the route is done with the head */
+			rk_srv_area_put_if_unused(s);
+		}
+		return used + b;
+	}
+	if (r < 0 || had + take >= cap) {
+		/* A TLS ClientHello on the plain port: closed without an answer
+		 * it could not read (the parser refuses its first byte). */
+		if (r == -400 && !had && rk_http_is_tls_record(buf, take))
+			rk_srv_close(c, s);
+		else
+			rk_srv_error(c, s, r < 0 ? -r : 431);
+		*stop = true;
+		return 0;
+	}
+	/* Incomplete: keep it for the next segment (the parser has checked
+	 * it against the limits already). */
+	if (!had)
+		rk_memcpy(rk_srv_area(s), p, n);
+	s->acc_len = had + take;
+	if (!s->head_started) {
+		s->head_started = true;
+		rk_srv_timeout(c, hc->header_timeout);
+	}
+	return take;
+}
+
+/* Decoded body bytes to their sink. Returns how many it took. */
+RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p, uint32_t n,
+			    bool *stop)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_server_req *q = &s->q;
+	if (s->sink == RK_SINK_DROP)
+		return n;
+	if (s->sink == RK_SINK_BUFFER) {
+		if ((uint64_t)s->body_len + n > rk_srv_buffer_limit(hc)) {
+			if (q->route->body == RK_BODY_BUFFERED) {
+				rk_srv_error(c, s, 413); /* nothing was answered yet */
+				*stop = true;
+			} else if (rk_srv_buffer_end(c, s, false) != 0) {
+				*stop = true; /* write space, or closing */
+			}
+			/* Else a streamed route past the buffer: the gathered
+			 * bytes go first (s->spill), these after them. */
+			return 0;
+		}
+		rk_memcpy(s->body_area + RK_ALIGN16(sizeof(struct rk_http_request)) +
+				  hc->limits.max_head + s->body_len,
+			  p, n);
+		s->body_len += n;
+		return n;
+	}
+	long t = q->route->on_body(q, p, n);
+	if (s->phase == RK_SRV_CLOSED) {
+		*stop = true;
+		return 0;
+	}
+	if (t < 0) {
+		rk_srv_close(c, s);
+		*stop = true;
+		return 0;
+	}
+	if ((uint64_t)t >= n)
+		return n;
+	/* The route took less: the rest waits (and the client with it). */
+	*stop = true;
+	if (rk_conn_write_space(c) < RK_SERVER_MIN_SPACE)
+		rk_conn_wait_writable(c);
+	return (uint32_t)t;
+}
+
+RK_SRV_COLD static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
+			      uint32_t n, bool *stop)
+{
+	if (!s->chunked_body) {
+		uint32_t k = (uint32_t)RK_MIN((uint64_t)n, s->remaining);
+		uint32_t t = rk_srv_sink(c, s, p, k, stop);
+		if (s->phase == RK_SRV_CLOSED)
+			return 0;
+		s->remaining -= t;
+		if (!s->remaining && rk_srv_body_end(c, s) < 0)
+			*stop = true;
+		return t;
+	}
+	size_t used = 0;
+	struct rk_http_str data;
+	int r = rk_http_chunked_feed(&s->ck, (const char *)p, n, &used, &data);
+	if (r < 0) {
+		/* Once this request is answered (or its answer begun: a
+		 * streamed route past the buffer), an error response would be
+		 * a second answer to it - a client would take it for the answer
+		 * to the next pipelined request. Close instead: what was written
+		 * still goes out before the FIN, and nothing after the bad chunk
+		 * is parsed. */
+		if (rk_srv_answered(&s->q))
+			rk_srv_close(c, s);
+		else
+			rk_srv_error(c, s, -r);
+		*stop = true;
+		return 0;
+	}
+	if (r == RK_HTTP_CHUNKED_DATA) {
+		uint32_t t = rk_srv_sink(c, s, (const uint8_t *)data.p, data.n, stop);
+		if (s->phase == RK_SRV_CLOSED)
+			return 0;
+		if (t < data.n)
+			s->pend = (struct rk_http_str){ data.p + t, data.n - t };
+	} else if (r == RK_HTTP_CHUNKED_DONE && rk_srv_body_end(c, s) < 0) {
+		*stop = true;
+	}
+	return (long)used;
+}
+
+static bool rk_srv_complete(const struct rk_srv_conn *s)
+{
+	return !s->fn_due && rk_srv_out_complete(&s->q) && !s->q.ops;
+}
+
+/* The request is complete: on to the next one, or close. */
+static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	rk_srv_body_area_put(s);
+	rk_srv_req_reset(&s->q);
+	s->phase = RK_SRV_HEAD;
+	s->sink = RK_SINK_DROP;
+	s->is_head = false;
+	s->minor = 1;
+	s->pend = (struct rk_http_str){ 0, 0 };
+	rk_srv_area_put_if_unused(s);
+	if (!s->keep_alive) {
+		rk_srv_close(c, s);
+		return;
+	}
+	rk_srv_timeout(c, hc->idle_timeout);
+}
+
+/* Decoded bytes a streamed route has not taken yet - the gathered ones
+ * (spill), then the rest of a chunk (pend) - and the end of a gathered
+ * body once it is all taken. Returns true when the pump must stop. */
+RK_SRV_RARE static bool rk_srv_owed(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	bool stop = false;
+	struct rk_http_str *pd = s->spill.n ? &s->spill : &s->pend;
+	if (pd->n) {
+		uint32_t t = rk_srv_sink(c, s, (const uint8_t *)pd->p, pd->n, &stop);
+		pd->p += t;
+		pd->n -= t;
+		return stop;
+	}
+	s->end_due = false;
+	rk_srv_end_stream(c, s);
+	return false; /* closing: the pump sees it */
+}
+
+/* Work through the held segments; release them when all are used and
+ * nothing waits for an answer. */
+static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct rk_seg *segs,
+			unsigned nseg)
+{
+	s->holding = true;
+	s->in_pump = true;
+	for (;;) {
+		bool stop = false;
+		if (s->phase == RK_SRV_CLOSED) {
+			/* Nothing more is parsed: what is held is dropped (the
+			 * engine took it back already if it is closing). */
+			s->holding = false;
+			rk_conn_release(c);
+			break;
+		}
+		if (s->spill.n || s->pend.n || s->end_due) {
+			if (rk_srv_owed(c, s))
+				break;
+			continue;
+		}
+		if (s->phase == RK_SRV_WAIT) {
+			if (s->fn_due) {
+				if (rk_srv_buffer_end(c, s, true) > 0)
+					break; /* on_writable goes on */
+				continue;
+			}
+			if (!rk_srv_complete(s))
+				break; /* holding: later requests wait for this answer */
+			rk_srv_finish(c, s);
+			continue;
+		}
+		if (s->iseg == nseg) {
+			s->in_pump = false;
+			s->holding = false;
+			s->iseg = s->off = 0;
+			rk_conn_release(c);
+			return;
+		}
+		const struct rk_seg *seg = &segs[s->iseg];
+		if (s->off == seg->len) {
+			s->iseg++;
+			s->off = 0;
+			continue;
+		}
+		const uint8_t *p = seg->p + s->off;
+		uint32_t n = seg->len - s->off;
+		long k = s->phase == RK_SRV_HEAD ? rk_srv_head_bytes(c, s, p, n, &stop)
+						  : rk_srv_body_bytes(c, s, p, n, &stop);
+		s->off += (uint32_t)k;
+		s->consumed += (uint64_t)k;
+		if (stop && s->phase != RK_SRV_CLOSED)
+			break; /* on_writable, an answer or rk_server_resume go on */
+	}
+	s->in_pump = false;
+}
+
+/* Something outside the pump (an answer, an operation, write space) may
+ * have let the session go on. */
+void rk_srv_advance(struct rk_conn *c, struct rk_srv_conn *s)
+{
+	if (s->in_pump || s->phase == RK_SRV_CLOSED || !s->holding)
+		return;
+	/* The segments are still held: the engine lists them again. */
+	struct rk_seg segs[RK_DELIVER_MAX];
+	unsigned n = rk_conn_held(c, segs, RK_DELIVER_MAX);
+	rk_srv_pump(c, s, segs, n);
+}
+
+/* ---- for routes ------------------------------------------------------------ */
+
+RK_SRV_COLD int rk_server_defer(struct rk_server_req *q)
+{
+	q->deferred = true;
+	return 0;
+}
+
+RK_SRV_COLD struct io_uring_sqe *rk_server_op_sqe(struct rk_server_req *q, uint8_t tag)
+{
+	if (rk_srv_of(q)->phase == RK_SRV_CLOSED)
+		return 0;
+	struct io_uring_sqe *sqe = rk_conn_op_sqe(q->c, tag);
+	if (sqe)
+		q->ops++;
+	return sqe;
+}
+
+RK_SRV_COLD void rk_server_resume(struct rk_server_req *q)
+{
+	rk_srv_advance(q->c, rk_srv_of(q));
+}
+
+RK_SRV_COLD void *rk_server_state(struct rk_server_req *q)
+{
+	return (char *)rk_srv_of(q) + RK_SRV_STATE_OFF;
+}
+
+RK_SRV_COLD bool rk_server_closed(const struct rk_server_req *q)
+{
+	return rk_srv_of((struct rk_server_req *)q)->phase == RK_SRV_CLOSED;
+}
+
+/* ---- engine callbacks ----------------------------------------------------- */
+
+static int rk_srv_on_open(struct rk_conn *c)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_srv_conn *s = rk_conn_app(c);
+	s->q.c = c;
+	s->q.hc = hc;
+	rk_srv_timeout(c, hc->header_timeout);
+	return 0;
+}
+
+/* Lingering (rk_srv_close): read and drop, within max_body. */
+RK_SRV_RARE static void rk_srv_drop(struct rk_conn *c, struct rk_srv_conn *s,
+				    const struct rk_seg *segs, unsigned n)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	for (unsigned i = 0; i < n; i++)
+		s->consumed += segs[i].len;
+	rk_conn_release(c);
+	if (s->consumed > hc->max_body)
+		rk_conn_close(c);
+}
+
+static void rk_srv_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigned n)
+{
+	struct rk_srv_conn *s = rk_conn_app(c);
+	if (s->phase == RK_SRV_CLOSED) {
+		rk_srv_drop(c, s, segs, n);
+		return;
+	}
+	s->iseg = s->off = 0;
+	rk_srv_pump(c, s, segs, n);
+}
+
+static void rk_srv_on_writable(struct rk_conn *c)
+{
+	struct rk_srv_conn *s = rk_conn_app(c);
+	struct rk_server_req *q = &s->q;
+	if (s->phase == RK_SRV_CLOSED)
+		return;
+	if (rk_srv_out_pending(q))
+		rk_srv_out_pump(q);
+	if (q->want_writable && !q->head_len && s->phase != RK_SRV_CLOSED) {
+		q->want_writable = false;
+		if (q->route && q->route->on_writable)
+			q->route->on_writable(q);
+	}
+	rk_srv_advance(c, s);
+}
+
+RK_SRV_COLD static void rk_srv_on_op(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t flags)
+{
+	struct rk_srv_conn *s = rk_conn_app(c);
+	struct rk_server_req *q = &s->q;
+	if (q->ops)
+		q->ops--;
+	if (q->route && q->route->on_op)
+		q->route->on_op(q, tag, res, flags);
+	rk_srv_advance(c, s);
+}
+
+RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_srv_conn *s = rk_conn_app(c);
+	if (s->phase == RK_SRV_HEAD) {
+		/* A head left unfinished: 408 (slowloris). Merely idle between
+		 * requests: close quietly (RFC 9112 §9.5). */
+		if (s->head_started && rk_conn_write_space(c) >= rk_srv_reserve(hc)) {
+			rk_srv_error(c, s, 408);
+			return;
+		}
+	} else if (s->phase == RK_SRV_BODY) {
+		/* body_timeout is over, however the body trickled: 408 if nothing
+		 * was answered yet, else the end (a second answer is none). */
+		if (!rk_srv_answered(&s->q))
+			rk_srv_error(c, s, 408);
+		else
+			rk_srv_close(c, s);
+		return;
+	} else if (s->phase == RK_SRV_WAIT) {
+		/* Reading a body or answering: fine while bytes move. */
+		uint64_t queued = rk_conn_queued(c);
+		if (s->consumed != s->seen_consumed || queued != s->seen_queued) {
+			s->seen_consumed = s->consumed;
+			s->seen_queued = queued;
+			rk_srv_timeout(c, hc->idle_timeout);
+			return;
+		}
+	}
+	/* Idle, stuck, or lingering past linger_timeout: abort. */
+	s->phase = RK_SRV_CLOSED;
+	rk_conn_abort(c);
+}
+
+RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason why)
+{
+	const struct rk_server_config *hc = rk_conn_ctx(c);
+	struct rk_srv_conn *s = rk_conn_app(c);
+	(void)why;
+	/* The engine sends what is queued, then closes: within linger_timeout
+	 * (a peer that never reads cannot hold the slot). */
+	rk_srv_timeout(c, hc->linger_timeout);
+	s->phase = RK_SRV_CLOSED;
+	s->holding = false;
+	s->acc_len = 0;
+	s->q.fields_len = 0;
+	rk_srv_out_closed(&s->q);
+	rk_srv_area_put_if_unused(s);
+	rk_srv_body_area_put(s);
+}
+
+static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
+{
+	(void)ctx;
+	rk_srv_set_date(reactor_state, now);
+}
+
+static size_t rk_srv_conn_area_size(const struct rk_server_config *hc)
+{
+	return RK_ALIGN16((size_t)hc->limits.max_head + RK_SRV_AREA_TAIL);
+}
+
+static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
+{
+	return RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
+	       RK_ALIGN16(rk_srv_buffer_limit(hc));
+}
+
+/* The per-reactor state, laid out once to size it (rs NULL) and once per
+ * reactor to carve it: the header, then each pool's free list and areas
+ * (the engine maps it untouched: areas cost only once used). In 64 bits:
+ * at most 2^24 areas of at most 2^33 bytes each cannot wrap. */
+RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
+					struct rk_srv_reactor *rs)
+{
+	struct rk_srv_pool *pools[2] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0 };
+	uint32_t counts[2] = { hc->max_conns, hc->body_buffers };
+	size_t sizes[2] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc) };
+	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
+	for (int k = 0; k < 2; k++) {
+		uint32_t n = counts[k];
+		size_t list = RK_ALIGN16((size_t)n * 4);
+		if (rs) {
+			struct rk_srv_pool *p = pools[k];
+			p->free = (uint32_t *)((char *)rs + at);
+			p->mem = (char *)rs + at + list;
+			p->size = sizes[k];
+			for (uint32_t i = 0; i < n; i++)
+				p->free[i] = n - 1 - i;
+			p->nfree = n;
+		}
+		at += list + (size_t)n * sizes[k];
+	}
+	return at;
+}
+
+RK_SRV_COLD static void rk_srv_on_reactor_start(void *ctx, void *reactor_state, uint32_t id)
+{
+	struct __kernel_timespec ts;
+	(void)id;
+	rk_srv_layout(ctx, reactor_state);
+	sys_clock_gettime(CLOCK_REALTIME, &ts);
+	rk_srv_set_date(reactor_state, ts.tv_sec);
+}
+
+RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
+{
+	rk_memset(hc, 0, sizeof(*hc));
+	hc->limits.max_request_line = RK_HTTP_DEFAULT_MAX_REQUEST_LINE;
+	hc->limits.max_head = RK_HTTP_DEFAULT_MAX_HEAD;
+	hc->limits.max_headers = RK_HTTP_DEFAULT_MAX_HEADERS;
+	hc->limits.max_field = RK_SERVER_DEFAULT_MAX_FIELD;
+	hc->limits.max_chunk_line = RK_HTTP_MAX_CHUNK_LINE;
+	hc->limits.max_trailers = RK_HTTP_MAX_TRAILERS;
+	hc->limits.max_chunks = RK_HTTP_DEFAULT_MAX_CHUNKS;
+	hc->max_body = 64u << 20;
+	hc->max_body_buffer = RK_SERVER_DEFAULT_MAX_BODY_BUFFER;
+	hc->body_buffers = RK_SERVER_DEFAULT_BODY_BUFFERS;
+	hc->header_timeout = 10;
+	hc->body_timeout = 60;
+	hc->idle_timeout = 60;
+	hc->linger_timeout = 5;
+	hc->routes = rk_server_default_routes;
+}
+
+RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
+{
+	/* Sizes the engine keeps in 32 bits, and the one rule between the
+	 * send chunks and a head: an answer is only begun with the reserve
+	 * free, so chunks that can never hold it would stall every request. */
+	uint64_t state = RK_SRV_STATE_OFF + (uint64_t)hc->state_size;
+	uint64_t reserve = RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
+	uint64_t chunks = cfg->send_chunks ? cfg->send_chunks : cfg->max_conns;
+	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
+	if (state > UINT32_MAX || hc->limits.max_head > (1u << 30))
+		return -EOVERFLOW;
+	/* on_writable comes once copies fall to half the window and the free
+	 * chunks hold that half: the reserve must fit in it, and the chunks
+	 * must be able to hold it, or the pump would wait forever. */
+	if (window < 2 * reserve)
+		cfg->send_window = window = (uint32_t)(2 * reserve);
+	if (chunks * cfg->send_buffer < window / 2)
+		return -ENOSPC;
+	cfg->handler = (struct rk_handler){
+		.on_open = rk_srv_on_open,
+		.on_data = rk_srv_on_data,
+		.on_writable = rk_srv_on_writable,
+		.on_timeout = rk_srv_on_timeout,
+		.on_close = rk_srv_on_close,
+		.on_op = rk_srv_on_op,
+		.on_tick = rk_srv_on_tick,
+		.on_reactor_start = rk_srv_on_reactor_start,
+		.ctx = (void *)hc,
+	};
+	hc->max_conns = cfg->max_conns;
+	hc->limits.max_body = hc->max_body; /* what the parser checks */
+	if (!hc->routes)
+		hc->routes = rk_server_default_routes;
+	cfg->app_state_size = (uint32_t)state;
+	cfg->app_state_clear = (uint32_t)sizeof(struct rk_srv_conn);
+	cfg->reactor_state_size = rk_srv_layout(hc, 0);
+	return 0;
+}
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
