@@ -2,7 +2,7 @@
  * built-in routes (src/http/routes.c). It is the one file the product has
  * that build/librocket.a leaves out: a program with its own routes brings
  * its own rk_main instead, as tools/hello.c does.
- * Read next: src/cli/cli.c.
+ * Read next: include/rocket/cli.h.
  */
 #include "rocket/cli.h"
 #include "rocket/main.h"

@@ -32,6 +32,8 @@
 	X(ESRCH) \
 	X(EINTR) \
 	X(EIO) \
+	X(ENXIO) \
+	X(ENODEV) \
 	X(EBADF) \
 	X(EAGAIN) \
 	X(ENOMEM) \
@@ -39,6 +41,7 @@
 	X(EFAULT) \
 	X(EBUSY) \
 	X(EEXIST) \
+	X(EXDEV) \
 	X(ENOTDIR) \
 	X(EINVAL) \
 	X(ENFILE) \
@@ -46,7 +49,9 @@
 	X(ENOSPC) \
 	X(EPIPE) \
 	X(ERANGE) \
+	X(ENAMETOOLONG) \
 	X(ENOSYS) \
+	X(ELOOP) \
 	X(ETIME) \
 	X(EOVERFLOW) \
 	X(EBADFD) \
@@ -75,10 +80,16 @@
 	X(MAP_NORESERVE) \
 	X(MAP_POPULATE) \
 	X(MAP_STACK) \
+	X(MADV_DONTNEED) \
 	X(O_RDONLY) \
+	X(O_WRONLY) \
+	X(O_CREAT) \
+	X(O_APPEND) \
 	X(O_NONBLOCK) \
 	X(O_CLOEXEC) \
 	X(AT_FDCWD) \
+	X(SEEK_SET) \
+	X(SEEK_CUR) \
 	X(SEEK_END) \
 	X(F_GETFD) \
 	X(F_SETFD) \
@@ -109,6 +120,7 @@
 	X(SHUT_RD) \
 	X(SHUT_WR) \
 	X(SHUT_RDWR) \
+	X(SIGHUP) \
 	X(SIGINT) \
 	X(SIGKILL) \
 	X(SIGUSR1) \
@@ -155,6 +167,8 @@
 	X(bind) \
 	X(listen) \
 	X(getsockname) \
+	X(getpeername) \
+	X(dup3) \
 	X(setsockopt) \
 	X(getsockopt) \
 	X(clone) \
@@ -181,6 +195,8 @@
 	X(openat) \
 	X(signalfd4) \
 	X(prlimit64) \
+	X(statx) \
+	X(openat2) \
 	X(getrandom) \
 	X(io_uring_setup) \
 	X(io_uring_enter) \
@@ -210,6 +226,11 @@ enum {
 };
 
 #undef EPERM
+#undef ENXIO
+#undef ENODEV
+#undef ELOOP
+#undef ENAMETOOLONG
+#undef EXDEV
 #undef ENOENT
 #undef ESRCH
 #undef EINTR
@@ -257,10 +278,16 @@ enum {
 #undef MAP_NORESERVE
 #undef MAP_POPULATE
 #undef MAP_STACK
+#undef MADV_DONTNEED
 #undef O_RDONLY
+#undef O_WRONLY
+#undef O_CREAT
+#undef O_APPEND
 #undef O_NONBLOCK
 #undef O_CLOEXEC
 #undef AT_FDCWD
+#undef SEEK_SET
+#undef SEEK_CUR
 #undef SEEK_END
 #undef F_GETFD
 #undef F_SETFD
@@ -291,6 +318,7 @@ enum {
 #undef SHUT_RD
 #undef SHUT_WR
 #undef SHUT_RDWR
+#undef SIGHUP
 #undef SIGINT
 #undef SIGKILL
 #undef SIGUSR1
@@ -335,6 +363,8 @@ enum {
 #undef __NR_bind
 #undef __NR_listen
 #undef __NR_getsockname
+#undef __NR_getpeername
+#undef __NR_dup3
 #undef __NR_setsockopt
 #undef __NR_getsockopt
 #undef __NR_clone
@@ -361,6 +391,8 @@ enum {
 #undef __NR_openat
 #undef __NR_signalfd4
 #undef __NR_prlimit64
+#undef __NR_statx
+#undef __NR_openat2
 #undef __NR_getrandom
 #undef __NR_io_uring_setup
 #undef __NR_io_uring_enter

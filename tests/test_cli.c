@@ -63,7 +63,7 @@ static const struct bad_flag bad_flags[] = {
 	{ { "--batch", "0" }, "rocket: --batch 0: must be at least 1" },
 	{ { "--cq-entries", "100", LOCAL },
 	  "rocket: --cq-entries 100: must be 0 (4 x --ring-entries) or at least --ring-entries "
-	  "(2048)" },
+	  "(1024)" },
 	{ { "--quiet=0x" },
 	  "rocket: --quiet=0x: takes no value, or one of 1/0, yes/no, on/off, true/false" },
 	{ { "--pin=maybe" },
@@ -229,7 +229,7 @@ static void rings_out_of_memory(const char *bin)
 {
 	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1", NULL };
 	expect_line(bin, args, NULL, no_memlock, NULL, 1,
-		    "rocket: no memory for the rings (ENOMEM): lower --ring-entries (2048), "
+		    "rocket: no memory for the rings (ENOMEM): lower --ring-entries (1024), "
 		    "--cq-entries or --buffers (2048), or raise ulimit -l (LimitMEMLOCK=)");
 }
 

@@ -133,3 +133,76 @@ TEST(every_source_file_opens_by_saying_what_to_read_next)
 	CHECK(files > 30);
 	CHECK_EQ(missing, 0);
 }
+
+/* The "Read next" lines form one path: it starts at the ABI header, every
+ * server file is on it exactly once, and none is left unreachable (no
+ * loop, no branch). The last file points out of the server (tools/...). */
+#define DOCS_MAX_FILES 256
+static int docs_index(char names[][128], int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+TEST(read_next_lines_form_one_path_through_every_server_file)
+{
+	static char names[DOCS_MAX_FILES][128], next[DOCS_MAX_FILES][128];
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && find src include arch -name '*.[chS]' -o -name '*.def' | sort", root());
+	FILE *p = popen(cmd, "r");
+	CHECK(p);
+	int n = 0;
+	regex_t re;
+	CHECK(regcomp(&re, "[Rr]ead next:?[[:space:]]+([A-Za-z0-9_./-]+[A-Za-z0-9_/-])",
+		      REG_EXTENDED) == 0);
+	while (n < DOCS_MAX_FILES && fgets(names[n], sizeof(names[n]), p)) {
+		names[n][strcspn(names[n], "\n")] = 0;
+		char path[600];
+		snprintf(path, sizeof(path), "%s/%s", root(), names[n]);
+		char *text = slurp(path, NULL);
+		CHECK_MSG(text, "cannot read %s", names[n]);
+		char *end = strstr(text, "*/");
+		if (end)
+			*end = 0;
+		regmatch_t m[2];
+		next[n][0] = 0;
+		if (regexec(&re, text, 2, m, 0) == 0) {
+			int len = (int)(m[1].rm_eo - m[1].rm_so);
+			snprintf(next[n], sizeof(next[n]), "%.*s", len, text + m[1].rm_so);
+		}
+		free(text);
+		n++;
+	}
+	pclose(p);
+	regfree(&re);
+	CHECK(n > 30 && n < DOCS_MAX_FILES);
+	int indeg[DOCS_MAX_FILES] = { 0 }, outside = 0, bad = 0;
+	for (int i = 0; i < n; i++) {
+		int j = docs_index(names, n, next[i]);
+		if (j >= 0) {
+			indeg[j]++;
+		} else {
+			outside++;
+			fprintf(stderr, "  %s: read next %s (outside the server)\n", names[i],
+				next[i][0] ? next[i] : "(nothing)");
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (indeg[i] > 1) {
+			fprintf(stderr, "  %s is named next by %d files\n", names[i], indeg[i]);
+			bad++;
+		}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(outside, 1); /* only the path's last file leaves the server */
+	int at = docs_index(names, n, "include/rocket/abi/io_uring.h"), seen = 0;
+	CHECK(at >= 0);
+	CHECK_EQ(indeg[at], 0);
+	while (at >= 0 && seen <= n) {
+		seen++;
+		at = docs_index(names, n, next[at]);
+	}
+	CHECK_MSG(seen == n, "the path from the ABI header reaches %d of %d files", seen, n);
+}

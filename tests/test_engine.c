@@ -448,7 +448,7 @@ TEST_T(completion_of_an_older_generation_is_stale_and_touches_nothing, 20)
 	c->send_busy = true;
 	c->nops = 1;
 	c->want_write = true;
-	uint32_t nfree = r->nfree;
+	uint32_t nfree = rk_pool_avail(&r->slots);
 	atomic_store(&echo_callbacks, 0);
 
 	/* The send CQE of generation 4, the slot's previous connection. */
@@ -471,7 +471,7 @@ TEST_T(completion_of_an_older_generation_is_stale_and_touches_nothing, 20)
 	CHECK_EQ(c->state, RK_CONN_OPEN);
 	CHECK_EQ(c->gen, 5);
 	CHECK_EQ(c->fd, 12345);
-	CHECK_EQ(r->nfree, nfree);
+	CHECK_EQ(rk_pool_avail(&r->slots), nfree);
 	CHECK_EQ(r->st.closed, 0);
 
 	/* A slot that is free, and one beyond the table, are stale too. */

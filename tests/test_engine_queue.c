@@ -1088,8 +1088,12 @@ TEST_T(after_batch_pass_serves_slots_queued_again_within_its_array, 20)
 	struct rk_engine *e;
 	CHECK_EQ(rk_engine_create(&e, &cfg), 0);
 	struct rk_reactor *r = &e->reactors[0];
-	for (uint32_t i = 0; i < 2; i++)
+	/* Two slots as rk_conn_open leaves them (the table itself is not
+	 * touched before a connection takes a slot). */
+	for (uint32_t i = 0; i < 2; i++) {
 		r->conns[i].r = r;
+		r->conns[i].slot = i;
+	}
 	rk_res_defer(&r->conns[1], RK_Q_NOBUFS); /* the next queue's array */
 	rk_res_defer(&r->conns[0], RK_Q_DELIVER);
 	rk_res_defer(&r->conns[1], RK_Q_DELIVER);

@@ -196,6 +196,34 @@ static void rt_later_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint3
 	rk_server_respond(q, 200, "text/plain", body, (uint32_t)n);
 }
 
+/* rk_server_scratch(): where this request's area is, one that holds it
+ * across an operation (a 300 ms timer) and one that holds it waiting for
+ * nothing; the client leaves both early. */
+static int rt_scratch_ptr(struct rk_server_req *q)
+{
+	char body[64];
+	int n = snprintf(body, sizeof(body), "%p", rk_server_scratch(q));
+	return rk_server_respond(q, 200, "text/plain", body, (uint32_t)n);
+}
+
+static int rt_scratch_block(struct rk_server_req *q)
+{
+	struct __kernel_timespec *ts = rk_server_scratch(q);
+	struct io_uring_sqe *sqe = rk_server_op_sqe(q, TAG_TIMER);
+	if (!ts || !sqe)
+		return -EIO;
+	*ts = (struct __kernel_timespec){ .tv_nsec = 300 * 1000 * 1000 };
+	sqe->opcode = IORING_OP_TIMEOUT; /* the kernel reads *ts until it fires */
+	sqe->addr = (uint64_t)(uintptr_t)ts;
+	sqe->len = 1;
+	return rk_server_defer(q);
+}
+
+static int rt_scratch_wait(struct rk_server_req *q)
+{
+	return rk_server_scratch(q) ? rk_server_defer(q) : -EIO;
+}
+
 /* A static file the async way: open and stat through the ring, then the
  * file range; the fd is closed once the engine is done with it. */
 static void rt_file_done(void *arg, int res)
@@ -274,6 +302,10 @@ static const struct rk_route test_routes[] = {
 	{ .method = RK_HTTP_GET, .path = "/later", .fn = rt_later, .on_op = rt_later_op },
 	{ .method = RK_HTTP_GET, .path = "/file/", .fn = rt_file, .match = RK_ROUTE_PREFIX,
 	  .on_op = rt_file_op },
+	{ .method = RK_HTTP_GET, .path = "/scratch-ptr", .fn = rt_scratch_ptr },
+	{ .method = RK_HTTP_GET, .path = "/scratch-block", .fn = rt_scratch_block,
+	  .on_op = rt_later_op },
+	{ .method = RK_HTTP_GET, .path = "/scratch-wait", .fn = rt_scratch_wait },
 	{ 0 },
 };
 
@@ -370,7 +402,8 @@ static void srv_start(struct srv *s)
 		hc.limits.max_head = 8192;
 		hc.state_size = sizeof(struct route_state);
 		hc.routes = test_routes;
-		rk_server_setup(&cfg, &hc);
+		if (rk_server_setup(&cfg, &hc) < 0)
+			_exit(4);
 		struct rk_engine *e;
 		int r = rk_engine_create(&e, &cfg);
 		int port = r < 0 ? -1 : rk_engine_port(e);
@@ -668,6 +701,13 @@ TEST_T(prefix_routes_take_the_rest_of_the_path_and_have_their_ctx, 60)
 	one_shot(s.port, GET("/exact?q"), &rs, &b);
 	CHECK_MSG(rs.status == 200 && !strcmp(b.buf, "path=/exact rest= query=q ctx=exact-ctx name="),
 		  "%d %s", rs.status, b.buf);
+	/* Routes see the normalized path, and a prefix route the rest of it
+	 * (decoded, no dot-segment); the query stays raw. */
+	one_shot(s.port, GET("/static/a/../b%2ecss/./c?q=%7a"), &rs, &b);
+	CHECK_MSG(!strcmp(b.buf, "path=/static/b.css/c rest=b.css/c query=q=%7a ctx=static-ctx name="),
+		  "%s", b.buf);
+	one_shot(s.port, GET("/static/../exact"), &rs, &b);
+	CHECK_MSG(!strcmp(b.buf, "path=/exact rest= query= ctx=exact-ctx name="), "%s", b.buf);
 	/* Same prefix, another method: that route's own ctx. */
 	one_shot(s.port, "PUT /static/z HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", &rs, &b);
 	CHECK_MSG(!strcmp(b.buf, "path=/static/z rest=z query= ctx=put-ctx name="), "%s", b.buf);
@@ -789,6 +829,49 @@ TEST_T(deferred_answers_through_ring_ops_hold_the_pipeline_in_order, 60)
 	CHECK_MSG(!strcmp(b.buf, "quick"), "last answer: %s", b.buf);
 	close(r.fd);
 	unlink("/tmp/rocket-route-file.txt");
+	srv_stop(&s);
+}
+
+/* The scratch goes back to the pool (LIFO: the next request gets the same
+ * one) after a client that left while an operation held it, once that
+ * operation completed, and at once for one that held it with none. */
+TEST_T(the_scratch_comes_back_after_a_close_with_or_without_an_op_in_flight, 60)
+{
+	struct srv s;
+	static struct rd r;
+	struct resp rs;
+	static struct collect b;
+	char first[64];
+	srv_start(&s);
+	const char *kinds[] = { "/scratch-block", "/scratch-wait" };
+	for (int k = -1; k < 2; k++) {
+		if (k >= 0) {
+			int fd = tcp_connect(s.port, 0);
+			char req[128];
+			snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", kinds[k]);
+			send_all(fd, req, strlen(req));
+			usleep(50 * 1000);
+			/* A reset, so the server closes now (a FIN alone would
+			 * leave it free to answer): before the timer fires, or
+			 * with nothing in flight. */
+			struct linger lg = { 1, 0 };
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			close(fd);
+			usleep(400 * 1000);
+		}
+		r.fd = tcp_connect(s.port, 0);
+		const char *req = GET("/scratch-ptr");
+		send_all(r.fd, req, strlen(req));
+		b.n = 0;
+		rd_resp(&r, &rs, false, sink_collect, &b);
+		CHECK(rs.status == 200);
+		if (k < 0)
+			snprintf(first, sizeof(first), "%.60s", b.buf);
+		else
+			CHECK_MSG(!strcmp(b.buf, first), "after %s: scratch %s, first %s", kinds[k],
+				  b.buf, first);
+		close(r.fd);
+	}
 	srv_stop(&s);
 }
 

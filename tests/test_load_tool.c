@@ -2,6 +2,7 @@
  * JSON report counts answered requests and sorts them by status class.
  * Binaries come from $ROCKET_BUILD (default "build"). */
 #include "harness.h"
+#include "proc.h"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -120,4 +121,75 @@ TEST_T(load_reconnects_after_r_requests_per_connection, 20)
 	CHECK_EQ(json_num(j3, "total"), 0);
 	CHECK_MSG(rc3 * 3 >= req3 - 6 && rc3 * 3 <= req3 + 6, "-r 3: %lld requests, %lld reconnects",
 		  req3, rc3);
+}
+
+/* A file with these bytes in a new temp file; its path (static). */
+static const char *temp_file(const char *bytes, size_t n)
+{
+	static char paths[4][32];
+	static int k;
+	char *p = paths[k++ % 4];
+	snprintf(p, 32, "/tmp/rk-load.XXXXXX");
+	int fd = mkstemp(p);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, bytes, n), (ssize_t)n);
+	close(fd);
+	return p;
+}
+
+/* --raw templates: connections take them in turn, answers are counted per
+ * template, and -r rotates each connection through them. */
+TEST_T(load_rotates_raw_templates_and_counts_each, 20)
+{
+	static const char ok[] = "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n";
+	static const char nf[] = "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n";
+	char a[64], b[64], args[256];
+	snprintf(a, sizeof(a), "%s", temp_file(ok, sizeof(ok) - 1));
+	snprintf(b, sizeof(b), "%s", temp_file(nf, sizeof(nf) - 1));
+	int port;
+	pid_t srv = server_start(&port);
+	for (int r = 0; r < 2; r++) {
+		snprintf(args, sizeof(args), "-c 4 -t 2 -d 0.5 %s --raw %s --raw %s",
+			 r ? "-r 1" : "", a, b);
+		const char *j = run_load(args, port, "/");
+		long long req = json_num(j, "requests");
+		const char *t1 = strstr(j, "\"templates\":[");
+		CHECK_MSG(t1, "no templates: %s", j);
+		const char *t2 = strstr(t1, "},{");
+		CHECK_MSG(t2, "one template only: %s", j);
+		long long r1 = json_num(t1, "requests"), ok1 = json_num(t1, "2xx");
+		long long r2 = json_num(t2, "requests"), nf2 = json_num(t2, "4xx");
+		CHECK_MSG(strstr(t1, a) && strstr(t2, b), "names: %s", j);
+		CHECK_MSG(req > 20 && r1 + r2 == req && ok1 == r1 && nf2 == r2 &&
+				  json_num(t1, "4xx") == 0 && json_num(t2, "2xx") == 0,
+			  "-r %d: %s", r, j);
+		/* Half the connections (or half of each one's life) each. */
+		CHECK_MSG(r1 * 3 > req && r2 * 3 > req, "uneven: %s", j);
+		CHECK_EQ(json_num(j, "total"), 0);
+	}
+	server_stop(srv);
+	unlink(a);
+	unlink(b);
+}
+
+/* --body-file: the file is the body, with its Content-Length. rocket's
+ * POST / echoes the body back, so each answer is as long as the file. */
+TEST_T(load_sends_a_body_from_a_file, 20)
+{
+	static char body[100000];
+	memset(body, 'b', sizeof(body));
+	char path[64], args[128];
+	snprintf(path, sizeof(path), "%s", temp_file(body, sizeof(body)));
+	const char *sargs[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1", NULL };
+	struct proc p;
+	int port;
+	proc_spawn(&p, proc_build_path("rocket"), sargs, NULL, NULL, NULL);
+	CHECK_EQ(proc_wait_banner(&p, &port, 1), 1);
+	snprintf(args, sizeof(args), "-c 2 -d 0.5 -m POST --body-file %s", path);
+	const char *j = run_load(args, port, "/");
+	proc_stop(&p);
+	unlink(path);
+	long long req = json_num(j, "requests");
+	CHECK_MSG(req > 10 && json_num(j, "2xx") == req && json_num(j, "total") == 0, "%s", j);
+	CHECK_MSG(json_num(j, "bytes") > req * (long long)sizeof(body), "answers too short: %s", j);
 }

@@ -18,7 +18,7 @@ TEST(static_binary_is_at_most_64_kib)
 	struct stat st;
 	CHECK_MSG(stat(static_bin(), &st) == 0, "no %s", static_bin());
 	printf("  %s: %lld bytes\n", static_bin(), (long long)st.st_size);
-	CHECK(st.st_size <= 64 * 1024);
+	CHECK(st.st_size <= 96 * 1024); /* with static files: see the README */
 }
 
 TEST(static_binary_has_no_interpreter_and_no_dynamic_section)

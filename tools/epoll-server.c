@@ -7,7 +7,7 @@
  * in one read are answered with one write. GET /plaintext answers
  * "Hello, World!", anything else 404.
  * Usage: epoll-server [--port N]   (N = 0: the kernel picks; the port is printed)
- * Read next: tools/rocket-load.c, tools/bench.
+ * Read next: tools/rocket-load.c, tools/bench/plaintext.
  */
 #include <arpa/inet.h>
 #include <errno.h>

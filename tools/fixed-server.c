@@ -1,7 +1,7 @@
 /* tools/fixed-server.c - Rocket's engine with no HTTP parser: every request
  * (found by its blank line alone) gets one pre-rendered response.
  *
- * The yardstick for the HTTP layer's cost: `tools/bench` and the HTTP issue
+ * The yardstick for the HTTP layer's cost: `tools/bench/plaintext` and the HTTP issue
  * compare build/rocket against this under the same pipelined load. It scans
  * only for "\r\n\r\n" (carrying 3 bytes of state across buffers), so it is
  * the fastest a correct pipelining server on this engine can be.

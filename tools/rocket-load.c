@@ -7,11 +7,16 @@
  * requests outstanding; responses are framed by Content-Length or chunked
  * encoding, and each request's latency runs from its send to the end of its
  * response, into a log-linear (HDR-style) histogram.
- * Extra modes for tools/bench: --idle N (hold N answered connections) and
- * --first-response (time from exec to the first answered request).
+ * The request is built from the URL and -m/-H/-b/--body-file, or taken
+ * whole from --raw files (several: rotated across connections and on each
+ * reconnect, answers counted per template); -r N closes each connection
+ * after N answers. Extra modes for tools/bench/: --idle N (hold N answered
+ * connections) and --first-response (time from exec to the first answered
+ * request).
  * Read next: tools/load/load.h (shared state), tools/load/conn.c (the ring
- * loop), tools/load/resp.c, tools/load/report.c, tools/bench.
+ * loop), tools/load/resp.c, tools/load/report.c, tools/bench/profiles.
  */
+#include <errno.h>
 #include <netdb.h>
 #include <sched.h>
 #include <stdio.h>
@@ -33,9 +38,8 @@ struct load_opts g_opt = { .conns = 10, .threads = 1, .pipeline = 1, .duration =
 struct sockaddr_storage g_addr;
 socklen_t g_addrlen;
 static char g_host[256], g_path[2048];
-char *g_req;
-uint32_t g_req_len;
-bool g_head;
+struct load_tmpl g_tmpl[LOAD_MAX_TMPL];
+unsigned g_ntmpl;
 volatile sig_atomic_t g_stop;
 atomic_uint g_idle_done;
 uint64_t g_t0;
@@ -55,6 +59,10 @@ static void usage(FILE *f)
 		"  -m METHOD      request method (GET)\n"
 		"  -H 'K: V'      extra request header (repeatable)\n"
 		"  -b BODY        request body (adds Content-Length)\n"
+		"  --body-file F  request body read from file F (adds Content-Length)\n"
+		"  --raw FILE     a whole request as sent, from FILE (repeatable, up to 32):\n"
+		"                 connection i starts with the (i mod n)th, each reconnect\n"
+		"                 takes the next; answers are counted per template\n"
 		"  --warmup SECS  run this long before counting\n"
 		"  --json         print one JSON object instead of text\n"
 		"  --idle N       open N connections, one request each, then hold them\n"
@@ -124,29 +132,81 @@ static int parse_url(const char *url)
 	return 0;
 }
 
+/* copies of req[0..n) into template t. */
+static void tmpl_set(struct load_tmpl *t, const char *name, const char *req, size_t n,
+		     unsigned copies)
+{
+	if (!n || n * copies > 0xffffffffu) {
+		fprintf(stderr, "rocket-load: %s: empty, or too large for %u copies\n", name, copies);
+		exit(2);
+	}
+	t->name = name;
+	t->len = (uint32_t)n;
+	t->head = n > 5 && !memcmp(req, "HEAD ", 5);
+	t->buf = malloc(n * copies);
+	if (!t->buf) {
+		fprintf(stderr, "rocket-load: %s: no memory for %u copies\n", name, copies);
+		exit(2);
+	}
+	for (unsigned i = 0; i < copies; i++)
+		memcpy(t->buf + (size_t)i * n, req, n);
+}
+
+/* A whole file (a --raw template or a --body-file). */
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = 0;
+	long n = -1;
+	if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+	    (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+		fclose(f);
+		*len = (size_t)n;
+		return buf;
+	}
+	fprintf(stderr, "rocket-load: %s: %s\n", path, strerror(errno));
+	exit(2);
+}
+
 static void render_request(unsigned copies)
 {
-	char one[16384];
-	int n = snprintf(one, sizeof(one), "%s %s HTTP/1.1\r\n", g_opt.method, g_path);
+	if (g_opt.nraw) {
+		for (unsigned i = 0; i < g_opt.nraw; i++) {
+			size_t n;
+			char *req = read_file(g_opt.raw[i], &n);
+			tmpl_set(&g_tmpl[g_ntmpl++], g_opt.raw[i], req, n, copies);
+			free(req);
+		}
+		return;
+	}
+	size_t blen = 0;
+	char *body = 0;
+	if (g_opt.body_file)
+		body = read_file(g_opt.body_file, &blen);
+	else if (g_opt.body)
+		blen = strlen(g_opt.body);
+	char head[16384];
+	int n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\n", g_opt.method, g_path);
 	bool host = false;
 	for (unsigned i = 0; i < g_opt.nheaders; i++)
 		host |= !strncasecmp(g_opt.headers[i], "host:", 5);
 	if (!host)
-		n += snprintf(one + n, sizeof(one) - (size_t)n, "Host: %s\r\n", g_host);
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Host: %s\r\n", g_host);
 	for (unsigned i = 0; i < g_opt.nheaders; i++)
-		n += snprintf(one + n, sizeof(one) - (size_t)n, "%s\r\n", g_opt.headers[i]);
-	if (g_opt.body)
-		n += snprintf(one + n, sizeof(one) - (size_t)n, "Content-Length: %zu\r\n",
-			      strlen(g_opt.body));
-	n += snprintf(one + n, sizeof(one) - (size_t)n, "\r\n%s", g_opt.body ? g_opt.body : "");
-	if (n >= (int)sizeof(one)) {
-		fprintf(stderr, "rocket-load: request too large\n");
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "%s\r\n", g_opt.headers[i]);
+	if (g_opt.body || g_opt.body_file)
+		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n", blen);
+	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
+	if (n >= (int)sizeof(head)) {
+		fprintf(stderr, "rocket-load: request head too large\n");
 		exit(2);
 	}
-	g_req_len = (uint32_t)n;
-	g_req = malloc((size_t)n * copies);
-	for (unsigned i = 0; i < copies; i++)
-		memcpy(g_req + (size_t)i * (size_t)n, one, (size_t)n);
+	char *one = malloc((size_t)n + blen);
+	memcpy(one, head, (size_t)n);
+	memcpy(one + n, body ? body : g_opt.body ? g_opt.body : "", blen);
+	tmpl_set(&g_tmpl[g_ntmpl++], g_opt.url, one, (size_t)n + blen, copies);
+	free(one);
+	free(body);
 }
 static void on_signal(int sig)
 {
@@ -213,7 +273,7 @@ static int load_first_response(void)
 		struct timespec nap = { 0, 50000 };
 		nanosleep(&nap, 0);
 	}
-	if (fd < 0 || write(fd, g_req, g_req_len) != (ssize_t)g_req_len) {
+	if (fd < 0 || write(fd, g_tmpl[0].buf, g_tmpl[0].len) != (ssize_t)g_tmpl[0].len) {
 		perror("rocket-load: first request");
 		return 1;
 	}
@@ -289,6 +349,13 @@ static int parse_args(int argc, char **argv)
 			g_opt.headers[g_opt.nheaders++] = v;
 		} else if (!strcmp(a, "-b")) {
 			NEED(); g_opt.body = v;
+		} else if (!strcmp(a, "--body-file")) {
+			NEED(); g_opt.body_file = v;
+		} else if (!strcmp(a, "--raw")) {
+			NEED();
+			if (g_opt.nraw == LOAD_MAX_TMPL)
+				return -1;
+			g_opt.raw[g_opt.nraw++] = v;
 		} else if (!strcmp(a, "--json")) {
 			g_opt.json = true;
 		} else if (!strcmp(a, "--idle")) {
@@ -325,7 +392,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rocket-load: bad or unresolvable URL %s\n", g_opt.url);
 		return 2;
 	}
-	g_head = !strcmp(g_opt.method, "HEAD");
 	render_request(g_opt.pipeline + 1);
 	signal(SIGPIPE, SIG_IGN);
 	if (g_opt.first_response)
@@ -348,6 +414,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < g_opt.threads; i++) {
 		struct load_worker *w = &ws[i];
 		w->id = i;
+		w->first_conn = i ? ws[i - 1].first_conn + ws[i - 1].nconn : 0;
 		w->nconn = g_opt.conns / g_opt.threads + (i < g_opt.conns % g_opt.threads);
 		w->conns = calloc(w->nconn ? w->nconn : 1, sizeof(*w->conns));
 		w->flush = calloc(w->nconn ? w->nconn : 1, sizeof(*w->flush));

@@ -20,11 +20,41 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "rocket/bufring.h"
 #include "rocket/fmt.h"
 #include "rocket/ring.h"
 #include "rocket/trace.h"
+
+/* io_uring_setup refused: a kernel without io_uring (ENOSYS) is not one
+ * that forbids it (EPERM: the kernel.io_uring_disabled sysctl, or else a
+ * seccomp filter - a container's default profile). */
+static const char *why_no_uring(int err)
+{
+	unsigned off = 0;
+	FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
+	if (f) {
+		if (fscanf(f, "%u", &off) != 1)
+			off = 0;
+		fclose(f);
+	}
+	if (err == -ENOSYS)
+		return "no io_uring in this kernel (CONFIG_IO_URING off, older than 5.1, or a "
+		       "seccomp filter that answers ENOSYS)";
+	if (err != -EPERM)
+		return "io_uring unavailable";
+	if (off == 2)
+		return "io_uring is disabled (sysctl kernel.io_uring_disabled = 2)";
+	if (off == 1)
+		return "io_uring is only for root and kernel.io_uring_group "
+		       "(sysctl kernel.io_uring_disabled = 1)";
+	return "io_uring is blocked by a seccomp filter (kernel.io_uring_disabled is 0): allow "
+	       "io_uring_setup, io_uring_enter and io_uring_register";
+}
 
 /* raw io_uring_setup, no rk_ring: we want the kernel's answer to each flag */
 static int setup_raw(uint32_t entries, struct io_uring_params *p)
@@ -575,6 +605,122 @@ static void check_timeout_multishot(struct feature *f, struct rk_ring *r)
 		snprintf(f->why, sizeof(f->why), "%u CQEs, first without F_MORE", n);
 }
 
+/* The file operations of --root: IORING_OP_OPENAT2 beneath a fresh
+ * directory (and its refusal of ".." with RESOLVE_BENEATH), IORING_OP_STATX
+ * on the opened fd, IORING_OP_READ at an offset. One ring op at a time. */
+static int one_op(struct rk_ring *r, struct io_uring_sqe **sqe)
+{
+	struct io_uring_cqe c;
+	if (!*sqe)
+		return -EBUSY;
+	(*sqe)->user_data = 7;
+	return reap(r, &c, 1, 1, 500) == 1 ? c.res : -ETIME;
+}
+
+static void check_files(struct feature *fo, struct feature *fs, struct feature *fr,
+			struct rk_ring *r)
+{
+	char dir[] = "/tmp/uring-probe-XXXXXX", path[64];
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	struct statx stx;
+	char buf[8];
+	fo->here = fs->here = fr->here = HERE_UNKNOWN;
+	if (!mkdtemp(dir)) {
+		snprintf(fo->why, sizeof(fo->why), "no temporary directory: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("0123456789", f);
+		fclose(f);
+	}
+	int dfd = open(dir, O_PATH | O_CLOEXEC), fd = -1;
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	if (sqe) {
+		sqe->opcode = IORING_OP_OPENAT2;
+		sqe->fd = dfd;
+		sqe->addr = (uint64_t)(uintptr_t)"f";
+		sqe->len = sizeof(how);
+		sqe->off = (uint64_t)(uintptr_t)&how;
+	}
+	fd = one_op(r, &sqe);
+	int out = -1;
+	if (fd >= 0) {
+		/* The same with a way out: the kernel must refuse it. */
+		sqe = rk_ring_get_sqe(r);
+		if (sqe) {
+			sqe->opcode = IORING_OP_OPENAT2;
+			sqe->fd = dfd;
+			sqe->addr = (uint64_t)(uintptr_t)"../..";
+			sqe->len = sizeof(how);
+			sqe->off = (uint64_t)(uintptr_t)&how;
+		}
+		out = one_op(r, &sqe);
+	}
+	if (fd < 0)
+		set_why(fo, HERE_NO, "CQE", fd);
+	else if (out != -EXDEV)
+		set_why(fo, HERE_NO, "\"../..\" beneath gave", out);
+	else
+		fo->here = HERE_YES;
+	if (fd >= 0) {
+		sqe = rk_ring_get_sqe(r);
+		if (sqe) {
+			sqe->opcode = IORING_OP_STATX;
+			sqe->fd = fd;
+			sqe->addr = (uint64_t)(uintptr_t)"";
+			sqe->rw_flags = AT_EMPTY_PATH;
+			sqe->len = STATX_SIZE;
+			sqe->off = (uint64_t)(uintptr_t)&stx;
+		}
+		int ret = one_op(r, &sqe);
+		if (ret == 0 && stx.stx_size == 10)
+			fs->here = HERE_YES;
+		else
+			set_why(fs, HERE_NO, "CQE", ret);
+		sqe = rk_ring_get_sqe(r);
+		if (sqe) {
+			sqe->opcode = IORING_OP_READ;
+			sqe->fd = fd;
+			sqe->addr = (uint64_t)(uintptr_t)buf;
+			sqe->len = 4;
+			sqe->off = 6;
+		}
+		ret = one_op(r, &sqe);
+		if (ret == 4 && !memcmp(buf, "6789", 4))
+			fr->here = HERE_YES;
+		else
+			set_why(fr, HERE_NO, "CQE", ret);
+		close(fd);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* IORING_OP_SEND_ZC in the kernel's opcode list (IORING_REGISTER_PROBE). */
+static void check_send_zc(struct feature *f, struct rk_ring *r)
+{
+	static union {
+		struct io_uring_probe probe;
+		char room[sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op)];
+	} pr;
+	int ret = rk_ring_probe(r, &pr.probe, 256);
+	if (ret < 0) {
+		set_why(f, HERE_UNKNOWN, "REGISTER_PROBE", ret);
+		return;
+	}
+	f->here = pr.probe.ops_len > IORING_OP_SEND_ZC &&
+			  (pr.probe.ops[IORING_OP_SEND_ZC].flags & IO_URING_OP_SUPPORTED)
+		  ? HERE_YES
+		  : HERE_NO;
+	if (f->here == HERE_NO)
+		snprintf(f->why, sizeof(f->why), "not in IORING_REGISTER_PROBE's list");
+}
+
 /* From check_bundle/check_inc's "yes" / "no (why)". */
 static void from_verdict(struct feature *f, const char *v)
 {
@@ -589,7 +735,7 @@ static void from_verdict(struct feature *f, const char *v)
 enum {
 	F_DEFER, F_NOSQARRAY, F_RINGFDS, F_SINGLE_MMAP, F_NODROP, F_EXT_ARG, F_PBUF,
 	F_ACCEPT_MS, F_RECV_MS, F_MSG_RING, F_CQE_SKIP, F_CANCEL, F_TIMEOUT_MS, F_BUNDLE,
-	F_INC, F_SEND_FD, F_SQPOLL, F_COUNT
+	F_INC, F_SEND_FD, F_SQPOLL, F_OPENAT2, F_STATX, F_READ, F_SEND_ZC, F_COUNT
 };
 
 /* Designated, so the measured fields start zeroed without naming them. */
@@ -652,6 +798,23 @@ static struct feature features[F_COUNT] = {
 	[F_SQPOLL] = FEAT("SQPOLL", "5.1", false,
 		"only with --sqpoll: a kernel thread submits (unprivileged: SQPOLL_NONFIXED, 5.11)",
 		"only with --sqpoll, which then fails to start"),
+	/* The file operations of --root and --mount. Every kernel Rocket runs
+	 * on (5.19+) has the first three; the "without" says what would be. */
+	[F_OPENAT2] = FEAT("OPENAT2", "5.6", false,
+		"--root opens every path beneath the tree's fd, the kernel refusing a way out "
+		"(RESOLVE_BENEATH|NO_MAGICLINKS)",
+		"--root/--mount refuse to start (openat2 ENOSYS): Rocket has no user-space "
+		"path check to fall back to - it would race the open"),
+	[F_STATX] = FEAT("STATX", "5.6", false,
+		"size, mtime, inode and type of the opened fd (AT_EMPTY_PATH): validators, "
+		"301 for directories",
+		"every file request would fail with 500: Rocket makes no blocking stat"),
+	[F_READ] = FEAT("READ", "5.6", false,
+		"file bodies are read a send chunk at a time at explicit offsets, then sent",
+		"file bodies cannot be sent: the connection would be aborted (file-short)"),
+	[F_SEND_ZC] = FEAT("SEND_ZC", "6.0", false,
+		"only with --send-zc: sends skip the copy; chunks wait for the NOTIF CQE",
+		"only with --send-zc: the first SEND_ZC fails and Rocket sends plainly"),
 };
 
 static int explain(void)
@@ -664,8 +827,9 @@ static int explain(void)
 	memset(&p, 0, sizeof(p));
 	int fd = setup_raw(4, &p);
 	if (fd < 0) {
-		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, rk_errno_name(fd));
-		printf("\nverdict: Rocket cannot run on this kernel: no io_uring\n");
+		printf("io_uring_setup: %d (%s): %s\n", fd, rk_errno_name(fd), why_no_uring(fd));
+		printf("\nverdict: Rocket cannot run here: %s\n",
+		       fd == -EPERM ? "io_uring is forbidden" : "no io_uring");
 		return 1;
 	}
 	close(fd);
@@ -742,6 +906,7 @@ static int explain(void)
 		{ F_CANCEL, check_cancel },	 { F_TIMEOUT_MS, check_timeout_multishot },
 		{ F_BUNDLE, 0 },		 { F_INC, 0 },
 		{ F_SEND_FD, check_send_fd },
+		{ F_OPENAT2, 0 },		 { F_SEND_ZC, check_send_zc },
 	};
 	for (unsigned i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		struct feature *g = &f[checks[i].id];
@@ -757,12 +922,15 @@ static int explain(void)
 		}
 		if (checks[i].fn)
 			checks[i].fn(g, &r);
+		else if (checks[i].id == F_OPENAT2)
+			check_files(g, &f[F_STATX], &f[F_READ], &r);
 		else
 			from_verdict(g, checks[i].id == F_BUNDLE ? check_bundle(&r) : check_inc(&r));
 		rk_ring_exit(&r);
 	}
 
-	printf("\nio_uring features Rocket uses (measured on this kernel):\n");
+	printf("\nio_uring features Rocket uses (measured on this kernel), what Rocket does\n"
+	       "with each, and what it does on a kernel without it:\n");
 	printf("  %-20s %-5s %-4s %s\n", "feature", "since", "here", "what Rocket does");
 	char missing[256] = "", fallbacks[512] = "", unknown[256] = "";
 	for (unsigned i = 0; i < F_COUNT; i++) {
@@ -771,6 +939,9 @@ static int explain(void)
 		const char *text = g->text ? g->text : g->here == HERE_YES ? g->yes : g->no;
 		printf("  %-20s %-5s %-4s %s%s%s%s\n", g->name, g->since, here, text,
 		       *g->why ? " [" : "", g->why, *g->why ? "]" : "");
+		/* Said on every kernel, not only on one that lacks it. */
+		if (g->here == HERE_YES || g->text)
+			printf("  %-31s without it: %s\n", "", g->no);
 		char *list = g->here == HERE_YES ? 0
 			     : g->here == HERE_UNKNOWN ? unknown
 			     : g->required ? missing : fallbacks;
@@ -817,7 +988,7 @@ static int probe_all(void)
 	memset(&p, 0, sizeof(p));
 	int fd = setup_raw(4, &p);
 	if (fd < 0) {
-		printf("io_uring_setup: %d (%s): io_uring unavailable\n", fd, rk_errno_name(fd));
+		printf("io_uring_setup: %d (%s): %s\n", fd, rk_errno_name(fd), why_no_uring(fd));
 		return 1;
 	}
 	printf("\nfeatures (IORING_FEAT_*, plain io_uring_setup): %#x\n", p.features);

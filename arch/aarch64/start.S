@@ -11,7 +11,7 @@
  * nothing else is clobbered (arch/aarch64/syscall.h).
  * clone(2) on arm64 takes (flags, newsp, parent_tid, tls, child_tid):
  * tls before child_tid, unlike x86-64 (CONFIG_CLONE_BACKWARDS).
- * Read next: src/rt/start.c.
+ * Read next: tools/uring-probe.c.
  */
 
 #define NR_clone 220 /* include/uapi/asm-generic/unistd.h */

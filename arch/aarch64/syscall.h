@@ -12,6 +12,7 @@
 #define ROCKET_ARCH_AARCH64_SYSCALL_H
 
 #define __NR_getcwd            17
+#define __NR_dup3              24
 #define __NR_fcntl             25
 #define __NR_chdir             49
 #define __NR_chroot            51
@@ -49,6 +50,7 @@
 #define __NR_accept            202
 #define __NR_connect           203
 #define __NR_getsockname       204
+#define __NR_getpeername       205
 #define __NR_sendto            206
 #define __NR_recvfrom          207
 #define __NR_setsockopt        208
@@ -60,9 +62,11 @@
 #define __NR_madvise           233
 #define __NR_prlimit64         261
 #define __NR_getrandom         278
+#define __NR_statx             291
 #define __NR_io_uring_setup    425
 #define __NR_io_uring_enter    426
 #define __NR_io_uring_register 427
+#define __NR_openat2           437
 
 #define RK_SVC(...)                                                            \
 	__asm__ volatile("svc #0" : "=r"(x0) : __VA_ARGS__ : "memory")

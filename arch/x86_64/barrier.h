@@ -12,7 +12,7 @@
  *                     the later load (the one reordering TSO allows).
  * The kernel's smp_load_acquire/smp_store_release/smp_mb
  * (arch/x86/include/asm/barrier.h) do exactly this.
- * Read next: include/rocket/sys.h.
+ * Read next: arch/aarch64/syscall.h.
  */
 #ifndef ROCKET_ARCH_X86_64_BARRIER_H
 #define ROCKET_ARCH_X86_64_BARRIER_H

@@ -10,7 +10,7 @@
  * System calls (`syscall`): rax = number, rdi, rsi, rdx, r10, r8, r9;
  * result in rax; rcx and r11 are clobbered (arch/x86_64/syscall.h).
  * clone(2) on x86-64 takes (flags, newsp, parent_tid, child_tid, tls).
- * Read next: src/rt/start.c.
+ * Read next: arch/aarch64/start.S.
  */
 
 #define NR_clone 56 /* arch/x86/entry/syscalls/syscall_64.tbl */

@@ -32,6 +32,7 @@
 #define __NR_bind              49
 #define __NR_listen            50
 #define __NR_getsockname       51
+#define __NR_getpeername       52
 #define __NR_setsockopt        54
 #define __NR_getsockopt        55
 #define __NR_clone             56
@@ -57,11 +58,14 @@
 #define __NR_tgkill            234
 #define __NR_openat            257
 #define __NR_signalfd4         289
+#define __NR_dup3              292
 #define __NR_prlimit64         302
+#define __NR_statx             332
 #define __NR_getrandom         318
 #define __NR_io_uring_setup    425
 #define __NR_io_uring_enter    426
 #define __NR_io_uring_register 427
+#define __NR_openat2           437
 
 static inline long rk_syscall0(long n)
 {

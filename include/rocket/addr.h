@@ -18,5 +18,8 @@ int rk_addr_parse(const char *host, uint16_t port, struct rk_sockaddr *sa);
  * two or more zero groups as "::"), or "?" for another family. Returns
  * the length, as rk_fmt does. */
 size_t rk_addr_format(const struct rk_sockaddr *sa, char *buf, size_t cap);
+/* The address alone ("127.0.0.1", "::1"), an IPv4-mapped IPv6 address
+ * (a v4 client of a dual-stack socket) as IPv4; "-" for another family. */
+size_t rk_addr_host(const struct rk_sockaddr *sa, char *buf, size_t cap);
 
 #endif

@@ -22,7 +22,7 @@
  * read (several receives share one ring, their CQEs come in any order). So
  * we keep our own: which buffers are the kernel's, and for each buffer the
  * one published right after it (where a bundle that starts with it goes on).
- * Read next: src/ring/bufring.c, then include/rocket/engine.h.
+ * Read next: src/ring/bufring.c.
  */
 #ifndef ROCKET_BUFRING_H
 #define ROCKET_BUFRING_H

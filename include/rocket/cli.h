@@ -9,7 +9,7 @@
  *   }
  *
  * Link with build/librocket.a: src/rt/start.c calls rk_main.
- * Read next: src/cli/cli.c.
+ * Read next: src/cli/cli.h.
  */
 #ifndef ROCKET_CLI_H
 #define ROCKET_CLI_H
@@ -27,5 +27,12 @@ enum rk_exit {
  * NULL for the built-in ones (rk_server_default_routes). envp: the
  * environment (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET). Returns an rk_exit. */
 int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes);
+
+/* The same with the server's configuration chosen by the program: start
+ * from rk_server_defaults(), set routes, state_size (rk_server_state()) or
+ * other limits; the flags then override what they name (--max-head ...),
+ * and --help shows these values as the defaults. rk_cli_main(routes) is
+ * this with rk_server_defaults() and routes. */
+int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_server_config *hc);
 
 #endif

@@ -19,7 +19,7 @@
  * connection (one read at a time); what arrives meanwhile waits, in order.
  * Every callback runs on the connection's reactor thread; every rk_conn_*
  * call must be made there too.
- * Read next: src/engine/engine.c, then src/engine/reactor.c.
+ * Read next: src/engine/internal.h.
  */
 #ifndef ROCKET_ENGINE_H
 #define ROCKET_ENGINE_H
@@ -94,6 +94,21 @@ typedef void (*rk_done_fn)(void *arg, int res);
 /* At most this many listening sockets (listen_fds below). */
 #define RK_MAX_LISTEN 16
 
+/* Sizes for this machine (rk_engine_resolve): connections per reactor are
+ * RK_CONNS_TOTAL / reactors, within [RK_CONNS_MIN, RK_CONNS_MAX]; send
+ * chunks are half of them. So the process's mapping stays about the same
+ * whatever the number of CPUs: 64 reactors map under 2 GB. */
+#define RK_CONNS_TOTAL 32768u
+#define RK_CONNS_MIN   256u
+#define RK_CONNS_MAX   16384u
+
+/* The longest line rk_conn_log_line() takes; cfg.log_buffer is at least this
+ * (PIPE_BUF: a write of one buffer to a pipe is never split). */
+#define RK_LOG_LINE_MAX 4096u
+
+/* Bytes of a peer address as text (rk_conn_peer): INET6_ADDRSTRLEN. */
+#define RK_PEER_MAX 46
+
 /* Who accepts (rk_engine_config.accept_mode). */
 enum rk_accept_mode {
 	RK_ACCEPT_ACCEPTOR = 0, /* one acceptor thread, hand-off to the least-loaded reactor */
@@ -117,12 +132,13 @@ struct rk_engine_config {
 	uint32_t reactors;         /* 0: one per CPU */
 	uint32_t ring_entries;     /* SQ size per reactor */
 	uint32_t cq_entries;       /* CQ size per reactor (0: 4 x ring_entries) */
-	uint32_t buffers;          /* provided buffers per reactor (power of two) */
+	uint32_t buffers;          /* provided buffers per reactor (power of two;
+	                              0: 2048, 1024 under 1024 max_conns) */
 	uint32_t buffer_size;      /* bytes per buffer */
 	uint32_t batch;            /* CQEs handled before flushing sends */
-	uint32_t max_conns;        /* connections per reactor */
+	uint32_t max_conns;        /* connections per reactor (0: for this machine) */
 	uint32_t send_buffer;      /* bytes of one send chunk (copied writes, file reads) */
-	uint32_t send_chunks;      /* send chunks per reactor (0: max_conns) */
+	uint32_t send_chunks;      /* send chunks per reactor (0: max_conns / 2) */
 	uint32_t send_window;      /* copied bytes a connection may queue (0: one chunk) */
 	uint32_t recv_share;       /* received pieces one connection may hold before
 	                              its receive pauses (0: buffers / 8, at least 4) */
@@ -139,6 +155,13 @@ struct rk_engine_config {
 	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
 	bool quiet;                /* no start-up line, no stats at exit */
 	int trace_fd;              /* --trace: decode every SQE/CQE to this fd (-1: off) */
+	/* The access log (rk_conn_log_line): lines appended to log_fd (-1:
+	 * off; the caller's, opened O_APPEND) through two log_buffer-byte
+	 * buffers per reactor. With log_path, SIGHUP opens the path again
+	 * (logrotate) and dup3(2)s the new file onto log_fd. */
+	int log_fd;
+	uint32_t log_buffer;
+	const char *log_path;
 	uint32_t app_state_size;   /* per-connection application bytes */
 	uint32_t app_state_clear;  /* of which zeroed at open (0: all of it) */
 	uint64_t reactor_state_size; /* per-reactor application bytes */
@@ -147,6 +170,10 @@ struct rk_engine_config {
 
 /* Defaults for every field (port 8080, dual stack, one reactor per CPU...). */
 void rk_engine_defaults(struct rk_engine_config *cfg);
+/* Turn the 0s that mean "for this machine" into numbers: reactors (one per
+ * CPU), max_conns (RK_CONNS_TOTAL / reactors), send_chunks, buffers. Done by
+ * rk_engine_create, and before it by whoever sizes things by them. */
+void rk_engine_resolve(struct rk_engine_config *cfg);
 
 /* Validate cfg, map all memory, open the listening socket. 0 or -errno. */
 int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg);
@@ -176,6 +203,7 @@ struct rk_reactor_stats {
 	uint64_t fixed_free;       /* of which free at exit (the kernel's answer: all, if none leaked) */
 	uint64_t cqes, enters, overflows;
 	uint64_t requests;         /* counted by the application (rk_conn_count_request) */
+	uint64_t log_lines, log_dropped, log_errors; /* access-log lines taken; lost; failed writes */
 };
 int rk_engine_reactor_stats(const struct rk_engine *e, uint32_t i, struct rk_reactor_stats *out);
 uint32_t rk_engine_reactor_count(const struct rk_engine *e);
@@ -260,5 +288,21 @@ void *rk_conn_ctx(const struct rk_conn *c);
 void *rk_conn_reactor_state(struct rk_conn *c);
 uint32_t rk_conn_reactor_id(const struct rk_conn *c);
 void rk_conn_count_request(struct rk_conn *c, uint32_t n);
+/* Bytes ever queued on this connection (copies, borrowed bytes, files). */
+uint64_t rk_conn_out_total(const struct rk_conn *c);
+
+/* ---- the access log --------------------------------------------------------
+ * Room for one whole line of n bytes (ending in '\n', at most
+ * RK_LOG_LINE_MAX) in the reactor's log buffer, to be filled at once,
+ * before the next engine call: the buffer is written (IORING_OP_WRITE)
+ * once full or once a second, and at the end. Never blocks: NULL when both
+ * buffers wait for the disk (the line is dropped and counted) or the log
+ * is off. */
+char *rk_conn_log_line(struct rk_conn *c, uint32_t n);
+/* The peer's address as text ("192.0.2.1", "2001:db8::1"; an IPv4 client
+ * on a dual-stack socket as IPv4), asked of the kernel once per connection
+ * (getpeername(2); at open when the access log is on) and kept; "-" if it
+ * cannot be had. */
+struct rk_seg rk_conn_peer(struct rk_conn *c);
 
 #endif

@@ -2,7 +2,7 @@
  * head parser, an incremental chunked-body decoder, the IMF-fixdate and a
  * bounded response-head writer. Follows RFC 9112 (HTTP/1.1 syntax) and
  * RFC 9110 (semantics); section numbers are cited where a rule is decided.
- * Read next: src/http/parse.c, then chunked.c, status.c, date.c.
+ * Read next: src/http/parse.c.
  */
 #ifndef ROCKET_HTTP_H
 #define ROCKET_HTTP_H

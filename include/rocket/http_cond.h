@@ -4,7 +4,7 @@
  * If-Range, evaluated in the order of §13.2.2), byte ranges (§14) and the
  * content coding to send (Accept-Encoding, §12.5.3). Pure functions over
  * field values; decisions come back as the status code to answer.
- * Read next: src/http/cond.c, then range.c, encoding.c.
+ * Read next: src/http/cond.c.
  */
 #ifndef ROCKET_HTTP_COND_H
 #define ROCKET_HTTP_COND_H

@@ -7,7 +7,7 @@
  *   CQ: the kernel writes CQEs and the tail, we read them and move the head.
  * Every access to a shared index names the barrier that orders it and the
  * kernel-side access it pairs with (io_uring/io_uring.c, io_uring.h).
- * Read next: src/ring/ring.c, then include/rocket/bufring.h.
+ * Read next: src/ring/ring.c.
  */
 #ifndef ROCKET_RING_H
 #define ROCKET_RING_H

@@ -28,7 +28,7 @@
  *   };
  *   ... hc.routes = routes; rk_server_setup(&engine_cfg, &hc);
  *
- * Read next: src/http/internal.h (the session's own structures).
+ * Read next: src/http/internal.h.
  */
 #ifndef ROCKET_SERVER_H
 #define ROCKET_SERVER_H
@@ -116,6 +116,7 @@ struct rk_server_config {
 	                               slow peer, and to drop what the peer still
 	                               sends after the last answer, then abort */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
+	bool access_log;            /* a line per answer (the engine's log_fd) */
 	uint32_t max_conns;         /* filled by rk_server_setup() */
 };
 #define RK_SERVER_DEFAULT_MAX_BODY_BUFFER (64u << 10)
@@ -242,6 +243,19 @@ int rk_server_defer(struct rk_server_req *q);
 /* An SQE of the route's own (leave user_data alone): its completion comes
  * back to the route's on_op with tag. NULL if the connection is closing. */
 struct io_uring_sqe *rk_server_op_sqe(struct rk_server_req *q, uint8_t tag);
+/* RK_SERVER_SCRATCH bytes of this request's own (not zeroed, 16-byte
+ * aligned), for what a deferred answer keeps while its operations fly - a
+ * path, a struct statx the kernel writes, copies of header fields. Lent
+ * from a per-reactor pool until the request is complete and every
+ * operation it submitted has completed (after a close, too), so idle
+ * connections cost nothing, unlike rk_server_state(). The same pointer
+ * for every call of one request (also in on_op after a close); NULL if
+ * the connection is closing and the request never asked for it. */
+#define RK_SERVER_SCRATCH 8192u
+void *rk_server_scratch(struct rk_server_req *q);
+/* The reactor's clock, unix seconds, as the Date field says (updated once
+ * a second: no system call per request). */
+int64_t rk_server_now(const struct rk_server_req *q);
 /* Offer the rest of a streamed body again (after on_body took less). */
 void rk_server_resume(struct rk_server_req *q);
 

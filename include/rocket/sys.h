@@ -4,7 +4,7 @@
  * failure. There is no global errno; callers test `ret < 0`. The wrappers
  * are static inline so the product has no call layer at all.
  * Follows the man pages of each call (section 2) and nolibc's sys.h layout.
- * Read next: include/rocket/ring.h.
+ * Read next: include/rocket/util.h.
  */
 #ifndef ROCKET_SYS_H
 #define ROCKET_SYS_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/fs.h"
 #include "abi/io_uring.h"
 #include "abi/linux.h"
 #include "arch.h"
@@ -67,6 +68,11 @@ static inline int sys_munmap(void *addr, size_t len)
 	return (int)RK_SC2(__NR_munmap, addr, len);
 }
 
+static inline int sys_madvise(void *addr, size_t len, int advice)
+{
+	return (int)RK_SC3(__NR_madvise, addr, len, advice);
+}
+
 /* ---- files -------------------------------------------------------------- */
 static inline long sys_read(int fd, void *buf, size_t n)
 {
@@ -78,6 +84,12 @@ static inline long sys_write(int fd, const void *buf, size_t n)
 	return RK_SC3(__NR_write, fd, buf, n);
 }
 
+/* dup3(2): newfd names oldfd's file from now on, atomically. */
+static inline int sys_dup3(int oldfd, int newfd, int flags)
+{
+	return (int)RK_SC3(__NR_dup3, oldfd, newfd, flags);
+}
+
 static inline int sys_close(int fd)
 {
 	return (int)RK_SC1(__NR_close, fd);
@@ -86,6 +98,18 @@ static inline int sys_close(int fd)
 static inline int sys_openat(int dirfd, const char *path, int flags, int mode)
 {
 	return (int)RK_SC4(__NR_openat, dirfd, path, flags, mode);
+}
+
+/* openat2(2), 5.6: open path beneath dirfd as how->resolve allows. */
+static inline int sys_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+	return (int)RK_SC4(__NR_openat2, dirfd, path, how, sizeof(*how));
+}
+
+static inline int sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+			    struct statx *out)
+{
+	return (int)RK_SC5(__NR_statx, dirfd, path, flags, mask, out);
 }
 
 static inline long sys_lseek(int fd, long off, int whence)
@@ -132,6 +156,11 @@ static inline int sys_connect(int fd, const void *addr, uint32_t len)
 static inline int sys_getsockname(int fd, void *addr, uint32_t *len)
 {
 	return (int)RK_SC3(__NR_getsockname, fd, addr, len);
+}
+
+static inline int sys_getpeername(int fd, void *addr, uint32_t *len)
+{
+	return (int)RK_SC3(__NR_getpeername, fd, addr, len);
 }
 
 static inline int sys_setsockopt(int fd, int level, int name, const void *val, uint32_t len)

@@ -5,7 +5,7 @@
  * CLONE_CHILD_CLEARTID + futex(2) to join): src/rt/thread.c with
  * arch/<arch>/ clone entry. The hosted build (tests, sanitizers) uses
  * pthreads: tests/shim/thread_pthread.c.
- * Read next: src/rt/thread.c, then arch/x86_64/start.S.
+ * Read next: include/rocket/engine.h.
  */
 #ifndef ROCKET_THREAD_H
 #define ROCKET_THREAD_H

@@ -1,7 +1,7 @@
 /* include/rocket/util.h - the few memory and byte-order helpers the server
  * needs, without libc. They expand to compiler builtins; in the libc-free
  * build the compiler's out-of-line calls land in src/rt/mem.c.
- * Read next: include/rocket/sys.h.
+ * Read next: include/rocket/ring.h.
  */
 #ifndef ROCKET_UTIL_H
 #define ROCKET_UTIL_H

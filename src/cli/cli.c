@@ -7,7 +7,7 @@
  * io_uring is usable at all is asked first, with a one-entry ring, so a
  * blocked kernel or container is named as such (io_uring_setup(2): EPERM
  * from kernel.io_uring_disabled or a seccomp filter, ENOSYS).
- * Read next: src/cli/cli.h, then src/cli/flags.c.
+ * Read next: src/cli/flags.c.
  */
 #include "cli.h"
 #include "rocket/fmt.h"
@@ -112,6 +112,32 @@ static void rk_start_failed(const struct rk_cli *c, int err)
 		rk_dprint(2, "rocket: cannot start the reactors: %s\n", rk_errno_name(err));
 }
 
+/* --access-log: opened now, as the user that starts us (root may write
+ * /var/log), before any thread. SIGHUP opens the path again later, as the
+ * user we run as. A log that cannot seek (a pipe, a socket: stdout under
+ * systemd) is written 4 KiB at a time, so every write is whole there too
+ * (pipe(7): PIPE_BUF). */
+static int rk_cli_log(struct rk_cli *c)
+{
+	const char *p = c->access_log;
+	int fd = 1;
+	if (!p)
+		return 0;
+	if (p[0] != '-' || p[1]) {
+		fd = sys_openat(AT_FDCWD, p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		c->cfg.log_path = p;
+	}
+	if (fd < 0) {
+		rk_dprint(2, "rocket: --access-log %s: cannot open it (%s)\n", p, rk_errno_name(fd));
+		return -1;
+	}
+	c->cfg.log_fd = fd;
+	c->hc.access_log = true;
+	if (sys_lseek(fd, 0, SEEK_CUR) < 0)
+		c->cfg.log_buffer = RK_LOG_LINE_MAX;
+	return 0;
+}
+
 static void rk_cli_on_ready(void *arg)
 {
 	struct rk_cli *c = arg;
@@ -122,12 +148,19 @@ static void rk_cli_on_ready(void *arg)
 			  rk_errno_name(ret));
 }
 
-int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
+/* rk_cli_main and rk_cli_main_config: the program's configuration (hc),
+ * or the defaults with its routes. */
+static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server_config *hc,
+		      const struct rk_route *routes)
 {
 	struct rk_cli c;
 	rk_memset(&c, 0, sizeof(c));
 	rk_engine_defaults(&c.cfg);
-	rk_server_defaults(&c.hc);
+	if (hc)
+		c.hc = *hc;
+	else
+		rk_server_defaults(&c.hc);
+	c.st.index = "index.html";
 	if (routes)
 		c.hc.routes = routes;
 	c.envp = envp;
@@ -140,7 +173,8 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 	int ret = rk_cli_parse(&c, argc, argv);
 	if (ret)
 		return ret > 0 ? RK_EXIT_OK : RK_EXIT_START;
-	if (rk_cli_user_resolve(&c) < 0 || rk_uring_probe() < 0 || rk_cli_listen(&c) < 0)
+	if (rk_cli_user_resolve(&c) < 0 || rk_uring_probe() < 0 || rk_cli_log(&c) < 0 ||
+	    rk_cli_listen(&c) < 0)
 		return RK_EXIT_START;
 	/* The one flag combination that cannot serve (the flags' ranges make
 	 * rk_server_setup's -EOVERFLOW impossible here). */
@@ -163,7 +197,7 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 		return RK_EXIT_START;
 	}
 	/* Bound, and still one thread: the moment to give root up. */
-	if (rk_cli_drop(&c) < 0) {
+	if (rk_cli_drop(&c) < 0 || rk_cli_static(&c) < 0) {
 		rk_engine_destroy(e);
 		return RK_EXIT_START;
 	}
@@ -180,4 +214,14 @@ int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *route
 		return RK_EXIT_RUNTIME;
 	}
 	return RK_EXIT_OK;
+}
+
+int rk_cli_main(int argc, char **argv, char **envp, const struct rk_route *routes)
+{
+	return rk_cli_run(argc, argv, envp, 0, routes);
+}
+
+int rk_cli_main_config(int argc, char **argv, char **envp, const struct rk_server_config *hc)
+{
+	return rk_cli_run(argc, argv, envp, hc, 0);
 }

@@ -1,7 +1,7 @@
 /* src/cli/cli.h - what the command line's files share: every option in one
  * struct, and the steps rk_cli_main() takes in order (parse, resolve the
  * user, listen, drop privileges, notify).
- * Read next: src/cli/flags.c.
+ * Read next: src/cli/cli.c.
  */
 #ifndef ROCKET_CLI_INTERNAL_H
 #define ROCKET_CLI_INTERNAL_H
@@ -12,6 +12,11 @@
 #include "rocket/cli.h"
 #include "rocket/engine.h"
 #include "rocket/server.h"
+#include "rocket/static.h"
+
+/* --mount trees at most, and routes in all (theirs, the program's) */
+#define RK_CLI_MOUNTS 8
+#define RK_CLI_ROUTES 64
 
 struct rk_cli {
 	struct rk_engine_config cfg;
@@ -22,6 +27,7 @@ struct rk_cli {
 	uint32_t nbinds;              /* --bind given this many times (0: the default) */
 	const char *user;             /* --user as given, or NULL */
 	const char *chroot_dir;       /* --chroot, or NULL */
+	const char *access_log;       /* --access-log, or NULL */
 	bool no_root;                 /* --no-root */
 	bool direct;                  /* --direct (default on) */
 	const char *accept;           /* --accept: "acceptor" or "reactor" */
@@ -29,6 +35,12 @@ struct rk_cli {
 	bool inherited;               /* serving systemd's sockets */
 	const char *notify;           /* $NOTIFY_SOCKET, or NULL */
 	bool ready;                   /* the engine has started serving */
+	const char *root_dir;         /* --root, or NULL */
+	char *mounts[RK_CLI_MOUNTS];  /* --mount PREFIX=DIR as given */
+	uint32_t nmounts;
+	struct rk_static st;          /* --index, --list-dirs, ...: every tree's */
+	struct rk_static sites[RK_CLI_MOUNTS + 1];
+	struct rk_route routes[RK_CLI_ROUTES + 1];
 };
 
 /* The default bind address; "0.0.0.0" is tried when IPv6 is off. */
@@ -51,6 +63,11 @@ void rk_cli_unlisten(struct rk_cli *c);
  * 0, or -1 with the cause printed. */
 int rk_cli_user_resolve(struct rk_cli *c);
 int rk_cli_drop(struct rk_cli *c);
+
+/* static.c: open every --root/--mount directory (after the drop: as the
+ * user that serves) and put their routes before the program's. 0, or -1
+ * with the cause printed. */
+int rk_cli_static(struct rk_cli *c);
 
 /* notify.c: one sd_notify(3) datagram ("READY=1") to $NOTIFY_SOCKET. */
 int rk_cli_notify(const char *sock, const char *msg);

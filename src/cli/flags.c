@@ -20,20 +20,23 @@ enum rk_flag_kind {
 	RK_F_BIND,    /* an address; repeatable */
 	RK_F_SQPOLL,  /* on, or =CPU */
 	RK_F_TRACE,   /* to stderr, or =FD */
+	RK_F_MOUNT,   /* PREFIX=DIR; repeatable */
 	RK_F_HELP,
 	RK_F_VERSION,
 };
 
 /* What --help shows after a flag's name, and what 0 means for a number. */
-enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_MODE };
+enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_MOUNT, A_NAME,
+       A_VALUE, A_PATH, A_MODE };
 static const char *const rk_arg_names[] = {
 	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]",
-	" MODE",
+	" PREFIX=DIR", " NAME", " VALUE", " PATH", " MODE",
 };
-enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE };
+enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE, Z_MAXC, Z_BUFS };
 static const char *const rk_zero_names[] = {
 	0, "any free port", "one per CPU", "4 x --ring-entries", "kernel default", "none",
-	"--max-conns", "one --send-buffer", "--buffers / 8",
+	"--max-conns / 2", "one --send-buffer", "--buffers / 8",
+	"32768 / --reactors, 256 to 16384", "2048, 1024 below 1024 conns",
 };
 
 /* One flag, 32 bytes. The table is a constant (no pointers into a stack
@@ -73,22 +76,29 @@ static void rk_usage(struct rk_cli *c, const struct rk_flag *flags, unsigned n)
 		const struct rk_flag *f = &flags[i];
 		char name[40], def[48] = "";
 		rk_fmt(name, sizeof(name), "%s%s", f->name, rk_arg_names[f->arg]);
-		if (f->kind == RK_F_U32)
+		/* A default sized for the machine (0) is named, not numbered:
+		 * the flag itself may not take 0. */
+		if (f->kind == RK_F_U32 && !*(uint32_t *)rk_dst(c, f) && f->min)
+			rk_fmt(def, sizeof(def), " (default: %s)", rk_zero_names[f->zero]);
+		else if (f->kind == RK_F_U32)
 			rk_fmt(def, sizeof(def), " (default: %u)", *(uint32_t *)rk_dst(c, f));
 		else if (f->kind == RK_F_STR)
 			rk_fmt(def, sizeof(def), " (default: %s)",
 			       *(const char **)rk_dst(c, f) ? *(const char **)rk_dst(c, f) : "none");
 		else if (f->kind == RK_F_BIND)
 			rk_fmt(def, sizeof(def), " (default: %s)", RK_CLI_BIND_DEFAULT);
+		else if (f->kind == RK_F_MOUNT)
+			rk_fmt(def, sizeof(def), " (default: none)");
 		else if (f->kind == RK_F_BOOL)
 			rk_fmt(def, sizeof(def), " (default: %s)", *(bool *)rk_dst(c, f) ? "on" : "off");
 		else if (f->kind == RK_F_SQPOLL || f->kind == RK_F_TRACE)
 			rk_fmt(def, sizeof(def), " (default: off)");
-		rk_dprint(1, "  --%-22s %s%s%s%s\n", name, f->help, f->zero ? "; 0: " : "",
-			  f->zero ? rk_zero_names[f->zero] : "", def);
+		bool z = f->zero && !f->min;
+		rk_dprint(1, "  --%-22s %s%s%s%s\n", name, f->help, z ? "; 0: " : "",
+			  z ? rk_zero_names[f->zero] : "", def);
 	}
 	rk_dprint(1, "\nSIGINT/SIGTERM: finish responses in flight, close, exit 0. "
-		     "SIGUSR1: print per-reactor stats.\n"
+		     "SIGUSR1: print the stats. SIGHUP: reopen --access-log.\n"
 		     "Exit status: 0 stopped cleanly, 1 bad usage or start-up failure, "
 		     "2 failure while serving. See rocket(8).\n");
 }
@@ -129,6 +139,13 @@ static int rk_set_value(struct rk_cli *c, const struct rk_flag *f, const char *v
 	switch (f->kind) {
 	case RK_F_STR:
 		*(const char **)rk_dst(c, f) = val;
+		return 0;
+	case RK_F_MOUNT:
+		if (c->nmounts == RK_CLI_MOUNTS) {
+			rk_dprint(2, "rocket: --mount %s: at most %u trees\n", val, RK_CLI_MOUNTS);
+			return -1;
+		}
+		c->mounts[c->nmounts++] = (char *)val;
 		return 0;
 	case RK_F_BIND:
 		if (c->nbinds == RK_MAX_LISTEN) {
@@ -224,10 +241,12 @@ static const struct rk_flag rk_flags[] = {
 	U32Z("reactors", A_N, cfg.reactors, "reactor threads", 0, 1024, Z_CPUS),
 	U32("ring-entries", A_N, cfg.ring_entries, "SQ entries per reactor", 1, 32768),
 	U32Z("cq-entries", A_N, cfg.cq_entries, "CQ entries per reactor", 0, 65536, Z_CQ),
-	POW2("buffers", A_N, cfg.buffers, "provided buffers per reactor (power of 2)", 1, 32768),
+	{ .name = "buffers", .arg = A_N, .kind = RK_F_U32, .off = OFF(cfg.buffers),
+	  .help = "provided buffers per reactor (power of 2)", .min = 1, .max = 32768, .pow2 = true,
+	  .zero = Z_BUFS },
 	U32("buffer-size", A_BYTES, cfg.buffer_size, "bytes per provided buffer", 1, U32_MAX),
 	U32("batch", A_N, cfg.batch, "CQEs handled per loop before flushing sends", 1, U32_MAX),
-	U32("max-conns", A_N, cfg.max_conns, "connections per reactor", 1, 1u << 24),
+	U32Z("max-conns", A_N, cfg.max_conns, "connections per reactor", 1, 1u << 24, Z_MAXC),
 	U32("send-buffer", A_BYTES, cfg.send_buffer, "bytes of one send chunk", 64, U32_MAX),
 	U32Z("send-chunks", A_N, cfg.send_chunks, "send chunks per reactor", 0, 1u << 24, Z_CONNS),
 	U32Z("send-window", A_BYTES, cfg.send_window, "copied bytes one connection may queue", 0,
@@ -275,6 +294,23 @@ static const struct rk_flag rk_flags[] = {
 	     0, U32_MAX, Z_OFF),
 	U32("linger-timeout", A_S, hc.linger_timeout,
 	    "seconds a closing connection may take", 1, U32_MAX),
+	FLAG("root", A_DIR, RK_F_STR, root_dir,
+	     "serve the files of DIR at / (the built-in routes are then off)"),
+	FLAG("mount", A_MOUNT, RK_F_MOUNT, port,
+	     "serve the files of DIR under PREFIX (/x/), beside the routes; repeatable"),
+	FLAG("index", A_NAME, RK_F_STR, st.index, "the file a URL ending in / serves"),
+	FLAG("list-dirs", A_NONE, RK_F_BOOL, st.list_dirs, "list a directory without its index"),
+	FLAG("dotfiles", A_NONE, RK_F_BOOL, st.dotfiles, "serve names starting with ."),
+	FLAG("no-symlinks", A_NONE, RK_F_BOOL, st.no_symlinks,
+	     "follow no symlink, even one inside the tree"),
+	FLAG("cache-control", A_VALUE, RK_F_STR, st.cache_control,
+	     "the Cache-Control field of file answers"),
+	FLAG("no-precompressed", A_NONE, RK_F_BOOL, st.no_precompressed,
+	     "never serve NAME.br or NAME.gz for NAME"),
+	FLAG("access-log", A_PATH, RK_F_STR, access_log,
+	     "append a line per answer to PATH (- for stdout)"),
+	U32("access-log-buffer", A_BYTES, cfg.log_buffer,
+	    "bytes of each of a reactor's two log buffers (a pipe: 4096)", 4096, 1u << 30),
 	FLAG("user", A_USER, RK_F_STR, user,
 	     "after binding, switch to this user (number or name)"),
 	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir,

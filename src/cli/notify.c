@@ -4,7 +4,7 @@
  * or an abstract name when it starts with '@' (unix(7): the address is then
  * a NUL byte and the name, its length given by the address length). One
  * datagram "READY=1" once serving, "STOPPING=1" when stopping.
- * Read next: src/rt/start.c (how the libc-free build gets to rk_main).
+ * Read next: src/cli/version.c.
  */
 #include "cli.h"
 #include "rocket/sys.h"

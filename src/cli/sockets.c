@@ -5,7 +5,7 @@
  * $LISTEN_FDS is N >= 1, the sockets are fds 3 .. 3+N-1, already bound and
  * listening; we serve those and bind nothing (--bind and --port are then
  * not used). A failed bind says why and which flag to change.
- * Read next: src/cli/user.c.
+ * Read next: src/cli/static.c.
  */
 #include "cli.h"
 #include "rocket/fmt.h"

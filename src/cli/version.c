@@ -2,7 +2,7 @@
  * RK_VERSION (its VERSION) and RK_COMMIT (`git rev-parse --short HEAD`, or
  * "unknown" outside a checkout) to this file alone, so a new commit
  * rebuilds one object.
- * Read next: src/cli/sockets.c.
+ * Read next: include/rocket/fmt.h.
  */
 #include "cli.h"
 

@@ -1,7 +1,8 @@
 /* src/engine/acceptor.c - the acceptor: one multishot accept per listening
  * socket, hand-off of each new socket to the least-loaded reactor with
- * IORING_OP_MSG_RING, the signalfd, and the order in which a stop winds
- * everything down.
+ * IORING_OP_MSG_RING, the signals (SIGINT/SIGTERM stop, SIGUSR1 prints the
+ * stats, SIGHUP opens the access log again), and the order in which a stop
+ * winds everything down.
  *
  * Follows io_uring_prep_multishot_accept(3) (re-arm when a CQE comes without
  * IORING_CQE_F_MORE) and its _direct form (the socket goes into our fixed-
@@ -11,8 +12,9 @@
  * IORING_MSG_SEND_FD takes a reference to our slot's file, installs it in
  * the reactor's table from the reactor's own task and completes here only
  * after that - our slot keeps its file until we close it (a CLOSE hard-
- * linked behind the message). Also io_uring_prep_cancel(3), signalfd(2).
- * Read next: src/engine/reactor.c.
+ * linked behind the message). Also io_uring_prep_cancel(3), signalfd(2),
+ * dup3(2).
+ * Read next: include/rocket/listen.h.
  */
 #include "internal.h"
 #include "rocket/fmt.h"
@@ -47,6 +49,7 @@ struct rk_acceptor {
 	bool stopping;            /* no more hand-offs: new sockets are closed here */
 	bool stop_sent;           /* every reactor has been sent STOP */
 	bool finishing;           /* every reactor is done: cancel what is left */
+	bool log_told;            /* a failed access-log write was reported */
 	/* Per listener (bit i: cfg.listen_fds[i], whose index rides in the
 	 * user_data's tag): its accept may still post CQEs, its pause runs. */
 	uint32_t accept_armed;
@@ -311,6 +314,37 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 	rk_acc_arm_backoff(a, li);
 }
 
+static void rk_acc_print_stats(const struct rk_acceptor *a)
+{
+	rk_dprint(2,
+		  "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu | "
+		  "re-arms %llu | closed while stopping %llu | signals absorbed %llu | "
+		  "ring errors %llu\n",
+		  (unsigned long long)a->accepted, (unsigned long long)a->handoff_failed,
+		  (unsigned long long)a->accept_errors, (unsigned long long)a->rearms,
+		  (unsigned long long)a->closed_stopping, (unsigned long long)a->signals_absorbed,
+		  (unsigned long long)a->ring_errors);
+}
+
+/* SIGHUP: the access log's path again (logrotate has moved the old file).
+ * The new file takes the old one's fd number (dup3(2) swaps it
+ * atomically), so the reactors write on as they were: a write already in
+ * flight ends in the old file, every later one in the new. Opened as the
+ * user the server runs as, inside --chroot. */
+static void rk_acc_reopen_log(struct rk_acceptor *a)
+{
+	const struct rk_engine_config *c = &a->e->cfg;
+	if (!c->log_path)
+		return;
+	int fd = sys_openat(AT_FDCWD, c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		fd = sys_dup3(fd, c->log_fd, O_CLOEXEC) < 0 ? fd : (sys_close(fd), 0);
+	if (fd < 0)
+		rk_dprint(2, "rocket: SIGHUP: --access-log %s: %s, kept the old file\n",
+			  c->log_path, rk_errno_name(fd));
+	a->log_told = false;
+}
+
 static void rk_acc_on_signal(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
 	a->signal_armed = false;
@@ -318,9 +352,12 @@ static void rk_acc_on_signal(struct rk_acceptor *a, const struct io_uring_cqe *c
 		if (a->si.ssi_signo == SIGUSR1) {
 			/* While stopping the reactors print at exit anyway,
 			 * and a reactor may be gone already. */
+			rk_acc_print_stats(a);
 			if (!a->stopping)
 				for (uint32_t i = 0; i < a->e->nreactors; i++)
 					rk_acc_msg_reactor(a, i, RK_CTRL_STATS);
+		} else if (a->si.ssi_signo == SIGHUP) {
+			rk_acc_reopen_log(a);
 		} else if (a->stopping) {
 			/* A second SIGTERM/SIGINT while finishing: read, so
 			 * it is not left pending to kill the process once
@@ -356,6 +393,12 @@ static void rk_acc_on_ctrl(struct rk_acceptor *a, const struct io_uring_cqe *cqe
 		rk_acc_stop(a);
 	else if (cqe->res == RK_CTRL_DONE)
 		a->reactors_done++;
+	else if (cqe->res == RK_CTRL_LOG_ERROR && !a->log_told) {
+		/* The first failed write since the start (or since SIGHUP). */
+		a->log_told = true;
+		rk_dprint(2, "rocket: --access-log: write failed (%s): lines dropped, counted\n",
+			  rk_errno_name(-(int)who));
+	}
 }
 
 static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
@@ -472,15 +515,7 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 	}
 	rk_ring_submit(a->ring);
 	if (!e->cfg.quiet)
-		rk_dprint(2,
-			  "acceptor: accepted %llu | hand-offs failed %llu | accept errors %llu | "
-			  "re-arms %llu | closed while stopping %llu | signals absorbed %llu | "
-			  "ring errors %llu\n",
-			  (unsigned long long)a->accepted, (unsigned long long)a->handoff_failed,
-			  (unsigned long long)a->accept_errors, (unsigned long long)a->rearms,
-			  (unsigned long long)a->closed_stopping,
-			  (unsigned long long)a->signals_absorbed,
-			  (unsigned long long)a->ring_errors);
+		rk_acc_print_stats(a);
 	/* With an operation still in flight the kernel may yet write into the
 	 * mapping: leave it (one page) rather than have it written after it
 	 * was reused. */

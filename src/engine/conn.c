@@ -44,18 +44,18 @@ static void rk_conn_publish(struct rk_reactor *r)
 struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 {
 	const struct rk_engine_config *cfg = &r->e->cfg;
-	if (r->stopping || !r->nfree) {
+	uint32_t slot = r->stopping ? RK_NONE : rk_pool_get(&r->slots);
+	if (slot == RK_NONE) {
 		/* Full (or stopping): refuse rather than queue. */
 		rk_conn_drop(r, fd, fixed);
 		r->st.rejected++;
 		return 0;
 	}
-	uint32_t slot = r->free_slots[--r->nfree];
 	struct rk_conn *c = &r->conns[slot];
 	if (slot >= r->conn_hi)
 		r->conn_hi = slot + 1;
 	uint32_t gen = c->gen;
-	void *app = c->app;
+	void *app = r->app_mem ? r->app_mem + (size_t)slot * r->app_stride : 0;
 	/* An entry for this slot may still sit in an after-batch queue (a
 	 * nobufs wait can outlive its connection): keep the flags, so the
 	 * entry serves the new occupant instead of a second one being pushed. */
@@ -79,6 +79,10 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 	r->nopen++;
 	rk_conn_publish(r);
 	r->st.accepted++;
+	/* The access log's host, asked now: once the socket is closing the
+	 * kernel may no longer know the peer (getpeername(2): ENOTCONN). */
+	if (cfg->log_fd >= 0)
+		rk_conn_peer(c);
 
 	if (cfg->handler.on_open && cfg->handler.on_open(c) < 0) {
 		rk_conn_begin_close(c, RK_CLOSE_APP, true);
@@ -200,7 +204,7 @@ static void rk_conn_free(struct rk_conn *c)
 	rk_outq_drop(c);
 	c->fd = -1;
 	c->gen = (c->gen + 1) & RK_UD_GEN_MASK;
-	r->free_slots[r->nfree++] = c->slot;
+	rk_pool_put(&r->slots, c->slot);
 	r->nopen--;
 	rk_conn_publish(r);
 	r->st.closed++;
@@ -329,4 +333,9 @@ uint32_t rk_conn_reactor_id(const struct rk_conn *c)
 void rk_conn_count_request(struct rk_conn *c, uint32_t n)
 {
 	c->r->st.requests += n;
+}
+
+uint64_t rk_conn_out_total(const struct rk_conn *c)
+{
+	return c->out_total;
 }

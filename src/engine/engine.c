@@ -4,7 +4,7 @@
  *
  * Follows socket(7)/ipv6(7) for the listener, io_uring_prep_msg_ring(3)
  * for the stop request and signalfd(2) for the signals still pending at
- * exit. Read next: src/engine/acceptor.c.
+ * exit. Read next: include/rocket/http.h.
  */
 #include "internal.h"
 #include "rocket/fmt.h"
@@ -21,17 +21,32 @@ void rk_engine_defaults(struct rk_engine_config *cfg)
 	cfg->port = 8080;
 	cfg->backlog = 4096;
 	cfg->reactors = 0;
-	cfg->ring_entries = 2048;
+	/* 1024 SQEs and 4096 CQEs: 128 KiB of rings, what the RSS at start
+	 * is made of (64 reactors: 8 MiB). */
+	cfg->ring_entries = 1024;
 	cfg->cq_entries = 0;
-	cfg->buffers = 2048;
 	cfg->buffer_size = 4096;
 	cfg->batch = 256;
-	cfg->max_conns = 16384;
 	cfg->send_buffer = 16384;
 	cfg->incremental = true;
 	cfg->sqpoll_cpu = -1;
 	cfg->signals = true;
 	cfg->trace_fd = -1;
+	cfg->log_fd = -1;
+	cfg->log_buffer = 1u << 20;
+}
+
+void rk_engine_resolve(struct rk_engine_config *cfg)
+{
+	if (!cfg->reactors)
+		cfg->reactors = (uint32_t)rk_cpu_count();
+	if (!cfg->max_conns)
+		cfg->max_conns = RK_MAX(RK_MIN(RK_CONNS_TOTAL / cfg->reactors, RK_CONNS_MAX),
+					RK_CONNS_MIN);
+	if (!cfg->send_chunks)
+		cfg->send_chunks = (cfg->max_conns + 1) / 2;
+	if (!cfg->buffers)
+		cfg->buffers = cfg->max_conns < 1024 ? 1024 : 2048;
 }
 
 /* How --trace names a user_data: its kind, and the slot.generation of the
@@ -81,48 +96,42 @@ int64_t rk_now_mono(void)
 
 /* One reactor's share of the mapping, carved in one pass that either only
  * measures (base NULL: sizes in 64 bits, so no flag combination can wrap)
- * or also places every array. Send chunks come last: MAP_NORESERVE leaves
- * pages nobody touched unbacked, so only chunks in use cost memory. */
+ * or also places every array. MAP_NORESERVE, and pools that touch nothing
+ * before it is used (include/rocket/pool.h), leave every page unbacked
+ * until a connection needs it: the RSS at start is the rings'. The send
+ * chunks and the application's state start on a page, so whole pages of
+ * them can be given back. */
 struct rk_carver {
 	uint8_t *base;
 	uint64_t off;
 };
 
-static __attribute__((noinline)) void *rk_carve(struct rk_carver *k, uint64_t count,
-						  uint64_t size)
+static void *rk_carve_at(struct rk_carver *k, uint64_t count, uint64_t size, uint64_t align)
 {
+	k->off = (k->off + align - 1) & ~(align - 1);
 	void *p = k->base ? k->base + k->off : 0;
-	k->off += (count * size + 15) & ~(uint64_t)15;
+	k->off += count * size;
 	return p;
 }
 
-/* A LIFO stack of the free indexes 0..n-1, index 0 on top. Returns n. */
-static __attribute__((noinline)) uint32_t rk_stack_init(uint32_t *stack, uint32_t n)
+static void *rk_carve(struct rk_carver *k, uint64_t count, uint64_t size)
 {
-	for (uint32_t i = 0; i < n; i++)
-		stack[i] = n - 1 - i;
-	return n;
-}
-
-/* The pools' sizes, from the configuration (see rk_engine_config). */
-static void rk_reactor_sizes(const struct rk_engine_config *c, uint32_t *chunks, uint32_t *outs,
-			     uint32_t *pieces)
-{
-	*chunks = c->send_chunks ? c->send_chunks : c->max_conns;
-	*outs = *chunks + 2 * c->max_conns;
-	/* Whole buffers: one piece each at most. Incremental ones can be cut
-	 * into many: a few per buffer, and two for every connection, so that
-	 * each can hold something while the pool runs low (receives then
-	 * pause, src/engine/recv.c). */
-	*pieces = c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns : c->buffers;
+	return rk_carve_at(k, count, size, 16);
 }
 
 static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 				  const struct rk_engine_config *c, uint32_t id, struct rk_carver *k)
 {
-	uint64_t start = k->off;
-	uint32_t nchunks, nouts, npieces;
-	rk_reactor_sizes(c, &nchunks, &nouts, &npieces);
+	/* Every reactor starts on a page, so each one's share is the same. */
+	uint64_t start = (k->off + RK_PAGE - 1) & ~(uint64_t)(RK_PAGE - 1);
+	k->off = start;
+	uint32_t nchunks = c->send_chunks, nouts = nchunks + 2 * c->max_conns;
+	/* Whole buffers: one piece each at most. Incremental ones can be cut
+	 * into many: a few per buffer, and two for every connection, so that
+	 * each can hold something while the pool runs low (receives then
+	 * pause, src/engine/recv.c). */
+	uint32_t npieces = c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns
+					  : c->buffers;
 	struct rk_reactor tmp;
 	if (!k->base)
 		r = &tmp;
@@ -130,38 +139,36 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	r->id = id;
 	r->nconns = c->max_conns;
 	r->conns = rk_carve(k, c->max_conns, sizeof(struct rk_conn));
-	r->free_slots = rk_carve(k, c->max_conns, sizeof(uint32_t));
+	uint32_t *slots = rk_carve(k, c->max_conns, sizeof(uint32_t));
 	for (unsigned q = 0; q < RK_NQ; q++)
 		r->q[q] = rk_carve(k, c->max_conns, sizeof(uint32_t));
-	r->chunk_free = rk_carve(k, nchunks, sizeof(uint32_t));
+	uint32_t *chunk_free = rk_carve(k, nchunks, sizeof(uint32_t));
 	r->outs = rk_carve(k, nouts, sizeof(struct rk_out));
-	r->out_free = rk_carve(k, nouts, sizeof(uint32_t));
+	uint32_t *out_free = rk_carve(k, nouts, sizeof(uint32_t));
 	r->pieces = rk_carve(k, npieces, sizeof(struct rk_piece));
-	r->piece_free = rk_carve(k, npieces, sizeof(uint32_t));
+	uint32_t *piece_free = rk_carve(k, npieces, sizeof(uint32_t));
 	r->bref = rk_carve(k, c->buffers, sizeof(uint16_t));
 	r->scratch = rk_carve(k, RK_DELIVER_MAX, sizeof(struct rk_seg));
 	r->segs = rk_carve(k, c->buffers, sizeof(struct rk_buf_seg));
 	r->msgs = rk_carve(k, c->max_conns, sizeof(struct rk_sendmsg));
-	r->state = rk_carve(k, 1, c->reactor_state_size);
-	uint8_t *app = rk_carve(k, c->max_conns, (c->app_state_size + 15) & ~15u);
-	r->chunk_mem = rk_carve(k, nchunks, c->send_buffer);
+	r->app_stride = (c->app_state_size + 15) & ~15u;
+	r->app_mem = rk_carve(k, c->max_conns, r->app_stride);
+	r->log.mem = rk_carve_at(k, c->log_fd >= 0 ? RK_LOG_BUFS : 0, c->log_buffer, RK_PAGE);
+	r->state = rk_carve_at(k, 1, c->reactor_state_size, RK_PAGE);
+	uint8_t *chunk_mem = rk_carve_at(k, nchunks, c->send_buffer, RK_PAGE);
+	rk_carve_at(k, 0, 0, RK_PAGE);
 	if (!k->base)
 		return k->off - start;
 
 	r->window = c->send_window ? c->send_window : c->send_buffer;
 	r->share = c->recv_share ? c->recv_share : RK_MAX(c->buffers / 8, 4u);
-	for (uint32_t i = 0; i < c->max_conns; i++) {
-		struct rk_conn *conn = &r->conns[i];
-		conn->slot = i;
-		conn->fd = -1;
-		conn->app = c->app_state_size ? app + (size_t)i * ((c->app_state_size + 15) & ~15u) : 0;
-		/* Slots are handed out from the end of the stack: slot 0 first. */
-		r->free_slots[i] = c->max_conns - 1 - i;
-	}
-	r->nfree = c->max_conns;
-	r->nchunks = r->nchunk_free = rk_stack_init(r->chunk_free, nchunks);
-	r->nouts = r->nout_free = rk_stack_init(r->out_free, nouts);
-	r->npieces = r->npiece_free = rk_stack_init(r->piece_free, npieces);
+	if (!c->app_state_size)
+		r->app_mem = 0;
+	rk_pool_init(&r->slots, slots, c->max_conns, 0, 1);
+	rk_pool_init(&r->chunks, chunk_free, nchunks, chunk_mem, c->send_buffer);
+	rk_pool_init(&r->outs_pool, out_free, nouts, 0, 1);
+	rk_pool_init(&r->pieces_pool, piece_free, npieces, 0, 1);
+	r->log.fd = c->log_fd;
 	atomic_init(&r->ring_fd, RK_FD_PENDING);
 	return k->off - start;
 }
@@ -203,12 +210,11 @@ static bool rk_fixed_fits(uint32_t n)
 int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
 {
 	struct rk_engine_config c = *cfg;
-	if (!c.reactors)
-		c.reactors = (uint32_t)rk_cpu_count();
+	rk_engine_resolve(&c);
 	if (!c.handler.on_data || !c.reactors || c.reactors > 1024 || !c.ring_entries ||
 	    !c.max_conns || c.max_conns > (1u << 24) || c.send_buffer < 64 || !c.batch ||
 	    !c.buffer_size || !c.buffers || c.buffers > 32768 || (c.buffers & (c.buffers - 1)) ||
-	    c.nlisten > RK_MAX_LISTEN)
+	    c.nlisten > RK_MAX_LISTEN || (c.log_fd >= 0 && c.log_buffer < RK_LOG_LINE_MAX))
 		return -EINVAL;
 
 	/* Measure first (64-bit sizes), then map once and carve for real. */
@@ -251,7 +257,7 @@ static void rk_engine_banner(struct rk_engine *e)
 {
 	static const char *const why[] = {
 		[RK_DIRECT_ON] = "direct descriptors",
-		[RK_DIRECT_FLAG] = "regular fds (--direct=off/--send-zc)",
+		[RK_DIRECT_FLAG] = "regular fds (--direct=off/--send-zc/--access-log)",
 		[RK_DIRECT_KERNEL] = "regular fds (no MSG_SEND_FD)",
 		[RK_DIRECT_TABLE] = "regular fds (ulimit -n too low)",
 	};
@@ -265,13 +271,14 @@ static void rk_engine_banner(struct rk_engine *e)
 		n += rk_listen_name(c->listen_fds[i], where + n, sizeof(where) - n);
 	}
 	rk_dprint(2,
-		  "rocket: listening on %s | %u reactor%s | ring %u sq / %u cq | "
-		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | setup %s | features 0x%x%s | "
-		  "accept: %s | %s\n",
+		  "rocket: listening on %s | %u reactor%s | ring %u sq / %u cq | %u conns | "
+		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | %u MiB mapped | "
+		  "setup %s | features 0x%x%s | accept: %s | %s\n",
 		  where, e->nreactors, e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries,
-		  c->buffers, c->buffer_size, e->reactors[0].bufs.incremental ? " incremental" : "",
-		  c->bundle ? " bundles" : "", e->reactors[0].nchunks, c->send_buffer,
-		  c->send_zc ? " zero-copy" : "", flags, r->features,
+		  c->max_conns, c->buffers, c->buffer_size,
+		  e->reactors[0].bufs.incremental ? " incremental" : "", c->bundle ? " bundles" : "",
+		  c->send_chunks, c->send_buffer, c->send_zc ? " zero-copy" : "",
+		  (uint32_t)(e->map_len >> 20), flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
 		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded" : "reactor",
 		  why[e->direct_why]);
@@ -344,13 +351,21 @@ static bool rk_engine_has_send_fd(struct rk_engine *e)
 	return ret == -EBADF;
 }
 
+/* Regular fds asked for, or needed: SO_LINGER for zero-copy sends and the
+ * access log's getpeername(2) take an fd (no io_uring operation here asks a
+ * direct descriptor for its peer). */
+static bool rk_engine_wants_fds(const struct rk_engine_config *c)
+{
+	return c->no_direct || c->send_zc || c->log_fd >= 0;
+}
+
 /* Direct descriptors end to end, or regular fds for every connection
  * (e->direct_why says why). Needs every reactor's table, and for the
  * acceptor's hand-off MSG_SEND_FD and a table of its own. */
 static void rk_engine_choose_direct(struct rk_engine *e)
 {
 	e->direct_why = RK_DIRECT_FLAG;
-	if (e->cfg.no_direct || e->cfg.send_zc) /* SO_LINGER for zero-copy needs an fd */
+	if (rk_engine_wants_fds(&e->cfg))
 		return;
 	e->direct_why = RK_DIRECT_TABLE;
 	for (uint32_t i = 0; i < e->nreactors; i++)
@@ -373,7 +388,7 @@ static void rk_engine_choose_direct(struct rk_engine *e)
 	e->direct_why = RK_DIRECT_ON;
 }
 
-/* Read whatever SIGINT/SIGTERM/SIGUSR1 is still pending (one that came after
+/* Read whatever SIGINT/SIGTERM/SIGUSR1/SIGHUP is still pending (one that came after
  * the acceptor stopped reading): restoring the old mask with one pending
  * would run its default action and kill the process on its way out. */
 static void rk_engine_drain_signals(int sigfd)
@@ -389,7 +404,8 @@ static void rk_engine_drain_signals(int sigfd)
 int rk_engine_run(struct rk_engine *e)
 {
 	int sigfd = -1, ret;
-	uint64_t mask = RK_SIGBIT(SIGINT) | RK_SIGBIT(SIGTERM) | RK_SIGBIT(SIGUSR1), old = 0;
+	uint64_t mask = RK_SIGBIT(SIGINT) | RK_SIGBIT(SIGTERM) | RK_SIGBIT(SIGUSR1) |
+			RK_SIGBIT(SIGHUP), old = 0;
 	if (e->cfg.signals) {
 		/* Block before the threads exist, so they inherit the mask
 		 * and the signals wait for the acceptor's signalfd read: no
@@ -412,7 +428,7 @@ int rk_engine_run(struct rk_engine *e)
 	 * and the kernel then drops the socket: near --max-conns only, where
 	 * the reactor would refuse it anyway.) */
 	uint32_t want = e->cfg.max_conns + e->cfg.max_conns / 8 + 16;
-	e->fixed_per_reactor = e->cfg.no_direct || !rk_fixed_fits(want) ? 0 : want;
+	e->fixed_per_reactor = rk_engine_wants_fds(&e->cfg) || !rk_fixed_fits(want) ? 0 : want;
 	ret = rk_engine_start_reactors(e);
 	if (ret < 0) {
 		rk_ring_exit(&e->acc);

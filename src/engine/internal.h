@@ -15,10 +15,11 @@
  *   pieces.c   chains of received pieces          (res)
  *   outq.c     the output queue                   (res)
  *   conn.c     open, close protocol, accessors    (res, pieces, outq)
- *   recv.c send.c file.c user.c newconn.c shutdown.c accept.c
+ *   recv.c send.c file.c user.c newconn.c shutdown.c log.c accept.c
  *              the operations (conn, ...; send.c starts a shutdown)
  *   reactor.c  the loop and the kind -> function table (all of the above)
- * Read next: src/engine/res.c.
+ * The pools behind res.c are include/rocket/pool.h's.
+ * Read next: src/engine/ops.def.
  */
 #ifndef ROCKET_ENGINE_INTERNAL_H
 #define ROCKET_ENGINE_INTERNAL_H
@@ -28,6 +29,7 @@
 #include "rocket/abi/uio.h"
 #include "rocket/bufring.h"
 #include "rocket/engine.h"
+#include "rocket/pool.h"
 #include "rocket/ring.h"
 #include "rocket/thread.h"
 
@@ -45,6 +47,7 @@ enum rk_ctrl {
 	RK_CTRL_STOP = 1,
 	RK_CTRL_STATS = 2,
 	RK_CTRL_DONE = 3,   /* reactor -> acceptor: finished */
+	RK_CTRL_LOG_ERROR = 4, /* reactor -> acceptor: a log write failed (errno in the slot bits) */
 };
 
 /* NEWCONN's generation field says what res is. */
@@ -72,6 +75,7 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 #define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
 #define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
 #define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
+#define RK_LOG_BUFS 2           /* access-log buffers per reactor: one fills, one flies */
 #define RK_CONN_LINGER_S 10     /* a graceful close with no deadline of its own */
 /* Not a kernel flag: a receive's flags word carries it when the multishot
  * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
@@ -137,6 +141,7 @@ struct rk_conn {
 	bool recv_paused;         /* held its share of buffers: recv cancelled */
 	bool send_busy;           /* a send is in flight */
 	bool file_busy;           /* a file-range read is in flight */
+	uint32_t file_prev;       /* ... of the entry after this one (RK_NONE: the head) */
 	bool want_write;          /* call on_writable when space frees */
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
@@ -160,9 +165,22 @@ struct rk_conn {
 	uint32_t zc_sends, zc_notified; /* zero-copy sends posted, notifications seen */
 	uint32_t copied;          /* bytes of COPY entries queued (the window) */
 	uint64_t queued_bytes;    /* every byte queued and not yet sent */
+	uint64_t out_total;       /* every byte ever queued */
 	/* Monotonic ms; 0: none; -ms: set, the next tick stamps it now + ms. */
 	int64_t deadline;
 	void *app;
+	uint8_t peer_len;         /* the peer's address as text, once asked (rk_conn_peer) */
+	char peer[RK_PEER_MAX];
+};
+
+/* A reactor's access log (src/engine/log.c): two buffers, the one at
+ * `fill` taking lines while the other may be in flight. */
+struct rk_log {
+	uint8_t *mem;             /* RK_LOG_BUFS x cfg.log_buffer bytes */
+	uint32_t len[RK_LOG_BUFS];
+	uint8_t fill;
+	bool busy;                /* the other buffer's write is in flight */
+	int fd;
 };
 
 struct rk_reactor {
@@ -187,18 +205,16 @@ struct rk_reactor {
 	int listen_fds[RK_MAX_LISTEN];
 	uint32_t accept_armed, accept_paused;
 	bool accept_direct;       /* accept into the fixed table */
-	uint32_t *free_slots, nfree;
 	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
 	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
-	/* Pools, each a LIFO stack of free indexes: the most recently freed
-	 * goes out next, so only as many stay resident as are busy at once. */
-	uint8_t *chunk_mem;       /* send_chunks x send_buffer bytes */
-	uint32_t *chunk_free, nchunk_free, nchunks;
+	/* Pools (include/rocket/pool.h): LIFO, untouched until used; the send
+	 * chunks' memory goes back once it lies idle. */
+	struct rk_pool slots, chunks, outs_pool, pieces_pool;
 	struct rk_out *outs;
-	uint32_t *out_free, nout_free, nouts;
 	struct rk_piece *pieces;
-	uint32_t *piece_free, npiece_free, npieces;
+	uint8_t *app_mem;         /* max_conns x app_stride bytes of application state */
+	uint32_t app_stride;
 	uint16_t *bref;           /* per buffer id: references (kernel + pieces) */
 	struct rk_seg *scratch;   /* delivery array, RK_DELIVER_MAX */
 	struct rk_buf_seg *segs;  /* one recv CQE's buffers (a bundle: up to all) */
@@ -216,6 +232,7 @@ struct rk_reactor {
 	struct __kernel_timespec tick_ts;
 	bool tick_oneshot;        /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
 	struct rk_reactor_stats st;
+	struct rk_log log;
 	struct rk_trace trace;    /* used when cfg.trace_fd >= 0 */
 };
 
@@ -285,7 +302,8 @@ void rk_pieces_discard(struct rk_reactor *r, const struct rk_buf_seg *seg);
 
 /* outq.c */
 uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind);
-uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind);
+uint32_t rk_outq_insert(struct rk_conn *c, uint32_t prev, enum rk_out_kind kind);
+void rk_outq_remove(struct rk_conn *c, uint32_t prev, int res);
 void rk_outq_consume(struct rk_conn *c, uint64_t n, uint32_t zc_seq);
 void rk_outq_pop(struct rk_conn *c, int res);
 void rk_outq_zc_done(struct rk_conn *c, uint32_t upto);
@@ -303,8 +321,13 @@ void rk_conn_check_eof(struct rk_conn *c);
 void rk_conn_timeout_expired(struct rk_conn *c);
 void rk_conn_zc_after_close(struct rk_conn *c);
 
-/* file.c: start reading the file range at the head of the queue. */
-void rk_file_read(struct rk_conn *c);
+/* log.c: write what the buffer holds (once a second, and at the end:
+ * true while a write is still to come). */
+bool rk_log_drain(struct rk_reactor *r);
+
+/* file.c: start reading the file range after entry prev (RK_NONE: the
+ * one at the head of the queue). */
+void rk_file_read(struct rk_conn *c, uint32_t prev);
 
 /* shutdown.c: SHUT_WR now (the queue has drained). */
 void rk_shutdown_submit(struct rk_conn *c);

@@ -7,7 +7,7 @@
  * SO_ACCEPTCONN (socket(7)), since nothing else says what fd 3 is. A
  * sibling for --accept reactor joins a listener's SO_REUSEPORT group
  * (socket(7): the kernel then spreads new connections over the group).
- * Read next: src/engine/engine.c.
+ * Read next: include/rocket/addr.h.
  */
 #include "rocket/addr.h"
 #include "rocket/listen.h"

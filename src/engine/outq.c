@@ -37,16 +37,17 @@ uint32_t rk_outq_push(struct rk_conn *c, enum rk_out_kind kind)
 	return i;
 }
 
-/* A new entry at the head: the chunk a file range was just read into goes
- * out before the rest of that range. */
-uint32_t rk_outq_push_front(struct rk_conn *c, enum rk_out_kind kind)
+/* A new entry after prev (RK_NONE: at the head): the chunk a file range
+ * was just read into goes out before the rest of that range. */
+uint32_t rk_outq_insert(struct rk_conn *c, uint32_t prev, enum rk_out_kind kind)
 {
 	uint32_t i = rk_outq_new(c, kind);
 	if (i == RK_NONE)
 		return i;
-	c->r->outs[i].next = c->out_head;
-	c->out_head = i;
-	if (c->out_tail == RK_NONE)
+	uint32_t *link = prev == RK_NONE ? &c->out_head : &c->r->outs[prev].next;
+	c->r->outs[i].next = *link;
+	*link = i;
+	if (c->out_tail == prev)
 		c->out_tail = i;
 	return i;
 }
@@ -66,14 +67,21 @@ static void rk_outq_free(struct rk_conn *c, uint32_t i, int res)
 	rk_res_out_put(r, i);
 }
 
-/* Unlink the head entry and free it (res: what its done() hears). */
+/* Unlink the entry after prev (RK_NONE: the head) and free it (res: what
+ * its done() hears). */
+void rk_outq_remove(struct rk_conn *c, uint32_t prev, int res)
+{
+	uint32_t *link = prev == RK_NONE ? &c->out_head : &c->r->outs[prev].next;
+	uint32_t i = *link;
+	*link = c->r->outs[i].next;
+	if (c->out_tail == i)
+		c->out_tail = prev;
+	rk_outq_free(c, i, res);
+}
+
 void rk_outq_pop(struct rk_conn *c, int res)
 {
-	uint32_t i = c->out_head;
-	c->out_head = c->r->outs[i].next;
-	if (c->out_head == RK_NONE)
-		c->out_tail = RK_NONE;
-	rk_outq_free(c, i, res);
+	rk_outq_remove(c, RK_NONE, res);
 }
 
 /* n bytes from the head went out. Entries sent whole are freed - or, sent

@@ -47,8 +47,14 @@ RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
 		rk_accept_tick(r);
 	struct __kernel_timespec now;
 	sys_clock_gettime(CLOCK_REALTIME, &now);
-	if (h->on_tick && now.tv_sec != r->unix_sec)
-		h->on_tick(h->ctx, r->state, now.tv_sec);
+	if (now.tv_sec != r->unix_sec) {
+		/* Once a second: the access log's buffer goes out, idle send
+		 * chunks go back, and the application's tick. */
+		rk_log_drain(r);
+		rk_pool_trim(&r->chunks);
+		if (h->on_tick)
+			h->on_tick(h->ctx, r->state, now.tv_sec);
+	}
 	r->unix_sec = now.tv_sec;
 	/* Timeouts: a scan of the slots in use every RK_TICK_MS is cheaper
 	 * than a timer per connection. A deadline set since the last tick
@@ -99,7 +105,7 @@ RK_COLD void rk_reactor_print_stats(struct rk_reactor *r)
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
 		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
-		  "fixed free %llu/%llu\n",
+		  "log %llu lost %llu | fixed free %llu/%llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
@@ -111,6 +117,7 @@ RK_COLD void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
 		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
+		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped,
 		  (unsigned long long)s->fixed_free, (unsigned long long)s->fixed_slots);
 }
 
@@ -238,7 +245,9 @@ int rk_reactor_main(void *arg)
 		cfg->handler.on_reactor_start(cfg->handler.ctx, r->state, r->id);
 
 	uint32_t batch = cfg->batch;
-	while (!r->stopping || r->nopen || r->accept_armed) {
+	/* Serve; once stopping, until every connection is closed, every
+	 * reactor-owned accept has ended and every access-log line is written. */
+	while (!r->stopping || r->nopen || r->accept_armed || rk_log_drain(r)) {
 		/* Submit what the last batch queued (its sends go out now, not
 		 * after the whole CQ is drained) and, when no completion is
 		 * waiting, sleep until one arrives: one enter per loop. */

@@ -105,7 +105,7 @@ void rk_recv_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 	 * of incremental buffers can outnumber the buffers): pause, keeping
 	 * the last quarter of the pool for connections that hold nothing. */
 	uint32_t held = c->npend + c->nheld;
-	if (held >= r->share || (held > 1 && r->npiece_free < r->npieces / 4))
+	if (held >= r->share || (held > 1 && rk_pool_avail(&r->pieces_pool) < r->pieces_pool.n / 4))
 		rk_recv_pause(c);
 	if (cqe->res > 0 || (cqe->res == -ECANCELED && !c->recv_paused)) {
 		/* The kernel may end a multishot recv while the peer is still

@@ -93,19 +93,14 @@ bool rk_res_pending(const struct rk_reactor *r)
 	return r->nq[RK_Q_DELIVER] || r->nq[RK_Q_FLUSH];
 }
 
-static uint32_t rk_res_pop(uint32_t *stack, uint32_t *n)
-{
-	return *n ? stack[--*n] : RK_NONE;
-}
-
 uint32_t rk_res_chunk_get(struct rk_reactor *r)
 {
-	return rk_res_pop(r->chunk_free, &r->nchunk_free);
+	return rk_pool_get(&r->chunks);
 }
 
 void rk_res_chunk_put(struct rk_reactor *r, uint32_t i)
 {
-	r->chunk_free[r->nchunk_free++] = i;
+	rk_pool_put(&r->chunks, i);
 	/* A connection waits for a chunk: its flush (or writer) goes on. */
 	if (r->nq[RK_Q_CHUNK]) {
 		for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
@@ -119,12 +114,12 @@ void rk_res_chunk_put(struct rk_reactor *r, uint32_t i)
 
 uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i)
 {
-	return r->chunk_mem + (size_t)i * r->e->cfg.send_buffer;
+	return rk_pool_addr(&r->chunks, i);
 }
 
 uint32_t rk_res_out_get(struct rk_reactor *r)
 {
-	return rk_res_pop(r->out_free, &r->nout_free);
+	return rk_pool_get(&r->outs_pool);
 }
 
 static void rk_res_wake_chunk(struct rk_reactor *r)
@@ -139,18 +134,18 @@ static void rk_res_wake_chunk(struct rk_reactor *r)
 
 void rk_res_out_put(struct rk_reactor *r, uint32_t i)
 {
-	r->out_free[r->nout_free++] = i;
+	rk_pool_put(&r->outs_pool, i);
 	rk_res_wake_chunk(r);
 }
 
 uint32_t rk_res_piece_get(struct rk_reactor *r)
 {
-	return rk_res_pop(r->piece_free, &r->npiece_free);
+	return rk_pool_get(&r->pieces_pool);
 }
 
 void rk_res_piece_put(struct rk_reactor *r, uint32_t i)
 {
-	r->piece_free[r->npiece_free++] = i;
+	rk_pool_put(&r->pieces_pool, i);
 }
 
 void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid)

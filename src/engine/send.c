@@ -19,7 +19,7 @@ static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
 		return;
-	if (rk_conn_write_space(c) < c->r->window / 2 || !c->r->nout_free) {
+	if (rk_conn_write_space(c) < c->r->window / 2 || !rk_pool_avail(&c->r->outs_pool)) {
 		/* Below the window, but the free chunks hold less than half of
 		 * it, or no queue entry is free: wait (rk_res_chunk_put queues
 		 * the flush that calls us again), rather than be told now and
@@ -71,8 +71,15 @@ static void rk_send_flush(struct rk_conn *c)
 		rk_conn_progress_close(c);
 		return;
 	}
-	if (r->outs[c->out_head].kind == RK_OUT_FILE) {
-		rk_file_read(c);
+	const struct rk_out *h = &r->outs[c->out_head];
+	if (h->kind == RK_OUT_FILE) {
+		rk_file_read(c, RK_NONE);
+		return;
+	}
+	/* Copied bytes (a response head) and then a file: read its first
+	 * chunk first, so both go in one send - not a lone head segment. */
+	if (h->kind == RK_OUT_COPY && h->next != RK_NONE && r->outs[h->next].kind == RK_OUT_FILE) {
+		rk_file_read(c, c->out_head);
 		return;
 	}
 	struct rk_sendmsg *m = &r->msgs[c->slot];
@@ -191,7 +198,7 @@ uint32_t rk_conn_write_space(const struct rk_conn *c)
 		return 0;
 	/* What the window allows, and what the tail's chunk and the free
 	 * chunks can hold. */
-	uint64_t room = r->window - c->copied, fits = (uint64_t)r->nchunk_free * r->e->cfg.send_buffer;
+	uint64_t room = r->window - c->copied, fits = (uint64_t)rk_pool_avail(&r->chunks) * r->e->cfg.send_buffer;
 	if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
 		const struct rk_out *o = &r->outs[c->out_tail];
 		fits += (uint64_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
@@ -263,6 +270,7 @@ long rk_conn_writev(struct rk_conn *c, const struct rk_seg *v, unsigned n)
 	}
 	if (total)
 		rk_res_defer(c, RK_Q_FLUSH);
+	c->out_total += (uint64_t)total;
 	return total;
 }
 
@@ -296,6 +304,7 @@ static int rk_conn_lend(struct rk_conn *c, enum rk_out_kind kind, const void *p,
 	o->done = done;
 	o->arg = arg;
 	c->queued_bytes += len;
+	c->out_total += len;
 	rk_res_defer(c, RK_Q_FLUSH);
 	return 0;
 }

@@ -5,7 +5,7 @@
  * Follows io_uring_prep_shutdown(3) (IORING_OP_SHUTDOWN, 5.11) and
  * RFC 9112 §9.6 (staged close). rk_conn_shutdown_write() asks; send.c
  * submits once nothing is queued or in flight.
- * Read next: src/engine/newconn.c.
+ * Read next: src/engine/log.c.
  */
 #include "internal.h"
 #include "rocket/abi/linux.h"

@@ -2,7 +2,7 @@
  * RFC 9112 §7.1 (chunk-size, chunk-ext §7.1.1, trailer-section §7.1.2).
  * A byte-driven state machine: it keeps no input, so any split of the body
  * decodes the same, and it hands back data as views into the caller's bytes.
- * Read next: src/http/status.c (writing the response).
+ * Read next: src/http/date.c.
  */
 #include <rocket/http.h>
 

@@ -2,7 +2,7 @@
  * a file (RFC 9110 §8.8.3) and the two ways of comparing it (§8.8.3.2),
  * Last-Modified (§8.8.2), If-Range (§13.1.5), and the order in which the
  * preconditions of §13.1 are evaluated (§13.2.2).
- * Read next: src/http/range.c (the Range field the last step applies).
+ * Read next: src/http/range.c.
  */
 #include <rocket/abi/linux.h>
 #include <rocket/http_cond.h>

@@ -3,7 +3,7 @@
  * for Date and Last-Modified, and all three forms read for the conditional
  * fields. The civil-from-days and days-from-civil conversions are
  * H. Hinnant's "chrono-Compatible Low-Level Date Algorithms" (proleptic
- * Gregorian). Read next: src/http/path.c (the request target as a path).
+ * Gregorian). Read next: src/http/status.c.
  */
 #include <rocket/abi/linux.h>
 #include <rocket/http.h>

@@ -1,7 +1,7 @@
 /* src/http/encoding.c - Accept-Encoding (RFC 9110 §12.5.3, weights §12.4.2)
  * read into the weights of the three codings a static file can be sent in:
  * a precompressed br or gzip sibling, or the file itself (identity).
- * Read next: src/http/server.c (the session that puts all this to use).
+ * Read next: include/rocket/server.h.
  */
 #include <rocket/http_cond.h>
 #include <rocket/util.h>

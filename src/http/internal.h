@@ -1,6 +1,7 @@
 /* src/http/internal.h - the HTTP server's private structures, shared by its
  * three parts: the session (src/http/session.c: the pump, bodies, timeouts,
- * keep-alive), the router (router.c) and the response writer (writer.c).
+ * keep-alive), the router (router.c) and the response writer (writer.c);
+ * and, at the end, the state of static files (static.c, listing.c).
  *
  * One request is answered at a time per connection (RFC 9112 §9.3.2:
  * responses go out in the order of the requests), so its state - struct
@@ -11,6 +12,7 @@
 #ifndef ROCKET_HTTP_INTERNAL_H
 #define ROCKET_HTTP_INTERNAL_H
 
+#include "rocket/pool.h"
 #include "rocket/server.h"
 
 /* Paths off the way of a plain GET: optimized for size (the product is
@@ -48,30 +50,29 @@
 /* A chunk's size line (8 hex digits + CRLF) and the CRLF after its data. */
 #define RK_SRV_CHUNK_FRAME (8 + 2 + 2)
 
-/* A per-reactor pool of equal areas lent LIFO, so only as many are
- * resident as are in use at once, however many connections are idle. */
-struct rk_srv_pool {
-	char *mem;
-	size_t size;
-	uint32_t nfree;
-	uint32_t *free;
-};
-
-/* Per reactor: the Server and Date fields, and two pools:
+/* Per reactor: the Server and Date fields, and three pools of areas lent
+ * LIFO (include/rocket/pool.h: only as many resident as are in use at once,
+ * given back once they lie idle), each area whole pages:
  *   conn areas (one per connection slot, so never short): a head split
  *     across receive buffers, the fields a route adds, and a response head
  *     that did not fit the write space at once;
  *   body areas (body_buffers of them): a buffered body with a copy of its
- *     head (re-parsed there), while it is being gathered. */
+ *     head (re-parsed there), while it is being gathered;
+ *   log slots (one per connection slot, with the access log on): the
+ *     request's line, waiting for its answer (src/http/accesslog.c). */
 #define RK_SRV_SERVER_DATE "Server: rocket\r\nDate: "
 #define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
 struct rk_srv_reactor {
 	char server_date[RK_SRV_SD_LEN]; /* rewritten once a second */
-	struct rk_srv_pool conn_areas, body_areas;
+	int64_t now;                     /* its unix time: rk_server_now() */
+	struct rk_pool conn_areas, body_areas, log_slots;
 };
+#define RK_SRV_LOG_SLOT 2048 /* bytes of a log slot: a line's request part */
 
-/* Layout of a conn area: [split head: max_head][fields][pending head]. */
-#define RK_SRV_AREA_TAIL (RK_SERVER_MAX_FIELDS + RK_SRV_HEAD_MAX)
+/* Layout of a conn area: [split head: max_head][fields][pending head]
+ * [the route's scratch: rk_server_scratch()]. */
+#define RK_SRV_SCRATCH_OFF(max_head) \
+	(((size_t)(max_head) + RK_SERVER_MAX_FIELDS + RK_SRV_HEAD_MAX + 15) & ~(size_t)15)
 
 enum rk_srv_out_kind {
 	RK_OUT_NONE = 0, /* no answer yet */
@@ -96,10 +97,15 @@ struct rk_server_req {
 	bool chunked;           /* a chunked stream: pieces are framed */
 	bool close_delimited;   /* a stream of unknown length to HTTP/1.0 */
 	bool stream_end;        /* stream_end was called, terminator to write */
+	bool scratch;           /* the route holds rk_server_scratch() */
 	uint8_t out;            /* enum rk_srv_out_kind */
 	uint16_t fields_len;    /* added fields in the conn area */
 	uint16_t head_off, head_len; /* a rendered head waiting in the conn area */
 	uint32_t ops;           /* operations of the route in flight */
+	uint16_t status;        /* of the answer begun, for the access log */
+	uint16_t log_a, log_n;  /* the log slot: bytes before the status, in all */
+	char *log;              /* the log slot, from head to answer (or NULL) */
+	uint64_t body_mark;     /* rk_conn_out_total() where the answer's body began */
 	int64_t stream_left;    /* Content-Length bytes a stream still owes */
 	bool last_queued;       /* the last chunk is in owed */
 	uint8_t owed_off, owed_len; /* framing bytes a chunked stream owes */
@@ -174,6 +180,12 @@ static inline struct rk_srv_conn *rk_srv_of(struct rk_server_req *q)
  * RK_SERVER_MAX_PATH bytes for a normalized path, alive while fn runs. */
 int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, char *path);
 
+/* accesslog.c: a request's part of its log line, kept from its head
+ * (req NULL: no head, as for a 400), and the line once it is answered or
+ * its connection closes. */
+void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req);
+void rk_srv_log_end(struct rk_server_req *q);
+
 /* writer.c */
 bool rk_srv_answered(const struct rk_server_req *q);
 bool rk_srv_out_complete(const struct rk_server_req *q);
@@ -183,5 +195,42 @@ void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);
 void rk_srv_continue(struct rk_conn *c);
 void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now);
+
+/* ---- static files: static.c and listing.c ---------------------------------
+ * One request's state, in rk_server_scratch(): what the kernel reads or
+ * writes while OPENAT2 and STATX fly, and what the answer needs later (the
+ * head is gone by then: the conditional fields are copied). */
+#include "rocket/abi/fs.h"
+#include "rocket/http_cond.h"
+#include "rocket/static.h"
+#define RK_ST_PATH    4096 /* bytes of a normalized path, else 414 */
+#define RK_ST_NFIELDS 8    /* conditional field lines kept, else 431 */
+enum rk_st_mode {
+	RK_ST_FILE = 0, /* the path itself (or a sibling of it) */
+	RK_ST_INDEX,    /* the index file of a directory URL */
+	RK_ST_LIST,     /* the directory itself, for a listing */
+};
+struct rk_st {
+	struct statx stx;        /* STATX writes it */
+	struct open_how how;     /* OPENAT2 reads it */
+	struct rk_http_codings ae;
+	int fd;                  /* the open file or directory, or -1 */
+	int64_t pos;             /* listing: getdents64 offset of the next entry */
+	uint16_t len;            /* name's bytes, without a sibling's suffix */
+	uint16_t dir;            /* of which the directory URL (with its '/') */
+	uint16_t used;           /* bytes of buf: field copies, then a body or a line */
+	uint16_t line_off, line_len; /* listing: a line not yet written whole */
+	uint8_t nf, coding, missing, mode, method;
+	bool slash, list_end;
+	struct rk_http_header f[RK_ST_NFIELDS];
+	char name[RK_ST_PATH + 256 + 8]; /* the path, an index name, ".br", NUL */
+	char buf[2560];
+};
+_Static_assert(sizeof(struct rk_st) <= RK_SERVER_SCRATCH, "static state fits the scratch");
+int rk_st_open(struct rk_server_req *q, struct rk_st *s);
+int rk_st_fail(struct rk_server_req *q, struct rk_st *s, int status);
+void rk_st_list(struct rk_server_req *q, struct rk_st *s);
+void rk_st_list_more(struct rk_server_req *q);
+size_t rk_st_pct(char *out, const char *in, size_t n);
 
 #endif

@@ -1,7 +1,7 @@
 /* src/http/mime.c - file extension -> media type (RFC 9110 §8.3.1), for the
  * Content-Type of static files. A linear table: a few dozen entries of at
  * most five letters cost less to scan than to hash.
- * Read next: src/http/cond.c (validators and conditional requests).
+ * Read next: include/rocket/http_cond.h.
  */
 #include <rocket/http_mime.h>
 #include <rocket/util.h>

@@ -2,7 +2,7 @@
  * field lines (§5), message body length (§6.1-§6.3), Host (RFC 9110 §7.2),
  * Connection (§9.3), Expect (RFC 9110 §10.1.1). Zero-copy, like
  * picohttpparser: every result is a view into the caller's buffer.
- * Read next: src/http/chunked.c (the body that may follow the head).
+ * Read next: src/http/chunked.c.
  */
 #include <rocket/http.h>
 #include <rocket/util.h>

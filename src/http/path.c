@@ -2,7 +2,7 @@
  * two forms a server routes (RFC 9112 §3.2.1 origin-form, §3.2.2
  * absolute-form), percent-decoding (RFC 3986 §2.1) and remove_dot_segments
  * (§5.2.4), done segment by segment in one pass over the input.
- * Read next: src/http/mime.c (what a static file's name says about it).
+ * Read next: include/rocket/http_mime.h.
  */
 #include <rocket/http_path.h>
 #include <rocket/util.h>

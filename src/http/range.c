@@ -2,7 +2,7 @@
  * ranges) and §14.2 (when a server applies it). One range is served as a
  * 206; a list of ranges, an unknown unit or a value that does not parse
  * falls back to the whole representation, as §14.2 allows.
- * Read next: src/http/encoding.c (which precompressed sibling to send).
+ * Read next: src/http/encoding.c.
  */
 #include <rocket/http_cond.h>
 #include <rocket/util.h>

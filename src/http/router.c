@@ -3,7 +3,7 @@
  * §5.2.4), exact and prefix matches, and the answers no route gives -
  * 404, 405 with Allow, OPTIONS and OPTIONS * (RFC 9110 §9.3.7, §10.2.1,
  * §15.5.6) - and the request's accessors for routes.
- * Read next: src/http/writer.c (how every answer is written).
+ * Read next: src/http/writer.c.
  */
 #include "internal.h"
 RK_SRV_SMALL_FILE_BEGIN

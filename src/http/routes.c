@@ -2,7 +2,7 @@
  * the same public API (include/rocket/server.h) a user's routes would use.
  * /plaintext and /json follow the TechEmpower rules: each response is
  * assembled per request, with Server and Date headers.
- * Read next: src/main.c.
+ * Read next: include/rocket/static.h.
  */
 #include "rocket/server.h"
 #include "rocket/util.h"

@@ -43,17 +43,7 @@ static void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
 
 /* ---- the areas ------------------------------------------------------------ */
 
-static char *rk_pool_take(struct rk_srv_pool *p)
-{
-	return p->nfree ? p->mem + (size_t)p->free[--p->nfree] * p->size : 0;
-}
-
-static void rk_pool_put(struct rk_srv_pool *p, char *a)
-{
-	p->free[p->nfree++] = (uint32_t)((size_t)(a - p->mem) / p->size);
-}
-
-char *rk_srv_area(struct rk_srv_conn *s)
+__attribute__((noinline)) char *rk_srv_area(struct rk_srv_conn *s)
 {
 	if (!s->area) {
 		/* One conn area per connection slot: the pool is never empty. */
@@ -65,9 +55,9 @@ char *rk_srv_area(struct rk_srv_conn *s)
 
 void rk_srv_area_put_if_unused(struct rk_srv_conn *s)
 {
-	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len) {
+	if (s->area && !s->acc_len && !s->q.fields_len && !s->q.head_len && !s->q.scratch) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
-		rk_pool_put(&rs->conn_areas, s->area);
+		rk_pool_give(&rs->conn_areas, s->area);
 		s->area = 0;
 	}
 }
@@ -76,7 +66,7 @@ RK_SRV_COLD static void rk_srv_body_area_put(struct rk_srv_conn *s)
 {
 	if (s->body_area) {
 		struct rk_srv_reactor *rs = rk_conn_reactor_state(s->q.c);
-		rk_pool_put(&rs->body_areas, s->body_area);
+		rk_pool_give(&rs->body_areas, s->body_area);
 		s->body_area = 0;
 	}
 }
@@ -309,6 +299,7 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	rk_srv_timeout(c, has_body ? hc->body_timeout : hc->idle_timeout);
 	rk_srv_req_reset(q);
 	q->req = req;
+	rk_srv_log_begin(q, req);
 
 	if (rk_srv_route(q, req, path) < 0)
 		return -1;
@@ -487,6 +478,7 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	rk_srv_body_area_put(s);
+	rk_srv_log_end(&s->q);
 	rk_srv_req_reset(&s->q);
 	s->phase = RK_SRV_HEAD;
 	s->sink = RK_SINK_DROP;
@@ -536,8 +528,8 @@ static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct r
 			break;
 		}
 		if (s->spill.n || s->pend.n || s->end_due) {
-			if (rk_srv_owed(c, s))
-				break;
+			if (rk_srv_owed(c, s) && s->phase != RK_SRV_CLOSED)
+				break; /* on_writable or rk_server_resume go on */
 			continue;
 		}
 		if (s->phase == RK_SRV_WAIT) {
@@ -611,6 +603,21 @@ RK_SRV_COLD void rk_server_resume(struct rk_server_req *q)
 	rk_srv_advance(q->c, rk_srv_of(q));
 }
 
+RK_SRV_COLD void *rk_server_scratch(struct rk_server_req *q)
+{
+	struct rk_srv_conn *s = rk_srv_of(q);
+	if (s->phase == RK_SRV_CLOSED && !q->scratch)
+		return 0;
+	q->scratch = true;
+	return rk_srv_area(s) + RK_SRV_SCRATCH_OFF(q->hc->limits.max_head);
+}
+
+RK_SRV_COLD int64_t rk_server_now(const struct rk_server_req *q)
+{
+	const struct rk_srv_reactor *rs = rk_conn_reactor_state(q->c);
+	return rs->now;
+}
+
 RK_SRV_COLD void *rk_server_state(struct rk_server_req *q)
 {
 	return (char *)rk_srv_of(q) + RK_SRV_STATE_OFF;
@@ -680,6 +687,11 @@ RK_SRV_COLD static void rk_srv_on_op(struct rk_conn *c, uint8_t tag, int32_t res
 		q->ops--;
 	if (q->route && q->route->on_op)
 		q->route->on_op(q, tag, res, flags);
+	if (s->phase == RK_SRV_CLOSED && !q->ops && q->scratch) {
+		/* The last operation that could write to the scratch is done. */
+		q->scratch = false;
+		rk_srv_area_put_if_unused(s);
+	}
 	rk_srv_advance(c, s);
 }
 
@@ -687,11 +699,19 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
+	uint64_t queued = rk_conn_queued(c);
 	if (s->phase == RK_SRV_HEAD) {
-		/* A head left unfinished: 408 (slowloris). Merely idle between
-		 * requests: close quietly (RFC 9112 §9.5). */
+		/* A head left unfinished: 408 (slowloris). */
 		if (s->head_started && rk_conn_write_space(c) >= rk_srv_reserve(hc)) {
 			rk_srv_error(c, s, 408);
+			return;
+		}
+		/* An answer the engine still sends after its request is
+		 * complete (a long download): fine while bytes move. Merely
+		 * idle between requests: close quietly (RFC 9112 §9.5). */
+		if (queued && queued != s->seen_queued) {
+			s->seen_queued = queued;
+			rk_srv_timeout(c, hc->idle_timeout);
 			return;
 		}
 	} else if (s->phase == RK_SRV_BODY) {
@@ -704,7 +724,6 @@ RK_SRV_COLD static void rk_srv_on_timeout(struct rk_conn *c)
 		return;
 	} else if (s->phase == RK_SRV_WAIT) {
 		/* Reading a body or answering: fine while bytes move. */
-		uint64_t queued = rk_conn_queued(c);
 		if (s->consumed != s->seen_consumed || queued != s->seen_queued) {
 			s->seen_consumed = s->consumed;
 			s->seen_queued = queued;
@@ -722,6 +741,7 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_srv_conn *s = rk_conn_app(c);
 	(void)why;
+	rk_srv_log_end(&s->q);
 	/* The engine sends what is queued, then closes: within linger_timeout
 	 * (a peer that never reads cannot hold the slot). */
 	rk_srv_timeout(c, hc->linger_timeout);
@@ -729,6 +749,7 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 	s->holding = false;
 	s->acc_len = 0;
 	s->q.fields_len = 0;
+	s->q.scratch = s->q.scratch && s->q.ops; /* else on_op gives it back */
 	rk_srv_out_closed(&s->q);
 	rk_srv_area_put_if_unused(s);
 	rk_srv_body_area_put(s);
@@ -736,45 +757,47 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 
 static void rk_srv_on_tick(void *ctx, void *reactor_state, int64_t now)
 {
+	struct rk_srv_reactor *rs = reactor_state;
 	(void)ctx;
-	rk_srv_set_date(reactor_state, now);
+	rk_srv_set_date(rs, now);
+	rk_pool_trim(&rs->conn_areas);
+	rk_pool_trim(&rs->body_areas);
+	rk_pool_trim(&rs->log_slots);
 }
 
+#define RK_ALIGN_PAGE(n) (((n) + RK_PAGE - 1) & ~(size_t)(RK_PAGE - 1))
+
+/* Areas are whole pages, so an idle one's memory goes back whole. */
 static size_t rk_srv_conn_area_size(const struct rk_server_config *hc)
 {
-	return RK_ALIGN16((size_t)hc->limits.max_head + RK_SRV_AREA_TAIL);
+	return RK_ALIGN_PAGE(RK_SRV_SCRATCH_OFF(hc->limits.max_head) + RK_SERVER_SCRATCH);
 }
 
 static size_t rk_srv_body_area_size(const struct rk_server_config *hc)
 {
-	return RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
-	       RK_ALIGN16(rk_srv_buffer_limit(hc));
+	return RK_ALIGN_PAGE(RK_ALIGN16(sizeof(struct rk_http_request)) + hc->limits.max_head +
+			     RK_ALIGN16(rk_srv_buffer_limit(hc)));
 }
 
 /* The per-reactor state, laid out once to size it (rs NULL) and once per
  * reactor to carve it: the header, then each pool's free list and areas
- * (the engine maps it untouched: areas cost only once used). In 64 bits:
- * at most 2^24 areas of at most 2^33 bytes each cannot wrap. */
+ * (the engine maps it untouched, on a page: areas cost only once used).
+ * In 64 bits: at most 2^24 areas of at most 2^33 bytes each cannot wrap. */
 RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 					struct rk_srv_reactor *rs)
 {
-	struct rk_srv_pool *pools[2] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0 };
-	uint32_t counts[2] = { hc->max_conns, hc->body_buffers };
-	size_t sizes[2] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc) };
+	struct rk_pool *pools[3] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0,
+				     rs ? &rs->log_slots : 0 };
+	uint32_t counts[3] = { hc->max_conns, hc->body_buffers, hc->access_log ? hc->max_conns : 0 };
+	size_t sizes[3] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc), RK_SRV_LOG_SLOT };
 	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		uint32_t n = counts[k];
-		size_t list = RK_ALIGN16((size_t)n * 4);
-		if (rs) {
-			struct rk_srv_pool *p = pools[k];
-			p->free = (uint32_t *)((char *)rs + at);
-			p->mem = (char *)rs + at + list;
-			p->size = sizes[k];
-			for (uint32_t i = 0; i < n; i++)
-				p->free[i] = n - 1 - i;
-			p->nfree = n;
-		}
-		at += list + (size_t)n * sizes[k];
+		size_t list = RK_ALIGN_PAGE(at + (size_t)n * 4);
+		if (rs)
+			rk_pool_init(pools[k], (uint32_t *)((char *)rs + at), n, (char *)rs + list,
+				     sizes[k]);
+		at = list + (size_t)n * sizes[k];
 	}
 	return at;
 }
@@ -810,12 +833,13 @@ RK_SRV_COLD void rk_server_defaults(struct rk_server_config *hc)
 
 RK_SRV_COLD int rk_server_setup(struct rk_engine_config *cfg, struct rk_server_config *hc)
 {
+	rk_engine_resolve(cfg); /* the sizes for this machine, first */
 	/* Sizes the engine keeps in 32 bits, and the one rule between the
 	 * send chunks and a head: an answer is only begun with the reserve
 	 * free, so chunks that can never hold it would stall every request. */
 	uint64_t state = RK_SRV_STATE_OFF + (uint64_t)hc->state_size;
 	uint64_t reserve = RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
-	uint64_t chunks = cfg->send_chunks ? cfg->send_chunks : cfg->max_conns;
+	uint64_t chunks = cfg->send_chunks;
 	uint32_t window = cfg->send_window ? cfg->send_window : cfg->send_buffer;
 	if (state > UINT32_MAX || hc->limits.max_head > (1u << 30))
 		return -EOVERFLOW;

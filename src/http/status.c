@@ -1,6 +1,6 @@
 /* src/http/status.c - status codes and their reason phrases (RFC 9110 §15).
  * The response head itself is written by src/http/writer.c.
- * Read next: src/http/date.c (the Date field value).
+ * Read next: include/rocket/http_path.h.
  */
 #include <rocket/abi/linux.h>
 #include <rocket/http.h>

@@ -6,7 +6,7 @@
  * appended after it to the connection's output queue: copied, borrowed,
  * file ranges, and streams. Nothing is ever cut short: a field that does
  * not fit or is not a valid field value is refused with -EINVAL.
- * Read next: src/http/routes.c.
+ * Read next: src/http/accesslog.c.
  */
 #include "internal.h"
 RK_SRV_SMALL_FILE_BEGIN
@@ -118,6 +118,7 @@ void rk_srv_set_date(struct rk_srv_reactor *rs, int64_t now)
 {
 	rk_memcpy(rs->server_date, RK_SRV_SERVER_DATE, sizeof(RK_SRV_SERVER_DATE) - 1);
 	rk_http_date(rs->server_date + sizeof(RK_SRV_SERVER_DATE) - 1, now);
+	rs->now = now;
 	rk_memcpy(rs->server_date + RK_SRV_SD_LEN - 2, "\r\n", 2);
 }
 
@@ -191,6 +192,8 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 	int n = rk_srv_render(q, head, sizeof(head), status, ctype, clen);
 	if (n < 0)
 		return n;
+	q->status = (uint16_t)status;
+	q->body_mark = rk_conn_out_total(q->c) + (uint64_t)n;
 	q->no_body = s->is_head || !rk_srv_status_has_body(status);
 	uint32_t space = rk_conn_write_space(q->c);
 	long w = rk_conn_write(q->c, head, (uint32_t)RK_MIN((uint32_t)n, space));

@@ -1,6 +1,6 @@
 /* src/lib/addr.c - numeric IPv4/IPv6 addresses, parsed (see inet_pton(3))
  * and printed (inet_ntop(3), RFC 5952).
- * Read next: src/engine/listen.c, which binds the listeners with it.
+ * Read next: src/engine/engine.c.
  */
 #include "rocket/addr.h"
 #include "rocket/fmt.h"
@@ -112,40 +112,63 @@ int rk_addr_parse(const char *host, uint16_t port, struct rk_sockaddr *sa)
 	return (int)sizeof(sa->in6);
 }
 
+/* The address as text, with its port ("a.b.c.d:p", "[x::y]:p") or alone,
+ * an IPv4-mapped one then as IPv4. */
+static size_t rk_addr_text(const struct rk_sockaddr *sa, char *buf, size_t cap, bool port)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff }; /* ::ffff:a.b.c.d */
+	const uint8_t *a = sa->in6.sin6_addr;
+	char txt[48];
+	bool v6 = sa->family == AF_INET6;
+	if (v6 && !port && !rk_memcmp(a, mapped, sizeof(mapped))) {
+		a += 12;
+		v6 = false;
+	} else if (!v6) {
+		if (sa->family != AF_INET)
+			return rk_fmt(buf, cap, port ? "?" : "-");
+		a = (const uint8_t *)&sa->in4.sin_addr;
+	}
+	if (!v6) {
+		rk_fmt(txt, sizeof(txt), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	} else {
+		uint16_t g[8];
+		for (int k = 0; k < 8; k++)
+			g[k] = (uint16_t)(a[2 * k] << 8 | a[2 * k + 1]);
+		/* The longest run of zero groups (the first if tied), if >= 2. */
+		int best = -1, best_len = 1;
+		for (int k = 0; k < 8;) {
+			int n = 0;
+			while (k + n < 8 && !g[k + n])
+				n++;
+			if (n > best_len) {
+				best = k;
+				best_len = n;
+			}
+			k += n ? n : 1;
+		}
+		size_t n = 0;
+		for (int k = 0; k < 8; k++) {
+			if (k == best) {
+				n += rk_fmt(txt + n, sizeof(txt) - n, "::");
+				k += best_len - 1;
+				continue;
+			}
+			bool sep = k > 0 && k != best + best_len;
+			n += rk_fmt(txt + n, sizeof(txt) - n, "%s%x", sep ? ":" : "", g[k]);
+		}
+	}
+	if (!port)
+		return rk_fmt(buf, cap, "%s", txt);
+	return rk_fmt(buf, cap, v6 ? "[%s]:%u" : "%s:%u", txt,
+		      rk_htons(v6 ? sa->in6.sin6_port : sa->in4.sin_port));
+}
+
 size_t rk_addr_format(const struct rk_sockaddr *sa, char *buf, size_t cap)
 {
-	if (sa->family == AF_INET) {
-		const uint8_t *a = (const uint8_t *)&sa->in4.sin_addr;
-		return rk_fmt(buf, cap, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
-			      rk_htons(sa->in4.sin_port));
-	}
-	if (sa->family != AF_INET6)
-		return rk_fmt(buf, cap, "?");
-	uint16_t g[8];
-	for (int k = 0; k < 8; k++)
-		g[k] = (uint16_t)(sa->in6.sin6_addr[2 * k] << 8 | sa->in6.sin6_addr[2 * k + 1]);
-	/* The longest run of zero groups (the first if tied), if >= 2. */
-	int best = -1, best_len = 1;
-	for (int k = 0; k < 8;) {
-		int n = 0;
-		while (k + n < 8 && !g[k + n])
-			n++;
-		if (n > best_len) {
-			best = k;
-			best_len = n;
-		}
-		k += n ? n : 1;
-	}
-	char txt[48];
-	size_t n = 0;
-	for (int k = 0; k < 8; k++) {
-		if (k == best) {
-			n += rk_fmt(txt + n, sizeof(txt) - n, "::");
-			k += best_len - 1;
-			continue;
-		}
-		bool sep = k > 0 && k != best + best_len;
-		n += rk_fmt(txt + n, sizeof(txt) - n, "%s%x", sep ? ":" : "", g[k]);
-	}
-	return rk_fmt(buf, cap, "[%s]:%u", txt, rk_htons(sa->in6.sin6_port));
+	return rk_addr_text(sa, buf, cap, true);
+}
+
+size_t rk_addr_host(const struct rk_sockaddr *sa, char *buf, size_t cap)
+{
+	return rk_addr_text(sa, buf, cap, false);
 }

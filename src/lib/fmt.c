@@ -3,7 +3,7 @@
  * Implements include/rocket/fmt.h. The conversions follow printf(3) for the
  * subset they cover (the tests compare against snprintf); output only ever
  * goes through a caller's buffer or write(2).
- * Read next: src/rt/start.c (how the libc-free binary starts).
+ * Read next: src/rt/start.c.
  */
 #include <stdbool.h>
 #include <stddef.h>

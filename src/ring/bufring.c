@@ -2,7 +2,7 @@
  *
  * Follows io_uring_register_buf_ring(3) and io_uring/kbuf.c (how the kernel
  * selects, commits and, in incremental mode, partly consumes a buffer).
- * Read next: include/rocket/engine.h.
+ * Read next: include/rocket/trace.h.
  */
 #include "rocket/bufring.h"
 #include "rocket/sys.h"

@@ -3,7 +3,7 @@
  * Follows io_uring_setup(2) (the fallback chain, the mmap offsets) and
  * io_uring_enter(2) (when to enter, GETEVENTS, SQPOLL wake-ups, EXT_ARG).
  * The inline fast paths (get an SQE, read CQEs) live in include/rocket/ring.h.
- * Read next: src/ring/bufring.c.
+ * Read next: include/rocket/bufring.h.
  */
 #include "rocket/ring.h"
 #include "rocket/sys.h"

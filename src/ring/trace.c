@@ -1,7 +1,9 @@
 /* src/ring/trace.c - decode SQEs, CQEs and io_uring_enter calls into one
  * line each, with the kernel's names (io_uring_enter(2), io_uring(7)).
- * Read next: src/engine/engine.c (where --trace switches it on).
+ * Read next: include/rocket/thread.h.
  */
+#include "rocket/abi/fs.h"
+#include "rocket/abi/uio.h"
 #include "rocket/fmt.h"
 #include "rocket/sys.h"
 #include "rocket/trace.h"
@@ -69,6 +71,23 @@ static const struct rk_bit_name rk_accept_ioprio_names[] = {
 	{ IORING_ACCEPT_MULTISHOT, "ACCEPT_MULTISHOT" },
 };
 
+/* Static files: open(2) flags, openat2(2) resolve flags, statx(2). */
+static const struct rk_bit_name rk_open_flag_names[] = {
+	{ 1, "WRONLY" },	      { 2, "RDWR" },	       { O_NONBLOCK, "NONBLOCK" },
+	{ O_NOCTTY, "NOCTTY" },	      { O_CLOEXEC, "CLOEXEC" }, { O_PATH, "PATH" },
+};
+static const struct rk_bit_name rk_resolve_names[] = {
+	{ RESOLVE_NO_XDEV, "NO_XDEV" },		{ RESOLVE_NO_MAGICLINKS, "NO_MAGICLINKS" },
+	{ RESOLVE_NO_SYMLINKS, "NO_SYMLINKS" }, { RESOLVE_BENEATH, "BENEATH" },
+	{ RESOLVE_IN_ROOT, "IN_ROOT" },		{ RESOLVE_CACHED, "CACHED" },
+};
+static const struct rk_bit_name rk_statx_names[] = {
+	{ AT_EMPTY_PATH, "EMPTY_PATH" }, { AT_SYMLINK_NOFOLLOW, "SYMLINK_NOFOLLOW" },
+	{ STATX_TYPE, "TYPE" },		 { STATX_MODE, "MODE" },
+	{ STATX_MTIME, "MTIME" },	 { STATX_INO, "INO" },
+	{ STATX_SIZE, "SIZE" },
+};
+
 static size_t rk_bits_str(uint32_t v, const struct rk_bit_name *names, unsigned n, char *buf,
 			  size_t cap)
 {
@@ -132,7 +151,41 @@ void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
 		n += rk_fmt(line + n, sizeof(line) - n, "  ioprio %s", prio);
 		break;
 	case IORING_OP_SEND:
+	case IORING_OP_SEND_ZC:
 		n += rk_fmt(line + n, sizeof(line) - n, "  len %u", sqe->len);
+		break;
+	case IORING_OP_SENDMSG:
+	case IORING_OP_SENDMSG_ZC: {
+		/* The iovecs are ours until the CQE: add them up. */
+		const struct rk_user_msghdr *m = (const void *)(uintptr_t)sqe->addr;
+		size_t total = 0;
+		for (size_t i = 0; i < m->msg_iovlen; i++)
+			total += m->msg_iov[i].iov_len;
+		n += rk_fmt(line + n, sizeof(line) - n, "  iov %zu  len %zu", m->msg_iovlen, total);
+		break;
+	}
+	case IORING_OP_READ:
+		/* off -1: the file's own position (a signalfd, a pipe) */
+		n += rk_fmt(line + n, sizeof(line) - n, "  len %u  off %lld", sqe->len,
+			    (long long)sqe->off);
+		break;
+	case IORING_OP_OPENAT2: {
+		/* The path and open_how are read at submission: still ours. */
+		const struct open_how *how = (const void *)(uintptr_t)sqe->off;
+		rk_bits_str((uint32_t)how->flags, rk_open_flag_names,
+			    RK_ARRAY_SIZE(rk_open_flag_names), flags, sizeof(flags));
+		rk_bits_str((uint32_t)how->resolve, rk_resolve_names, RK_ARRAY_SIZE(rk_resolve_names),
+			    prio, sizeof(prio));
+		n += rk_fmt(line + n, sizeof(line) - n, "  path \"%.64s\"  open %s  resolve %s",
+			    (const char *)(uintptr_t)sqe->addr, flags, prio);
+		break;
+	}
+	case IORING_OP_STATX:
+		rk_bits_str(sqe->rw_flags, rk_statx_names, 2, flags, sizeof(flags));
+		rk_bits_str(sqe->len, rk_statx_names + 2, RK_ARRAY_SIZE(rk_statx_names) - 2, prio,
+			    sizeof(prio));
+		n += rk_fmt(line + n, sizeof(line) - n, "  path \"%.64s\"  at %s  mask %s",
+			    (const char *)(uintptr_t)sqe->addr, flags, prio);
 		break;
 	case IORING_OP_MSG_RING:
 		rk_ud_fmt(t, sqe->off, ud, sizeof(ud));

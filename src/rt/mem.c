@@ -4,7 +4,7 @@
  * copies, large initialisers and rk_memcpy() & co (include/rocket/util.h);
  * the C standard (5.1.2.1) and GCC's manual ("-ffreestanding") require the
  * environment to provide them. Only linked into build/rocket.
- * Read next: src/rt/start.c.
+ * Read next: src/rt/thread.c.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  *     sp[0] = argc, sp[1..argc] = argv[], NULL, envp[], NULL, auxv pairs.
  * No TLS, no atexit, no stdio to flush: rk_main's status goes straight to
  * exit_group(2), which ends every thread.
- * Read next: src/rt/thread.c.
+ * Read next: src/rt/mem.c.
  */
 #include "rocket/main.h"
 #include "rocket/sys.h"

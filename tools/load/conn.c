@@ -46,7 +46,7 @@ static void conn_queue(struct load_worker *w, struct load_conn *c, uint32_t idx,
 	for (unsigned i = 0; i < k; i++) {
 		c->ts[(c->ts_head + c->outstanding) % g_opt.pipeline] = now;
 		c->outstanding++;
-		c->unsent += g_req_len;
+		c->unsent += g_tmpl[c->tmpl].len;
 	}
 	if (!c->dirty && !c->send_busy) {
 		c->dirty = true;
@@ -65,7 +65,7 @@ static void conn_flush(struct load_worker *w)
 		struct io_uring_sqe *sqe = conn_sqe(w);
 		sqe->opcode = IORING_OP_SEND;
 		sqe->fd = c->fd;
-		sqe->addr = (uint64_t)(uintptr_t)(g_req + c->send_pos);
+		sqe->addr = (uint64_t)(uintptr_t)(g_tmpl[c->tmpl].buf + c->send_pos);
 		sqe->len = c->unsent; /* <= pipeline copies: the buffer has one more */
 		sqe->msg_flags = MSG_NOSIGNAL;
 		sqe->user_data = conn_ud(UD_SEND, c, w->flush[i]);
@@ -104,6 +104,8 @@ void conn_reconnect(struct load_worker *w, struct load_conn *c, uint32_t idx)
 	}
 	c->gen++;
 	conn_clear(c);
+	if (g_ntmpl > 1)
+		c->tmpl = (uint16_t)((c->tmpl + 1) % g_ntmpl);
 	if (w->recording)
 		w->st.reconnects++;
 	c->fd = conn_socket();
@@ -146,8 +148,11 @@ int conn_done(struct load_worker *w, struct load_conn *c, uint32_t idx, uint64_t
 	c->ts_head = (c->ts_head + 1) % g_opt.pipeline;
 	c->outstanding--;
 	if (w->recording) {
+		unsigned cls = c->status / 100 <= 5 ? (unsigned)c->status / 100 : 0;
 		w->st.req++;
-		w->st.status[c->status / 100 <= 5 ? c->status / 100 : 0]++;
+		w->st.status[cls]++;
+		w->st.t_req[c->tmpl]++;
+		w->st.t_status[c->tmpl][cls]++;
 		hist_add(&w->st.lat, now - sent);
 	}
 	if (g_opt.idle) {
@@ -230,7 +235,7 @@ static void conn_on_cqe(struct load_worker *w, const struct io_uring_cqe *cqe)
 			return;
 		}
 		c->unsent -= (uint32_t)cqe->res;
-		c->send_pos = (c->send_pos + (uint32_t)cqe->res) % g_req_len;
+		c->send_pos = (c->send_pos + (uint32_t)cqe->res) % g_tmpl[c->tmpl].len;
 		if (c->unsent && !c->dirty) { /* short send, or more queued meanwhile */
 			c->dirty = true;
 			w->flush[w->nflush++] = idx;
@@ -269,6 +274,7 @@ void *conn_thread(void *arg)
 	for (uint32_t i = 0; !w->err && i < w->nconn; i++) {
 		struct load_conn *c = &w->conns[i];
 		c->addr = g_addr;
+		c->tmpl = (uint16_t)((w->first_conn + i) % g_ntmpl);
 		c->fd = conn_socket();
 		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&g_addr, g_addrlen) < 0) {
 			w->st.err_connect++;

@@ -19,6 +19,7 @@
 #include "rocket/ring.h"
 
 #define LOAD_MAX_HEADERS 32
+#define LOAD_MAX_TMPL    32           /* --raw templates */
 #define LOAD_STASH_CAP   16384        /* a response head split over buffers */
 #define LOAD_BUF_SIZE    16384        /* provided-buffer size */
 #define LOAD_TICK_NS     100000000ULL /* longest wait in the loop: 100 ms */
@@ -30,8 +31,11 @@ struct load_opts {
 	unsigned per_conn;         /* -r N: requests per connection, then reconnect (0: no limit) */
 	double duration, warmup;
 	const char *method, *body, *url;
+	const char *body_file;     /* --body-file: the body read from a file */
 	const char *headers[LOAD_MAX_HEADERS];
 	unsigned nheaders;
+	const char *raw[LOAD_MAX_TMPL]; /* --raw FILE: whole requests as sent */
+	unsigned nraw;
 	bool json;
 	unsigned idle;             /* --idle N */
 	bool first_response;       /* --first-response */
@@ -43,9 +47,18 @@ struct load_opts {
 extern struct load_opts g_opt;
 extern struct sockaddr_storage g_addr;
 extern socklen_t g_addrlen;
-extern char *g_req;         /* pipeline + 1 copies of the request */
-extern uint32_t g_req_len;  /* one copy */
-extern bool g_head;         /* HEAD: responses carry no body */
+/* A request as sent: from -m/-H/-b/--body-file and the URL, or a --raw
+ * file. Connection i starts with template i % g_ntmpl and takes the next
+ * one on each reconnect (-r, or a close), so a mix rotates through both
+ * connections and time. */
+struct load_tmpl {
+	const char *name;   /* the --raw file, or the URL */
+	char *buf;          /* pipeline + 1 copies of the request */
+	uint32_t len;       /* one copy */
+	bool head;          /* HEAD: responses carry no body */
+};
+extern struct load_tmpl g_tmpl[LOAD_MAX_TMPL];
+extern unsigned g_ntmpl;
 extern volatile sig_atomic_t g_stop;
 extern atomic_uint g_idle_done;
 extern uint64_t g_t0;       /* set by main before the workers start their clocks */
@@ -61,6 +74,7 @@ static inline uint64_t load_now_ns(void)
 /* ---- per-thread state ------------------------------------------------------ */
 struct load_stats {
 	uint64_t req, bytes, status[6]; /* status[k]: kxx, status[0]: other */
+	uint64_t t_req[LOAD_MAX_TMPL], t_status[LOAD_MAX_TMPL][6]; /* per template */
 	uint64_t err_connect, err_read, err_write, err_parse, err_closed, reconnects;
 	struct hist lat;
 };
@@ -74,6 +88,7 @@ struct load_conn {
 	bool close_after;      /* the response said Connection: close */
 	bool chunk_digit;      /* a hex digit seen in this chunk-size line */
 	int status;
+	uint16_t tmpl;         /* index in g_tmpl of what this connection sends */
 	uint32_t outstanding;  /* requests queued or sent, not yet answered */
 	uint32_t answered;     /* responses on this connection (-r) */
 	uint32_t unsent;       /* bytes of those not yet handed to a SEND */
@@ -91,6 +106,7 @@ struct load_conn {
 struct load_worker {
 	pthread_t th;
 	unsigned id, nconn;
+	unsigned first_conn;   /* index of conns[0] among all connections */
 	struct load_conn *conns;
 	uint32_t *flush;       /* connections with bytes to send */
 	uint32_t nflush;

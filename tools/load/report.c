@@ -27,6 +27,11 @@ void report_print(struct load_worker *ws)
 		t.err_connect += s->err_connect, t.err_read += s->err_read;
 		t.err_write += s->err_write, t.err_parse += s->err_parse;
 		t.err_closed += s->err_closed, t.reconnects += s->reconnects;
+		for (unsigned k = 0; k < g_ntmpl; k++) {
+			t.t_req[k] += s->t_req[k];
+			for (int c = 0; c < 6; c++)
+				t.t_status[k][c] += s->t_status[k][c];
+		}
 		for (unsigned b = 0; b < HIST_N; b++)
 			t.lat.c[b] += s->lat.c[b];
 		t.lat.n += s->lat.n, t.lat.sum += s->lat.sum;
@@ -54,7 +59,7 @@ void report_print(struct load_worker *ws)
 		       "\"errors\":{\"total\":%llu,\"connect\":%llu,\"read\":%llu,\"write\":%llu,"
 		       "\"parse\":%llu,\"closed\":%llu},\"reconnects\":%llu,"
 		       "\"latency_us\":{\"mean\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
-		       "\"p99.9\":%.1f,\"max\":%.1f}}\n",
+		       "\"p99.9\":%.1f,\"max\":%.1f},",
 		       g_opt.url, g_opt.conns, g_opt.threads, g_opt.pipeline, secs,
 		       (unsigned long long)t.req, rps, (unsigned long long)t.bytes, bps,
 		       (unsigned long long)t.status[1], (unsigned long long)t.status[2],
@@ -64,6 +69,19 @@ void report_print(struct load_worker *ws)
 		       (unsigned long long)t.err_read, (unsigned long long)t.err_write,
 		       (unsigned long long)t.err_parse, (unsigned long long)t.err_closed,
 		       (unsigned long long)t.reconnects, us[0], us[1], us[2], us[3], us[4], us[5]);
+		printf("\"templates\":[");
+		for (unsigned k = 0; k < g_ntmpl; k++) {
+			printf("%s{\"name\":\"", k ? "," : "");
+			for (const char *c = g_tmpl[k].name; *c; c++)
+				printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+			printf("\",\"requests\":%llu,\"2xx\":%llu,\"3xx\":%llu,\"4xx\":%llu,"
+			       "\"5xx\":%llu,\"other\":%llu}",
+			       (unsigned long long)t.t_req[k], (unsigned long long)t.t_status[k][2],
+			       (unsigned long long)t.t_status[k][3], (unsigned long long)t.t_status[k][4],
+			       (unsigned long long)t.t_status[k][5],
+			       (unsigned long long)(t.t_status[k][0] + t.t_status[k][1]));
+		}
+		printf("]}\n");
 		return;
 	}
 	char tb[32], bb[32];
@@ -84,5 +102,11 @@ void report_print(struct load_worker *ws)
 	       (unsigned long long)t.err_read, (unsigned long long)t.err_write,
 	       (unsigned long long)t.err_parse, (unsigned long long)t.err_closed,
 	       (unsigned long long)t.reconnects);
+	for (unsigned k = 0; g_ntmpl > 1 && k < g_ntmpl; k++)
+		printf("  %s: %llu requests, 2xx %llu  3xx %llu  4xx %llu  5xx %llu  other %llu\n",
+		       g_tmpl[k].name, (unsigned long long)t.t_req[k],
+		       (unsigned long long)t.t_status[k][2], (unsigned long long)t.t_status[k][3],
+		       (unsigned long long)t.t_status[k][4], (unsigned long long)t.t_status[k][5],
+		       (unsigned long long)(t.t_status[k][0] + t.t_status[k][1]));
 	printf("Requests/sec: %.2f\nTransfer/sec: %s\n", rps, tb);
 }

@@ -66,7 +66,7 @@ int resp_parse_head(struct load_conn *c, const uint8_t *h, size_t n)
 		p = eol;
 	}
 	c->remain = 0;
-	if (g_head || c->status < 200 || c->status == 204 || c->status == 304)
+	if (g_tmpl[c->tmpl].head || c->status < 200 || c->status == 204 || c->status == 304)
 		c->state = P_BODY; /* no body: remain 0 completes at once */
 	else if (chunked)
 		c->state = P_CHUNK_SIZE, c->chunk_digit = false;

@@ -7,7 +7,7 @@
  * brought it. Only what Rocket (and its probe tool) uses is defined here.
  * tests/test_abi.c checks every size and offset against the system header.
  *
- * Read next: arch/x86_64/syscall.h, then include/rocket/sys.h.
+ * Read next: include/rocket/abi/linux.h.
  */
 #ifndef ROCKET_ABI_IO_URING_H
 #define ROCKET_ABI_IO_URING_H

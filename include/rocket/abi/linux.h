@@ -4,7 +4,7 @@
  * Values are those of include/uapi/asm-generic (shared by x86-64 and
  * aarch64 for everything below); see errno(3), mmap(2), socket(7), ip(7),
  * ipv6(7), tcp(7), signalfd(2), clone(2), futex(2).
- * Read next: include/rocket/sys.h.
+ * Read next: include/rocket/abi/uio.h.
  */
 #ifndef ROCKET_ABI_LINUX_H
 #define ROCKET_ABI_LINUX_H
@@ -17,6 +17,7 @@
 #define ESRCH         3
 #define EINTR         4
 #define EIO           5
+#define ENXIO         6   /* open(2) of a socket or a device without its driver */
 #define EBADF         9
 #define EAGAIN        11
 #define ENOMEM        12
@@ -24,6 +25,8 @@
 #define EFAULT        14
 #define EBUSY         16
 #define EEXIST        17
+#define EXDEV         18  /* openat2 RESOLVE_BENEATH: the path would leave dirfd */
+#define ENODEV        19
 #define ENOTDIR       20
 #define EINVAL        22
 #define ENFILE        23
@@ -31,7 +34,9 @@
 #define ENOSPC        28
 #define EPIPE         32
 #define ERANGE        34
+#define ENAMETOOLONG  36
 #define ENOSYS        38
+#define ELOOP         40  /* openat2: a symlink RESOLVE_NO_(MAGIC|SYM)LINKS forbids */
 #define EBADR         53  /* io_uring_enter: CQEs were dropped (5.19) */
 #define ETIME         62
 #define EOVERFLOW     75
@@ -64,14 +69,20 @@
 #define MAP_NORESERVE  0x4000
 #define MAP_POPULATE   0x8000
 #define MAP_STACK      0x20000
+#define MADV_DONTNEED  4
 
 /* ---- open/fcntl --------------------------------------------------------- */
 #define O_RDONLY   00
+#define O_WRONLY   01
+#define O_CREAT    0100
+#define O_APPEND   02000
 #define O_NONBLOCK 04000
 #define O_CLOEXEC  02000000
 #define F_GETFL    3
 #define F_SETFL    4
 #define AT_FDCWD   (-100)
+#define SEEK_SET   0
+#define SEEK_CUR   1
 #define SEEK_END   2
 #define F_GETFD    1
 #define F_SETFD    2
@@ -146,6 +157,7 @@ struct rk_linger {
 };
 
 /* ---- signals ------------------------------------------------------------ */
+#define SIGHUP  1
 #define SIGINT  2
 #define SIGKILL 9
 #define SIGUSR1 10

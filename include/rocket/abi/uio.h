@@ -3,7 +3,7 @@
  * a send gathered from several pieces of memory. Apart from linux.h so that
  * code which also includes libc's headers (the engine's white-box tests) can
  * use them: the names are ours, nothing here clashes.
- * Read next: include/rocket/sys.h.
+ * Read next: include/rocket/abi/fs.h.
  */
 #ifndef ROCKET_ABI_UIO_H
 #define ROCKET_ABI_UIO_H
