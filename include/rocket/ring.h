@@ -233,6 +233,13 @@ static inline void rk_prep_msg_ring(struct io_uring_sqe *sqe, int target_fd, uin
  * more slots than RLIMIT_NOFILE (-EMFILE). Returns 0 or -errno. */
 int rk_ring_files_sparse(struct rk_ring *r, uint32_t n);
 
+/* How many of the table's first n slots hold no file, as the kernel says:
+ * an IORING_OP_ASYNC_CANCEL by fixed fd of each slot answers -EBADF for an
+ * empty one (io_uring/cancel.c), -ENOENT for a file with nothing to cancel.
+ * For the end of a ring's life (the CQ must be otherwise idle). Returns the
+ * count or -errno. */
+int rk_ring_files_free(struct rk_ring *r, uint32_t n);
+
 /* IORING_REGISTER_PROBE into probe (with room for nops ops). Returns 0/-errno. */
 int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops);
 

@@ -289,9 +289,11 @@ static RK_COLD void rk_reactor_finish(struct rk_reactor *r)
 	rk_ring_submit_wait(&r->ring, 1, 0);
 	r->st.enters = r->ring.n_enter;
 	r->st.overflows = r->ring.n_overflow;
-	/* Every slot of the fixed table should be empty again. */
+	/* Every slot of the fixed table should be empty again: the kernel
+	 * says, slot by slot (our count, fixed_used, could be wrong too). */
 	r->st.fixed_slots = r->nfixed;
-	r->st.fixed_free = r->nfixed - r->fixed_used;
+	int nfree = r->nfixed ? rk_ring_files_free(&r->ring, r->nfixed) : 0;
+	r->st.fixed_free = nfree > 0 ? (uint64_t)nfree : 0;
 	if (!cfg->quiet)
 		rk_reactor_print_stats(r);
 	if (cfg->accept_mode == RK_ACCEPT_REACTOR)

@@ -199,6 +199,37 @@ RK_COLD int rk_ring_files_sparse(struct rk_ring *r, uint32_t n)
 	return rk_ring_register(r, IORING_REGISTER_FILES2, &reg, sizeof(reg));
 }
 
+/* The scan's user_data: CQEs of anything else still armed are skipped. */
+#define RK_RING_SCAN_UD 0xffffffffffff5ca1ull
+
+RK_COLD int rk_ring_files_free(struct rk_ring *r, uint32_t n)
+{
+	const struct __kernel_timespec second = { .tv_sec = 1 };
+	uint32_t sent = 0, got = 0;
+	int empty = 0;
+	while (got < n) {
+		struct io_uring_sqe *sqe;
+		/* No more in flight than half the CQ holds. */
+		while (sent < n && sent - got < r->cq_entries / 2 && (sqe = rk_ring_get_sqe(r))) {
+			sqe->opcode = IORING_OP_ASYNC_CANCEL;
+			sqe->fd = (int32_t)sent++;
+			sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED;
+			sqe->user_data = RK_RING_SCAN_UD;
+		}
+		int ret = rk_ring_submit_wait(r, 1, &second);
+		uint32_t k = rk_ring_cq_ready(r);
+		for (uint32_t i = 0; i < k; i++) {
+			const struct io_uring_cqe *cqe = rk_ring_cqe(r, i);
+			got += cqe->user_data == RK_RING_SCAN_UD;
+			empty += cqe->user_data == RK_RING_SCAN_UD && cqe->res == -EBADF;
+		}
+		rk_ring_cq_advance(r, k);
+		if (!k && ret < 0)
+			return ret;
+	}
+	return empty;
+}
+
 RK_COLD int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops)
 {
 	rk_memset(probe, 0, sizeof(*probe) + nops * sizeof(probe->ops[0]));
