@@ -29,13 +29,14 @@ static inline void test_mode_config(struct rk_engine_config *cfg)
 	cfg->accept_mode = test_mode_is("reactor") ? RK_ACCEPT_REACTOR : RK_ACCEPT_ACCEPTOR;
 }
 
-/* The same as server flags (NULL-terminated, at most 2). */
+/* The same as server flags (NULL-terminated, at most 3; the acceptor named,
+ * not left to --accept auto, so a one-CPU machine tests it too). */
 static inline const char *const *test_mode_flags(void)
 {
-	static const char *const fd[] = { "--direct=off", 0 };
+	static const char *const fd[] = { "--direct=off", "--accept", "acceptor", 0 };
 	static const char *const reactor[] = { "--accept", "reactor", 0 };
-	static const char *const none[] = { 0 };
-	return test_mode_is("fd") ? fd : test_mode_is("reactor") ? reactor : none;
+	static const char *const acceptor[] = { "--accept", "acceptor", 0 };
+	return test_mode_is("fd") ? fd : test_mode_is("reactor") ? reactor : acceptor;
 }
 
 #endif

@@ -641,7 +641,8 @@ TEST(failures_to_open_the_log_are_said_exactly)
  * an access log is harmless. */
 static void usr1(const char *bin)
 {
-	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1", NULL };
+	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1",
+			       "--accept", "acceptor", NULL };
 	struct proc p;
 	int port;
 	proc_spawn(&p, bin, args, NULL, NULL, NULL);

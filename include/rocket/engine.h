@@ -113,6 +113,7 @@ typedef void (*rk_done_fn)(void *arg, int res);
 enum rk_accept_mode {
 	RK_ACCEPT_ACCEPTOR = 0, /* one acceptor thread, hand-off to the least-loaded reactor */
 	RK_ACCEPT_REACTOR,      /* each reactor on its own SO_REUSEPORT listener */
+	RK_ACCEPT_AUTO,         /* reactor with one reactor (nothing to balance), else acceptor */
 };
 
 struct rk_engine_config {

@@ -30,7 +30,7 @@ struct rk_cli {
 	const char *access_log;       /* --access-log, or NULL */
 	bool no_root;                 /* --no-root */
 	bool direct;                  /* --direct (default on) */
-	const char *accept;           /* --accept: "acceptor" or "reactor" */
+	const char *accept;           /* --accept: "auto", "acceptor" or "reactor" */
 	uint32_t uid, gid;            /* --user resolved */
 	bool inherited;               /* serving systemd's sockets */
 	const char *notify;           /* $NOTIFY_SOCKET, or NULL */

@@ -263,7 +263,7 @@ static const struct rk_flag rk_flags[] = {
 	FLAG("no-defer-taskrun", A_NONE, RK_F_BOOL, cfg.no_defer_taskrun,
 	     "use COOP_TASKRUN instead of DEFER_TASKRUN"),
 	FLAG("direct", A_NONE, RK_F_BOOL, direct, "direct descriptors (6.0+; =off: fds)"),
-	FLAG("accept", A_MODE, RK_F_STR, accept, "acceptor (least-loaded hand-off) or reactor"),
+	FLAG("accept", A_MODE, RK_F_STR, accept, "auto, acceptor (least-loaded hand-off) or reactor"),
 	FLAG("bundle", A_NONE, RK_F_BOOL, cfg.bundle,
 	     "bundled receives (IORING_RECVSEND_BUNDLE, 6.10+)"),
 	FLAG("pin", A_NONE, RK_F_BOOL, cfg.pin, "pin reactor i to CPU i"),
@@ -354,8 +354,10 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 	}
 	if (rk_streq(c->accept, "reactor")) {
 		e->accept_mode = RK_ACCEPT_REACTOR;
+	} else if (rk_streq(c->accept, "auto")) {
+		e->accept_mode = RK_ACCEPT_AUTO;
 	} else if (!rk_streq(c->accept, "acceptor")) {
-		rk_dprint(2, "rocket: --accept %s: must be acceptor or reactor\n", c->accept);
+		rk_dprint(2, "rocket: --accept %s: must be auto, acceptor or reactor\n", c->accept);
 		return -1;
 	}
 	e->no_direct = !c->direct;

@@ -231,6 +231,11 @@ int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
 		return rk_ptr_err(mem);
 	k = (struct rk_carver){ mem, 0 };
 	struct rk_engine *e = rk_carve(&k, 1, sizeof(*e));
+	/* With one reactor the acceptor has nothing to balance and costs a
+	 * hop between two threads per connection (README: connections that
+	 * come and go). */
+	if (c.accept_mode == RK_ACCEPT_AUTO)
+		c.accept_mode = c.reactors == 1 ? RK_ACCEPT_REACTOR : RK_ACCEPT_ACCEPTOR;
 	e->cfg = c;
 	e->map_len = (size_t)len;
 	e->nreactors = c.reactors;
