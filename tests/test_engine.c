@@ -166,6 +166,8 @@ TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_no_fd_and_no_fixed_
 		usleep(10 * 1000);
 		now = count_fds();
 	}
+	if (now != baseline) /* which ones, to tell a socket from a ring or a file */
+		system("ls -l /proc/$PPID/fd | sed 's/^/    /'");
 	CHECK_MSG(now == baseline, "open fds: %d, baseline %d", now, baseline);
 
 	/* Still serving: the old connection and a new one. */
