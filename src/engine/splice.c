@@ -87,6 +87,8 @@ static void rk_splice_submit(struct rk_conn *c, uint8_t step, int fd_in, uint64_
 	sqe->splice_fd_in = fd_in;
 	sqe->splice_off_in = off_in;
 	sqe->fd = fd_out;
+	if (step == RK_SPLICE_SEND)
+		rk_res_sqe_fd(sqe, c); /* the socket, maybe a direct descriptor */
 	sqe->off = (uint64_t)-1; /* a pipe or a socket: no offset */
 	sqe->len = len;
 	sqe->splice_flags = 0;
