@@ -31,33 +31,6 @@ struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 	}
 }
 
-/* Queue work for the end of this batch, once per connection and queue. */
-void rk_res_defer(struct rk_conn *c, enum rk_q q)
-{
-	struct rk_reactor *r = c->r;
-	if (c->queued[q])
-		return;
-	c->queued[q] = true;
-	if (r->nq[q] == r->nconns) {
-		/* Full of entries a pass under way has taken, whose slots a
-		 * handler queued again: drop those. The entries not taken
-		 * are of distinct slots, c not among them: room is made. */
-		rk_res_stop(r, q);
-	}
-	r->q[q][r->nq[q]++] = c->slot;
-}
-
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q)
-{
-	if (r->qpos[q] >= r->nq[q]) {
-		r->nq[q] = r->qpos[q] = 0;
-		return RK_NONE;
-	}
-	uint32_t slot = r->q[q][r->qpos[q]++];
-	r->conns[slot].queued[q] = false;
-	return slot;
-}
-
 void rk_res_stop(struct rk_reactor *r, enum rk_q q)
 {
 	uint32_t at = r->qpos[q], n = r->nq[q] - at;
@@ -67,41 +40,9 @@ void rk_res_stop(struct rk_reactor *r, enum rk_q q)
 	r->qpos[q] = 0;
 }
 
-bool rk_res_pending(const struct rk_reactor *r)
-{
-	return r->nq[RK_Q_DELIVER] || r->nq[RK_Q_FLUSH];
-}
-
-uint32_t rk_res_chunk_get(struct rk_reactor *r)
-{
-	return rk_pool_get(&r->chunks);
-}
-
-void rk_res_chunk_put(struct rk_reactor *r, uint32_t i)
-{
-	rk_pool_put(&r->chunks, i);
-	/* A connection waits for a chunk: its flush (or writer) goes on. */
-	if (r->nq[RK_Q_CHUNK]) {
-		for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
-			struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
-			c->queued[RK_Q_CHUNK] = false;
-			rk_res_defer(c, RK_Q_FLUSH);
-		}
-		r->nq[RK_Q_CHUNK] = 0;
-	}
-}
-
-uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i)
-{
-	return rk_pool_addr(&r->chunks, i);
-}
-
-uint32_t rk_res_out_get(struct rk_reactor *r)
-{
-	return rk_pool_get(&r->outs_pool);
-}
-
-static void rk_res_wake_chunk(struct rk_reactor *r)
+/* Chunks or queue entries came back: the connections that waited for
+ * one flush (or write) again. */
+void rk_res_wake_chunk(struct rk_reactor *r)
 {
 	for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
 		struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
@@ -111,31 +52,8 @@ static void rk_res_wake_chunk(struct rk_reactor *r)
 	r->nq[RK_Q_CHUNK] = 0;
 }
 
-void rk_res_out_put(struct rk_reactor *r, uint32_t i)
+void rk_res_buf_return(struct rk_reactor *r, uint16_t bid)
 {
-	rk_pool_put(&r->outs_pool, i);
-	rk_res_wake_chunk(r);
-}
-
-uint32_t rk_res_piece_get(struct rk_reactor *r)
-{
-	return rk_pool_get(&r->pieces_pool);
-}
-
-void rk_res_piece_put(struct rk_reactor *r, uint32_t i)
-{
-	rk_pool_put(&r->pieces_pool, i);
-}
-
-void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid)
-{
-	r->bref[bid]++;
-}
-
-void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid)
-{
-	if (--r->bref[bid])
-		return;
 	/* Back in the ring, the kernel holds it again. */
 	r->bref[bid] = 1;
 	if (rk_trace_on(r->ring.trace))

@@ -297,7 +297,8 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	}
 	/* A body must be in within body_timeout, however it trickles. */
 	rk_srv_timeout(c, has_body ? hc->body_timeout : hc->idle_timeout);
-	rk_srv_req_reset(q);
+	/* q is clean: zeroed with the slot (rk_srv_on_open), or reset by
+	 * rk_srv_finish, the only way back to RK_SRV_HEAD. */
 	q->req = req;
 	rk_srv_log_begin(q, req);
 
