@@ -160,19 +160,33 @@ static inline __attribute__((always_inline)) int rk_srv_put_length(struct rk_htt
 	return RK_PUT_LIT(b, "Content-Length: ") | rk_srv_put(b, tmp + i, sizeof(tmp) - i);
 }
 
-/* A content type's length, or -1 when it is longer than
- * RK_SERVER_MAX_CTYPE or no field value (RFC 9110 §5.5: visible
- * characters, SP and HTAB): one pass for both. */
-static int rk_srv_ctype_len(const char *s)
+/* "Content-Type: <ctype>\r\n", the type checked as it is copied (one
+ * pass; a copy of unknown length would be a rep movs, whose start-up
+ * costs more than these few bytes): -EINVAL past RK_SERVER_MAX_CTYPE
+ * bytes or for a byte that is no field-value's (RFC 9110 §5.5: visible
+ * characters, obs-text, SP and HTAB). */
+static int rk_srv_put_ctype(struct rk_http_buf *b, const char *ct)
 {
-	for (int n = 0; n <= RK_SERVER_MAX_CTYPE; n++) {
-		unsigned char c = (unsigned char)s[n];
-		if (!c)
-			return n;
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return -1;
+	static const char name[] = "Content-Type: ";
+	if (b->cap - b->len < sizeof(name) - 1 + RK_SERVER_MAX_CTYPE + 2)
+		return RK_HTTP_ENOSPC;
+	char *o = b->p + b->len + sizeof(name) - 1;
+	uint32_t n = 0;
+	for (;; n++) {
+		unsigned char c = (unsigned char)ct[n];
+		if ((unsigned char)(c - 0x20) >= 0x5f && ((c < 0x20 && c != '\t') || c == 0x7f)) {
+			if (!c)
+				break;
+			return -EINVAL;
+		}
+		if (n == RK_SERVER_MAX_CTYPE)
+			return -EINVAL;
+		o[n] = (char)c;
 	}
-	return -1;
+	rk_memcpy(b->p + b->len, name, sizeof(name) - 1);
+	rk_memcpy(o + n, "\r\n", 2);
+	b->len += (uint32_t)(sizeof(name) - 1 + n + 2);
+	return 0;
 }
 
 /* Status line, Server, Date, Content-Type, framing, fields, Allow,
@@ -190,13 +204,8 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 	else
 		err |= rk_http_buf_status_line(&b, status);
 	err |= rk_srv_put(&b, rs->server_date, RK_SRV_SD_LEN);
-	if (ctype) {
-		int n = rk_srv_ctype_len(ctype);
-		if (n < 0)
-			return -EINVAL;
-		err |= RK_PUT_LIT(&b, "Content-Type: ") | rk_srv_put(&b, ctype, (size_t)n) |
-		       RK_PUT_LIT(&b, "\r\n");
-	}
+	if (ctype && rk_srv_put_ctype(&b, ctype) < 0)
+		return -EINVAL;
 	/* RFC 9110 §8.6: no Content-Length in a 1xx or 204 answer. */
 	if (status >= 200 && status != 204) {
 		if (clen == RK_FRAME_CHUNKED)
@@ -220,8 +229,11 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 }
 
 /* Start an answer: render its head and queue it, or keep it in the conn
- * area when the write space is short. */
-static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, int64_t clen)
+ * area when the write space is short. A copied body's first piece (body,
+ * or NULL) goes in the same write when the head fits: *taken says how
+ * much of it went. */
+static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, int64_t clen,
+			const struct rk_seg *body, uint32_t *taken)
 {
 	struct rk_srv_conn *s = rk_srv_of(q);
 	char head[RK_SRV_HEAD_MAX];
@@ -238,7 +250,11 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 	q->body_mark = rk_conn_out_total(q->c) + (uint64_t)n;
 	q->no_body = s->is_head || !rk_srv_status_has_body(status);
 	uint32_t space = rk_conn_write_space(q->c);
-	long w = rk_conn_write(q->c, head, (uint32_t)RK_MIN((uint32_t)n, space));
+	struct rk_seg v[2] = { { (const uint8_t *)head, (uint32_t)RK_MIN((uint32_t)n, space) } };
+	unsigned nv = 1;
+	if (body && !q->no_body && (uint32_t)n <= space)
+		v[nv++] = *body;
+	long w = rk_conn_writev(q->c, v, nv);
 	if (w < 0)
 		return (int)w;
 	if (w < n) {
@@ -246,10 +262,12 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 		rk_memcpy(pend, head + w, (size_t)(n - w));
 		q->head_off = 0;
 		q->head_len = (uint16_t)(n - w);
+	} else if (taken) {
+		*taken = (uint32_t)(w - n);
 	}
 	q->fields_len = 0;
 	q->out = RK_OUT_DONE;
-	if (!q->head_len)
+	if (!q->head_len && s->area)
 		rk_srv_area_put_if_unused(s);
 	return 0;
 }
@@ -392,12 +410,19 @@ RK_SRV_COLD int rk_server_add_header(struct rk_server_req *q, const char *name, 
 int rk_server_respond_v(struct rk_server_req *q, int status, const char *ctype,
 			const struct rk_seg *body, unsigned nbody, uint64_t total)
 {
-	int r = rk_srv_begin(q, status, ctype, (int64_t)total);
+	uint32_t taken = 0;
+	int r = rk_srv_begin(q, status, ctype, (int64_t)total, nbody ? body : 0, &taken);
 	if (r < 0 || q->no_body)
 		return r;
 	q->v = body;
 	q->nv = nbody;
-	q->off = 0;
+	q->off = taken;
+	if (nbody && taken == body->len) {
+		/* The common answer: all of it went with the head. */
+		q->v++, q->nv--, q->off = 0;
+		if (!q->nv && !q->head_len)
+			return 0;
+	}
 	q->out = RK_OUT_COPY;
 	rk_srv_out_pump(q);
 	return 0;
@@ -415,7 +440,7 @@ int rk_server_respond(struct rk_server_req *q, int status, const char *content_t
 RK_SRV_COLD static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status, const char *ctype,
 			       uint64_t len, rk_done_fn done, void *arg)
 {
-	int r = rk_srv_begin(q, status, ctype, (int64_t)len);
+	int r = rk_srv_begin(q, status, ctype, (int64_t)len, 0, 0);
 	if (r < 0)
 		return r;
 	if (q->no_body || !len) {
@@ -457,7 +482,7 @@ RK_SRV_COLD int rk_server_stream_begin(struct rk_server_req *q, int status, cons
 	int64_t frame = length;
 	if (length < 0)
 		frame = s->minor == 0 ? RK_FRAME_CLOSE : RK_FRAME_CHUNKED;
-	int r = rk_srv_begin(q, status, content_type, frame);
+	int r = rk_srv_begin(q, status, content_type, frame, 0, 0);
 	if (r < 0)
 		return r;
 	q->chunked = frame == RK_FRAME_CHUNKED;
