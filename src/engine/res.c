@@ -14,15 +14,19 @@
 #include "internal.h"
 #include "rocket/sys.h"
 
-/* An SQE. A full SQ is submitted (under SQPOLL: waited for in the kernel,
- * IORING_ENTER_SQ_WAIT) by rk_ring_get_sqe_wait(); only a persistent ring
- * error makes it give up, and then there is nothing better than to count
- * it and try again a millisecond later - a caller in the middle of a
- * completion cannot do without its SQE. */
+/* An SQE, zeroed: the SQ's next (inline here, one call for the caller),
+ * or, the SQ full, one after a submit (under SQPOLL: waited for in the
+ * kernel, IORING_ENTER_SQ_WAIT) by rk_ring_get_sqe_wait(); only a
+ * persistent ring error makes that give up, and then there is nothing
+ * better than to count it and try again a millisecond later - a caller in
+ * the middle of a completion cannot do without its SQE. */
 struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 {
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(&r->ring);
+	if (sqe)
+		return sqe;
 	for (;;) {
-		struct io_uring_sqe *sqe = rk_ring_get_sqe_wait(&r->ring);
+		sqe = rk_ring_get_sqe_wait(&r->ring);
 		if (sqe)
 			return sqe;
 		r->st.submit_errors++;

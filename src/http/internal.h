@@ -186,10 +186,24 @@ int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, cha
 void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req);
 void rk_srv_log_end(struct rk_server_req *q);
 
-/* writer.c */
-bool rk_srv_answered(const struct rk_server_req *q);
-bool rk_srv_out_complete(const struct rk_server_req *q);
-bool rk_srv_out_pending(const struct rk_server_req *q);
+/* writer.c (its three questions inline: the session asks them of every
+ * request) */
+static inline bool rk_srv_answered(const struct rk_server_req *q)
+{
+	return q->out != RK_OUT_NONE;
+}
+
+static inline bool rk_srv_out_complete(const struct rk_server_req *q)
+{
+	return q->out == RK_OUT_DONE && !q->head_len;
+}
+
+/* Something the session must continue from on_writable. */
+static inline bool rk_srv_out_pending(const struct rk_server_req *q)
+{
+	return q->head_len || q->out == RK_OUT_COPY || q->out == RK_OUT_REF ||
+	       q->out == RK_OUT_FILE || (q->out == RK_OUT_STREAM && q->stream_end);
+}
 void rk_srv_out_pump(struct rk_server_req *q);
 void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);

@@ -272,23 +272,6 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 	return 0;
 }
 
-bool rk_srv_answered(const struct rk_server_req *q)
-{
-	return q->out != RK_OUT_NONE;
-}
-
-bool rk_srv_out_complete(const struct rk_server_req *q)
-{
-	return q->out == RK_OUT_DONE && !q->head_len;
-}
-
-/* Something the session must continue from on_writable. */
-bool rk_srv_out_pending(const struct rk_server_req *q)
-{
-	return q->head_len || q->out == RK_OUT_COPY || q->out == RK_OUT_REF ||
-	       q->out == RK_OUT_FILE || (q->out == RK_OUT_STREAM && q->stream_end);
-}
-
 RK_SRV_COLD static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
 			       uint32_t *taken);
 
