@@ -62,9 +62,11 @@ static int rk_srv_target(const struct rk_http_request *req, char *path, struct r
 static bool rk_srv_path_matches(const struct rk_route *rt, struct rk_http_str path,
 				struct rk_http_str *rest)
 {
-	size_t n = rk_strlen(rt->path);
-	if (path.n < n || rk_memcmp(path.p, rt->path, n))
-		return false;
+	/* One pass over the route's path: its length is where it ends. */
+	uint32_t n = 0;
+	for (const char *r = rt->path; r[n]; n++)
+		if (n == path.n || path.p[n] != r[n])
+			return false;
 	if (rt->match == RK_ROUTE_PREFIX) {
 		*rest = (struct rk_http_str){ path.p + n, (uint32_t)(path.n - n) };
 		return true;

@@ -146,18 +146,27 @@ static inline __attribute__((always_inline)) int rk_srv_put(struct rk_http_buf *
 }
 #define RK_PUT_LIT(b, lit) rk_srv_put(b, lit, sizeof(lit) - 1)
 
-/* "Content-Length: <v>\r\n": the digits by a constant divisor. */
+/* "Content-Length: <v>\r\n", the digits written in place (by a constant
+ * divisor: no div instruction, no copy of unknown length). */
 static inline __attribute__((always_inline)) int rk_srv_put_length(struct rk_http_buf *b,
 								     uint64_t v)
 {
-	char tmp[20 + 2];
-	size_t i = sizeof(tmp) - 2;
-	rk_memcpy(tmp + i, "\r\n", 2);
+	static const char name[] = "Content-Length: ";
+	if (b->cap - b->len < sizeof(name) - 1 + 20 + 2)
+		return RK_HTTP_ENOSPC;
+	char *o = b->p + b->len + sizeof(name) - 1;
+	uint32_t nd = 1;
+	for (uint64_t t = v; t >= 10; t /= 10)
+		nd++;
+	rk_memcpy(b->p + b->len, name, sizeof(name) - 1);
+	rk_memcpy(o + nd, "\r\n", 2);
+	char *e = o + nd;
 	do {
-		tmp[--i] = (char)('0' + v % 10);
+		*--e = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return RK_PUT_LIT(b, "Content-Length: ") | rk_srv_put(b, tmp + i, sizeof(tmp) - i);
+	b->len += (uint32_t)(sizeof(name) - 1 + nd + 2);
+	return 0;
 }
 
 /* "Content-Type: <ctype>\r\n", the type checked as it is copied (one
@@ -249,10 +258,11 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 	q->status = (uint16_t)status;
 	q->body_mark = rk_conn_out_total(q->c) + (uint64_t)n;
 	q->no_body = s->is_head || !rk_srv_status_has_body(status);
-	uint32_t space = rk_conn_write_space(q->c);
-	struct rk_seg v[2] = { { (const uint8_t *)head, (uint32_t)RK_MIN((uint32_t)n, space) } };
+	/* The engine takes what its write space allows: a head cut short
+	 * stops the write there (the body's piece waits behind it). */
+	struct rk_seg v[2] = { { (const uint8_t *)head, (uint32_t)n } };
 	unsigned nv = 1;
-	if (body && !q->no_body && (uint32_t)n <= space)
+	if (body && !q->no_body)
 		v[nv++] = *body;
 	long w = rk_conn_writev(q->c, v, nv);
 	if (w < 0)
