@@ -152,17 +152,19 @@ struct rk_srv_conn {
 	uint8_t minor;
 	uint64_t remaining;   /* Content-Length bytes still to read */
 	uint64_t consumed;    /* bytes read on this connection (closed: dropped) */
-	uint64_t seen_consumed, seen_queued; /* the same, and bytes queued, at
-	                                        the last timeout: progress? */
-	struct rk_http_chunked ck;
 	struct rk_http_str pend; /* decoded bytes on_body has not taken yet */
 	struct rk_http_str spill; /* gathered bytes, in the body area, the same */
 	char *area;           /* conn area, while needed */
 	uint32_t acc_len;     /* bytes of a split head in it */
 	char *body_area;      /* body area, while a body is buffered */
-	uint32_t body_head;   /* bytes of the head copied into it */
-	uint32_t body_len;    /* bytes of the body gathered so far */
 	struct rk_server_req q;
+	/* Off the path of a plain GET, after it: the fields every request
+	 * reads share as few cache lines as they can. */
+	uint32_t body_head;   /* bytes of the head copied into the body area */
+	uint32_t body_len;    /* bytes of the body gathered so far */
+	uint64_t seen_consumed, seen_queued; /* consumed, and bytes queued, at
+	                                        the last timeout: progress? */
+	struct rk_http_chunked ck;
 };
 
 /* session.c */
