@@ -31,6 +31,13 @@ const char *proc_bin_static(void)
 	return access(b, X_OK) == 0 ? b : NULL;
 }
 
+void proc_for_each_bin(void (*body)(const char *bin))
+{
+	body(proc_bin_hosted());
+	if (proc_bin_static())
+		body(proc_bin_static());
+}
+
 const char *proc_build_path(const char *name)
 {
 	static char path[4][512];
@@ -127,10 +134,59 @@ void proc_reap(struct proc *p)
 	char *err = proc_slurp(p->err);
 	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status 0x%x:\n%s", st,
 		  err);
-	CHECK_MSG(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "sanitizer:\n%s",
-		  err);
+	proc_check_clean(err);
 	free(err);
 	proc_cleanup(p);
+}
+
+void proc_check_clean(const char *err)
+{
+	CHECK_MSG(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "sanitizer:\n%s",
+		  err);
+}
+
+int proc_free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	CHECK(fd >= 0);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+int proc_start_quiet(struct proc *p, const char *bin, const char *const *args)
+{
+	for (int attempt = 0; attempt < 10; attempt++) {
+		const char *argv[40];
+		char port[16];
+		int n = 0, portn = proc_free_port();
+		for (; args && *args && n < 36; args++)
+			argv[n++] = *args;
+		snprintf(port, sizeof(port), "%d", portn);
+		argv[n++] = "--port";
+		argv[n++] = port;
+		argv[n++] = "--quiet";
+		argv[n] = NULL;
+		proc_spawn(p, bin, argv, NULL, NULL, NULL);
+		double end = proc_now() + 20;
+		for (;;) {
+			int fd = tcp_connect(NULL, portn);
+			if (fd >= 0) {
+				close(fd);
+				return portn;
+			}
+			int st;
+			if (waitpid(p->pid, &st, WNOHANG) == p->pid)
+				break; /* e.g. EADDRINUSE: try another port */
+			CHECK_MSG(proc_now() < end, "%s: not accepting on %d", bin, portn);
+			usleep(2000);
+		}
+		proc_cleanup(p);
+	}
+	th_fail(__FILE__, __LINE__, "%s: could not start", bin);
 }
 
 char *proc_slurp(const char *path)
@@ -200,6 +256,15 @@ int proc_wait_banner(struct proc *p, int *ports, int max)
 	}
 }
 
+int proc_start_banner(struct proc *p, const char *bin, const char *const *args)
+{
+	int port = 0;
+	proc_spawn(p, bin, args, NULL, NULL, NULL);
+	CHECK_MSG(proc_wait_banner(p, &port, 1) == 1 && port > 0 && port < 65536,
+		  "%s: no port in its banner", bin);
+	return port;
+}
+
 int tcp_connect(const char *addr, int port)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
@@ -217,8 +282,22 @@ int tcp_connect(const char *addr, int port)
 		close(fd);
 		return -1;
 	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct timeval tv = { .tv_sec = 10 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+int tcp_connect_rcvbuf(int port, int rcvbuf)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "connect: %s",
+		  strerror(errno));
 	return fd;
 }
 

@@ -20,14 +20,10 @@
 static void error_then_nothing(int port, const void *req, size_t len, int code, const char *reason)
 {
 	struct cli c;
-	struct resp r;
 	cli_open(&c, port);
 	cli_send(&c, req, len);
 	cli_send_str(&c, GET("/json"));
-	read_resp(&c, &r);
-	check_error(&r, code, reason);
-	resp_free(&r);
-	expect_eof(&c, 3000);
+	expect_error_close(&c, code, reason, 3000);
 	cli_close(&c);
 }
 #define ERROR_THEN_NOTHING(port, lit, code, reason) \
@@ -83,10 +79,7 @@ SERVER_TEST(body_in_two_writes_gets_nothing_before_the_second, 30)
 	cli_open(&c, s.port);
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello");
 	expect_quiet(&c, 200);
-	cli_send_str(&c, "world");
-	read_resp(&c, &r);
-	check_bytes(&r, ECHO_RESP(10) "helloworld");
-	resp_free(&r);
+	exchange(&c, "world", ECHO_RESP(10) "helloworld");
 
 	cli_send_str(&c, POST_CHUNKED("/") "5\r\nhello\r\n");
 	expect_quiet(&c, 200);
@@ -173,28 +166,22 @@ SERVER_TEST(head_limits_414_and_431, 60)
 					    "--max-headers", "5", 0 };
 	struct srv s;
 	srv_start(&s, bin, args);
-	struct resp r;
 	char req[1024];
 	/* A request line of 64 bytes passes; one byte more is 414. */
 	line_of(req, 64);
-	one_shot(s.port, req, &r, false);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	one_shot_bytes(s.port, req, PLAINTEXT_RESP);
 	line_of(req, 65);
 	error_then_nothing(s.port, req, strlen(req), 414, "URI Too Long");
 	/* A field line of 40 bytes (name, colon, value) passes; 41 is 431. */
-	one_shot(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: 12345678901234567890123456789012345\r\n\r\n",
-		 &r, false);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	one_shot_bytes(s.port,
+		       "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: 12345678901234567890123456789012345\r\n\r\n",
+		       PLAINTEXT_RESP);
 	ERROR_THEN_NOTHING(s.port,
 			   "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: 123456789012345678901234567890123456\r\n\r\n",
 			   431, "Request Header Fields Too Large");
 	/* Five fields pass, six are over --max-headers 5. */
-	one_shot(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
-		 &r, false);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	one_shot_bytes(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+		       PLAINTEXT_RESP);
 	ERROR_THEN_NOTHING(s.port,
 			   "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",
 			   431, "Request Header Fields Too Large");
@@ -271,7 +258,6 @@ SERVER_TEST(slow_body_gets_408_at_the_body_timeout, 30)
 	struct srv s;
 	srv_start(&s, bin, args);
 	struct cli c;
-	struct resp r;
 	cli_open(&c, s.port);
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
 	double t0 = now_ms();
@@ -280,10 +266,7 @@ SERVER_TEST(slow_body_gets_408_at_the_body_timeout, 30)
 		cli_send_str(&c, "a");
 	}
 	double dt = now_ms() - t0;
-	read_resp(&c, &r);
-	check_error(&r, 408, "Request Timeout");
-	resp_free(&r);
-	expect_eof(&c, 2000);
+	expect_error_close(&c, 408, "Request Timeout", 2000);
 	CHECK_MSG(dt >= 1000 && dt < 1600, "408 after %.0f ms", dt);
 	cli_close(&c);
 	srv_stop(&s);
@@ -350,26 +333,21 @@ SERVER_TEST(help_names_every_limit, 10)
 		"--max-body-buffer", "--recv-share", "--header-timeout", "--body-timeout",
 		"--idle-timeout", "--linger-timeout",
 	};
-	char out[64] = "/tmp/rocket-help-XXXXXX";
-	int fd = mkstemp(out);
-	CHECK(fd >= 0);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fd, 1);
-		execl(bin, bin, "--help", (char *)0);
-		_exit(127);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-	close(fd);
-	const char *help = slurp(out);
-	unlink(out);
-	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "--help: status %d", st);
+	static const char *const args[] = { "--help", 0 };
+	struct proc p;
+	proc_spawn(&p, bin, args, 0, 0, 0);
+	int st = proc_wait(&p, 10);
+	if (st == -1)
+		proc_kill(&p);
+	char *help = proc_slurp(p.out);
+	proc_cleanup(&p);
+	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "--help: status %d", st);
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		char want[64];
 		snprintf(want, sizeof(want), "  %s ", flags[i]);
 		CHECK_MSG(strstr(help, want), "--help does not name %s", flags[i]);
 	}
+	free(help);
 }
 
 /* ---- 3. versions ----------------------------------------------------------------- */
@@ -379,14 +357,11 @@ SERVER_TEST(versions_1x_as_11_and_2_or_more_505, 30)
 	struct srv s;
 	srv_start(&s, bin, 0);
 	struct cli c;
-	struct resp r;
 	/* HTTP/1.2 and 1.9 are answered as 1.1 (RFC 9110 §2.5): kept alive. */
 	cli_open(&c, s.port);
 	cli_send_str(&c, "GET /plaintext HTTP/1.2\r\nHost: x\r\n\r\nGET /plaintext HTTP/1.9\r\nHost: x\r\n\r\n");
 	for (int i = 0; i < 2; i++) {
-		read_resp(&c, &r);
-		check_bytes(&r, PLAINTEXT_RESP);
-		resp_free(&r);
+		expect_resp(&c, PLAINTEXT_RESP);
 	}
 	expect_quiet(&c, 50);
 	cli_close(&c);
@@ -430,10 +405,7 @@ SERVER_TEST(paths_are_normalized_before_routing, 30)
 	}
 	/* Absolute-form is routed by its path: "http://a?/plaintext" is the
 	 * path "/" with the query "/plaintext". */
-	cli_send_str(&c, "GET http://a?/plaintext HTTP/1.1\r\nHost: a\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, ROOT_RESP);
-	resp_free(&r);
+	exchange(&c, "GET http://a?/plaintext HTTP/1.1\r\nHost: a\r\n\r\n", ROOT_RESP);
 	expect_quiet(&c, 50);
 	cli_close(&c);
 	static const char *const bad[] = {
@@ -561,19 +533,6 @@ SERVER_TEST(scarce_send_chunks_do_not_livelock_the_reactor, 30)
 	srv_stop(&s);
 }
 
-/* A blocking client socket with a receive buffer of rcvbuf bytes. */
-static int small_window_connect(int port, int rcvbuf)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CHECK(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "connect: %s",
-		  strerror(errno));
-	return fd;
-}
-
 /* Send n bytes of pattern on a non-blocking fd, without reading, until
  * all are taken or nothing is for 300 ms. Returns the bytes sent. */
 static size_t send_unread(int fd, const char *head, size_t n)
@@ -610,7 +569,7 @@ SERVER_TEST(closing_connection_times_out, 30)
 					    "--linger-timeout", "1", 0 };
 	struct srv s;
 	srv_start(&s, bin, args);
-	int fd = small_window_connect(s.port, 2048);
+	int fd = tcp_connect_rcvbuf(s.port, 2048);
 	size_t n = 8u << 20;
 	size_t sent = send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 				      "Content-Length: 8388608\r\n\r\n", n);
@@ -624,10 +583,7 @@ SERVER_TEST(closing_connection_times_out, 30)
 	cli_close(&c);
 	/* After the linger timeout the slot is free again. */
 	usleep((useconds_t)(t0 + 1700 - now_ms()) * 1000);
-	struct resp r;
-	one_shot(s.port, GET("/plaintext"), &r, false);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	one_shot_bytes(s.port, GET("/plaintext"), PLAINTEXT_RESP);
 	close(fd);
 	srv_stop(&s);
 }
@@ -642,17 +598,14 @@ SERVER_TEST(half_closed_client_that_never_reads_times_out, 30)
 					    "--linger-timeout", "1", 0 };
 	struct srv s;
 	srv_start(&s, bin, args);
-	int fd = small_window_connect(s.port, 2048);
+	int fd = tcp_connect_rcvbuf(s.port, 2048);
 	size_t n = 8u << 20;
 	CHECK_EQ(send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n", n),
 		 n);
 	shutdown(fd, SHUT_WR);
 	double t0 = now_ms();
 	usleep((useconds_t)(t0 + 1700 - now_ms()) * 1000);
-	struct resp r;
-	one_shot(s.port, GET("/plaintext"), &r, false);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	one_shot_bytes(s.port, GET("/plaintext"), PLAINTEXT_RESP);
 	close(fd);
 	srv_stop(&s);
 }
@@ -669,7 +622,7 @@ SERVER_TEST(answers_before_an_error_are_not_lost_to_a_reset, 60)
 		 * kernel until the client reads them: a reset would drop them. */
 		struct cli c;
 		memset(&c, 0, sizeof(c));
-		c.fd = small_window_connect(s.port, 4096);
+		c.fd = tcp_connect_rcvbuf(s.port, 4096);
 		fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
 		c.cap = 1 << 16;
 		c.buf = malloc(c.cap);
@@ -708,11 +661,7 @@ SERVER_TEST(answers_before_an_error_are_not_lost_to_a_reset, 60)
 			CHECK_MSG(r.status == 200, "answer %d: %d", got, r.status);
 			resp_free(&r);
 		}
-		struct resp r;
-		read_resp(&c, &r);
-		check_error(&r, 400, "Bad Request");
-		resp_free(&r);
-		expect_eof(&c, 3000);
+		expect_error_close(&c, 400, "Bad Request", 3000);
 		cli_close(&c);
 	}
 	srv_stop(&s);
@@ -781,7 +730,7 @@ SERVER_TEST(stop_grace_is_never_short, 60)
 	for (int round = 0; round < 4; round++) {
 		struct srv s;
 		srv_start(&s, bin, 0);
-		int fd = small_window_connect(s.port, 2048);
+		int fd = tcp_connect_rcvbuf(s.port, 2048);
 		send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 33554432\r\n\r\n",
 			    32u << 20);
 		usleep((useconds_t)(round * 230) * 1000);
@@ -824,28 +773,19 @@ SERVER_TEST(expect_100_only_when_the_route_reads_the_body, 30)
 	struct srv s;
 	srv_start(&s, bin, args);
 	struct cli c;
-	struct resp r;
 	/* 404 and 405 directly, no 100 first; the body the client holds back
 	 * is not waited for: the connection closes. */
-	cli_open(&c, s.port);
-	cli_send_str(&c, "POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, "HTTP/1.1 404 Not Found\r\nServer: rocket\r\nDate: @DATE@\r\n"
-			"Content-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
-			"404 Not Found\n");
-	resp_free(&r);
-	expect_eof(&c, 2000);
-	cli_close(&c);
-	cli_open(&c, s.port);
-	cli_send_str(&c, "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, "HTTP/1.1 405 Method Not Allowed\r\nServer: rocket\r\nDate: @DATE@\r\n"
-			"Content-Type: text/plain\r\nContent-Length: 23\r\n"
-			"Allow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\n\r\n"
-			"405 Method Not Allowed\n");
-	resp_free(&r);
-	expect_eof(&c, 2000);
-	cli_close(&c);
+	answer_then_close(s.port,
+			  "POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+			  "HTTP/1.1 404 Not Found\r\nServer: rocket\r\nDate: @DATE@\r\n"
+			  "Content-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
+			  "404 Not Found\n");
+	answer_then_close(s.port,
+			  "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+			  "HTTP/1.1 405 Method Not Allowed\r\nServer: rocket\r\nDate: @DATE@\r\n"
+			  "Content-Type: text/plain\r\nContent-Length: 23\r\n"
+			  "Allow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\n\r\n"
+			  "405 Method Not Allowed\n");
 	/* 413 directly. */
 	ERROR_THEN_NOTHING(s.port,
 			   "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n",
@@ -853,28 +793,16 @@ SERVER_TEST(expect_100_only_when_the_route_reads_the_body, 30)
 	/* Without Expect a 404's body is read and dropped: the connection
 	 * goes on. */
 	cli_open(&c, s.port);
-	cli_send_str(&c, "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" GET("/json"));
-	read_resp(&c, &r);
-	check_bytes(&r, NOTFOUND_RESP);
-	resp_free(&r);
-	read_resp(&c, &r);
-	check_bytes(&r, JSON_RESP);
-	resp_free(&r);
+	exchange(&c, "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" GET("/json"),
+		 NOTFOUND_RESP);
+	expect_resp(&c, JSON_RESP);
 	cli_close(&c);
 	/* The echo reads its body: 100, then nothing until the body is in. */
 	cli_open(&c, s.port);
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
-	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	while (c.len < sizeof(cont) - 1)
-		CHECK_MSG(cli_fill(&c, 2000) && !c.eof, "no 100 Continue; got %.*s", (int)c.len, c.buf);
-	CHECK_MSG(c.len == sizeof(cont) - 1 && !memcmp(c.buf, cont, sizeof(cont) - 1), "got %.*s",
-		  (int)c.len, c.buf);
-	c.off = c.len;
+	expect_100_continue(&c);
 	expect_quiet(&c, 200);
-	cli_send_str(&c, "hello world");
-	read_resp(&c, &r);
-	check_bytes(&r, ECHO_RESP(11) "hello world");
-	resp_free(&r);
+	exchange(&c, "hello world", ECHO_RESP(11) "hello world");
 	cli_close(&c);
 	srv_stop(&s);
 }

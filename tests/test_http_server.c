@@ -21,16 +21,9 @@ SERVER_TEST(get_plaintext_json_root_head_options_exact_bytes, 30)
 	struct cli c;
 	cli_open(&c, s.port);
 
-	cli_send_str(&c, GET("/plaintext"));
-	read_resp(&c, &r);
-	CHECK_EQ(r.status, 200);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	exchange(&c, GET("/plaintext"), PLAINTEXT_RESP);
 
-	cli_send_str(&c, GET("/json"));
-	read_resp(&c, &r);
-	check_bytes(&r, JSON_RESP);
-	resp_free(&r);
+	exchange(&c, GET("/json"), JSON_RESP);
 
 	/* HEAD: the same head as GET (Content-Length 13 included), no body. */
 	cli_send_str(&c, "HEAD /plaintext HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -38,48 +31,28 @@ SERVER_TEST(get_plaintext_json_root_head_options_exact_bytes, 30)
 	check_bytes(&r, H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n\r\n");
 	resp_free(&r);
 	/* ...and really no body: the next response starts right after it. */
-	cli_send_str(&c, GET("/"));
-	read_resp(&c, &r);
-	check_bytes(&r, ROOT_RESP);
-	resp_free(&r);
+	exchange(&c, GET("/"), ROOT_RESP);
 
-	cli_send_str(&c, "OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n");
-	read_resp(&c, &r);
-	CHECK_EQ(r.status, 200);
-	check_bytes(&r, H_OK "Content-Length: 0\r\nAllow: GET, HEAD, POST, OPTIONS\r\n\r\n");
-	resp_free(&r);
+	exchange(&c, "OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n",
+		 H_OK "Content-Length: 0\r\nAllow: GET, HEAD, POST, OPTIONS\r\n\r\n");
 
-	cli_send_str(&c, "OPTIONS /plaintext HTTP/1.1\r\nHost: x\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, H_OK "Content-Length: 0\r\nAllow: GET, HEAD, OPTIONS\r\n\r\n");
-	resp_free(&r);
+	exchange(&c, "OPTIONS /plaintext HTTP/1.1\r\nHost: x\r\n\r\n",
+		 H_OK "Content-Length: 0\r\nAllow: GET, HEAD, OPTIONS\r\n\r\n");
 
 	/* OPTIONS *: every method some route takes. */
-	cli_send_str(&c, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, H_OK "Content-Length: 0\r\nAllow: GET, HEAD, POST, OPTIONS\r\n\r\n");
-	resp_free(&r);
+	exchange(&c, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+		 H_OK "Content-Length: 0\r\nAllow: GET, HEAD, POST, OPTIONS\r\n\r\n");
 
 	/* Query strings and absolute-form reach the same route. */
-	cli_send_str(&c, "GET http://x/plaintext?a=b HTTP/1.1\r\nHost: x\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	exchange(&c, "GET http://x/plaintext?a=b HTTP/1.1\r\nHost: x\r\n\r\n", PLAINTEXT_RESP);
 
-	cli_send_str(&c, GET("/nope"));
-	read_resp(&c, &r);
-	CHECK_EQ(r.status, 404);
-	check_bytes(&r, NOTFOUND_RESP);
-	resp_free(&r);
+	exchange(&c, GET("/nope"), NOTFOUND_RESP);
 
-	cli_send_str(&c, "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-	read_resp(&c, &r);
-	CHECK_EQ(r.status, 405);
-	check_bytes(&r, "HTTP/1.1 405 Method Not Allowed\r\nServer: rocket\r\nDate: @DATE@\r\n"
-			"Content-Type: text/plain\r\nContent-Length: 23\r\n"
-			"Allow: GET, HEAD, POST, OPTIONS\r\n\r\n"
-			"405 Method Not Allowed\n");
-	resp_free(&r);
+	exchange(&c, "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+		 "HTTP/1.1 405 Method Not Allowed\r\nServer: rocket\r\nDate: @DATE@\r\n"
+		 "Content-Type: text/plain\r\nContent-Length: 23\r\n"
+		 "Allow: GET, HEAD, POST, OPTIONS\r\n\r\n"
+		 "405 Method Not Allowed\n");
 
 	/* All of the above on one keep-alive connection, still open. */
 	expect_quiet(&c, 50);
@@ -105,15 +78,9 @@ SERVER_TEST(request_errors_answer_then_close, 30)
 		{ "POST / HTTP/1.1\r\nHost: x\r\nExpect: fancy\r\n\r\n", 417, "Expectation Failed" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct cli c;
-		struct resp r;
-		cli_open(&c, s.port);
-		cli_send_str(&c, cases[i].req);
-		read_resp(&c, &r);
-		check_error(&r, cases[i].code, cases[i].reason);
-		expect_eof(&c, 2000);
-		resp_free(&r);
-		cli_close(&c);
+		fprintf(stderr, "  case %zu: %d %s\n", i, cases[i].code, cases[i].reason);
+		error_and_close(s.port, cases[i].req, strlen(cases[i].req), cases[i].code,
+				cases[i].reason);
 	}
 	srv_stop(&s);
 }
@@ -138,9 +105,7 @@ SERVER_TEST(post_echo_returns_request_header_lines, 30)
 		 strlen(body), body);
 	check_bytes(&r, fmt);
 	resp_free(&r);
-	read_resp(&c, &r);
-	check_bytes(&r, JSON_RESP);
-	resp_free(&r);
+	expect_resp(&c, JSON_RESP);
 	expect_quiet(&c, 50);
 	cli_close(&c);
 	srv_stop(&s);
@@ -163,10 +128,7 @@ SERVER_TEST(sixteen_pipelined_requests_answered_in_order, 30)
 	}
 	cli_send_str(&c, req); /* one write */
 	for (int i = 0; i < 16; i++) {
-		struct resp r;
-		read_resp(&c, &r);
-		check_bytes(&r, i % 3 == 0 ? PLAINTEXT_RESP : i % 3 == 1 ? JSON_RESP : NOTFOUND_RESP);
-		resp_free(&r);
+		expect_resp(&c, i % 3 == 0 ? PLAINTEXT_RESP : i % 3 == 1 ? JSON_RESP : NOTFOUND_RESP);
 	}
 	expect_quiet(&c, 100);
 	cli_close(&c);
@@ -193,9 +155,7 @@ SERVER_TEST(request_delivered_one_byte_at_a_time, 30)
 	CHECK_EQ(r.body_len, 8);
 	CHECK(!memcmp(r.body, "hello, w", 8));
 	resp_free(&r);
-	read_resp(&c, &r);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	expect_resp(&c, PLAINTEXT_RESP);
 	expect_quiet(&c, 50);
 	cli_close(&c);
 	srv_stop(&s);
@@ -209,33 +169,21 @@ SERVER_TEST(connection_close_and_http10_keep_alive, 30)
 	struct resp r;
 
 	/* Connection: close on 1.1: said in the response, then EOF. */
-	cli_open(&c, s.port);
-	cli_send_str(&c, "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
-			     "Connection: close\r\n\r\nHello, World!");
-	resp_free(&r);
-	expect_eof(&c, 2000);
-	cli_close(&c);
+	answer_then_close(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			  H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
+			  "Connection: close\r\n\r\nHello, World!");
 
 	/* HTTP/1.0 without keep-alive (and without Host): closed after it. */
-	cli_open(&c, s.port);
-	cli_send_str(&c, "GET /json HTTP/1.0\r\n\r\n");
-	read_resp(&c, &r);
-	check_bytes(&r, H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n"
-			     "Connection: close\r\n\r\n" JSON_BODY);
-	resp_free(&r);
-	expect_eof(&c, 2000);
-	cli_close(&c);
+	answer_then_close(s.port, "GET /json HTTP/1.0\r\n\r\n",
+			  H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n"
+			  "Connection: close\r\n\r\n" JSON_BODY);
 
 	/* HTTP/1.0 keep-alive: said in the response; a second request works. */
 	cli_open(&c, s.port);
 	for (int i = 0; i < 2; i++) {
-		cli_send_str(&c, "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-		read_resp(&c, &r);
-		check_bytes(&r, H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
-				     "Connection: keep-alive\r\n\r\nHello, World!");
-		resp_free(&r);
+		exchange(&c, "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+			 H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
+			 "Connection: keep-alive\r\n\r\nHello, World!");
 	}
 	expect_quiet(&c, 50);
 	/* ...and the one that leaves out keep-alive ends it. */
@@ -258,18 +206,12 @@ SERVER_TEST(error_mid_pipeline_stops_the_pipeline, 30)
 	struct srv s;
 	srv_start(&s, bin, 0);
 	struct cli c;
-	struct resp r;
 	cli_open(&c, s.port);
 	cli_send_str(&c, GET("/plaintext")
 		     "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
 		     GET("/json"));
-	read_resp(&c, &r);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
-	read_resp(&c, &r);
-	check_error(&r, 400, "Bad Request");
-	resp_free(&r);
-	expect_eof(&c, 2000);
+	expect_resp(&c, PLAINTEXT_RESP);
+	expect_error_close(&c, 400, "Bad Request", 2000);
 	cli_close(&c);
 	srv_stop(&s);
 }
@@ -301,9 +243,7 @@ SERVER_TEST(bad_chunk_size_mid_pipeline_ends_the_connection, 30)
 		char req[1024];
 		snprintf(req, sizeof(req), "%s%s%s", GET("/plaintext"), second[i], GET("/json"));
 		cli_send_str(&c, req);
-		read_resp(&c, &r);
-		check_bytes(&r, PLAINTEXT_RESP);
-		resp_free(&r);
+		expect_resp(&c, PLAINTEXT_RESP);
 		read_resp(&c, &r);
 		if (i < 2)
 			check_error(&r, 400, "Bad Request");
@@ -355,9 +295,7 @@ SERVER_TEST(ten_mib_body_echoed_intact, 60)
 		CHECK_MSG((uint8_t)r.body[i] == pattern(i), "byte %zu is %u, expected %u", i,
 			  (uint8_t)r.body[i], pattern(i));
 	resp_free(&r);
-	read_resp(&c, &r);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	expect_resp(&c, PLAINTEXT_RESP);
 	free(body);
 	cli_close(&c);
 	srv_stop(&s);
@@ -399,9 +337,7 @@ SERVER_TEST(chunked_body_with_extensions_and_trailer_echoed_chunked, 60)
 	CHECK_MSG(!memcmp(r.body, body, blen), "decoded echo differs");
 	resp_free(&r);
 	/* The trailer was consumed exactly: the next request is answered. */
-	read_resp(&c, &r);
-	check_bytes(&r, JSON_RESP);
-	resp_free(&r);
+	expect_resp(&c, JSON_RESP);
 	expect_quiet(&c, 50);
 	free(req);
 	free(body);
@@ -417,18 +353,12 @@ SERVER_TEST(expect_100_continue_before_the_body, 30)
 	struct resp r;
 	cli_open(&c, s.port);
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
-	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	while (c.len < sizeof(cont) - 1)
-		CHECK_MSG(cli_fill(&c, 2000) && !c.eof, "no 100 Continue; got %.*s", (int)c.len, c.buf);
-	CHECK_MSG(!memcmp(c.buf, cont, sizeof(cont) - 1), "got %.*s", (int)c.len, c.buf);
-	c.off = sizeof(cont) - 1;
+	expect_100_continue(&c);
 	/* Nothing more before the body: the echo answers a validated body. */
 	expect_quiet(&c, 50);
-	cli_send_str(&c, "hello world");
-	read_resp(&c, &r);
-	check_bytes(&r, H_OK "Content-Type: application/octet-stream\r\nContent-Length: 11\r\n\r\n"
-			     "hello world");
-	resp_free(&r);
+	exchange(&c, "hello world",
+		 H_OK "Content-Type: application/octet-stream\r\nContent-Length: 11\r\n\r\n"
+		 "hello world");
 	/* Without a body there is nothing to continue: no 100. */
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n");
 	read_resp(&c, &r);
@@ -510,13 +440,9 @@ SERVER_TEST(normal_client_served_fast_beside_1000_slowloris, 60)
 		/* A new connection and a request on it, then a keep-alive one. */
 		double t0 = now_ms();
 		struct cli c;
-		struct resp r;
 		cli_open(&c, s.port);
 		for (int k = 0; k < 2; k++) {
-			cli_send_str(&c, GET("/plaintext"));
-			read_resp(&c, &r);
-			check_bytes(&r, PLAINTEXT_RESP);
-			resp_free(&r);
+			exchange(&c, GET("/plaintext"), PLAINTEXT_RESP);
 			double dt = now_ms() - t0;
 			CHECK_MSG(dt < 100, "round %d request %d took %.1f ms", round, k, dt);
 			worst = dt > worst ? dt : worst;
@@ -588,10 +514,7 @@ SERVER_TEST(slowloris_gets_408_and_close_after_header_timeout, 60)
 	}
 	fprintf(stderr, "  %d slowloris answered 408 and closed within %.0f ms\n", NSLOW, dt);
 	/* The server still serves. */
-	struct resp r;
-	one_shot(s.port, GET("/plaintext"), &r, false);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	one_shot_bytes(s.port, GET("/plaintext"), PLAINTEXT_RESP);
 	srv_stop(&s);
 }
 
@@ -649,9 +572,7 @@ SERVER_TEST(long_head_across_buffers_and_head_limit, 30)
 	CHECK_EQ(r.body_len, strlen("Host: x\nX-Big: \n") + sizeof(big) - 1);
 	CHECK(!strncmp(r.body + 15, big, sizeof(big) - 1));
 	resp_free(&r);
-	read_resp(&c, &r);
-	check_bytes(&r, PLAINTEXT_RESP);
-	resp_free(&r);
+	expect_resp(&c, PLAINTEXT_RESP);
 	cli_close(&c);
 
 	/* Over the limit: 431 and close, however the bytes were split. */
@@ -659,10 +580,7 @@ SERVER_TEST(long_head_across_buffers_and_head_limit, 30)
 	sprintf(req, "GET / HTTP/1.1\r\nHost: x\r\nX-1: %s\r\nX-2: %s\r\n\r\n", big, big);
 	cli_open(&c, s.port);
 	cli_send_str(&c, req);
-	read_resp(&c, &r);
-	check_error(&r, 431, "Request Header Fields Too Large");
-	resp_free(&r);
-	expect_eof(&c, 2000);
+	expect_error_close(&c, 431, "Request Header Fields Too Large", 2000);
 	cli_close(&c);
 	free(req);
 	srv_stop(&s);
@@ -674,13 +592,9 @@ SERVER_TEST(body_over_max_body_is_413, 30)
 	struct srv s;
 	srv_start(&s, bin, args);
 	struct cli c;
-	struct resp r;
 	cli_open(&c, s.port);
 	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n");
-	read_resp(&c, &r);
-	check_error(&r, 413, "Content Too Large");
-	resp_free(&r);
-	expect_eof(&c, 2000);
+	expect_error_close(&c, 413, "Content Too Large", 2000);
 	cli_close(&c);
 	srv_stop(&s);
 }

@@ -1,13 +1,15 @@
-/* tests/wire.h - a server binary as a child process and raw loopback
- * clients for it: start and stop (stop checks exit 0 and no sanitizer
- * report), send bytes, read whole responses (Content-Length or chunked),
- * compare them byte for byte (the Date value checked, then substituted).
- * Shared by tests/test_http_server.c and tests/test_http_hardening.c.
+/* tests/wire.h - raw loopback HTTP clients for a server binary run as a
+ * child process (started and stopped through tests/proc.h; stop checks
+ * exit 0 and no sanitizer report): send bytes, read whole responses
+ * (Content-Length or chunked), compare them byte for byte (the Date value
+ * checked, then substituted), one exchange in a line. Shared by
+ * tests/test_http_server.c and tests/test_http_hardening.c.
  */
 #ifndef ROCKET_TEST_WIRE_H
 #define ROCKET_TEST_WIRE_H
 
 #include "harness.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +20,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -35,119 +36,55 @@
 
 /* ---- the server under test ---------------------------------------------- */
 
+/* Started and stopped through tests/proc.h: its stderr (the log) in p.err. */
 struct srv {
 	const char *bin;
-	pid_t pid;
+	struct proc p;
 	int port;
-	char log[64];
 };
 
 static inline double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static inline char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return strdup("");
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
+	return proc_now() * 1e3;
 }
 
 /* Start bin --port 0 [args...] (NULL-terminated); wait for its start line. */
 static inline void srv_start(struct srv *s, const char *bin, const char *const *args)
 {
-	const char *argv[32] = { bin, "--port", "0" }; /* default bind: "::", dual stack */
-	int argc = 3;
-	for (; args && *args; args++)
+	const char *argv[32] = { "--port", "0" }; /* default bind: "::", dual stack */
+	int argc = 2;
+	for (; args && *args && argc < 31; args++)
 		argv[argc++] = *args;
 	argv[argc] = 0;
 	s->bin = bin;
-	snprintf(s->log, sizeof(s->log), "/tmp/rocket-test-XXXXXX");
-	int lfd = mkstemp(s->log);
-	CHECK(lfd >= 0);
-	s->pid = fork();
-	CHECK(s->pid >= 0);
-	if (s->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a timed-out test */
-		dup2(lfd, 2);
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(lfd);
-	double t0 = now_ms();
-	for (;;) {
-		const char *log = slurp(s->log);
-		/* "rocket: listening on [::]:PORT | ..." */
-		const char *p = strstr(log, "listening on ");
-		const char *sp = p ? strchr(p + 13, ' ') : 0;
-		if (sp) {
-			const char *colon = sp;
-			while (colon > p && *colon != ':')
-				colon--;
-			s->port = atoi(colon + 1);
-			CHECK_MSG(*colon == ':' && s->port > 0, "bad start line: %s", log);
-			return;
-		}
-		int st;
-		CHECK_MSG(waitpid(s->pid, &st, WNOHANG) == 0, "%s exited at start: %s", bin, log);
-		CHECK_MSG(now_ms() - t0 < 5000, "%s did not start: %s", bin, log);
-		usleep(5000);
-	}
+	s->port = proc_start_banner(&s->p, bin, argv);
 }
 
 /* SIGTERM; the server must exit 0 within 5 s with no sanitizer report. */
 static inline void srv_stop(struct srv *s)
 {
-	kill(s->pid, SIGTERM);
-	int st = 0;
-	double t0 = now_ms();
-	while (waitpid(s->pid, &st, WNOHANG) == 0) {
-		if (now_ms() - t0 > 5000) {
-			kill(s->pid, SIGKILL);
-			waitpid(s->pid, &st, 0);
-			CHECK_MSG(0, "%s did not stop on SIGTERM", s->bin);
-		}
-		usleep(5000);
-	}
-	const char *log = slurp(s->log);
-	unlink(s->log);
-	CHECK_MSG(!strstr(log, "Sanitizer") && !strstr(log, "runtime error"), "%s", log);
+	kill(s->p.pid, SIGTERM);
+	int st = proc_wait(&s->p, 5);
+	if (st == -1)
+		proc_kill(&s->p);
+	char *log = proc_slurp(s->p.err);
+	proc_cleanup(&s->p);
+	CHECK_MSG(st != -1, "%s did not stop on SIGTERM", s->bin);
+	proc_check_clean(log);
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status 0x%x, log: %s", s->bin, st,
 		  log);
-}
-
-static inline const char *bin_san(void)
-{
-	const char *b = getenv("ROCKET_BIN");
-	return b && *b ? b : "build/rocket-san";
-}
-
-static inline const char *bin_static(void)
-{
-	const char *b = getenv("ROCKET_STATIC");
-	return b && *b ? b : 0;
+	free(log);
 }
 
 /* SERVER_TEST(name, secs) { ... uses `bin` ... } defines name__san and
  * name__static: the same body against each server binary. */
 #define SERVER_TEST(name, secs)                                          \
 	static void body_##name(const char *bin);                        \
-	TEST_T(name##__san, secs) { body_##name(bin_san()); }            \
+	TEST_T(name##__san, secs) { body_##name(proc_bin_hosted()); }    \
 	TEST_T(name##__static, secs)                                     \
 	{                                                                \
-		if (bin_static())                                        \
-			body_##name(bin_static());                       \
+		if (proc_bin_static())                                   \
+			body_##name(proc_bin_static());                  \
 		else                                                     \
 			fprintf(stderr, "  ROCKET_STATIC unset: skipped\n"); \
 	}                                                                \
@@ -163,16 +100,11 @@ struct cli {
 	int err;              /* errno of a failed recv (ECONNRESET) */
 };
 
+/* A non-blocking TCP_NODELAY connection to 127.0.0.1:port. */
 static inline int wire_connect(int port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	CHECK(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "connect: %s",
-		  strerror(errno));
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	int fd = tcp_connect(NULL, port);
+	CHECK_MSG(fd >= 0, "connect: %s", strerror(errno));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
@@ -498,5 +430,78 @@ static inline void check_error(const struct resp *r, int code, const char *reaso
 }
 
 #define GET(path) "GET " path " HTTP/1.1\r\nHost: x\r\n\r\n"
+
+/* ---- one exchange in a line ------------------------------------------------ */
+
+/* Read the next response on c and compare it with tmpl (check_bytes). */
+static inline void expect_resp(struct cli *c, const char *tmpl)
+{
+	struct resp r;
+	read_resp(c, &r);
+	check_bytes(&r, tmpl);
+	resp_free(&r);
+}
+
+/* Send req on c; its response must be tmpl. */
+static inline void exchange(struct cli *c, const char *req, const char *tmpl)
+{
+	cli_send_str(c, req);
+	expect_resp(c, tmpl);
+}
+
+/* The next response is the error code/reason (check_error), then nothing
+ * more and a clean close within eof_ms. */
+static inline void expect_error_close(struct cli *c, int code, const char *reason, int eof_ms)
+{
+	struct resp r;
+	read_resp(c, &r);
+	check_error(&r, code, reason);
+	resp_free(&r);
+	expect_eof(c, eof_ms);
+}
+
+/* req (len bytes) on a fresh connection: the error code/reason, then a
+ * clean close within 2 s. */
+static inline void error_and_close(int port, const void *req, size_t len, int code,
+				   const char *reason)
+{
+	struct cli c;
+	cli_open(&c, port);
+	cli_send(&c, req, len);
+	expect_error_close(&c, code, reason, 2000);
+	cli_close(&c);
+}
+
+/* req on a fresh connection: its response must be tmpl, then a clean
+ * close within 2 s. */
+static inline void answer_then_close(int port, const char *req, const char *tmpl)
+{
+	struct cli c;
+	cli_open(&c, port);
+	exchange(&c, req, tmpl);
+	expect_eof(&c, 2000);
+	cli_close(&c);
+}
+
+/* The interim "100 Continue" is the next thing on c, within 2 s a read. */
+static inline void expect_100_continue(struct cli *c)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	while (c->len - c->off < sizeof(cont) - 1)
+		CHECK_MSG(cli_fill(c, 2000) && !c->eof, "no 100 Continue; got %.*s",
+			  (int)(c->len - c->off), c->buf + c->off);
+	CHECK_MSG(!memcmp(c->buf + c->off, cont, sizeof(cont) - 1), "got %.*s",
+		  (int)(c->len - c->off), c->buf + c->off);
+	c->off += sizeof(cont) - 1;
+}
+
+/* req on a fresh connection: its response must be tmpl. */
+static inline void one_shot_bytes(int port, const char *req, const char *tmpl)
+{
+	struct resp r;
+	one_shot(port, req, &r, false);
+	check_bytes(&r, tmpl);
+	resp_free(&r);
+}
 
 #endif

@@ -253,8 +253,11 @@ static void rk_acc_reopen_log(struct rk_acceptor *a)
 	if (!c->log_path)
 		return;
 	int fd = sys_openat(AT_FDCWD, c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		fd = sys_dup3(fd, c->log_fd, O_CLOEXEC) < 0 ? fd : (sys_close(fd), 0);
+	if (fd >= 0) { /* the new file on the old number, or its error */
+		int d = sys_dup3(fd, c->log_fd, O_CLOEXEC);
+		sys_close(fd);
+		fd = d < 0 ? d : 0;
+	}
 	if (fd < 0)
 		rk_dprint(2, "rocket: SIGHUP: --access-log %s: %s, kept the old file\n",
 			  c->log_path, rk_errno_name(fd));
