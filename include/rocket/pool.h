@@ -67,15 +67,7 @@ static inline void *rk_pool_addr(const struct rk_pool *p, uint32_t i)
 }
 
 /* The same by address, for pools with memory: NULL when all are out. */
-static inline void *rk_pool_take(struct rk_pool *p)
-{
-	uint32_t i = rk_pool_get(p);
-	return i == RK_POOL_NONE ? 0 : rk_pool_addr(p, i);
-}
-
-static inline void rk_pool_give(struct rk_pool *p, void *item)
-{
-	rk_pool_put(p, (uint32_t)((size_t)((uint8_t *)item - p->mem) / p->size));
-}
+void *rk_pool_take(struct rk_pool *p);
+void rk_pool_give(struct rk_pool *p, void *item);
 
 #endif

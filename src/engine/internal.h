@@ -244,20 +244,14 @@ void rk_res_buf_return(struct rk_reactor *r, uint16_t bid);
  * keeping the slots not taken for the next batch. */
 void rk_res_stop(struct rk_reactor *r, enum rk_q q);
 
-/* Queue work for the end of this batch, once per connection and queue. */
+/* Queue work for the end of this batch, once per connection and queue:
+ * the check inline (a connection writes many times a batch), the queueing
+ * in res.c. */
+void rk_res_queue(struct rk_conn *c, enum rk_q q);
 static inline void rk_res_defer(struct rk_conn *c, enum rk_q q)
 {
-	struct rk_reactor *r = c->r;
-	if (c->queued[q])
-		return;
-	c->queued[q] = true;
-	if (r->nq[q] == r->nconns) {
-		/* Full of entries a pass under way has taken, whose slots a
-		 * handler queued again: drop those. The entries not taken
-		 * are of distinct slots, c not among them: room is made. */
-		rk_res_stop(r, q);
-	}
-	r->q[q][r->nq[q]++] = c->slot;
+	if (!c->queued[q])
+		rk_res_queue(c, q);
 }
 
 static inline uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q)

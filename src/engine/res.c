@@ -35,6 +35,19 @@ struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 	}
 }
 
+void rk_res_queue(struct rk_conn *c, enum rk_q q)
+{
+	struct rk_reactor *r = c->r;
+	c->queued[q] = true;
+	if (r->nq[q] == r->nconns) {
+		/* Full of entries a pass under way has taken, whose slots a
+		 * handler queued again: drop those. The entries not taken
+		 * are of distinct slots, c not among them: room is made. */
+		rk_res_stop(r, q);
+	}
+	r->q[q][r->nq[q]++] = c->slot;
+}
+
 void rk_res_stop(struct rk_reactor *r, enum rk_q q)
 {
 	uint32_t at = r->qpos[q], n = r->nq[q] - at;

@@ -188,7 +188,7 @@ uint64_t rk_conn_queued(const struct rk_conn *c)
 
 /* Copy up to n bytes into the queue's tail chunk, taking a new one as
  * needed. Returns the bytes taken. */
-static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
+__attribute__((noinline)) static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
 {
 	struct rk_reactor *r = c->r;
 	uint32_t size = r->e->cfg.send_buffer, done = 0;

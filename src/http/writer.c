@@ -218,7 +218,7 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 	/* RFC 9110 §8.6: no Content-Length in a 1xx or 204 answer. */
 	if (status >= 200 && status != 204) {
 		if (clen == RK_FRAME_CHUNKED)
-			err |= RK_PUT_LIT(&b, "Transfer-Encoding: chunked\r\n");
+			err |= RK_BUF_LIT(&b, "Transfer-Encoding: chunked\r\n");
 		else if (clen >= 0)
 			err |= rk_srv_put_length(&b, (uint64_t)clen);
 	}
@@ -228,7 +228,7 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 		err |= RK_BUF_LIT(&b, "Allow: ") | rk_http_buf_put(&b, q->allow, rk_strlen(q->allow)) |
 		       RK_BUF_LIT(&b, "\r\n");
 	if (!s->keep_alive)
-		err |= RK_PUT_LIT(&b, "Connection: close\r\n");
+		err |= RK_BUF_LIT(&b, "Connection: close\r\n");
 	else if (s->minor == 0)
 		err |= RK_BUF_LIT(&b, "Connection: keep-alive\r\n");
 	err |= RK_PUT_LIT(&b, "\r\n");

@@ -1,5 +1,6 @@
 /* src/lib/pool.c - include/rocket/pool.h's out-of-line part: setting a
- * pool up, and giving back the memory of the idle items.
+ * pool up, items by address (the HTTP layer's areas, off the request's
+ * path), and giving back the memory of the idle items.
  *
  * Follows madvise(2): MADV_DONTNEED on private anonymous memory drops the
  * pages at once (RSS falls) and the next touch reads zeros - unlike
@@ -17,6 +18,17 @@ void rk_pool_init(struct rk_pool *p, uint32_t *stack, uint32_t n, void *mem, siz
 	/* Without memory (size 1) there is nothing to give back: no trim. */
 	*p = (struct rk_pool){ .stack = stack, .mem = mem, .size = size, .n = n };
 	p->keep = p->clean = (uint32_t)RK_MAX(RK_POOL_KEEP_BYTES / size, 4u);
+}
+
+void *rk_pool_take(struct rk_pool *p)
+{
+	uint32_t i = rk_pool_get(p);
+	return i == RK_POOL_NONE ? 0 : rk_pool_addr(p, i);
+}
+
+void rk_pool_give(struct rk_pool *p, void *item)
+{
+	rk_pool_put(p, (uint32_t)((size_t)((uint8_t *)item - p->mem) / p->size));
 }
 
 /* Drop the whole pages of item i. */
