@@ -3,6 +3,7 @@
  * patterns, and the concurrent echo client.
  */
 #include "eng.h"
+#include "engine_mode.h"
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -75,6 +76,7 @@ void engine_config(struct rk_engine_config *cfg, uint32_t reactors, uint32_t max
 	cfg->app_state_size = sizeof(struct echo);
 	cfg->handler.on_data = echo_on_data;
 	cfg->handler.on_writable = echo_on_writable;
+	test_mode_config(cfg); /* direct descriptors, regular fds, --accept reactor */
 }
 
 /* ---- the engine on a thread ----------------------------------------------- */

@@ -1,11 +1,17 @@
 #!/bin/sh
 # tests/run.sh - runs every test binary given and adds their counts up.
 # Each binary ends with "N passed, M failed"; a binary that dies before
-# printing that line counts as one failure.
+# printing that line counts as one failure. An argument NAME=VALUE sets
+# that variable for the binaries after it (ROCKET_TEST_MODE=fd ...: the
+# engine suites again with regular fds, tests/engine_mode.h).
 passed=0
 failed=0
+mode=""
 for t in "$@"; do
-	echo "== $t"
+	case $t in
+	*=*) export "${t?}"; mode=" ($t)"; continue ;;
+	esac
+	echo "== $t$mode"
 	out=$("$t" 2>&1)
 	rc=$?
 	echo "$out"

@@ -39,6 +39,7 @@
 	X(IORING_ENTER_SQ_WAIT) \
 	X(IORING_ENTER_SQ_WAKEUP) \
 	X(IORING_FEAT_CQE_SKIP) \
+	X(IORING_FILE_INDEX_ALLOC) \
 	X(IORING_FEAT_CUR_PERSONALITY) \
 	X(IORING_FEAT_EXT_ARG) \
 	X(IORING_FEAT_FAST_POLL) \
@@ -129,6 +130,7 @@
 	X(IORING_REGISTER_RESTRICTIONS) \
 	X(IORING_REGISTER_RING_FDS) \
 	X(IORING_REGISTER_SYNC_CANCEL) \
+	X(IORING_RSRC_REGISTER_SPARSE) \
 	X(IORING_SEND_ZC_REPORT_USAGE) \
 	X(IORING_SETUP_ATTACH_WQ) \
 	X(IORING_SETUP_CLAMP) \
@@ -229,6 +231,11 @@
 	X(io_uring_rsrc_update, offset, offset) \
 	X(io_uring_rsrc_update, resv, resv) \
 	X(io_uring_rsrc_update, data, data) \
+	X(io_uring_rsrc_register, nr, nr) \
+	X(io_uring_rsrc_register, flags, flags) \
+	X(io_uring_rsrc_register, resv2, resv2) \
+	X(io_uring_rsrc_register, data, data) \
+	X(io_uring_rsrc_register, tags, tags) \
 	X(io_uring_probe_op, op, op) \
 	X(io_uring_probe_op, resv, resv) \
 	X(io_uring_probe_op, flags, flags) \
@@ -263,6 +270,7 @@
 	X(io_cqring_offsets) \
 	X(io_uring_params) \
 	X(io_uring_rsrc_update) \
+	X(io_uring_rsrc_register) \
 	X(io_uring_probe_op) \
 	X(io_uring_probe) \
 	X(io_uring_buf) \
@@ -294,6 +302,8 @@ enum { RK_ABI_STRUCTS(RK_SYS_STRUCT) };
 #undef IORING_ASYNC_CANCEL_OP
 #undef IORING_ASYNC_CANCEL_USERDATA
 #undef IORING_CQE_F_BUFFER
+#undef IORING_FILE_INDEX_ALLOC
+#undef IORING_RSRC_REGISTER_SPARSE
 #undef IORING_CQE_F_MORE
 #undef IORING_CQE_F_NOTIF
 #undef IORING_CQE_F_SOCK_NONEMPTY
@@ -440,6 +450,7 @@ enum { RK_ABI_STRUCTS(RK_SYS_STRUCT) };
 #define io_cqring_offsets rk_abi_io_cqring_offsets
 #define io_uring_params rk_abi_io_uring_params
 #define io_uring_rsrc_update rk_abi_io_uring_rsrc_update
+#define io_uring_rsrc_register rk_abi_io_uring_rsrc_register
 #define io_uring_probe_op rk_abi_io_uring_probe_op
 #define io_uring_probe rk_abi_io_uring_probe
 #define io_uring_buf rk_abi_io_uring_buf
@@ -499,9 +510,9 @@ enum {
 
 TEST(abi_matches_the_system_header_at_compile_time)
 {
-	CHECK_EQ(rk_abi_n_constants, 147);
-	CHECK_EQ(rk_abi_n_fields, 85);
-	CHECK_EQ(rk_abi_n_structs, 13);
+	CHECK_EQ(rk_abi_n_constants, 149);
+	CHECK_EQ(rk_abi_n_fields, 90);
+	CHECK_EQ(rk_abi_n_structs, 14);
 	CHECK_EQ(rk_abi_n_flex, 2);
 	CHECK_EQ(sizeof(struct io_uring_sqe), 64);
 }

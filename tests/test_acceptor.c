@@ -5,6 +5,7 @@
  * src/engine/acceptor.c; the acceptor's counters are read from the stats
  * line it prints at exit (stderr, captured here).
  */
+#include "engine_mode.h"
 #include "harness.h"
 #include "rocket/engine.h"
 
@@ -46,6 +47,7 @@ static void config(struct rk_engine_config *cfg, uint32_t reactors, uint32_t max
 	cfg->buffers = 64;
 	cfg->send_buffer = 4096;
 	cfg->handler.on_data = echo_on_data;
+	test_mode_config(cfg);
 }
 
 struct eng {
@@ -315,9 +317,15 @@ TEST_T(multishot_accept_ended_by_a_full_cq_is_armed_again, 120)
 	char *err = capture_end(&cap);
 	rk_engine_destroy(g.e);
 	CHECK_MSG(ok, "the waiting connections were not served:\n%s", err);
+	CHECK_MSG(late_ok, "no connection accepted after the multishot ended:\n%s", err);
+	if (test_mode_is("reactor")) {
+		/* The reactor accepts (its CQ is 1024 entries: it ends sooner). */
+		CHECK_EQ(acc_stat(err, "accepted "), 0);
+		CHECK_MSG(strstr(err, "conns 4098 "), "reactor 0 did not accept all:\n%s", err);
+		return;
+	}
 	long long rearms = acc_stat(err, "re-arms ");
 	CHECK_MSG(rearms >= 1, "the multishot accept never ended (no CQ overflow?):\n%s", err);
-	CHECK_MSG(late_ok, "no connection accepted after the multishot ended:\n%s", err);
 	CHECK_EQ(acc_stat(err, "accepted "), N + 1);
 	CHECK_EQ(acc_stat(err, "accept errors "), 0);
 }
@@ -361,10 +369,109 @@ TEST_T(accept_failing_at_once_backs_off_and_recovers, 60)
 	CHECK_EQ(down, 0);
 	CHECK_EQ(relisten, 0);
 	CHECK(first);
+	if (test_mode_is("reactor")) {
+		/* The reactor's accept pauses until its next tick (1 s). */
+		CHECK_MSG(again, "not accepting after listen() again:\n%s", err);
+		return;
+	}
 	long long errors = acc_stat(err, "accept errors ");
 	printf("  %lld accept errors in 0.5 s without a listener\n", errors);
 	/* 50 ms apart: about 10 in 0.5 s; a spinning acceptor makes
 	 * thousands. */
 	CHECK_MSG(errors >= 2 && errors <= 30, "%lld accept errors in 0.5 s:\n%s", errors, err);
 	CHECK_MSG(again, "not accepting after listen() again:\n%s", err);
+}
+
+/* ---- 4: the least-loaded hand-off ------------------------------------------ */
+
+static uint32_t reactor_open(const struct eng *g, uint32_t i)
+{
+	return atomic_load(&g->e->reactors[i].open_pub);
+}
+
+/* 1,000 connections, every other one held open and the rest closed at
+ * once: round-robin would put every held one on reactor 0 (500 to 0). By
+ * the reactors' open counts the held ones split evenly. Each short-lived
+ * one is waited for until the server has closed it, so the counts the
+ * acceptor reads are settled (the hand-off itself never waits). */
+TEST_T(least_loaded_handoff_levels_1000_connections_with_skewed_lifetimes, 120)
+{
+	if (test_mode_is("reactor")) {
+		printf("  --accept reactor: the kernel's SO_REUSEPORT hash spreads them\n");
+		return;
+	}
+	raise_fd_limit();
+	enum { N = 1000 };
+	struct rk_engine_config cfg;
+	config(&cfg, 2, 2048);
+	struct eng g;
+	eng_create(&g, &cfg);
+	eng_run(&g);
+	static int held[N / 2];
+	unsigned nheld = 0;
+	for (unsigned k = 0; k < N; k++) {
+		int fd = dial(g.port);
+		CHECK_MSG(echo_ok(fd), "connection %u not served", k);
+		if (k % 2 == 0) {
+			held[nheld++] = fd;
+			continue;
+		}
+		close(fd);
+		for (int t = 0; reactor_open(&g, 0) + reactor_open(&g, 1) != nheld && t < 2000; t++)
+			usleep(500);
+	}
+	uint32_t o0 = reactor_open(&g, 0), o1 = reactor_open(&g, 1);
+	for (unsigned i = 0; i < nheld; i++)
+		close(held[i]);
+	eng_stop(&g);
+	rk_engine_destroy(g.e);
+	printf("  held connections per reactor: %u and %u\n", o0, o1);
+	CHECK_EQ(o0 + o1, N / 2);
+	uint32_t hi = o0 > o1 ? o0 : o1, lo = o0 > o1 ? o1 : o0;
+	CHECK_MSG(hi - lo <= 20, "reactor loads %u and %u: the hand-off piles them up", o0, o1);
+}
+
+/* ---- 5: --accept reactor --------------------------------------------------- */
+
+/* Every reactor accepts on a SO_REUSEPORT sibling of the listener; the
+ * acceptor thread accepts nothing (it still owns the stop); both reactors
+ * get connections, none is lost, and with direct descriptors no fixed
+ * slot is left behind. */
+TEST_T(accept_reactor_mode_each_reactor_accepts_on_its_own_reuseport_listener, 60)
+{
+	enum { N = 200 };
+	struct rk_engine_config cfg;
+	config(&cfg, 2, 512);
+	cfg.accept_mode = RK_ACCEPT_REACTOR;
+	cfg.quiet = false;
+	struct eng g;
+	eng_create(&g, &cfg);
+	struct capture cap;
+	capture_start(&cap);
+	eng_run(&g);
+	bool ok = true;
+	for (int k = 0; k < N && ok; k++) {
+		int fd = dial_try(g.port);
+		ok = fd >= 0 && echo_ok(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	int sibling = g.e->reactors[1].listen_fds[0], listener = g.e->cfg.listen_fds[0];
+	eng_stop(&g);
+	char *err = capture_end(&cap);
+	struct rk_reactor_stats s0, s1;
+	rk_engine_reactor_stats(g.e, 0, &s0);
+	rk_engine_reactor_stats(g.e, 1, &s1);
+	rk_engine_destroy(g.e);
+	CHECK_MSG(ok, "a connection was not served:\n%s", err);
+	/* Reactor 1 accepted on a sibling of its own, not the listener. */
+	CHECK_MSG(sibling >= 0 && sibling != listener, "sibling %d, listener %d", sibling, listener);
+	CHECK_EQ(acc_stat(err, "accepted "), 0);
+	printf("  reactor 0 accepted %llu, reactor 1 %llu\n", (unsigned long long)s0.accepted,
+	       (unsigned long long)s1.accepted);
+	CHECK_EQ(s0.accepted + s1.accepted, N);
+	CHECK(s0.accepted > 0 && s1.accepted > 0);
+	CHECK_EQ(s0.fixed_slots > 0, !test_mode_is("fd"));
+	CHECK_EQ(s0.fixed_free, s0.fixed_slots);
+	CHECK_EQ(s1.fixed_free, s1.fixed_slots);
 }

@@ -553,3 +553,29 @@ TEST(man_page_renders_without_warnings)
 		CHECK_MSG(!err[0], "groff -ww:\n%s", err);
 	}
 }
+
+/* --accept auto (the default): with one reactor the reactor accepts by
+ * itself, the acceptor's hand-off has nothing to balance; with two the
+ * acceptor hands off to the least-loaded one. The start line says which. */
+static void accept_auto(const char *bin)
+{
+	static const char *const want[] = { "| accept: reactor |", "| accept: acceptor, least-loaded |" };
+	for (int two = 0; two < 2; two++) {
+		const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors",
+				       two ? "2" : "1", NULL };
+		struct proc p;
+		int port;
+		proc_spawn(&p, bin, args, NULL, NULL, NULL);
+		CHECK_EQ(proc_wait_banner(&p, &port, 1), 1);
+		char *err = proc_slurp(p.err);
+		CHECK_MSG(strstr(err, want[two]), "--reactors %d: no \"%s\" in:\n%s", two + 1,
+			  want[two], err);
+		free(err);
+		proc_stop(&p);
+	}
+}
+
+TEST(accept_auto_is_reactor_with_one_reactor_and_the_acceptor_with_two)
+{
+	for_both(accept_auto);
+}

@@ -7,6 +7,7 @@
  * helpers (echo application, clients, patterns) are in tests/eng.c.
  */
 #include "eng.h"
+#include "engine_mode.h"
 #include "harness.h"
 #include "rocket/engine.h"
 
@@ -101,7 +102,7 @@ TEST_T(echo_with_bundled_receives_every_byte_in_order, 120)
 
 enum { RST_AT_ONCE, RST_MID_REQUEST, RST_MID_RESPONSE, RST_AFTER_PARTIAL_READ, RST_KINDS };
 
-TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_nothing, 180)
+TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_no_fd_and_no_fixed_slot, 180)
 {
 	raise_fd_limit();
 	pat_init();
@@ -165,6 +166,8 @@ TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_nothing, 180)
 		usleep(10 * 1000);
 		now = count_fds();
 	}
+	if (now != baseline) /* which ones, to tell a socket from a ring or a file */
+		system("ls -l /proc/$PPID/fd | sed 's/^/    /'");
 	CHECK_MSG(now == baseline, "open fds: %d, baseline %d", now, baseline);
 
 	/* Still serving: the old connection and a new one. */
@@ -180,6 +183,14 @@ TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_nothing, 180)
 	CHECK_EQ(sum.rejected, 0);
 	CHECK_EQ(sum.closed, sum.accepted);
 	CHECK_EQ(sum.stale_cqes, 0);
+	/* With direct descriptors no fd ever existed for them (the count
+	 * above), and every slot of the reactors' fixed tables is empty
+	 * again - the kernel says so, slot by slot, at exit. */
+	printf("  fixed-table slots free at exit: %llu of %llu\n",
+	       (unsigned long long)sum.fixed_free, (unsigned long long)sum.fixed_slots);
+	CHECK_MSG((sum.fixed_slots > 0) == !test_mode_is("fd"), "fixed tables of %llu slots in "
+		  "mode %s", (unsigned long long)sum.fixed_slots, test_mode());
+	CHECK_EQ(sum.fixed_free, sum.fixed_slots);
 }
 
 /* ---- 4: a slow reader ----------------------------------------------------- */
@@ -234,16 +245,20 @@ TEST_T(one_mib_echo_to_a_slow_reader_arrives_intact_over_ipv6, 60)
 	void *sent;
 	pthread_join(th, &sent);
 	CHECK_EQ((uintptr_t)sent, N);
-	/* Our FIN closes the server's side (EOF), without a stop. */
-	int open_fds = count_fds();
+	/* Our FIN closes the server's side (EOF), without a stop: its open
+	 * count goes to 0, and with regular fds its descriptor goes too (a
+	 * direct descriptor is none: only ours goes). */
+	int open_fds = count_fds(), want = open_fds - (g.e->direct ? 1 : 2);
 	close(fd);
 	int now = count_fds();
-	for (int tries = 0; now != open_fds - 2 && tries < 500; tries++) {
+	uint32_t open = 1;
+	for (int tries = 0; (now != want || open) && tries < 500; tries++) {
 		usleep(10 * 1000);
 		now = count_fds();
+		open = atomic_load(&g.e->reactors[0].open_pub);
 	}
-	CHECK_MSG(now == open_fds - 2, "server kept its socket after EOF: %d fds, expected %d",
-		  now, open_fds - 2);
+	CHECK_MSG(now == want && !open, "server kept its socket after EOF: %d fds, expected %d; "
+		  "%u open", now, want, open);
 
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, NULL);
@@ -577,4 +592,190 @@ TEST_T(millisecond_deadline_never_fires_early, 30)
 	}
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, 0);
+}
+
+/* ---- 6: closing - links, and no cancel where nothing runs ------------------ */
+
+/* Each connection answers its first bytes with "bye\n", then either
+ * closes (rk_conn_close) or half-closes (rk_conn_shutdown_write) and drops
+ * whatever else it gets. */
+static _Atomic int close_mode_linger;
+
+static void bye_on_data(struct rk_conn *c, const struct rk_seg *s, unsigned n)
+{
+	struct echo *e = rk_conn_app(c);
+	(void)s, (void)n;
+	rk_conn_release(c);
+	if (e->n++)
+		return; /* after the half-close: read and dropped */
+	CHECK_EQ(rk_conn_write(c, "bye\n", 4), 4);
+	if (atomic_load(&close_mode_linger))
+		rk_conn_shutdown_write(c);
+	else
+		rk_conn_close(c);
+}
+
+/* The trace's SQE lines, in order, each as "<op> <flags>". */
+static unsigned trace_sqes(const char *t, char lines[][96], unsigned max, bool *enter_between,
+			   const char *from, const char *to)
+{
+	unsigned n = 0;
+	bool in = false;
+	*enter_between = false;
+	for (const char *p = t; *p && n < max;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char l[512];
+		snprintf(l, sizeof(l), "%.*s", (int)len, p);
+		p += len + (eol != NULL);
+		if (strstr(l, "io_uring_enter") && in)
+			*enter_between = true;
+		const char *sqe = strstr(l, "] SQE  ");
+		if (!sqe)
+			continue;
+		char op[32] = "", fl[64] = "";
+		const char *f = strstr(l, "flags ");
+		sscanf(sqe + 7, "%31s", op);
+		if (f)
+			sscanf(f + 6, "%63s", fl);
+		if (!strcmp(op, from))
+			in = true;
+		if (in) {
+			snprintf(lines[n++], 96, "%s %s", op, fl);
+			if (!strcmp(op, to))
+				in = false;
+		}
+	}
+	return n;
+}
+
+static char *slurp_fd(int fd)
+{
+	static char buf[1 << 20];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+/* The server closes after its answer: the answer's SEND carries
+ * IOSQE_IO_HARDLINK to a CANCEL (the multishot recv) hard-linked to the
+ * CLOSE, all three in one submission - no round through the reactor for
+ * the send's CQE first. Half-closed instead, the SEND links to a SHUTDOWN;
+ * the client reads the answer and EOF, the server drops what it sends
+ * after, and once the client closes, the server's CLOSE goes without any
+ * cancel (its recv ended with the client's FIN). */
+TEST_T(server_close_links_send_cancel_close_and_half_close_links_shutdown, 30)
+{
+	for (int linger = 0; linger < 2; linger++) {
+		struct rk_engine_config cfg;
+		engine_config(&cfg, 1, 16);
+		cfg.handler.on_data = bye_on_data;
+		char path[] = "/tmp/rocket-trace-XXXXXX";
+		cfg.trace_fd = mkstemp(path);
+		CHECK(cfg.trace_fd >= 0);
+		unlink(path);
+		atomic_store(&close_mode_linger, linger);
+		struct eng g;
+		eng_start(&g, &cfg);
+		int fd = tcp_dial(&g, 0);
+		struct timeval tv = { .tv_sec = 5 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		CHECK_EQ(write(fd, "x", 1), 1);
+		char buf[16];
+		size_t got = 0;
+		ssize_t r;
+		while ((r = read(fd, buf + got, sizeof(buf) - got)) > 0)
+			got += (size_t)r;
+		CHECK_MSG(r == 0, "no EOF after the answer: %s", strerror(errno));
+		CHECK_EQ(got, 4);
+		CHECK(!memcmp(buf, "bye\n", 4));
+		if (linger) {
+			/* Half-closed: our bytes are still read (and dropped). */
+			CHECK_EQ(write(fd, "more", 4), 4);
+			usleep(50 * 1000);
+		}
+		close(fd);
+		/* Until the server has closed its side too. */
+		for (int t = 0; atomic_load(&g.e->reactors[0].open_pub) && t < 1000; t++)
+			usleep(1000);
+		struct rk_reactor_stats sum;
+		eng_stop(&g, &sum, NULL);
+		char *t = slurp_fd(cfg.trace_fd);
+		close(cfg.trace_fd);
+		CHECK_EQ(sum.closed, 1);
+		CHECK_EQ(sum.close_errors, 0);
+		char l[8][96];
+		bool enter;
+		if (!linger) {
+			unsigned n = trace_sqes(t, l, 8, &enter, "SEND", "CLOSE");
+			CHECK_MSG(n == 3 && strstr(l[0], "IO_HARDLINK") && !strncmp(l[1], "ASYNC_CANCEL", 12) &&
+				  strstr(l[1], "IO_HARDLINK") && !strncmp(l[2], "CLOSE", 5) && !enter,
+				  "close: %u SQEs from SEND to CLOSE (%s, %s, %s), an enter between: %d",
+				  n, n > 0 ? l[0] : "", n > 1 ? l[1] : "", n > 2 ? l[2] : "", enter);
+		} else {
+			unsigned n = trace_sqes(t, l, 8, &enter, "SEND", "SHUTDOWN");
+			CHECK_MSG(n == 2 && strstr(l[0], "IO_LINK") && !strncmp(l[1], "SHUTDOWN", 8) &&
+				  !enter, "half-close: %u SQEs (%s, %s), an enter between: %d", n,
+				  n > 0 ? l[0] : "", n > 1 ? l[1] : "", enter);
+			/* The SQE after the recv's end (res 0, our FIN) is the CLOSE. */
+			const char *fin = strstr(t, "CQE  RECV    conn 0.0  res 0 ");
+			const char *next = fin ? strstr(fin, "] SQE  ") : 0;
+			CHECK_MSG(next && !strncmp(next + 7, "CLOSE ", 6),
+				  "after the peer's FIN the next SQE is not the CLOSE:\n%s", t);
+			CHECK_EQ(sum.bytes_in, 5); /* "x" and "more" */
+		}
+	}
+}
+
+/* ---- 7: the handler's own operations on the socket ------------------------- */
+
+static _Atomic int op_res = -1000, op_fixed = -1;
+
+static void op_on_data(struct rk_conn *c, const struct rk_seg *s, unsigned n)
+{
+	(void)s, (void)n;
+	rk_conn_release(c);
+	bool fixed;
+	int fd = rk_conn_fd(c, &fixed);
+	atomic_store(&op_fixed, fixed);
+	struct io_uring_sqe *sqe = rk_conn_op_sqe(c, 7);
+	CHECK(sqe);
+	static const char msg[] = "own op\n";
+	sqe->opcode = IORING_OP_SEND;
+	sqe->fd = fd;
+	if (fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->addr = (uint64_t)(uintptr_t)msg;
+	sqe->len = sizeof(msg) - 1;
+}
+
+static void op_on_op(struct rk_conn *c, uint8_t tag, int32_t res, uint32_t flags)
+{
+	(void)c, (void)flags;
+	if (tag == 7)
+		atomic_store(&op_res, res);
+}
+
+/* A handler's SEND of its own reaches the client through the socket that
+ * rk_conn_fd() names - a direct descriptor with IOSQE_FIXED_FILE, or an fd. */
+TEST_T(handler_op_on_the_socket_goes_through_rk_conn_fd, 20)
+{
+	struct rk_engine_config cfg;
+	engine_config(&cfg, 1, 16);
+	cfg.handler.on_data = op_on_data;
+	cfg.handler.on_op = op_on_op;
+	struct eng g;
+	eng_start(&g, &cfg);
+	int fd = tcp_dial(&g, 0);
+	struct timeval tv = { .tv_sec = 5 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	CHECK_EQ(write(fd, "x", 1), 1);
+	char buf[16] = "";
+	ssize_t r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	struct rk_reactor_stats sum;
+	eng_stop(&g, &sum, NULL);
+	CHECK_MSG(r == 7 && !strcmp(buf, "own op\n"), "read %zd: %s", r, buf);
+	CHECK_EQ(atomic_load(&op_res), 7);
+	CHECK_EQ(atomic_load(&op_fixed), !test_mode_is("fd"));
 }

@@ -8,6 +8,7 @@
  * no sanitizer report. Responses are compared byte for byte (the Date value
  * is checked for format, then substituted into the expected bytes).
  */
+#include "engine_mode.h"
 #include "harness.h"
 #include "wire.h"
 
@@ -190,6 +191,75 @@ SERVER_TEST(connection_close_and_http10_keep_alive, 30)
 	cli_send_str(&c, "GET /plaintext HTTP/1.0\r\n\r\n");
 	read_resp(&c, &r);
 	CHECK_STR(hdr(&r, "Connection"), "close");
+	resp_free(&r);
+	expect_eof(&c, 2000);
+	cli_close(&c);
+	srv_stop(&s);
+}
+
+/* The start-up line says how sockets are kept (direct descriptors, or
+ * regular fds and why) and who accepts them. */
+SERVER_TEST(start_line_names_direct_descriptors_and_the_accept_mode, 20)
+{
+	struct srv s;
+	srv_start(&s, bin, 0);
+	char *log = proc_slurp(s.p.err);
+	const char *sockets = test_mode_is("fd") ? "| regular fds (--direct=off"
+						 : "| direct descriptors";
+	const char *accept = test_mode_is("reactor") ? "| accept: reactor |"
+						     : "| accept: acceptor, least-loaded |";
+	CHECK_MSG(strstr(log, sockets) && strstr(log, accept), "start line without \"%s\" and "
+		  "\"%s\":\n%s", sockets, accept, log);
+	free(log);
+	srv_stop(&s);
+}
+
+/* RFC 9112 9.6: a server that closes after its answer half-closes first
+ * and reads on until the client closes too. Here the client pipelines 4
+ * MiB of requests behind a Connection: close one - more than the server
+ * takes into its buffers before its receive pauses, so bytes sit unread
+ * in its socket when it answers. Closing outright then makes the kernel
+ * send a RST (tcp_close with unread data), and the client's next send or
+ * read fails with ECONNRESET; the lingering close sends FIN and drops the
+ * rest as it comes. */
+SERVER_TEST(closing_answer_ends_in_fin_not_reset_while_requests_follow, 60)
+{
+	struct srv s;
+	srv_start(&s, bin, 0);
+	struct cli c;
+	struct resp r;
+	cli_open(&c, s.port);
+	static const char first[] = "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static const char next[] = "GET /json HTTP/1.1\r\nHost: x\r\n\r\n";
+	enum { TOTAL = 4 << 20 };
+	char *buf = malloc(TOTAL);
+	CHECK(buf);
+	memcpy(buf, first, sizeof(first) - 1);
+	for (size_t at = sizeof(first) - 1; at < TOTAL; at += sizeof(next) - 1)
+		memcpy(buf + at, next, RK_MIN(sizeof(next) - 1, TOTAL - at));
+	size_t sent = 0;
+	int send_err = 0;
+	double end = now_ms() + 20000;
+	while (sent < TOTAL && !send_err && !c.err && now_ms() < end) {
+		struct pollfd pf = { c.fd, POLLIN | POLLOUT, 0 };
+		poll(&pf, 1, 1000);
+		if (pf.revents & (POLLIN | POLLHUP | POLLERR))
+			cli_recv(&c);
+		ssize_t k = send(c.fd, buf + sent, TOTAL - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k > 0)
+			sent += (size_t)k;
+		else if (k < 0 && errno != EAGAIN && errno != EINTR)
+			send_err = errno;
+	}
+	free(buf);
+	while (!c.eof && !c.err && now_ms() < end)
+		cli_fill(&c, 1000);
+	CHECK_MSG(!send_err && !c.err, "reset after %zu bytes sent: send %s, recv %s", sent,
+		  send_err ? strerror(send_err) : "ok", c.err ? strerror(c.err) : "ok");
+	CHECK_EQ(sent, TOTAL);
+	read_resp(&c, &r);
+	check_bytes(&r, H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
+			     "Connection: close\r\n\r\nHello, World!");
 	resp_free(&r);
 	expect_eof(&c, 2000);
 	cli_close(&c);

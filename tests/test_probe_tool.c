@@ -52,6 +52,10 @@ TEST(uring_probe_explain_names_features_and_verdict)
 	CHECK_MSG(st == 0, "`%s` exited with status %d:\n%s", cmd, st, out);
 	CHECK_MSG(strstr(out, "  DEFER_TASKRUN "), "no DEFER_TASKRUN line in:\n%s", out);
 	CHECK_MSG(strstr(out, "  MSG_RING "), "no MSG_RING line in:\n%s", out);
+	/* Direct descriptors: measured end to end (6.0+ here). */
+	const char *sfd = strstr(out, "  MSG_SEND_FD ");
+	CHECK_MSG(sfd && !strncmp(sfd + 2 + 20 + 1 + 5 + 1, "yes ", 4) &&
+		  strstr(sfd, "direct descriptors"), "no MSG_SEND_FD yes line in:\n%s", out);
 	CHECK_MSG(strstr(out, "what Rocket does"), "no column header in:\n%s", out);
 	const char *v = strstr(out, "\nverdict: Rocket ");
 	CHECK_MSG(v, "no verdict line in:\n%s", out);

@@ -119,7 +119,7 @@ TEST(readme_trace_of_plaintext_is_the_real_one)
 {
 	if (!have_curl())
 		return;
-	const char *const args[] = { "--trace", 0 };
+	const char *const args[] = { "--trace", "--accept", "acceptor", 0 };
 	char *live = capture(args, "/plaintext");
 	check_or_write("plaintext", live);
 	free(live);
@@ -133,7 +133,7 @@ TEST(readme_trace_of_a_file_with_root_is_the_real_one)
 	tree_make(&t);
 	put(&t, "index.html", "<!DOCTYPE html>\n<title>Rocket</title>\n<p>Served by io_uring.</p>\n");
 	set_mtime(&t, "index.html", 1767225600);
-	const char *const args[] = { "--trace", "--root", t.root, 0 };
+	const char *const args[] = { "--trace", "--accept", "acceptor", "--root", t.root, 0 };
 	char *live = capture(args, "/index.html");
 	check_or_write("file", live);
 	free(live);

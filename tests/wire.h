@@ -8,6 +8,7 @@
 #ifndef ROCKET_TEST_WIRE_H
 #define ROCKET_TEST_WIRE_H
 
+#include "engine_mode.h"
 #include "harness.h"
 #include "proc.h"
 
@@ -53,6 +54,8 @@ static inline void srv_start(struct srv *s, const char *bin, const char *const *
 {
 	const char *argv[32] = { "--port", "0" }; /* default bind: "::", dual stack */
 	int argc = 2;
+	for (const char *const *m = test_mode_flags(); *m; m++) /* tests/engine_mode.h */
+		argv[argc++] = *m;
 	for (; args && *args && argc < 31; args++)
 		argv[argc++] = *args;
 	argv[argc] = 0;

@@ -455,6 +455,69 @@ static void check_msg_ring(struct feature *f, struct rk_ring *a)
 	rk_ring_exit(&b);
 }
 
+/* IORING_MSG_SEND_FD (6.0) end to end, as the acceptor and a reactor use
+ * it: ring a holds one end of a socketpair in its fixed-file table, sends
+ * it into ring b's sparse table (IORING_FILE_INDEX_ALLOC), and b receives
+ * through the slot its CQE names, with IOSQE_FIXED_FILE. Before 6.0 the
+ * message is -EINVAL. */
+static void check_send_fd(struct feature *f, struct rk_ring *a)
+{
+	struct rk_ring b;
+	int sv[2], ret = fresh_ring(&b);
+	f->here = HERE_UNKNOWN;
+	if (ret < 0) {
+		set_why(f, HERE_UNKNOWN, "second ring:", ret);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(f->why, sizeof(f->why), "socketpair: %s", strerror(errno));
+		goto out_ring;
+	}
+	int fds[1] = { sv[1] };
+	struct io_uring_rsrc_update up = { .offset = 0, .data = (uint64_t)(uintptr_t)fds };
+	if ((ret = rk_ring_files_sparse(a, 1)) < 0 || (ret = rk_ring_files_sparse(&b, 1)) < 0 ||
+	    (ret = rk_ring_register(a, IORING_REGISTER_FILES_UPDATE, &up, 1)) != 1) {
+		set_why(f, ret == -EINVAL ? HERE_NO : HERE_UNKNOWN, "fixed-file table:", ret);
+		goto out;
+	}
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(a);
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = b.fd;
+	sqe->addr = IORING_MSG_SEND_FD;
+	sqe->addr3 = 0;
+	sqe->file_index = IORING_FILE_INDEX_ALLOC;
+	sqe->off = 0x5eed;
+	sqe->user_data = 1;
+	struct io_uring_cqe ca, cb;
+	unsigned na = reap(a, &ca, 1, 1, 500), nb = reap(&b, &cb, 1, 1, 500);
+	if (na == 1 && ca.res < 0) {
+		set_why(f, HERE_NO, "CQE", ca.res);
+		goto out;
+	}
+	if (nb != 1 || cb.user_data != 0x5eed || cb.res < 0) {
+		snprintf(f->why, sizeof(f->why), "the target ring got %u CQEs", nb);
+		goto out;
+	}
+	static char in[8];
+	sqe = rk_ring_get_sqe(&b);
+	sqe->opcode = IORING_OP_RECV;
+	sqe->fd = cb.res;
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->addr = (uint64_t)(uintptr_t)in;
+	sqe->len = sizeof(in);
+	sqe->user_data = 2;
+	if (write(sv[0], "ok", 2) == 2 && reap(&b, &cb, 1, 1, 500) == 1 && cb.res == 2 &&
+	    !memcmp(in, "ok", 2))
+		f->here = HERE_YES;
+	else
+		snprintf(f->why, sizeof(f->why), "recv through the slot: %d", cb.res);
+out:
+	close(sv[0]);
+	close(sv[1]);
+out_ring:
+	rk_ring_exit(&b);
+}
+
 /* IOSQE_CQE_SKIP_SUCCESS (5.17): of two NOPs, the one with the flag posts
  * no CQE. Before 5.17 the unknown SQE flag fails it with -EINVAL. */
 static void check_cqe_skip(struct feature *f, struct rk_ring *r)
@@ -672,7 +735,7 @@ static void from_verdict(struct feature *f, const char *v)
 enum {
 	F_DEFER, F_NOSQARRAY, F_RINGFDS, F_SINGLE_MMAP, F_NODROP, F_EXT_ARG, F_PBUF,
 	F_ACCEPT_MS, F_RECV_MS, F_MSG_RING, F_CQE_SKIP, F_CANCEL, F_TIMEOUT_MS, F_BUNDLE,
-	F_INC, F_SQPOLL, F_OPENAT2, F_STATX, F_READ, F_SEND_ZC, F_COUNT
+	F_INC, F_SEND_FD, F_SQPOLL, F_OPENAT2, F_STATX, F_READ, F_SEND_ZC, F_COUNT
 };
 
 /* Designated, so the measured fields start zeroed without naming them. */
@@ -727,6 +790,11 @@ static struct feature features[F_COUNT] = {
 		"the engine does not use them yet",
 		"rk_bufring_init(RK_BUFRING_INC) falls back to whole buffers; "
 		"the engine does not use it yet"),
+	[F_SEND_FD] = FEAT("MSG_SEND_FD", "6.0", false,
+		"direct descriptors: sockets accepted into fixed-file tables, handed off "
+		"table to table, no regular fd (--direct=off: fds)",
+		"sockets are regular fds (the start-up line says so); --accept reactor "
+		"still uses direct descriptors"),
 	[F_SQPOLL] = FEAT("SQPOLL", "5.1", false,
 		"only with --sqpoll: a kernel thread submits (unprivileged: SQPOLL_NONFIXED, 5.11)",
 		"only with --sqpoll, which then fails to start"),
@@ -837,6 +905,7 @@ static int explain(void)
 		{ F_MSG_RING, check_msg_ring },	 { F_CQE_SKIP, check_cqe_skip },
 		{ F_CANCEL, check_cancel },	 { F_TIMEOUT_MS, check_timeout_multishot },
 		{ F_BUNDLE, 0 },		 { F_INC, 0 },
+		{ F_SEND_FD, check_send_fd },
 		{ F_OPENAT2, 0 },		 { F_SEND_ZC, check_send_zc },
 	};
 	for (unsigned i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {

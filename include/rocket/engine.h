@@ -2,10 +2,15 @@
  * threads, connections, and the application API on top of them.
  *
  * The acceptor owns the listening socket and a ring with one multishot
- * accept; it hands every accepted socket to a reactor with IORING_OP_MSG_RING
- * (the reactor's own ring wakes up: no locks, no queues). Each reactor owns a
- * ring, a provided-buffer ring and a table of connections, and runs one
- * multishot recv per connection.
+ * accept; it hands every accepted socket to the least-loaded reactor with
+ * IORING_OP_MSG_RING (the reactor's own ring wakes up: no locks, no queues).
+ * Sockets are direct descriptors where the kernel has IORING_MSG_SEND_FD
+ * (6.0): accepted into the acceptor's fixed-file table, sent into the
+ * reactor's, never a regular fd. With accept_mode RK_ACCEPT_REACTOR every
+ * reactor accepts on a SO_REUSEPORT listener of its own instead (one hop
+ * less; the kernel's hash, not the load, spreads the connections). Each
+ * reactor owns a ring, a provided-buffer ring and a table of connections,
+ * and runs one multishot recv per connection.
  *
  * Buffer lifetime is part of this API: on_data() hands the application the
  * received bytes as segments that point into the reactor's buffer ring. They
@@ -104,6 +109,13 @@ typedef void (*rk_done_fn)(void *arg, int res);
 /* Bytes of a peer address as text (rk_conn_peer): INET6_ADDRSTRLEN. */
 #define RK_PEER_MAX 46
 
+/* Who accepts (rk_engine_config.accept_mode). */
+enum rk_accept_mode {
+	RK_ACCEPT_ACCEPTOR = 0, /* one acceptor thread, hand-off to the least-loaded reactor */
+	RK_ACCEPT_REACTOR,      /* each reactor on its own SO_REUSEPORT listener */
+	RK_ACCEPT_AUTO,         /* reactor with one reactor (nothing to balance), else acceptor */
+};
+
 struct rk_engine_config {
 	const char *bind;          /* "::" (dual stack), "0.0.0.0", "127.0.0.1", "::1" */
 	uint16_t port;             /* 0: any free port (see rk_engine_port) */
@@ -137,6 +149,8 @@ struct rk_engine_config {
 	int sqpoll_cpu;            /* -1: not pinned */
 	uint32_t sq_idle_ms;
 	bool no_defer_taskrun;
+	bool no_direct;            /* regular fds, not direct descriptors (fixed files) */
+	uint8_t accept_mode;       /* enum rk_accept_mode */
 	bool bundle;               /* IORING_RECVSEND_BUNDLE receives */
 	bool pin;                  /* reactor i on CPU i */
 	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
@@ -186,6 +200,8 @@ struct rk_reactor_stats {
 	uint64_t out_waits;        /* writes that waited for a free send chunk */
 	uint64_t piece_overflow;   /* connections aborted: no free piece (never, if sized) */
 	uint64_t close_errors, submit_errors; /* failed closes; enters that failed */
+	uint64_t fixed_slots;      /* direct-descriptor table size (0: regular fds) */
+	uint64_t fixed_free;       /* of which free at exit (the kernel's answer: all, if none leaked) */
 	uint64_t cqes, enters, overflows;
 	uint64_t requests;         /* counted by the application (rk_conn_count_request) */
 	uint64_t log_lines, log_dropped, log_errors; /* access-log lines taken; lost; failed writes */
@@ -239,6 +255,10 @@ void rk_conn_wait_writable(struct rk_conn *c);
  * The connection's slot is not reused before it has. NULL when the
  * connection is no longer open. */
 struct io_uring_sqe *rk_conn_op_sqe(struct rk_conn *c, uint8_t tag);
+/* The connection's socket for an SQE of the handler's own: a regular fd
+ * (*fixed = false), or a direct descriptor - an index into the reactor's
+ * fixed-file table, to be used with IOSQE_FIXED_FILE (*fixed = true). */
+int rk_conn_fd(const struct rk_conn *c, bool *fixed);
 /* Give this connection another handler table and context. */
 void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ctx);
 

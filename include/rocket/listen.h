@@ -17,6 +17,10 @@
  * is no numeric address, else what socket/bind/listen said. */
 int rk_listen_open(const char *addr, uint16_t port, int backlog);
 
+/* Another listening socket on fd's address, in one SO_REUSEPORT group with
+ * it (fd gets SO_REUSEPORT too). Returns the new fd or -errno. */
+int rk_listen_sibling(int fd, int backlog);
+
 /* 0 if fd is a stream socket in the listening state, else -ENOTSOCK (not a
  * socket), -EPROTOTYPE (not a stream) or -EINVAL (not listening). */
 int rk_listen_check(int fd);

@@ -174,6 +174,12 @@ static inline int rk_ring_submit(struct rk_ring *r)
  * 5.13: the CQ must be reaped first, which only the caller can do). */
 struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r);
 
+/* Make room for n SQEs in a row before writing them, so a link chain
+ * reaches the kernel in one piece (a submit, under SQPOLL the SQ thread's
+ * read, ends a chain). Submits, or waits for the SQ thread, as needed.
+ * False when the ring refuses SQEs (a persistent error). */
+bool rk_ring_sq_room(struct rk_ring *r, uint32_t n);
+
 /* ---- CQ ------------------------------------------------------------------ */
 
 /* How many CQEs are ready to read. */
@@ -220,6 +226,19 @@ static inline void rk_prep_msg_ring(struct io_uring_sqe *sqe, int target_fd, uin
 	sqe->len = res;
 	sqe->off = ud;
 }
+
+/* A sparse table of n direct descriptors (IORING_REGISTER_FILES2 with
+ * IORING_RSRC_REGISTER_SPARSE, 5.19): slots for ACCEPT with
+ * IORING_FILE_INDEX_ALLOC and for IORING_MSG_SEND_FD. The kernel refuses
+ * more slots than RLIMIT_NOFILE (-EMFILE). Returns 0 or -errno. */
+int rk_ring_files_sparse(struct rk_ring *r, uint32_t n);
+
+/* How many of the table's first n slots hold no file, as the kernel says:
+ * an IORING_OP_ASYNC_CANCEL by fixed fd of each slot answers -EBADF for an
+ * empty one (io_uring/cancel.c), -ENOENT for a file with nothing to cancel.
+ * For the end of a ring's life (the CQ must be otherwise idle). Returns the
+ * count or -errno. */
+int rk_ring_files_free(struct rk_ring *r, uint32_t n);
 
 /* IORING_REGISTER_PROBE into probe (with room for nops ops). Returns 0/-errno. */
 int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops);

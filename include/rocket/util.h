@@ -18,6 +18,15 @@
 #define RK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RK_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RK_MAX(a, b) ((a) > (b) ? (a) : (b))
+/* A function that runs once or seldom (set-up, teardown, statistics) in a
+ * file otherwise built for speed: built for size, never inlined into the
+ * hot code around it (gcc's cold implies optimizing for size; clang needs
+ * minsize said). */
+#ifdef __clang__
+#define RK_COLD __attribute__((cold, minsize, noinline))
+#else
+#define RK_COLD __attribute__((cold, noinline))
+#endif
 #define rk_likely(x)   __builtin_expect(!!(x), 1)
 #define rk_unlikely(x) __builtin_expect(!!(x), 0)
 

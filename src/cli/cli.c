@@ -166,6 +166,8 @@ static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server
 	c.envp = envp;
 	c.port = c.cfg.port;
 	c.backlog = (uint32_t)c.cfg.backlog;
+	c.direct = true;
+	c.accept = "auto";
 	c.notify = rk_cli_getenv(envp, "NOTIFY_SOCKET");
 
 	int ret = rk_cli_parse(&c, argc, argv);

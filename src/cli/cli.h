@@ -29,6 +29,8 @@ struct rk_cli {
 	const char *chroot_dir;       /* --chroot, or NULL */
 	const char *access_log;       /* --access-log, or NULL */
 	bool no_root;                 /* --no-root */
+	bool direct;                  /* --direct (default on) */
+	const char *accept;           /* --accept: "auto", "acceptor" or "reactor" */
 	uint32_t uid, gid;            /* --user resolved */
 	bool inherited;               /* serving systemd's sockets */
 	const char *notify;           /* $NOTIFY_SOCKET, or NULL */

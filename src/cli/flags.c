@@ -27,10 +27,10 @@ enum rk_flag_kind {
 
 /* What --help shows after a flag's name, and what 0 means for a number. */
 enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_MOUNT, A_NAME,
-       A_VALUE, A_PATH };
+       A_VALUE, A_PATH, A_MODE };
 static const char *const rk_arg_names[] = {
 	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]",
-	" PREFIX=DIR", " NAME", " VALUE", " PATH",
+	" PREFIX=DIR", " NAME", " VALUE", " PATH", " MODE",
 };
 enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE, Z_MAXC, Z_BUFS };
 static const char *const rk_zero_names[] = {
@@ -262,6 +262,8 @@ static const struct rk_flag rk_flags[] = {
 	     Z_KERNEL),
 	FLAG("no-defer-taskrun", A_NONE, RK_F_BOOL, cfg.no_defer_taskrun,
 	     "use COOP_TASKRUN instead of DEFER_TASKRUN"),
+	FLAG("direct", A_NONE, RK_F_BOOL, direct, "direct descriptors (6.0+; =off: fds)"),
+	FLAG("accept", A_MODE, RK_F_STR, accept, "auto, acceptor (least-loaded hand-off) or reactor"),
 	FLAG("bundle", A_NONE, RK_F_BOOL, cfg.bundle,
 	     "bundled receives (IORING_RECVSEND_BUNDLE, 6.10+)"),
 	FLAG("pin", A_NONE, RK_F_BOOL, cfg.pin, "pin reactor i to CPU i"),
@@ -350,6 +352,15 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 			     "--ring-entries (%u)\n", e->cq_entries, e->ring_entries);
 		return -1;
 	}
+	if (rk_streq(c->accept, "reactor")) {
+		e->accept_mode = RK_ACCEPT_REACTOR;
+	} else if (rk_streq(c->accept, "auto")) {
+		e->accept_mode = RK_ACCEPT_AUTO;
+	} else if (!rk_streq(c->accept, "acceptor")) {
+		rk_dprint(2, "rocket: --accept %s: must be auto, acceptor or reactor\n", c->accept);
+		return -1;
+	}
+	e->no_direct = !c->direct;
 	e->port = (uint16_t)c->port;
 	e->backlog = (int)c->backlog;
 	return 0;

@@ -1,13 +1,19 @@
 /* src/engine/acceptor.c - the acceptor: one multishot accept per listening
- * socket, hand-off of each new socket to a reactor with IORING_OP_MSG_RING,
- * the signals (SIGINT/SIGTERM stop, SIGUSR1 prints the stats, SIGHUP opens
- * the access log again), and the order in which a stop winds everything
- * down.
+ * socket, hand-off of each new socket to the least-loaded reactor with
+ * IORING_OP_MSG_RING, the signals (SIGINT/SIGTERM stop, SIGUSR1 prints the
+ * stats, SIGHUP opens the access log again), and the order in which a stop
+ * winds everything down.
  *
  * Follows io_uring_prep_multishot_accept(3) (re-arm when a CQE comes without
- * IORING_CQE_F_MORE), io_uring_prep_msg_ring(3) and io_uring/msg_ring.c (the
- * messages of one submitter reach a ring in submission order),
- * io_uring_prep_cancel(3), signalfd(2) and dup3(2).
+ * IORING_CQE_F_MORE) and its _direct form (the socket goes into our fixed-
+ * file table, IORING_FILE_INDEX_ALLOC), io_uring_prep_msg_ring(3) and
+ * io_uring_prep_msg_ring_fd(3) with io_uring/msg_ring.c: IORING_MSG_DATA
+ * messages of one submitter reach a ring in submission order; an
+ * IORING_MSG_SEND_FD takes a reference to our slot's file, installs it in
+ * the reactor's table from the reactor's own task and completes here only
+ * after that - our slot keeps its file until we close it (a CLOSE hard-
+ * linked behind the message). Also io_uring_prep_cancel(3), signalfd(2),
+ * dup3(2).
  * Read next: include/rocket/listen.h.
  */
 #include "internal.h"
@@ -22,6 +28,10 @@ enum { RK_ACC_OP = 0, RK_ACC_CANCEL = 1 };
 /* Generation 1 on RK_UD_CTRL marks our own message that failed (slot = the
  * reactor); reactors and rk_engine_stop() send generation 0. */
 enum { RK_ACC_MSG_FAILED = 1 };
+/* RK_UD_HANDOFF: slot = the fd or our table's slot, generation = the
+ * reactor (RK_ACC_NO_REACTOR for none), tag = what. */
+enum { RK_ACC_FD_MSG = 0, RK_ACC_FIXED_MSG = 1, RK_ACC_SLOT_CLOSE = 2 };
+#define RK_ACC_NO_REACTOR 0xffffffu
 
 #define RK_ACC_BACKOFF_NS (50 * 1000 * 1000) /* pause after an accept error */
 #define RK_ACC_RETRIES 100                    /* cancels and STOPs sent again */
@@ -30,7 +40,10 @@ struct rk_acceptor {
 	struct rk_engine *e;
 	struct rk_ring *ring;
 	int sigfd;
-	uint32_t next;            /* round-robin cursor */
+	uint32_t next;            /* where the least-loaded scan starts: ties go round */
+	uint32_t *sent;           /* per reactor: NEWCONN messages sent (after the struct) */
+	bool direct;              /* accept into our table, hand off with MSG_SEND_FD */
+	uint32_t slots_busy;      /* closes of our table's slots in flight */
 	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
 	bool multishot_seen;      /* a CQE with F_MORE came: multishot works */
 	bool stopping;            /* no more hand-offs: new sockets are closed here */
@@ -72,7 +85,12 @@ static void rk_acc_arm_accept(struct rk_acceptor *a, uint8_t li)
 	sqe->fd = a->e->cfg.listen_fds[li];
 	/* One SQE, a CQE per connection (5.19); one-shot on older kernels. */
 	sqe->ioprio = a->oneshot ? 0 : IORING_ACCEPT_MULTISHOT;
-	sqe->accept_flags = SOCK_CLOEXEC;
+	/* A direct descriptor is no fd, so has no close-on-exec (the kernel
+	 * refuses SOCK_CLOEXEC with it); res is then the slot. */
+	if (a->direct)
+		sqe->file_index = IORING_FILE_INDEX_ALLOC;
+	else
+		sqe->accept_flags = SOCK_CLOEXEC;
 	sqe->user_data = rk_ud_tag(RK_UD_ACCEPT, RK_ACC_OP, 0, li);
 	a->accept_armed |= 1u << li;
 }
@@ -150,14 +168,29 @@ static void rk_acc_msg_reactor(struct rk_acceptor *a, uint32_t i, enum rk_ctrl w
 		   rk_ud(RK_UD_CTRL, i, RK_ACC_MSG_FAILED));
 }
 
+/* Close a slot of our table (its CQE always comes: slots_busy counts). */
+static void rk_acc_close_slot(struct rk_acceptor *a, uint32_t slot, uint32_t reactor)
+{
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (!sqe)
+		return;
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->file_index = slot + 1;
+	sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, slot, reactor, RK_ACC_SLOT_CLOSE);
+	a->slots_busy++;
+}
+
 /* Tell every reactor to stop, once no accepted socket can follow: the
  * accept has posted its last CQE, so every NEWCONN message was queued in
  * our SQ before these, and a ring receives the messages of one submitter
- * in submission order. A reactor thus never sees a connection after STOP
- * (it could have exited already, and the socket would leak). */
+ * in submission order. A MSG_SEND_FD travels another way (task work on
+ * the reactor's thread, not its ring's list), so with direct descriptors
+ * we also wait until every one has completed - each slot's linked CLOSE
+ * has posted its CQE - and so is in its reactor's CQ. A reactor thus never
+ * sees a connection after STOP (it could have exited already). */
 static void rk_acc_stop_reactors(struct rk_acceptor *a)
 {
-	if (a->stop_sent || a->accept_armed)
+	if (a->stop_sent || a->accept_armed || a->slots_busy)
 		return;
 	a->stop_sent = true;
 	for (uint32_t i = 0; i < a->e->nreactors; i++)
@@ -181,6 +214,61 @@ static void rk_acc_stop(struct rk_acceptor *a)
 	rk_acc_stop_reactors(a);
 }
 
+/* The reactor with the fewest connections: open ones (each reactor
+ * publishes its count) plus those we sent that it has not taken yet.
+ * Relaxed loads: each counter has one writer, and a stale value only makes
+ * the choice a little less exact. Ties go round-robin from `next`. */
+static uint32_t rk_acc_pick(struct rk_acceptor *a)
+{
+	uint32_t n = a->e->nreactors, best = a->next % n, best_load = 0xffffffffu;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = (a->next + k) % n;
+		struct rk_reactor *r = &a->e->reactors[i];
+		uint32_t load = atomic_load_explicit(&r->open_pub, memory_order_relaxed) + a->sent[i] -
+				atomic_load_explicit(&r->taken_pub, memory_order_relaxed);
+		if (load < best_load) {
+			best = i;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+/* Hand socket s (a regular fd, or with direct descriptors our slot) to
+ * reactor i: IORING_MSG_DATA with res = the fd, or IORING_MSG_SEND_FD of
+ * our slot into the reactor's table (its CQE: res = its slot) with the
+ * CLOSE of our slot hard-linked behind - closed whether the message went
+ * or not, in the same submission (a link does not cross one). */
+static void rk_acc_send(struct rk_acceptor *a, int s, uint32_t i)
+{
+	a->next = i + 1;
+	a->sent[i]++;
+	if (a->direct)
+		rk_ring_sq_room(a->ring, 2);
+	struct io_uring_sqe *sqe = rk_acc_sqe(a);
+	if (sqe) {
+		rk_prep_msg_ring(sqe, rk_acc_reactor_fd(a, i), (uint32_t)s,
+				 rk_ud(RK_UD_NEWCONN, 0, a->direct ? RK_NEWCONN_FIXED : RK_NEWCONN_FD));
+		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+		sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i,
+					   a->direct ? RK_ACC_FIXED_MSG : RK_ACC_FD_MSG);
+		if (a->direct) {
+			sqe->addr = IORING_MSG_SEND_FD;
+			sqe->len = 0;
+			sqe->addr3 = (uint64_t)s;
+			sqe->file_index = IORING_FILE_INDEX_ALLOC;
+			sqe->flags |= IOSQE_IO_HARDLINK;
+		}
+	} else {
+		a->handoff_failed++;
+		a->sent[i]--;
+		if (!a->direct)
+			sys_close(s);
+	}
+	if (a->direct)
+		rk_acc_close_slot(a, (uint32_t)s, RK_ACC_NO_REACTOR);
+}
+
 static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 {
 	uint8_t li = rk_ud_tagof(cqe->user_data);
@@ -191,18 +279,14 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		a->accept_armed &= ~(1u << li);
 
 	if (cqe->res >= 0 && a->stopping) {
-		sys_close(cqe->res);
+		if (a->direct)
+			rk_acc_close_slot(a, (uint32_t)cqe->res, RK_ACC_NO_REACTOR);
+		else
+			sys_close(cqe->res);
 		a->closed_stopping++;
 	} else if (cqe->res >= 0) {
-		/* Round-robin: reactor loads even out over many connections. */
-		uint32_t i = a->next++ % a->e->nreactors;
 		a->accepted++;
-		if (!rk_acc_msg(a, rk_acc_reactor_fd(a, i), (uint32_t)cqe->res,
-				rk_ud(RK_UD_NEWCONN, 0, 0),
-				rk_ud(RK_UD_HANDOFF, (uint32_t)cqe->res, 0))) {
-			a->handoff_failed++;
-			sys_close(cqe->res);
-		}
+		rk_acc_send(a, cqe->res, rk_acc_pick(a));
 	} else if (cqe->res == -EINVAL && !a->oneshot && !a->multishot_seen && !a->stopping) {
 		/* Unknown ioprio flag: a kernel before 5.19. */
 		a->oneshot = true;
@@ -224,9 +308,9 @@ static void rk_acc_on_accept(struct rk_acceptor *a, const struct io_uring_cqe *c
 		rk_acc_arm_accept(a, li);
 		return;
 	}
-	/* Any error ended the multishot: EMFILE/ENFILE/ENOMEM/ENOBUFS, a
-	 * listener that was shut down (-EINVAL), ... Trying again at once
-	 * would fail at once, over and over. */
+	/* Any error ended the multishot: EMFILE/ENFILE (a full table)/ENOMEM/
+	 * ENOBUFS, a listener that was shut down (-EINVAL), ... Trying again
+	 * at once would fail at once, over and over. */
 	rk_acc_arm_backoff(a, li);
 }
 
@@ -334,12 +418,23 @@ static void rk_acc_handle(struct rk_acceptor *a, const struct io_uring_cqe *cqe)
 			 a->retries++ < RK_ACC_RETRIES) /* it was running: again */
 			rk_acc_cancel(a, RK_UD_ACCEPT, rk_ud_tagof(cqe->user_data));
 		break;
-	case RK_UD_HANDOFF:
-		/* The message did not reach the reactor: the socket is ours
-		 * to close. */
+	case RK_UD_HANDOFF: {
+		uint32_t i = rk_ud_gen(cqe->user_data), what = rk_ud_tagof(cqe->user_data);
+		if (what == RK_ACC_SLOT_CLOSE) {
+			a->slots_busy--;
+			if (a->stopping)
+				rk_acc_stop_reactors(a);
+			break;
+		}
+		/* The message did not reach the reactor: a regular fd is ours
+		 * to close; a slot's linked CLOSE closes it anyway. */
 		a->handoff_failed++;
-		sys_close((int)rk_ud_slot(cqe->user_data));
+		if (i < a->e->nreactors)
+			a->sent[i]--; /* it will never be taken */
+		if (what == RK_ACC_FD_MSG)
+			sys_close((int)rk_ud_slot(cqe->user_data));
 		break;
+	}
 	case RK_UD_BACKOFF:
 		if (cancel)
 			break;
@@ -373,24 +468,28 @@ static void rk_acc_finish(struct rk_acceptor *a)
 
 static bool rk_acc_in_flight(const struct rk_acceptor *a)
 {
-	return a->accept_armed || a->backoff_armed || a->signal_armed;
+	return a->accept_armed || a->backoff_armed || a->signal_armed || a->slots_busy;
 }
 
-static size_t rk_acc_map_len(void)
+static size_t rk_acc_map_len(const struct rk_engine *e)
 {
-	return (sizeof(struct rk_acceptor) + 4095) & ~(size_t)4095;
+	return (sizeof(struct rk_acceptor) + e->nreactors * sizeof(uint32_t) + 4095) &
+	       ~(size_t)4095;
 }
 
 /* Runs on the thread that called rk_engine_run(). */
 int rk_acceptor_run(struct rk_engine *e, int sigfd)
 {
-	struct rk_acceptor *a = sys_mmap(0, rk_acc_map_len(), PROT_READ | PROT_WRITE,
+	struct rk_acceptor *a = sys_mmap(0, rk_acc_map_len(e), PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rk_is_err(a))
 		return rk_ptr_err(a);
-	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd };
-	for (uint8_t li = 0; li < e->cfg.nlisten; li++)
-		rk_acc_arm_accept(a, li);
+	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd,
+				   .sent = (uint32_t *)(a + 1), .direct = e->acc_nfixed > 0 };
+	/* --accept reactor: the reactors accept; we keep signals and the stop. */
+	if (e->cfg.accept_mode == RK_ACCEPT_ACCEPTOR)
+		for (uint8_t li = 0; li < e->cfg.nlisten; li++)
+			rk_acc_arm_accept(a, li);
 	if (sigfd >= 0)
 		rk_acc_arm_signal(a);
 
@@ -424,6 +523,6 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 	 * mapping: leave it (one page) rather than have it written after it
 	 * was reused. */
 	if (!rk_acc_in_flight(a))
-		sys_munmap(a, rk_acc_map_len());
+		sys_munmap(a, rk_acc_map_len(e));
 	return 0;
 }

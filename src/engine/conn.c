@@ -1,26 +1,53 @@
 /* src/engine/conn.c - one connection's life on its reactor: the slot is
- * taken, the handler told, and at the end a close that waits for every
- * operation naming the slot before the socket is closed and the slot
- * reused.
+ * taken, the handler told, and at the end a close that frees the slot only
+ * once no CQE can name it any more.
  *
- * Follows io_uring_prep_cancel(3) (IORING_ASYNC_CANCEL_FD | _ALL) and
- * io_uring_prep_close(3). The close protocol: flush what was written
- * (unless aborting), cancel the socket's operations, wait until c->nops is
- * zero, give back pieces and queue entries, close, and only the CLOSE
- * completion frees the slot under a new generation.
+ * Follows io_uring_prep_cancel(3) (IORING_ASYNC_CANCEL_FD | _ALL, and
+ * _FD_FIXED for a direct descriptor), io_uring_prep_close(3) and
+ * io_uring_prep_close_direct(3), and the link rules of io_uring_enter(2)
+ * (IOSQE_IO_LINK / IOSQE_IO_HARDLINK). The close protocol: flush what was
+ * written (unless aborting) - its last send carries the close along as a
+ * link -, cancel the socket's operations and close it in one go (CANCEL
+ * hard-linked to CLOSE), and free the slot under a new generation once
+ * the CLOSE completed and c->nops, every operation still in flight, is
+ * zero. A peer that closed first has no receive left to cancel: the CLOSE
+ * goes alone. Zero-copy sends keep the older order (cancel, wait for all
+ * but their notifications, then close with SO_LINGER {1, 0}).
  * Read next: src/engine/recv.c.
  */
 #include "internal.h"
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
+/* A socket we will not serve: a regular fd is closed at once, a direct
+ * descriptor through the ring (its CQE only if that fails). */
+static void rk_conn_drop(struct rk_reactor *r, int fd, bool fixed)
+{
+	if (!fixed) {
+		sys_close(fd);
+		return;
+	}
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
+	sqe->opcode = IORING_OP_CLOSE;
+	sqe->file_index = (uint32_t)fd + 1;
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = rk_ud(RK_UD_NEWCONN, 0, RK_NEWCONN_DROP);
+	r->fixed_used--; /* back up if that CQE says it failed */
+}
+
+static void rk_conn_publish(struct rk_reactor *r)
+{
+	/* One writer (us); the acceptor reads it to pick a reactor. */
+	atomic_store_explicit(&r->open_pub, r->nopen, memory_order_relaxed);
+}
+
+struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 {
 	const struct rk_engine_config *cfg = &r->e->cfg;
 	uint32_t slot = r->stopping ? RK_NONE : rk_pool_get(&r->slots);
 	if (slot == RK_NONE) {
 		/* Full (or stopping): refuse rather than queue. */
-		sys_close(fd);
+		rk_conn_drop(r, fd, fixed);
 		r->st.rejected++;
 		return 0;
 	}
@@ -40,6 +67,7 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 	c->h = &cfg->handler;
 	c->ctx = cfg->handler.ctx;
 	c->fd = fd;
+	c->fixed = fixed;
 	c->slot = slot;
 	c->gen = gen;
 	c->app = app;
@@ -49,6 +77,7 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd)
 	if (cfg->app_state_size)
 		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
+	rk_conn_publish(r);
 	r->st.accepted++;
 	/* The access log's host, asked now: once the socket is closing the
 	 * kernel may no longer know the peer (getpeername(2): ENOTCONN). */
@@ -90,82 +119,155 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 	rk_conn_progress_close(c);
 }
 
-/* Step the close along; called again by every completion while closing. */
-void rk_conn_progress_close(struct rk_conn *c)
+/* Cancel every operation on the socket (its CQE always comes: counted). */
+static void rk_conn_cancel(struct rk_conn *c, uint8_t flags)
 {
-	struct rk_reactor *r = c->r;
-	if (c->state != RK_CONN_CLOSING || c->close_sent)
-		return;
-	if (!c->aborting && c->out_head != RK_NONE) {
-		rk_res_defer(c, RK_Q_FLUSH); /* the queue drains first */
-		return;
-	}
-	if ((c->recv_armed || c->send_busy) && !c->cancel_sent) {
-		/* Cancel everything on this fd: the recv, and a send stuck on
-		 * a peer that does not read. Its own CQE comes only if it
-		 * fails (IOSQE_CQE_SKIP_SUCCESS), and then before the CLOSE's. */
-		struct io_uring_sqe *sqe = rk_res_sqe(r);
-		sqe->opcode = IORING_OP_ASYNC_CANCEL;
-		sqe->fd = c->fd;
-		sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
-		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-		sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
-		c->cancel_sent = true;
-	}
-	if (c->nops > c->zc_pending)
-		return; /* each completion calls us again */
-	c->close_sent = true; /* before the drops: a done() may close again */
-	rk_pieces_drop(c);
-	rk_outq_drop(c);
-	if (c->zc_pending) {
-		/* Unsent ZC bytes are freed (and notified) only when the socket
-		 * drops them: reset rather than linger. */
-		struct rk_linger lg = { 1, 0 };
-		sys_setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	}
-	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	sqe->opcode = IORING_OP_CLOSE;
+	struct io_uring_sqe *sqe = rk_res_sqe(c->r);
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->fd = c->fd;
-	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
+	sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL |
+			    (c->fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0);
+	sqe->flags = flags;
+	sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
 	c->nops++;
 }
 
+static void rk_conn_close_sqe(struct rk_conn *c)
+{
+	struct io_uring_sqe *sqe = rk_res_sqe(c->r);
+	sqe->opcode = IORING_OP_CLOSE;
+	if (c->fixed)
+		sqe->file_index = (uint32_t)c->fd + 1; /* io_uring_prep_close_direct(3) */
+	else
+		sqe->fd = c->fd;
+	sqe->user_data = rk_ud(RK_UD_CLOSE, c->slot, c->gen);
+	c->close_sent = true;
+	c->nops++;
+}
+
+/* Zero-copy: cancel, wait until only notifications are out, then close
+ * with SO_LINGER {1, 0}: unsent ZC bytes are freed (and notified) only
+ * when the socket drops them - reset rather than linger. (--send-zc keeps
+ * regular fds: setsockopt needs one.) */
+static void rk_conn_close_zc(struct rk_conn *c)
+{
+	if ((c->recv_armed || c->send_busy) && !c->cancel_sent) {
+		c->cancel_sent = true;
+		rk_conn_cancel(c, 0);
+	}
+	if (c->nops > c->zc_pending)
+		return; /* each completion calls us again */
+	if (c->zc_pending) {
+		struct rk_linger lg = { 1, 0 };
+		sys_setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	rk_conn_close_sqe(c);
+}
+
+bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
+{
+	if (c->close_sent)
+		return false;
+	if (c->r->send_zc || c->zc_sends) {
+		rk_conn_close_zc(c);
+		return false;
+	}
+	/* The handler's own operations may take the socket's slot only when
+	 * they run (IOSQE_ASYNC, links): cancel them, and close once they have
+	 * all ended, or they could act on the slot's next socket. */
+	if (c->nuser) {
+		if (!c->cancel_sent && !linked) {
+			c->cancel_sent = true;
+			rk_conn_cancel(c, 0);
+		}
+		return false;
+	}
+	/* Something else may still run on the socket - the multishot recv, a
+	 * send being aborted - holding the socket itself: cancel it all. A
+	 * peer that closed first ended the recv already: nothing to cancel.
+	 * HARDLINK: the CLOSE runs whatever the cancel found. */
+	rk_res_sqe_room(c->r, 2);
+	if (c->recv_armed || c->nops > (uint32_t)linked)
+		rk_conn_cancel(c, IOSQE_IO_HARDLINK);
+	rk_conn_close_sqe(c);
+	c->close_linked = linked;
+	return true;
+}
+
+/* The slot's last CQE is in: give everything back, reuse the slot. */
 static void rk_conn_free(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
+	/* FREE first: a done() the drops call may close again (a no-op now). */
 	c->state = RK_CONN_FREE;
+	rk_pieces_drop(c);
+	rk_outq_drop(c);
 	c->fd = -1;
 	c->gen = (c->gen + 1) & RK_UD_GEN_MASK;
 	rk_pool_put(&r->slots, c->slot);
 	r->nopen--;
+	rk_conn_publish(r);
 	r->st.closed++;
+}
+
+/* Step the close along; called again by every completion while closing. */
+void rk_conn_progress_close(struct rk_conn *c)
+{
+	if (c->state != RK_CONN_CLOSING)
+		return;
+	if (c->close_sent) {
+		/* Aborted while the CLOSE waits behind a send that may never
+		 * finish (a peer that does not read): cancel the send, the
+		 * chain goes on. */
+		if (c->aborting && c->close_linked && c->send_busy && !c->abort_cancel) {
+			c->abort_cancel = true;
+			rk_conn_cancel(c, 0);
+		}
+		if (c->close_done && !c->nops)
+			rk_conn_free(c);
+		return;
+	}
+	if (!c->aborting && c->out_head != RK_NONE) {
+		rk_res_defer(c, RK_Q_FLUSH); /* the queue drains first */
+		return;
+	}
+	/* A SHUTDOWN names the slot when io-wq runs it: close after it. */
+	if (c->shut_wr == RK_SHUT_SENT)
+		return;
+	rk_conn_finish_sqes(c, false);
 }
 
 /* A ZC notification after the CLOSE: the last one frees the slot. */
 void rk_conn_zc_after_close(struct rk_conn *c)
 {
-	if (c->close_sent && c->fd < 0 && !c->nops)
-		rk_conn_free(c);
+	rk_conn_progress_close(c);
 }
 
 void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
 			     const struct io_uring_cqe *cqe)
 {
-	/* A failed cancel (-ENOENT/-EALREADY): the ops end on their own. */
-	(void)r, (void)c, (void)cqe;
+	/* -ENOENT/-EALREADY: nothing (more) to cancel, the ops end on their
+	 * own; either way the CLOSE linked behind it runs. Tag 1: a paused
+	 * receive's cancel (src/engine/recv.c), whose CQE comes only when it
+	 * fails and is not counted. */
+	(void)r;
+	if (rk_ud_tagof(cqe->user_data) == 0)
+		c->nops--;
+	rk_conn_progress_close(c);
 }
 
 void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
 			    const struct io_uring_cqe *cqe)
 {
-	/* A close can fail only for a bad fd - a bug worth counting, but the
-	 * slot is free either way: nothing else names it any more. */
+	/* A close can fail only for a bad fd - a bug worth counting, but
+	 * nothing names the socket any more either way. */
 	if (cqe->res < 0)
 		r->st.close_errors++;
+	else if (c->fixed)
+		r->fixed_used--;
 	c->nops--;
-	c->fd = -1;
-	if (!c->nops)
-		rk_conn_free(c);
+	c->close_done = true;
+	rk_conn_progress_close(c);
 }
 
 /* The tick found this connection's deadline passed. */
@@ -194,6 +296,12 @@ void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms)
 {
 	/* Stamped by the next tick (rk_reactor_tick): no clock read here. */
 	c->deadline = -(int64_t)RK_MIN(ms, (uint64_t)1 << 62);
+}
+
+int rk_conn_fd(const struct rk_conn *c, bool *fixed)
+{
+	*fixed = c->fixed;
+	return c->fd;
 }
 
 void rk_conn_set_handler(struct rk_conn *c, const struct rk_handler *h, void *ctx)

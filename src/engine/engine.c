@@ -174,7 +174,9 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 }
 
 /* Serve the caller's listening sockets, or open one on cfg.bind:port.
- * Either way they end up in e->cfg.listen_fds, the acceptor's list. */
+ * Either way they end up in e->cfg.listen_fds, the acceptor's list (with
+ * --accept reactor, reactor 0's; the others make SO_REUSEPORT siblings,
+ * src/engine/accept.c). */
 static int rk_listen(struct rk_engine *e)
 {
 	struct rk_engine_config *c = &e->cfg;
@@ -194,6 +196,15 @@ static void rk_unlisten(struct rk_engine *e)
 	for (uint32_t i = 0; i < e->cfg.nlisten; i++)
 		sys_close(e->cfg.listen_fds[i]);
 	e->cfg.nlisten = 0;
+}
+
+/* io_uring refuses a table larger than RLIMIT_NOFILE (-EMFILE), and one
+ * smaller than the sockets it must hold would drop some the kernel had
+ * accepted already: direct descriptors need the limit to allow n slots. */
+static bool rk_fixed_fits(uint32_t n)
+{
+	struct rk_rlimit rl;
+	return sys_prlimit64(0, RLIMIT_NOFILE, 0, &rl) < 0 || rl.rlim_cur >= n;
 }
 
 int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
@@ -220,6 +231,11 @@ int rk_engine_create(struct rk_engine **out, const struct rk_engine_config *cfg)
 		return rk_ptr_err(mem);
 	k = (struct rk_carver){ mem, 0 };
 	struct rk_engine *e = rk_carve(&k, 1, sizeof(*e));
+	/* With one reactor the acceptor has nothing to balance and costs a
+	 * hop between two threads per connection (README: connections that
+	 * come and go). */
+	if (c.accept_mode == RK_ACCEPT_AUTO)
+		c.accept_mode = c.reactors == 1 ? RK_ACCEPT_REACTOR : RK_ACCEPT_ACCEPTOR;
 	e->cfg = c;
 	e->map_len = (size_t)len;
 	e->nreactors = c.reactors;
@@ -244,6 +260,12 @@ uint16_t rk_engine_port(const struct rk_engine *e)
 
 static void rk_engine_banner(struct rk_engine *e)
 {
+	static const char *const why[] = {
+		[RK_DIRECT_ON] = "direct descriptors",
+		[RK_DIRECT_FLAG] = "regular fds (--direct=off/--send-zc/--access-log)",
+		[RK_DIRECT_KERNEL] = "regular fds (no MSG_SEND_FD)",
+		[RK_DIRECT_TABLE] = "regular fds (ulimit -n too low)",
+	};
 	char flags[160], where[RK_MAX_LISTEN * 52];
 	const struct rk_ring *r = &e->reactors[0].ring;
 	const struct rk_engine_config *c = &e->cfg;
@@ -256,13 +278,15 @@ static void rk_engine_banner(struct rk_engine *e)
 	rk_dprint(2,
 		  "rocket: listening on %s | %u reactor%s | ring %u sq / %u cq | %u conns | "
 		  "%u x %u B buffers%s%s | send %u x %u B chunks%s | %u MiB mapped | "
-		  "setup %s | features 0x%x%s\n",
+		  "setup %s | features 0x%x%s | accept: %s | %s\n",
 		  where, e->nreactors, e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries,
 		  c->max_conns, c->buffers, c->buffer_size,
 		  e->reactors[0].bufs.incremental ? " incremental" : "", c->bundle ? " bundles" : "",
 		  c->send_chunks, c->send_buffer, c->send_zc ? " zero-copy" : "",
 		  (uint32_t)(e->map_len >> 20), flags, r->features,
-		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "");
+		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
+		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded" : "reactor",
+		  why[e->direct_why]);
 }
 
 /* Without the acceptor: stop the first n reactors and join them. Through
@@ -311,6 +335,64 @@ static int rk_engine_start_reactors(struct rk_engine *e)
 	return err;
 }
 
+/* Does the kernel have IORING_MSG_SEND_FD (6.0)? Sent to reactor 0 before
+ * we have a table, so slot 0 holds no file: 6.0+ answers -EBADF
+ * (io_msg_grab_file found nothing) without touching the target; before,
+ * the command is unknown (-EINVAL). */
+static bool rk_engine_has_send_fd(struct rk_engine *e)
+{
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(&e->acc);
+	if (!sqe)
+		return false;
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = atomic_load_explicit(&e->reactors[0].ring_fd, memory_order_acquire);
+	sqe->addr = IORING_MSG_SEND_FD;
+	const struct __kernel_timespec second = { .tv_sec = 1 };
+	int ret = rk_ring_submit_wait(&e->acc, 1, &second);
+	if (ret < 0 || !rk_ring_cq_ready(&e->acc))
+		return false;
+	ret = rk_ring_cqe(&e->acc, 0)->res;
+	rk_ring_cq_advance(&e->acc, 1);
+	return ret == -EBADF;
+}
+
+/* Regular fds asked for, or needed: SO_LINGER for zero-copy sends and the
+ * access log's getpeername(2) take an fd (no io_uring operation here asks a
+ * direct descriptor for its peer). */
+static bool rk_engine_wants_fds(const struct rk_engine_config *c)
+{
+	return c->no_direct || c->send_zc || c->log_fd >= 0;
+}
+
+/* Direct descriptors end to end, or regular fds for every connection
+ * (e->direct_why says why). Needs every reactor's table, and for the
+ * acceptor's hand-off MSG_SEND_FD and a table of its own. */
+static void rk_engine_choose_direct(struct rk_engine *e)
+{
+	e->direct_why = RK_DIRECT_FLAG;
+	if (rk_engine_wants_fds(&e->cfg))
+		return;
+	e->direct_why = RK_DIRECT_TABLE;
+	for (uint32_t i = 0; i < e->nreactors; i++)
+		if (!e->reactors[i].nfixed)
+			return;
+	if (e->cfg.accept_mode == RK_ACCEPT_ACCEPTOR) {
+		if (!rk_engine_has_send_fd(e)) {
+			e->direct_why = RK_DIRECT_KERNEL;
+			return;
+		}
+		/* A slot lives from the accept to the hand-off's completion;
+		 * the multishot accept may fill a CQ's worth before we see one:
+		 * room for twice the CQ. */
+		uint32_t n = 2 * e->acc.cq_entries;
+		if (!rk_fixed_fits(n) || rk_ring_files_sparse(&e->acc, n) < 0)
+			return;
+		e->acc_nfixed = n;
+	}
+	e->direct = true;
+	e->direct_why = RK_DIRECT_ON;
+}
+
 /* Read whatever SIGINT/SIGTERM/SIGUSR1/SIGHUP is still pending (one that came after
  * the acceptor stopped reading): restoring the old mask with one pending
  * would run its default action and kill the process on its way out. */
@@ -345,11 +427,19 @@ int rk_engine_run(struct rk_engine *e)
 	atomic_store_explicit(&e->acc_fd, e->acc.fd, memory_order_release);
 	rk_engine_trace_init(e, &e->acc, &e->acc_trace, "acceptor", 0);
 
+	/* Each reactor registers a table this large: the slack lets a full
+	 * reactor still take a socket in, to refuse it itself. (Accepting by
+	 * itself, a reactor's multishot accept may run ahead into a full table,
+	 * and the kernel then drops the socket: near --max-conns only, where
+	 * the reactor would refuse it anyway.) */
+	uint32_t want = e->cfg.max_conns + e->cfg.max_conns / 8 + 16;
+	e->fixed_per_reactor = rk_engine_wants_fds(&e->cfg) || !rk_fixed_fits(want) ? 0 : want;
 	ret = rk_engine_start_reactors(e);
 	if (ret < 0) {
 		rk_ring_exit(&e->acc);
 		goto out;
 	}
+	rk_engine_choose_direct(e);
 	if (!e->cfg.quiet)
 		rk_engine_banner(e);
 	if (e->cfg.on_ready)
@@ -362,6 +452,8 @@ int rk_engine_run(struct rk_engine *e)
 			rk_thread_join(&e->reactors[i].thread);
 	atomic_store_explicit(&e->acc_fd, -1, memory_order_release);
 	rk_ring_exit(&e->acc);
+	e->acc_nfixed = 0;
+	e->direct = false;
 out:
 	rk_unlisten(e);
 	if (sigfd >= 0) {

@@ -15,7 +15,7 @@
  *   pieces.c   chains of received pieces          (res)
  *   outq.c     the output queue                   (res)
  *   conn.c     open, close protocol, accessors    (res, pieces, outq)
- *   recv.c send.c file.c user.c newconn.c shutdown.c log.c
+ *   recv.c send.c file.c user.c newconn.c shutdown.c log.c accept.c
  *              the operations (conn, ...; send.c starts a shutdown)
  *   reactor.c  the loop and the kind -> function table (all of the above)
  * The pools behind res.c are include/rocket/pool.h's.
@@ -50,6 +50,9 @@ enum rk_ctrl {
 	RK_CTRL_LOG_ERROR = 4, /* reactor -> acceptor: a log write failed (errno in the slot bits) */
 };
 
+/* NEWCONN's generation field says what res is. */
+enum { RK_NEWCONN_FD = 0, RK_NEWCONN_FIXED = 1, RK_NEWCONN_DROP = 2 };
+
 #define RK_UD_SLOT_BITS 24
 #define RK_UD_SLOT_MASK ((1u << RK_UD_SLOT_BITS) - 1)
 #define RK_UD_GEN_MASK  0xffffffu
@@ -80,7 +83,9 @@ static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLO
 
 enum rk_conn_state { RK_CONN_FREE = 0, RK_CONN_OPEN, RK_CONN_CLOSING };
 /* rk_conn_shutdown_write(): asked (the queue drains first), submitted. */
-enum rk_shut { RK_SHUT_NONE = 0, RK_SHUT_WANTED, RK_SHUT_SENT };
+/* _DONE: its CQE came - only then may the CLOSE go, since io-wq runs a
+ * SHUTDOWN and would take a slot of the fixed table reused by then. */
+enum rk_shut { RK_SHUT_NONE = 0, RK_SHUT_WANTED, RK_SHUT_SENT, RK_SHUT_DONE };
 /* SIGTERM: connections get this long to finish their answers. */
 #define RK_STOP_GRACE_MS 1000
 
@@ -124,10 +129,11 @@ struct rk_conn {
 	struct rk_reactor *r;
 	const struct rk_handler *h;
 	void *ctx;
-	int fd;
+	int fd;                   /* a regular fd, or with `fixed` a slot of the fixed table */
 	uint32_t slot;
 	uint32_t gen;
 	uint32_t nops;            /* operations in flight that will post a CQE */
+	uint32_t nuser;           /* of which the handler's own (rk_conn_op_sqe) */
 	uint8_t state;            /* enum rk_conn_state */
 	uint8_t why;              /* enum rk_close_reason, once closing */
 	uint16_t recv_ioprio;     /* the flags the armed recv was sent with */
@@ -139,7 +145,13 @@ struct rk_conn {
 	bool want_write;          /* call on_writable when space frees */
 	bool eof;                 /* the peer closed; close once drained */
 	bool aborting;            /* drop unsent bytes */
-	bool cancel_sent, close_sent;
+	bool fixed;               /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
+	bool cancel_sent;         /* a cancel for the handler's operations is out */
+	bool close_sent;          /* the CLOSE is submitted (maybe linked behind a send):
+	                           * no SQE may name c->fd any more */
+	bool close_linked;        /* ...behind the send in flight */
+	bool abort_cancel;        /* an abort cancelled that send */
+	bool close_done;          /* its CQE came; the slot is freed once nops is 0 */
 	uint8_t shut_wr;          /* RK_SHUT_*: rk_conn_shutdown_write() */
 	bool queued[RK_NQ];       /* in that after-batch queue already */
 	/* Received pieces: pend = waiting for delivery, held = delivered,
@@ -182,6 +194,17 @@ struct rk_reactor {
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
 	uint32_t conn_hi;         /* 1 + the highest slot ever opened: the tick scans below it */
+	/* Read by the acceptor (one writer each: this reactor), for the
+	 * least-loaded hand-off: connections open, NEWCONN messages taken. */
+	_Atomic uint32_t open_pub;
+	_Atomic uint32_t taken_pub;
+	uint32_t nfixed;          /* direct-descriptor table registered (0: none) */
+	uint32_t fixed_used;      /* its slots holding a socket (installed, not yet closed) */
+	/* --accept reactor: our listeners (one per cfg.listen_fds[i]), each a
+	 * multishot accept while its bit is set in accept_armed. */
+	int listen_fds[RK_MAX_LISTEN];
+	uint32_t accept_armed, accept_paused;
+	bool accept_direct;       /* accept into the fixed table */
 	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
 	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
@@ -213,9 +236,16 @@ struct rk_reactor {
 	struct rk_trace trace;    /* used when cfg.trace_fd >= 0 */
 };
 
+/* Why the sockets are regular fds (rk_engine.direct_why). */
+enum { RK_DIRECT_ON = 0, RK_DIRECT_FLAG, RK_DIRECT_KERNEL, RK_DIRECT_TABLE };
+
 struct rk_engine {
 	struct rk_engine_config cfg;
 	uint16_t port;
+	bool direct;              /* sockets are direct descriptors end to end */
+	uint8_t direct_why;       /* RK_DIRECT_*: why not */
+	uint32_t acc_nfixed;      /* the acceptor's table (acceptor mode, direct) */
+	uint32_t fixed_per_reactor; /* each reactor's table size */
 	struct rk_ring acc;       /* the acceptor's ring */
 	struct rk_trace acc_trace;
 	_Atomic int acc_fd;       /* its fd, for rk_engine_stop() */
@@ -237,6 +267,20 @@ typedef void (*rk_op_fn)(struct rk_reactor *r, struct rk_conn *c, const struct i
 struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r);
 void rk_res_wake_chunk(struct rk_reactor *r);
 void rk_res_buf_return(struct rk_reactor *r, uint16_t bid);
+/* Room for n SQEs in a row (a link chain must not straddle a submit);
+ * false only when the ring refuses SQEs. */
+bool rk_res_sqe_room(struct rk_reactor *r, uint32_t n);
+/* Cancel the request whose user_data is target; a CQE (ud) only if that
+ * fails (IOSQE_CQE_SKIP_SUCCESS). */
+void rk_res_cancel(struct rk_reactor *r, uint64_t target, uint64_t ud);
+/* Fill in sqe->fd for connection c's socket (IOSQE_FIXED_FILE if fixed);
+ * inline: every SQE of a connection asks, and the call costs more bytes. */
+static inline void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c)
+{
+	sqe->fd = c->fd;
+	if (c->fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+}
 /* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
  * once the queue is empty, which is then reset. Slots queued during the
  * pass come in the same pass; when that fills the array, rk_res_defer
@@ -343,9 +387,13 @@ void rk_outq_zc_done(struct rk_conn *c, uint32_t upto);
 void rk_outq_drop(struct rk_conn *c);
 
 /* conn.c */
-struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd);
+struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed);
 void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort);
 void rk_conn_progress_close(struct rk_conn *c);
+/* The SQEs after a connection's last send: SHUTDOWN(SHUT_WR) when asked
+ * for; CANCEL + CLOSE when closing (after the send if `linked`, which the
+ * caller has flagged IOSQE_IO_HARDLINK). True if anything was queued. */
+bool rk_conn_finish_sqes(struct rk_conn *c, bool linked);
 void rk_conn_check_eof(struct rk_conn *c);
 void rk_conn_timeout_expired(struct rk_conn *c);
 void rk_conn_zc_after_close(struct rk_conn *c);
@@ -360,6 +408,12 @@ void rk_file_read(struct rk_conn *c, uint32_t prev);
 
 /* shutdown.c: SHUT_WR now (the queue has drained). */
 void rk_shutdown_submit(struct rk_conn *c);
+/* accept.c: --accept reactor, the reactor's own listeners and multishot
+ * accepts: start (at set-up), stop (at STOP), the tick's re-arm, close. */
+void rk_accept_start(struct rk_reactor *r);
+void rk_accept_close(struct rk_reactor *r);
+void rk_accept_stop(struct rk_reactor *r);
+void rk_accept_tick(struct rk_reactor *r);
 
 /* recv.c, send.c: their parts of the end of a batch, and arming. */
 void rk_recv_arm(struct rk_conn *c);

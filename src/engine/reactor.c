@@ -28,7 +28,8 @@ static void rk_reactor_arm_tick(struct rk_reactor *r)
 	sqe->user_data = rk_ud(RK_UD_TICK, 0, 0);
 }
 
-void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct io_uring_cqe *cqe)
+RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
+			     const struct io_uring_cqe *cqe)
 {
 	(void)unused;
 	const struct rk_handler *h = &r->e->cfg.handler;
@@ -42,6 +43,8 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 		}
 		rk_reactor_arm_tick(r);
 	}
+	if (r->accept_paused)
+		rk_accept_tick(r);
 	struct __kernel_timespec now;
 	sys_clock_gettime(CLOCK_REALTIME, &now);
 	if (now.tv_sec != r->unix_sec) {
@@ -83,16 +86,17 @@ void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused, const struct 
 	}
 }
 
-static void rk_reactor_stop(struct rk_reactor *r)
+static RK_COLD void rk_reactor_stop(struct rk_reactor *r)
 {
 	r->stopping = true;
+	rk_accept_stop(r);
 	r->stop_deadline = rk_now_mono() + RK_STOP_GRACE_MS;
 	for (uint32_t i = 0; i < r->nconns; i++)
 		if (r->conns[i].state == RK_CONN_OPEN)
 			rk_conn_begin_close(&r->conns[i], RK_CLOSE_SHUTDOWN, false);
 }
 
-void rk_reactor_print_stats(struct rk_reactor *r)
+RK_COLD void rk_reactor_print_stats(struct rk_reactor *r)
 {
 	const struct rk_reactor_stats *s = &r->st;
 	uint64_t cq = s->cqes ? s->cqes : 1;
@@ -101,7 +105,7 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
 		  "recv-pauses %llu file-reads %llu file-short %llu zc-notifs %llu out-waits %llu | "
-		  "log %llu lost %llu\n",
+		  "log %llu lost %llu | fixed free %llu/%llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
 		  (unsigned long long)s->bytes_out, (unsigned long long)s->requests,
@@ -113,10 +117,12 @@ void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
 		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
-		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped);
+		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped,
+		  (unsigned long long)s->fixed_free, (unsigned long long)s->fixed_slots);
 }
 
-void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
+RK_COLD void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c,
+			     const struct io_uring_cqe *cqe)
 {
 	(void)c;
 	if (cqe->res == RK_CTRL_STOP)
@@ -182,7 +188,7 @@ void rk_reactor_after_batch(struct rk_reactor *r)
 	rk_send_after_batch(r);
 }
 
-static int rk_reactor_setup(struct rk_reactor *r)
+static RK_COLD int rk_reactor_setup(struct rk_reactor *r)
 {
 	const struct rk_engine_config *cfg = &r->e->cfg;
 	if (cfg->pin)
@@ -204,6 +210,13 @@ static int rk_reactor_setup(struct rk_reactor *r)
 		rk_ring_exit(&r->ring);
 		return ret;
 	}
+	/* A sparse fixed-file table (5.19) for direct descriptors; without it
+	 * the engine falls back to regular fds for everyone. */
+	uint32_t nfixed = r->e->fixed_per_reactor;
+	if (nfixed && rk_ring_files_sparse(&r->ring, nfixed) == 0)
+		r->nfixed = nfixed;
+	if (cfg->accept_mode == RK_ACCEPT_REACTOR)
+		rk_accept_start(r);
 	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0) |
 			 RK_RECV_LIM;
 	r->send_zc = cfg->send_zc;
@@ -215,6 +228,8 @@ static int rk_reactor_setup(struct rk_reactor *r)
 	rk_reactor_arm_tick(r);
 	return 0;
 }
+
+static void rk_reactor_finish(struct rk_reactor *r);
 
 int rk_reactor_main(void *arg)
 {
@@ -230,9 +245,9 @@ int rk_reactor_main(void *arg)
 		cfg->handler.on_reactor_start(cfg->handler.ctx, r->state, r->id);
 
 	uint32_t batch = cfg->batch;
-	/* Serve; once stopping, until every connection is closed and every
-	 * access-log line written. */
-	while (!r->stopping || r->nopen || rk_log_drain(r)) {
+	/* Serve; once stopping, until every connection is closed, every
+	 * reactor-owned accept has ended and every access-log line is written. */
+	while (!r->stopping || r->nopen || r->accept_armed || rk_log_drain(r)) {
 		/* Submit what the last batch queued (its sends go out now, not
 		 * after the whole CQ is drained) and, when no completion is
 		 * waiting, sleep until one arrives: one enter per loop. */
@@ -258,9 +273,15 @@ int rk_reactor_main(void *arg)
 		rk_ring_cq_advance(&r->ring, n);
 		rk_reactor_after_batch(r);
 	}
-	/* Tell the acceptor we are done, through its ring like everything
-	 * else; wait for our own CQE so the message is out before the ring
-	 * goes away. */
+	rk_reactor_finish(r);
+	return 0;
+}
+
+/* Tell the acceptor we are done, through its ring like everything else;
+ * wait for our own CQE so the message is out before the ring goes away. */
+static RK_COLD void rk_reactor_finish(struct rk_reactor *r)
+{
+	const struct rk_engine_config *cfg = &r->e->cfg;
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	rk_prep_msg_ring(sqe, atomic_load_explicit(&r->e->acc_fd, memory_order_acquire),
 			 RK_CTRL_DONE, rk_ud(RK_UD_CTRL, r->id, 0));
@@ -268,9 +289,15 @@ int rk_reactor_main(void *arg)
 	rk_ring_submit_wait(&r->ring, 1, 0);
 	r->st.enters = r->ring.n_enter;
 	r->st.overflows = r->ring.n_overflow;
+	/* Every slot of the fixed table should be empty again: the kernel
+	 * says, slot by slot (our count, fixed_used, could be wrong too). */
+	r->st.fixed_slots = r->nfixed;
+	int nfree = r->nfixed ? rk_ring_files_free(&r->ring, r->nfixed) : 0;
+	r->st.fixed_free = nfree > 0 ? (uint64_t)nfree : 0;
 	if (!cfg->quiet)
 		rk_reactor_print_stats(r);
+	if (cfg->accept_mode == RK_ACCEPT_REACTOR)
+		rk_accept_close(r);
 	rk_bufring_exit(&r->bufs, &r->ring);
 	rk_ring_exit(&r->ring);
-	return 0;
 }

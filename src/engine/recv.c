@@ -19,7 +19,6 @@ void rk_recv_arm(struct rk_conn *c)
 	struct rk_reactor *r = c->r;
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	sqe->opcode = IORING_OP_RECV;
-	sqe->fd = c->fd;
 	/* len 0: each CQE takes a whole buffer (or what is left of an
 	 * incremental one) from the group. */
 	sqe->ioprio = r->recv_ioprio & ~RK_RECV_LIM;
@@ -33,6 +32,7 @@ void rk_recv_arm(struct rk_conn *c)
 		sqe->optlen = (uint32_t)RK_MIN(bytes, 0x7fffffffu);
 	}
 	sqe->flags = IOSQE_BUFFER_SELECT;
+	rk_res_sqe_fd(sqe, c);
 	sqe->buf_group = r->bufs.bgid;
 	sqe->user_data = rk_ud(RK_UD_RECV, c->slot, c->gen);
 	c->recv_ioprio = r->recv_ioprio;
@@ -52,11 +52,8 @@ static void rk_recv_pause(struct rk_conn *c)
 	r->st.recv_pauses++;
 	if (!c->recv_armed)
 		return; /* it just ended (a one-shot, a multishot without F_MORE): not re-armed */
-	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	sqe->opcode = IORING_OP_ASYNC_CANCEL;
-	sqe->addr = rk_ud(RK_UD_RECV, c->slot, c->gen);
-	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-	sqe->user_data = rk_ud(RK_UD_CANCEL, c->slot, c->gen);
+	rk_res_cancel(r, rk_ud(RK_UD_RECV, c->slot, c->gen),
+		      rk_ud_tag(RK_UD_CANCEL, c->slot, c->gen, 1)); /* not counted in nops */
 }
 
 /* Caught up: receive again if paused. */

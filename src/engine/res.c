@@ -35,6 +35,20 @@ struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 	}
 }
 
+void rk_res_cancel(struct rk_reactor *r, uint64_t target, uint64_t ud)
+{
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->addr = target;
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	sqe->user_data = ud;
+}
+
+bool rk_res_sqe_room(struct rk_reactor *r, uint32_t n)
+{
+	return rk_ring_sq_room(&r->ring, n);
+}
+
 void rk_res_queue(struct rk_conn *c, enum rk_q q)
 {
 	struct rk_reactor *r = c->r;

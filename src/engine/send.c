@@ -39,6 +39,22 @@ static bool rk_send_idle(const struct rk_conn *c)
 		 (c->aborting && c->state == RK_CONN_CLOSING));
 }
 
+/* Does the connection's queue end with this send, and is the socket to be
+ * shut down or closed right after it? Then the SHUTDOWN (IOSQE_IO_LINK) or
+ * the CANCEL + CLOSE (IOSQE_IO_HARDLINK: the close happens even if the
+ * send fails) follow as links, in the same submission: no round through
+ * this loop for the send's CQE first. MSG_WAITALL makes the kernel finish
+ * a short send itself, so the link never runs after half a response. Not
+ * with SEND_ZC (its close keeps the older order, src/engine/conn.c). */
+static bool rk_send_last(const struct rk_conn *c, uint32_t after)
+{
+	if (after != RK_NONE || c->r->send_zc)
+		return false;
+	if (c->state == RK_CONN_CLOSING)
+		return !c->aborting && !c->nuser && c->shut_wr != RK_SHUT_SENT && !c->zc_sends;
+	return c->shut_wr == RK_SHUT_WANTED;
+}
+
 /* Send what the head of the queue holds in memory, gathered; the writer
  * waiting for room first, so what it adds goes out in the same send. */
 static void rk_send_flush(struct rk_conn *c)
@@ -66,19 +82,18 @@ static void rk_send_flush(struct rk_conn *c)
 		rk_file_read(c, c->out_head);
 		return;
 	}
-	struct io_uring_sqe *sqe = rk_res_sqe(r);
-	sqe->fd = c->fd;
-	sqe->msg_flags = MSG_NOSIGNAL; /* a closed peer gives -EPIPE, not SIGPIPE */
-	if (h->next == RK_NONE || r->outs[h->next].kind == RK_OUT_FILE || h->len > RK_SEND_MAX) {
-		/* One piece (the usual: a batch's answers are copied into one
-		 * chunk): a SEND straight from the entry, no msghdr touched. */
-		sqe->opcode = r->send_zc ? IORING_OP_SEND_ZC : IORING_OP_SEND;
-		sqe->addr = (uint64_t)(uintptr_t)h->p;
-		sqe->len = (uint32_t)(h->len < RK_SEND_MAX ? h->len : RK_SEND_MAX);
+	/* One piece (the usual: a batch's answers are copied into one chunk)
+	 * is a SEND straight from the entry, no msghdr touched; several are
+	 * gathered into the connection's. i: the entry after those sent. */
+	struct rk_sendmsg *m = 0;
+	unsigned n = 0;
+	uint32_t i;
+	bool one = h->next == RK_NONE || r->outs[h->next].kind == RK_OUT_FILE || h->len > RK_SEND_MAX;
+	if (one) {
+		i = h->len > RK_SEND_MAX ? c->out_head : h->next;
 	} else {
-		struct rk_sendmsg *m = &r->msgs[c->slot];
-		unsigned n = 0;
-		for (uint32_t i = c->out_head; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
+		m = &r->msgs[c->slot];
+		for (i = c->out_head; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
 			const struct rk_out *o = &r->outs[i];
 			if (o->kind == RK_OUT_FILE)
 				break;
@@ -87,6 +102,16 @@ static void rk_send_flush(struct rk_conn *c)
 			if (o->len > RK_SEND_MAX)
 				break;
 		}
+	}
+	bool last = rk_send_last(c, i) && rk_res_sqe_room(r, 3);
+	struct io_uring_sqe *sqe = rk_res_sqe(r);
+	rk_res_sqe_fd(sqe, c);
+	sqe->msg_flags = MSG_NOSIGNAL; /* a closed peer gives -EPIPE, not SIGPIPE */
+	if (one) {
+		sqe->opcode = r->send_zc ? IORING_OP_SEND_ZC : IORING_OP_SEND;
+		sqe->addr = (uint64_t)(uintptr_t)h->p;
+		sqe->len = (uint32_t)(h->len < RK_SEND_MAX ? h->len : RK_SEND_MAX);
+	} else {
 		m->msg = (struct rk_user_msghdr){ .msg_iov = m->iov, .msg_iovlen = n };
 		sqe->opcode = r->send_zc ? IORING_OP_SENDMSG_ZC : IORING_OP_SENDMSG;
 		sqe->addr = (uint64_t)(uintptr_t)&m->msg;
@@ -96,6 +121,16 @@ static void rk_send_flush(struct rk_conn *c)
 	c->send_busy = true;
 	c->nops++;
 	r->st.sends++;
+	if (!last)
+		return;
+	sqe->msg_flags |= MSG_WAITALL;
+	if (c->state == RK_CONN_OPEN) {
+		sqe->flags |= IOSQE_IO_LINK;
+		rk_shutdown_submit(c);
+	} else {
+		sqe->flags |= IOSQE_IO_HARDLINK;
+		rk_conn_finish_sqes(c, true);
+	}
 }
 
 void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)

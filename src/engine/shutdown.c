@@ -15,14 +15,14 @@ void rk_conn_shutdown_write(struct rk_conn *c)
 	if (c->state != RK_CONN_OPEN || c->shut_wr)
 		return;
 	c->shut_wr = RK_SHUT_WANTED;
-	rk_res_defer(c, RK_Q_FLUSH); /* send.c: now, or after the last send */
+	rk_res_defer(c, RK_Q_FLUSH); /* send.c: now, or linked behind the last send */
 }
 
 void rk_shutdown_submit(struct rk_conn *c)
 {
 	struct io_uring_sqe *sqe = rk_res_sqe(c->r);
 	sqe->opcode = IORING_OP_SHUTDOWN;
-	sqe->fd = c->fd;
+	rk_res_sqe_fd(sqe, c);
 	sqe->len = SHUT_WR;
 	sqe->user_data = rk_ud(RK_UD_SHUTDOWN, c->slot, c->gen);
 	c->shut_wr = RK_SHUT_SENT;
@@ -35,5 +35,6 @@ void rk_shutdown_complete(struct rk_reactor *r, struct rk_conn *c, const struct 
 	 * receive sees the end of the connection and closes it. */
 	(void)r, (void)cqe;
 	c->nops--;
+	c->shut_wr = RK_SHUT_DONE;
 	rk_conn_progress_close(c);
 }

@@ -15,14 +15,17 @@ struct io_uring_sqe *rk_conn_op_sqe(struct rk_conn *c, uint8_t tag)
 	struct io_uring_sqe *sqe = rk_res_sqe(c->r);
 	sqe->user_data = rk_ud_tag(RK_UD_USER, c->slot, c->gen, tag);
 	c->nops++;
+	c->nuser++;
 	return sqe;
 }
 
 void rk_user_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
 {
 	(void)r;
-	if (!(cqe->flags & IORING_CQE_F_MORE))
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		c->nops--;
+		c->nuser--;
+	}
 	if (c->h->on_op)
 		c->h->on_op(c, rk_ud_tagof(cqe->user_data), cqe->res, cqe->flags);
 	rk_conn_progress_close(c);

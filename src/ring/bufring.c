@@ -22,7 +22,7 @@ static size_t rk_page_round(size_t n)
 	return (n + 4095) & ~(size_t)4095;
 }
 
-int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint32_t count,
+RK_COLD int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint32_t count,
 		    uint32_t size, unsigned flags)
 {
 	int ret;
@@ -93,7 +93,7 @@ fail:
 	return ret;
 }
 
-void rk_bufring_exit(struct rk_bufring *b, struct rk_ring *r)
+RK_COLD void rk_bufring_exit(struct rk_bufring *b, struct rk_ring *r)
 {
 	if (r && r->fd >= 0 && b->br) {
 		struct io_uring_buf_reg reg = { .bgid = b->bgid };

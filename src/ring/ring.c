@@ -124,7 +124,7 @@ static int rk_ring_mmap(struct rk_ring *r, const struct io_uring_params *p)
 	return 0;
 }
 
-int rk_ring_init(struct rk_ring *r, const struct rk_ring_config *cfg)
+RK_COLD int rk_ring_init(struct rk_ring *r, const struct rk_ring_config *cfg)
 {
 	struct io_uring_params p;
 	rk_memset(r, 0, sizeof(*r));
@@ -156,7 +156,7 @@ fail:
 	return ret;
 }
 
-void rk_ring_exit(struct rk_ring *r)
+RK_COLD void rk_ring_exit(struct rk_ring *r)
 {
 	/* The registered-ring slot holds its own reference to the ring file
 	 * (io_uring/register.c, io_ring_add_registered_file): closing the fd
@@ -193,7 +193,44 @@ int rk_ring_register(struct rk_ring *r, uint32_t opcode, const void *arg, uint32
 	return sys_io_uring_register(r->fd, opcode, arg, nr);
 }
 
-int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops)
+RK_COLD int rk_ring_files_sparse(struct rk_ring *r, uint32_t n)
+{
+	struct io_uring_rsrc_register reg = { .nr = n, .flags = IORING_RSRC_REGISTER_SPARSE };
+	return rk_ring_register(r, IORING_REGISTER_FILES2, &reg, sizeof(reg));
+}
+
+/* The scan's user_data: CQEs of anything else still armed are skipped. */
+#define RK_RING_SCAN_UD 0xffffffffffff5ca1ull
+
+RK_COLD int rk_ring_files_free(struct rk_ring *r, uint32_t n)
+{
+	const struct __kernel_timespec second = { .tv_sec = 1 };
+	uint32_t sent = 0, got = 0;
+	int empty = 0;
+	while (got < n) {
+		struct io_uring_sqe *sqe;
+		/* No more in flight than half the CQ holds. */
+		while (sent < n && sent - got < r->cq_entries / 2 && (sqe = rk_ring_get_sqe(r))) {
+			sqe->opcode = IORING_OP_ASYNC_CANCEL;
+			sqe->fd = (int32_t)sent++;
+			sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED;
+			sqe->user_data = RK_RING_SCAN_UD;
+		}
+		int ret = rk_ring_submit_wait(r, 1, &second);
+		uint32_t k = rk_ring_cq_ready(r);
+		for (uint32_t i = 0; i < k; i++) {
+			const struct io_uring_cqe *cqe = rk_ring_cqe(r, i);
+			got += cqe->user_data == RK_RING_SCAN_UD;
+			empty += cqe->user_data == RK_RING_SCAN_UD && cqe->res == -EBADF;
+		}
+		rk_ring_cq_advance(r, k);
+		if (!k && ret < 0)
+			return ret;
+	}
+	return empty;
+}
+
+RK_COLD int rk_ring_probe(struct rk_ring *r, struct io_uring_probe *probe, uint32_t nops)
 {
 	rk_memset(probe, 0, sizeof(*probe) + nops * sizeof(probe->ops[0]));
 	return rk_ring_register(r, IORING_REGISTER_PROBE, probe, nops);
@@ -334,7 +371,8 @@ static int rk_ring_sq_wait(struct rk_ring *r)
 	return ret;
 }
 
-struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
+/* The SQ is full: make room (see rk_ring_get_sqe_wait). */
+static RK_COLD struct io_uring_sqe *rk_ring_get_sqe_full(struct rk_ring *r)
 {
 	unsigned again = 0;
 	for (;;) {
@@ -352,4 +390,20 @@ struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
 		r->sq_error = ret;
 		return 0;
 	}
+}
+
+struct io_uring_sqe *rk_ring_get_sqe_wait(struct rk_ring *r)
+{
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(r);
+	return rk_likely(sqe != 0) ? sqe : rk_ring_get_sqe_full(r);
+}
+
+RK_COLD bool rk_ring_sq_room(struct rk_ring *r, uint32_t n)
+{
+	while (r->sq_entries - rk_ring_sq_pending(r) < n) {
+		int ret = (r->flags & IORING_SETUP_SQPOLL) ? rk_ring_sq_wait(r) : rk_ring_submit(r);
+		if (rk_ring_error_persistent(ret) || ret == -EAGAIN)
+			return false;
+	}
+	return true;
 }

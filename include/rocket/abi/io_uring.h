@@ -47,7 +47,7 @@ struct io_uring_sqe {
 	uint16_t personality;
 	union {
 		int32_t splice_fd_in;
-		uint32_t file_index; /* direct-descriptor slot (5.15) */
+		uint32_t file_index; /* direct-descriptor slot + 1, or ALLOC (5.15) */
 		uint32_t optlen;     /* multishot recv: bytes before it ends (6.16) */
 	};
 	union {
@@ -136,6 +136,12 @@ enum {
 	RK_IORING_OP_KNOWN          /* first opcode this header does not name */
 };
 
+/* sqe->file_index of ACCEPT/OPENAT/SOCKET and of MSG_RING's IORING_MSG_SEND_FD:
+ * the kernel picks a free slot of the sparse fixed-file table and returns
+ * it in cqe->res (5.19; otherwise file_index is slot + 1, 0 meaning "a
+ * regular fd"). */
+#define IORING_FILE_INDEX_ALLOC (~0U)
+
 /* sqe->ioprio for send/recv (5.19+) */
 #define IORING_RECVSEND_POLL_FIRST  (1U << 0)
 #define IORING_RECV_MULTISHOT       (1U << 1) /* 6.0 */
@@ -166,7 +172,12 @@ enum {
 
 /* IORING_OP_MSG_RING: sqe->addr is the command, sqe->msg_ring_flags flags */
 #define IORING_MSG_DATA    0 /* post a CQE with res = sqe->len, user_data = sqe->off */
-#define IORING_MSG_SEND_FD 1 /* install a direct descriptor in the target, 6.0 */
+/* Install our fixed file sqe->addr3 (a slot index) in the target's table at
+ * sqe->file_index (slot + 1, or IORING_FILE_INDEX_ALLOC) and post a CQE
+ * there {user_data = sqe->off, res = the slot}. The source slot keeps its
+ * file (io_uring/msg_ring.c takes a reference): closing it is the sender's
+ * business. 6.0 */
+#define IORING_MSG_SEND_FD 1
 /* No CQE in the *target* ring: for IORING_MSG_SEND_FD only (MSG_DATA refuses
  * it with -EINVAL: its CQE is the message). The sender's own CQE is
  * IOSQE_CQE_SKIP_SUCCESS's business. 6.0 */
@@ -320,6 +331,17 @@ enum {
 };
 /* or'ed into the opcode: the fd argument is a registered ring index, 6.3 */
 #define IORING_REGISTER_USE_REGISTERED_RING (1U << 31)
+
+/* IORING_REGISTER_FILES2 (5.13): with IORING_RSRC_REGISTER_SPARSE (5.19) and
+ * data = 0, a table of nr empty slots for direct descriptors. */
+struct io_uring_rsrc_register {
+	uint32_t nr;
+	uint32_t flags;  /* IORING_RSRC_REGISTER_SPARSE */
+	uint64_t resv2;
+	uint64_t data;   /* int fds[nr], or 0 when sparse */
+	uint64_t tags;
+};
+#define IORING_RSRC_REGISTER_SPARSE (1U << 0)
 
 /* IORING_REGISTER_RING_FDS / FILES_UPDATE2 */
 struct io_uring_rsrc_update {
