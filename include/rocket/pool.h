@@ -36,13 +36,19 @@ struct rk_pool {
 
 /* mem NULL (and size 1): a pool of indexes only, never trimmed. */
 void rk_pool_init(struct rk_pool *p, uint32_t *stack, uint32_t n, void *mem, size_t size);
-/* An item, or RK_POOL_NONE when all n are out. */
-uint32_t rk_pool_get(struct rk_pool *p);
 /* Once a second: give back what lay idle (see above). */
 void rk_pool_trim(struct rk_pool *p);
-/* The same by address, for pools with memory: NULL when all are out. */
-void *rk_pool_take(struct rk_pool *p);
-void rk_pool_give(struct rk_pool *p, void *item);
+
+/* An item, or RK_POOL_NONE when all n are out. Inline, like put: a
+ * request takes and gives back several (pieces, chunks, entries). */
+static inline uint32_t rk_pool_get(struct rk_pool *p)
+{
+	if (!p->nfree)
+		return p->fresh < p->n ? p->fresh++ : RK_POOL_NONE;
+	if (--p->nfree < p->low)
+		p->low = p->nfree;
+	return p->stack[p->nfree];
+}
 
 static inline void rk_pool_put(struct rk_pool *p, uint32_t i)
 {
@@ -59,5 +65,9 @@ static inline void *rk_pool_addr(const struct rk_pool *p, uint32_t i)
 {
 	return p->mem + (size_t)i * p->size;
 }
+
+/* The same by address, for pools with memory: NULL when all are out. */
+void *rk_pool_take(struct rk_pool *p);
+void rk_pool_give(struct rk_pool *p, void *item);
 
 #endif

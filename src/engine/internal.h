@@ -269,35 +269,112 @@ typedef void (*rk_op_fn)(struct rk_reactor *r, struct rk_conn *c, const struct i
 #include "ops.def"
 #undef RK_OP
 
-/* res.c: the reactor's resources, for the files above it. */
+/* res.c: the reactor's resources, for the files above it. The ones a
+ * request takes several times are inline here (a call each would cost
+ * more than their work); their slow parts stay in res.c. */
 struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r);
+void rk_res_wake_chunk(struct rk_reactor *r);
+void rk_res_buf_return(struct rk_reactor *r, uint16_t bid);
 /* Room for n SQEs in a row (a link chain must not straddle a submit);
  * false only when the ring refuses SQEs. */
 bool rk_res_sqe_room(struct rk_reactor *r, uint32_t n);
 /* Cancel the request whose user_data is target; a CQE (ud) only if that
  * fails (IOSQE_CQE_SKIP_SUCCESS). */
 void rk_res_cancel(struct rk_reactor *r, uint64_t target, uint64_t ud);
-/* Fill in sqe->fd for connection c's socket (IOSQE_FIXED_FILE if fixed). */
-void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c);
-void rk_res_defer(struct rk_conn *c, enum rk_q q);
-uint32_t rk_res_chunk_get(struct rk_reactor *r);   /* RK_NONE when none is free */
-void rk_res_chunk_put(struct rk_reactor *r, uint32_t i);
-uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i);
-uint32_t rk_res_out_get(struct rk_reactor *r);     /* RK_NONE when none is free */
-void rk_res_out_put(struct rk_reactor *r, uint32_t i);
-uint32_t rk_res_piece_get(struct rk_reactor *r);   /* RK_NONE when none is free */
-void rk_res_piece_put(struct rk_reactor *r, uint32_t i);
-void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid);
-void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid);
+/* Fill in sqe->fd for connection c's socket (IOSQE_FIXED_FILE if fixed);
+ * inline: every SQE of a connection asks, and the call costs more bytes. */
+static inline void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c)
+{
+	sqe->fd = c->fd;
+	if (c->fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+}
 /* A pass over queue q: the next slot (its queued flag cleared), or RK_NONE
  * once the queue is empty, which is then reset. Slots queued during the
  * pass come in the same pass; when that fills the array, rk_res_defer
  * drops the entries the pass has taken. rk_res_stop ends a pass early,
  * keeping the slots not taken for the next batch. */
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q);
 void rk_res_stop(struct rk_reactor *r, enum rk_q q);
+
+/* Queue work for the end of this batch, once per connection and queue:
+ * the check inline (a connection writes many times a batch), the queueing
+ * in res.c. */
+void rk_res_queue(struct rk_conn *c, enum rk_q q);
+static inline void rk_res_defer(struct rk_conn *c, enum rk_q q)
+{
+	if (!c->queued[q])
+		rk_res_queue(c, q);
+}
+
+static inline uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q)
+{
+	if (r->qpos[q] >= r->nq[q]) {
+		r->nq[q] = r->qpos[q] = 0;
+		return RK_NONE;
+	}
+	uint32_t slot = r->q[q][r->qpos[q]++];
+	r->conns[slot].queued[q] = false;
+	return slot;
+}
+
 /* Work queued for the end of a batch that the loop must not sleep on. */
-bool rk_res_pending(const struct rk_reactor *r);
+static inline bool rk_res_pending(const struct rk_reactor *r)
+{
+	return r->nq[RK_Q_DELIVER] || r->nq[RK_Q_FLUSH];
+}
+
+/* RK_NONE when none is free (chunks, entries, pieces). */
+static inline uint32_t rk_res_chunk_get(struct rk_reactor *r)
+{
+	return rk_pool_get(&r->chunks);
+}
+
+static inline uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i)
+{
+	return rk_pool_addr(&r->chunks, i);
+}
+
+static inline uint32_t rk_res_out_get(struct rk_reactor *r)
+{
+	return rk_pool_get(&r->outs_pool);
+}
+
+/* A chunk or an entry back: a connection waiting for one goes on. */
+static inline void rk_res_chunk_put(struct rk_reactor *r, uint32_t i)
+{
+	rk_pool_put(&r->chunks, i);
+	if (r->nq[RK_Q_CHUNK])
+		rk_res_wake_chunk(r);
+}
+
+static inline void rk_res_out_put(struct rk_reactor *r, uint32_t i)
+{
+	rk_pool_put(&r->outs_pool, i);
+	if (r->nq[RK_Q_CHUNK])
+		rk_res_wake_chunk(r);
+}
+
+static inline uint32_t rk_res_piece_get(struct rk_reactor *r)
+{
+	return rk_pool_get(&r->pieces_pool);
+}
+
+static inline void rk_res_piece_put(struct rk_reactor *r, uint32_t i)
+{
+	rk_pool_put(&r->pieces_pool, i);
+}
+
+static inline void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid)
+{
+	r->bref[bid]++;
+}
+
+/* The last reference goes: the buffer returns to the ring (res.c). */
+static inline void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid)
+{
+	if (!--r->bref[bid])
+		rk_res_buf_return(r, bid);
+}
 
 /* pieces.c */
 int rk_pieces_add(struct rk_conn *c, const struct rk_buf_seg *seg);

@@ -14,15 +14,19 @@
 #include "internal.h"
 #include "rocket/sys.h"
 
-/* An SQE. A full SQ is submitted (under SQPOLL: waited for in the kernel,
- * IORING_ENTER_SQ_WAIT) by rk_ring_get_sqe_wait(); only a persistent ring
- * error makes it give up, and then there is nothing better than to count
- * it and try again a millisecond later - a caller in the middle of a
- * completion cannot do without its SQE. */
+/* An SQE, zeroed: the SQ's next (inline here, one call for the caller),
+ * or, the SQ full, one after a submit (under SQPOLL: waited for in the
+ * kernel, IORING_ENTER_SQ_WAIT) by rk_ring_get_sqe_wait(); only a
+ * persistent ring error makes that give up, and then there is nothing
+ * better than to count it and try again a millisecond later - a caller in
+ * the middle of a completion cannot do without its SQE. */
 struct io_uring_sqe *rk_res_sqe(struct rk_reactor *r)
 {
+	struct io_uring_sqe *sqe = rk_ring_get_sqe(&r->ring);
+	if (sqe)
+		return sqe;
 	for (;;) {
-		struct io_uring_sqe *sqe = rk_ring_get_sqe_wait(&r->ring);
+		sqe = rk_ring_get_sqe_wait(&r->ring);
 		if (sqe)
 			return sqe;
 		r->st.submit_errors++;
@@ -45,19 +49,9 @@ bool rk_res_sqe_room(struct rk_reactor *r, uint32_t n)
 	return rk_ring_sq_room(&r->ring, n);
 }
 
-void rk_res_sqe_fd(struct io_uring_sqe *sqe, const struct rk_conn *c)
-{
-	sqe->fd = c->fd;
-	if (c->fixed)
-		sqe->flags |= IOSQE_FIXED_FILE;
-}
-
-/* Queue work for the end of this batch, once per connection and queue. */
-void rk_res_defer(struct rk_conn *c, enum rk_q q)
+void rk_res_queue(struct rk_conn *c, enum rk_q q)
 {
 	struct rk_reactor *r = c->r;
-	if (c->queued[q])
-		return;
 	c->queued[q] = true;
 	if (r->nq[q] == r->nconns) {
 		/* Full of entries a pass under way has taken, whose slots a
@@ -66,17 +60,6 @@ void rk_res_defer(struct rk_conn *c, enum rk_q q)
 		rk_res_stop(r, q);
 	}
 	r->q[q][r->nq[q]++] = c->slot;
-}
-
-uint32_t rk_res_next(struct rk_reactor *r, enum rk_q q)
-{
-	if (r->qpos[q] >= r->nq[q]) {
-		r->nq[q] = r->qpos[q] = 0;
-		return RK_NONE;
-	}
-	uint32_t slot = r->q[q][r->qpos[q]++];
-	r->conns[slot].queued[q] = false;
-	return slot;
 }
 
 void rk_res_stop(struct rk_reactor *r, enum rk_q q)
@@ -88,41 +71,9 @@ void rk_res_stop(struct rk_reactor *r, enum rk_q q)
 	r->qpos[q] = 0;
 }
 
-bool rk_res_pending(const struct rk_reactor *r)
-{
-	return r->nq[RK_Q_DELIVER] || r->nq[RK_Q_FLUSH];
-}
-
-uint32_t rk_res_chunk_get(struct rk_reactor *r)
-{
-	return rk_pool_get(&r->chunks);
-}
-
-void rk_res_chunk_put(struct rk_reactor *r, uint32_t i)
-{
-	rk_pool_put(&r->chunks, i);
-	/* A connection waits for a chunk: its flush (or writer) goes on. */
-	if (r->nq[RK_Q_CHUNK]) {
-		for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
-			struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
-			c->queued[RK_Q_CHUNK] = false;
-			rk_res_defer(c, RK_Q_FLUSH);
-		}
-		r->nq[RK_Q_CHUNK] = 0;
-	}
-}
-
-uint8_t *rk_res_chunk_addr(const struct rk_reactor *r, uint32_t i)
-{
-	return rk_pool_addr(&r->chunks, i);
-}
-
-uint32_t rk_res_out_get(struct rk_reactor *r)
-{
-	return rk_pool_get(&r->outs_pool);
-}
-
-static void rk_res_wake_chunk(struct rk_reactor *r)
+/* Chunks or queue entries came back: the connections that waited for
+ * one flush (or write) again. */
+void rk_res_wake_chunk(struct rk_reactor *r)
 {
 	for (uint32_t k = 0; k < r->nq[RK_Q_CHUNK]; k++) {
 		struct rk_conn *c = &r->conns[r->q[RK_Q_CHUNK][k]];
@@ -132,31 +83,8 @@ static void rk_res_wake_chunk(struct rk_reactor *r)
 	r->nq[RK_Q_CHUNK] = 0;
 }
 
-void rk_res_out_put(struct rk_reactor *r, uint32_t i)
+void rk_res_buf_return(struct rk_reactor *r, uint16_t bid)
 {
-	rk_pool_put(&r->outs_pool, i);
-	rk_res_wake_chunk(r);
-}
-
-uint32_t rk_res_piece_get(struct rk_reactor *r)
-{
-	return rk_pool_get(&r->pieces_pool);
-}
-
-void rk_res_piece_put(struct rk_reactor *r, uint32_t i)
-{
-	rk_pool_put(&r->pieces_pool, i);
-}
-
-void rk_res_buf_ref(struct rk_reactor *r, uint16_t bid)
-{
-	r->bref[bid]++;
-}
-
-void rk_res_buf_unref(struct rk_reactor *r, uint16_t bid)
-{
-	if (--r->bref[bid])
-		return;
 	/* Back in the ring, the kernel holds it again. */
 	r->bref[bid] = 1;
 	if (rk_trace_on(r->ring.trace))

@@ -86,26 +86,35 @@ static void rk_send_flush(struct rk_conn *c)
 		rk_file_read(c, c->out_head);
 		return;
 	}
-	struct rk_sendmsg *m = &r->msgs[c->slot];
+	/* One piece (the usual: a batch's answers are copied into one chunk)
+	 * is a SEND straight from the entry, no msghdr touched; several are
+	 * gathered into the connection's. i: the entry after those sent. */
+	struct rk_sendmsg *m = 0;
 	unsigned n = 0;
-	uint32_t i = c->out_head;
-	for (; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
-		const struct rk_out *o = &r->outs[i];
-		if (o->kind == RK_OUT_FILE)
-			break;
-		m->iov[n].iov_base = (void *)o->p;
-		m->iov[n++].iov_len = o->len < RK_SEND_MAX ? o->len : RK_SEND_MAX;
-		if (o->len > RK_SEND_MAX)
-			break;
+	uint32_t i;
+	bool one = h->next == RK_NONE || r->outs[h->next].kind == RK_OUT_FILE || h->len > RK_SEND_MAX;
+	if (one) {
+		i = h->len > RK_SEND_MAX ? c->out_head : h->next;
+	} else {
+		m = &r->msgs[c->slot];
+		for (i = c->out_head; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
+			const struct rk_out *o = &r->outs[i];
+			if (o->kind == RK_OUT_FILE)
+				break;
+			m->iov[n].iov_base = (void *)o->p;
+			m->iov[n++].iov_len = o->len < RK_SEND_MAX ? o->len : RK_SEND_MAX;
+			if (o->len > RK_SEND_MAX)
+				break;
+		}
 	}
 	bool last = rk_send_last(c, i) && rk_res_sqe_room(r, 3);
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
 	rk_res_sqe_fd(sqe, c);
 	sqe->msg_flags = MSG_NOSIGNAL; /* a closed peer gives -EPIPE, not SIGPIPE */
-	if (n == 1) {
+	if (one) {
 		sqe->opcode = r->send_zc ? IORING_OP_SEND_ZC : IORING_OP_SEND;
-		sqe->addr = (uint64_t)(uintptr_t)m->iov[0].iov_base;
-		sqe->len = (uint32_t)m->iov[0].iov_len;
+		sqe->addr = (uint64_t)(uintptr_t)h->p;
+		sqe->len = (uint32_t)(h->len < RK_SEND_MAX ? h->len : RK_SEND_MAX);
 	} else {
 		m->msg = (struct rk_user_msghdr){ .msg_iov = m->iov, .msg_iovlen = n };
 		sqe->opcode = r->send_zc ? IORING_OP_SENDMSG_ZC : IORING_OP_SENDMSG;

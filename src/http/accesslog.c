@@ -68,8 +68,10 @@ __attribute__((noinline)) static char *rk_log_num(char *o, uint64_t v)
 void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req)
 {
 	static const char when[] = " - - [dd/Mon/yyyy:hh:mm:ss +0000] \"";
+	if (!q->hc->access_log)
+		return; /* first, before any call: the log is off for most servers */
 	struct rk_srv_reactor *rs = rk_conn_reactor_state(q->c);
-	if (!q->hc->access_log || (!q->log && !(q->log = rk_pool_take(&rs->log_slots))))
+	if (!q->log && !(q->log = rk_pool_take(&rs->log_slots)))
 		return;
 	struct rk_http_str ref = { 0, 0 }, agent = { 0, 0 };
 	struct rk_seg host = rk_conn_peer(q->c);

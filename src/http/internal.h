@@ -221,17 +221,19 @@ struct rk_srv_conn {
 	uint8_t minor;
 	uint64_t remaining;   /* Content-Length bytes still to read */
 	uint64_t consumed;    /* bytes read on this connection (closed: dropped) */
-	uint64_t seen_consumed, seen_queued; /* the same, and bytes queued, at
-	                                        the last timeout: progress? */
-	struct rk_http_chunked ck;
 	struct rk_http_str pend; /* decoded bytes on_body has not taken yet */
 	struct rk_http_str spill; /* gathered bytes, in the body area, the same */
 	char *area;           /* conn area, while needed */
 	uint32_t acc_len;     /* bytes of a split head in it */
 	char *body_area;      /* body area, while a body is buffered */
-	uint32_t body_head;   /* bytes of the head copied into it */
-	uint32_t body_len;    /* bytes of the body gathered so far */
 	struct rk_server_req q;
+	/* Off the path of a plain GET, after it: the fields every request
+	 * reads share as few cache lines as they can. */
+	uint32_t body_head;   /* bytes of the head copied into the body area */
+	uint32_t body_len;    /* bytes of the body gathered so far */
+	uint64_t seen_consumed, seen_queued; /* consumed, and bytes queued, at
+	                                        the last timeout: progress? */
+	struct rk_http_chunked ck;
 };
 
 /* session.c */
@@ -255,10 +257,24 @@ int rk_srv_route(struct rk_server_req *q, const struct rk_http_request *req, cha
 void rk_srv_log_begin(struct rk_server_req *q, const struct rk_http_request *req);
 void rk_srv_log_end(struct rk_server_req *q);
 
-/* writer.c */
-bool rk_srv_answered(const struct rk_server_req *q);
-bool rk_srv_out_complete(const struct rk_server_req *q);
-bool rk_srv_out_pending(const struct rk_server_req *q);
+/* writer.c (its three questions inline: the session asks them of every
+ * request) */
+static inline bool rk_srv_answered(const struct rk_server_req *q)
+{
+	return q->out != RK_OUT_NONE;
+}
+
+static inline bool rk_srv_out_complete(const struct rk_server_req *q)
+{
+	return q->out == RK_OUT_DONE && !q->head_len;
+}
+
+/* Something the session must continue from on_writable. */
+static inline bool rk_srv_out_pending(const struct rk_server_req *q)
+{
+	return q->head_len || q->out == RK_OUT_COPY || q->out == RK_OUT_REF ||
+	       q->out == RK_OUT_FILE || (q->out == RK_OUT_STREAM && q->stream_end);
+}
 void rk_srv_out_pump(struct rk_server_req *q);
 void rk_srv_out_closed(struct rk_server_req *q);
 void rk_srv_error(struct rk_conn *c, struct rk_srv_conn *s, int status);

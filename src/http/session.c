@@ -77,7 +77,12 @@ static void rk_srv_req_reset(struct rk_server_req *q)
 {
 	struct rk_conn *c = q->c;
 	const struct rk_server_config *hc = q->hc;
-	rk_memset(q, 0, sizeof(*q));
+	/* 64 bytes at a time, which gcc stores as four 16-byte words: the
+	 * whole at once would be a rep stos, whose start-up costs more than
+	 * the stores (it was a fifth of the pump's time, once a request). */
+	for (size_t i = 0; i + 64 <= sizeof(*q); i += 64)
+		rk_memset((char *)q + i, 0, 64);
+	rk_memset((char *)q + sizeof(*q) / 64 * 64, 0, sizeof(*q) % 64);
 	q->c = c;
 	q->hc = hc;
 }
@@ -86,7 +91,12 @@ static void rk_srv_req_reset(struct rk_server_req *q)
 static void rk_srv_req_forget_head(struct rk_server_req *q)
 {
 	q->req = 0;
-	q->path = q->query = q->rest = q->body = (struct rk_http_str){ 0, 0 };
+	/* One by one: a chain of assignments copies the first through
+	 * memory, a 16-byte load of two fresh 8-byte stores, which stalls. */
+	q->path = (struct rk_http_str){ 0, 0 };
+	q->query = (struct rk_http_str){ 0, 0 };
+	q->rest = (struct rk_http_str){ 0, 0 };
+	q->body = (struct rk_http_str){ 0, 0 };
 }
 
 /* The orderly end (RFC 9112 §9.6): nothing more is parsed or answered;
@@ -297,9 +307,11 @@ static long rk_srv_dispatch(struct rk_conn *c, struct rk_srv_conn *s,
 	}
 	/* A body must be in within body_timeout, however it trickles. */
 	rk_srv_timeout(c, has_body ? hc->body_timeout : hc->idle_timeout);
-	rk_srv_req_reset(q);
+	/* q is clean: zeroed with the slot (rk_srv_on_open), or reset by
+	 * rk_srv_finish, the only way back to RK_SRV_HEAD. */
 	q->req = req;
-	rk_srv_log_begin(q, req);
+	if (hc->access_log)
+		rk_srv_log_begin(q, req);
 
 	if (rk_srv_route(q, req, path) < 0)
 		return -1;
@@ -478,7 +490,8 @@ static void rk_srv_finish(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	rk_srv_body_area_put(s);
-	rk_srv_log_end(&s->q);
+	if (hc->access_log)
+		rk_srv_log_end(&s->q);
 	rk_srv_req_reset(&s->q);
 	s->phase = RK_SRV_HEAD;
 	s->sink = RK_SINK_DROP;

@@ -107,8 +107,6 @@ RK_SRV_COLD int rk_http_buf_end_head(struct rk_http_buf *b)
 	return RK_BUF_LIT(b, "\r\n");
 }
 
-#define RK_STR(lit) ((struct rk_http_str){ lit, sizeof(lit) - 1 })
-
 static struct rk_http_str rk_cstr(const char *s)
 {
 	return (struct rk_http_str){ s, (uint32_t)rk_strlen(s) };
@@ -133,6 +131,73 @@ static bool rk_srv_status_has_body(int status)
 	return status >= 200 && status != 204 && status != 304;
 }
 
+/* The render's own put: inlined, so that a literal or the Server and Date
+ * fields become a few moves instead of a call and a memcpy each (the
+ * bound is checked all the same). rk_http_buf_put stays the one call for
+ * everything off this path. */
+static inline __attribute__((always_inline)) int rk_srv_put(struct rk_http_buf *b,
+							      const void *src, size_t n)
+{
+	if (n > (size_t)(b->cap - b->len))
+		return RK_HTTP_ENOSPC;
+	rk_memcpy(b->p + b->len, src, n);
+	b->len += (uint32_t)n;
+	return 0;
+}
+#define RK_PUT_LIT(b, lit) rk_srv_put(b, lit, sizeof(lit) - 1)
+
+/* "Content-Length: <v>\r\n", the digits written in place (by a constant
+ * divisor: no div instruction, no copy of unknown length). */
+static inline __attribute__((always_inline)) int rk_srv_put_length(struct rk_http_buf *b,
+								     uint64_t v)
+{
+	static const char name[] = "Content-Length: ";
+	if (b->cap - b->len < sizeof(name) - 1 + 20 + 2)
+		return RK_HTTP_ENOSPC;
+	char *o = b->p + b->len + sizeof(name) - 1;
+	uint32_t nd = 1;
+	for (uint64_t t = v; t >= 10; t /= 10)
+		nd++;
+	rk_memcpy(b->p + b->len, name, sizeof(name) - 1);
+	rk_memcpy(o + nd, "\r\n", 2);
+	char *e = o + nd;
+	do {
+		*--e = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	b->len += (uint32_t)(sizeof(name) - 1 + nd + 2);
+	return 0;
+}
+
+/* "Content-Type: <ctype>\r\n", the type checked as it is copied (one
+ * pass; a copy of unknown length would be a rep movs, whose start-up
+ * costs more than these few bytes): -EINVAL past RK_SERVER_MAX_CTYPE
+ * bytes or for a byte that is no field-value's (RFC 9110 §5.5: visible
+ * characters, obs-text, SP and HTAB). */
+static int rk_srv_put_ctype(struct rk_http_buf *b, const char *ct)
+{
+	static const char name[] = "Content-Type: ";
+	if (b->cap - b->len < sizeof(name) - 1 + RK_SERVER_MAX_CTYPE + 2)
+		return RK_HTTP_ENOSPC;
+	char *o = b->p + b->len + sizeof(name) - 1;
+	uint32_t n = 0;
+	for (;; n++) {
+		unsigned char c = (unsigned char)ct[n];
+		if ((unsigned char)(c - 0x20) >= 0x5f && ((c < 0x20 && c != '\t') || c == 0x7f)) {
+			if (!c)
+				break;
+			return -EINVAL;
+		}
+		if (n == RK_SERVER_MAX_CTYPE)
+			return -EINVAL;
+		o[n] = (char)c;
+	}
+	rk_memcpy(b->p + b->len, name, sizeof(name) - 1);
+	rk_memcpy(o + n, "\r\n", 2);
+	b->len += (uint32_t)(sizeof(name) - 1 + n + 2);
+	return 0;
+}
+
 /* Status line, Server, Date, Content-Type, framing, fields, Allow,
  * Connection, blank line. Returns the length or -EINVAL. */
 static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int status,
@@ -144,23 +209,18 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 	int err = 0;
 
 	if (status == 200)
-		err |= RK_BUF_LIT(&b, "HTTP/1.1 200 OK\r\n");
+		err |= RK_PUT_LIT(&b, "HTTP/1.1 200 OK\r\n");
 	else
 		err |= rk_http_buf_status_line(&b, status);
-	err |= rk_http_buf_put(&b, rs->server_date, RK_SRV_SD_LEN);
-	if (ctype) {
-		struct rk_http_str v = rk_cstr(ctype);
-		if (v.n > RK_SERVER_MAX_CTYPE)
-			return -EINVAL;
-		err |= rk_http_buf_header(&b, RK_STR("Content-Type"), v);
-	}
+	err |= rk_srv_put(&b, rs->server_date, RK_SRV_SD_LEN);
+	if (ctype && rk_srv_put_ctype(&b, ctype) < 0)
+		return -EINVAL;
 	/* RFC 9110 §8.6: no Content-Length in a 1xx or 204 answer. */
 	if (status >= 200 && status != 204) {
 		if (clen == RK_FRAME_CHUNKED)
 			err |= RK_BUF_LIT(&b, "Transfer-Encoding: chunked\r\n");
 		else if (clen >= 0)
-			err |= RK_BUF_LIT(&b, "Content-Length: ") | rk_http_buf_put_u64(&b, (uint64_t)clen) |
-			       RK_BUF_LIT(&b, "\r\n");
+			err |= rk_srv_put_length(&b, (uint64_t)clen);
 	}
 	if (q->fields_len)
 		err |= rk_http_buf_put(&b, s->area + q->hc->limits.max_head, q->fields_len);
@@ -171,15 +231,18 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 		err |= RK_BUF_LIT(&b, "Connection: close\r\n");
 	else if (s->minor == 0)
 		err |= RK_BUF_LIT(&b, "Connection: keep-alive\r\n");
-	err |= rk_http_buf_end_head(&b);
+	err |= RK_PUT_LIT(&b, "\r\n");
 	/* The bounds of RK_SRV_HEAD_MAX make a full buffer impossible; an
 	 * invalid content type is the only way here. */
 	return err ? -EINVAL : (int)b.len;
 }
 
 /* Start an answer: render its head and queue it, or keep it in the conn
- * area when the write space is short. */
-static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, int64_t clen)
+ * area when the write space is short. A copied body's first piece (body,
+ * or NULL) goes in the same write when the head fits: *taken says how
+ * much of it went. */
+static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, int64_t clen,
+			const struct rk_seg *body, uint32_t *taken)
 {
 	struct rk_srv_conn *s = rk_srv_of(q);
 	char head[RK_SRV_HEAD_MAX];
@@ -195,8 +258,13 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 	q->status = (uint16_t)status;
 	q->body_mark = rk_conn_out_total(q->c) + (uint64_t)n;
 	q->no_body = s->is_head || !rk_srv_status_has_body(status);
-	uint32_t space = rk_conn_write_space(q->c);
-	long w = rk_conn_write(q->c, head, (uint32_t)RK_MIN((uint32_t)n, space));
+	/* The engine takes what its write space allows: a head cut short
+	 * stops the write there (the body's piece waits behind it). */
+	struct rk_seg v[2] = { { (const uint8_t *)head, (uint32_t)n } };
+	unsigned nv = 1;
+	if (body && !q->no_body)
+		v[nv++] = *body;
+	long w = rk_conn_writev(q->c, v, nv);
 	if (w < 0)
 		return (int)w;
 	if (w < n) {
@@ -204,29 +272,14 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 		rk_memcpy(pend, head + w, (size_t)(n - w));
 		q->head_off = 0;
 		q->head_len = (uint16_t)(n - w);
+	} else if (taken) {
+		*taken = (uint32_t)(w - n);
 	}
 	q->fields_len = 0;
 	q->out = RK_OUT_DONE;
-	if (!q->head_len)
+	if (!q->head_len && s->area)
 		rk_srv_area_put_if_unused(s);
 	return 0;
-}
-
-bool rk_srv_answered(const struct rk_server_req *q)
-{
-	return q->out != RK_OUT_NONE;
-}
-
-bool rk_srv_out_complete(const struct rk_server_req *q)
-{
-	return q->out == RK_OUT_DONE && !q->head_len;
-}
-
-/* Something the session must continue from on_writable. */
-bool rk_srv_out_pending(const struct rk_server_req *q)
-{
-	return q->head_len || q->out == RK_OUT_COPY || q->out == RK_OUT_REF ||
-	       q->out == RK_OUT_FILE || (q->out == RK_OUT_STREAM && q->stream_end);
 }
 
 RK_SRV_COLD static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
@@ -370,12 +423,19 @@ bool rk_srv_value_ok(const char *v)
 int rk_server_respond_v(struct rk_server_req *q, int status, const char *ctype,
 			const struct rk_seg *body, unsigned nbody, uint64_t total)
 {
-	int r = rk_srv_begin(q, status, ctype, (int64_t)total);
+	uint32_t taken = 0;
+	int r = rk_srv_begin(q, status, ctype, (int64_t)total, nbody ? body : 0, &taken);
 	if (r < 0 || q->no_body)
 		return r;
 	q->v = body;
 	q->nv = nbody;
-	q->off = 0;
+	q->off = taken;
+	if (nbody && taken == body->len) {
+		/* The common answer: all of it went with the head. */
+		q->v++, q->nv--, q->off = 0;
+		if (!q->nv && !q->head_len)
+			return 0;
+	}
 	q->out = RK_OUT_COPY;
 	rk_srv_out_pump(q);
 	return 0;
@@ -393,7 +453,7 @@ int rk_server_respond(struct rk_server_req *q, int status, const char *content_t
 RK_SRV_COLD static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status, const char *ctype,
 			       uint64_t len, rk_done_fn done, void *arg)
 {
-	int r = rk_srv_begin(q, status, ctype, (int64_t)len);
+	int r = rk_srv_begin(q, status, ctype, (int64_t)len, 0, 0);
 	if (r < 0)
 		return r;
 	if (q->no_body || !len) {
@@ -435,7 +495,7 @@ RK_SRV_COLD int rk_server_stream_begin(struct rk_server_req *q, int status, cons
 	int64_t frame = length;
 	if (length < 0)
 		frame = s->minor == 0 ? RK_FRAME_CLOSE : RK_FRAME_CHUNKED;
-	int r = rk_srv_begin(q, status, content_type, frame);
+	int r = rk_srv_begin(q, status, content_type, frame, 0, 0);
 	if (r < 0)
 		return r;
 	q->chunked = frame == RK_FRAME_CHUNKED;

@@ -1,5 +1,6 @@
-/* src/lib/pool.c - include/rocket/pool.h: the items never used yet, and
- * giving back the memory of the idle ones.
+/* src/lib/pool.c - include/rocket/pool.h's out-of-line part: setting a
+ * pool up, items by address (the HTTP layer's areas, off the request's
+ * path), and giving back the memory of the idle items.
  *
  * Follows madvise(2): MADV_DONTNEED on private anonymous memory drops the
  * pages at once (RSS falls) and the next touch reads zeros - unlike
@@ -17,15 +18,6 @@ void rk_pool_init(struct rk_pool *p, uint32_t *stack, uint32_t n, void *mem, siz
 	/* Without memory (size 1) there is nothing to give back: no trim. */
 	*p = (struct rk_pool){ .stack = stack, .mem = mem, .size = size, .n = n };
 	p->keep = p->clean = (uint32_t)RK_MAX(RK_POOL_KEEP_BYTES / size, 4u);
-}
-
-uint32_t rk_pool_get(struct rk_pool *p)
-{
-	if (!p->nfree)
-		return p->fresh < p->n ? p->fresh++ : RK_POOL_NONE;
-	if (--p->nfree < p->low)
-		p->low = p->nfree;
-	return p->stack[p->nfree];
 }
 
 void *rk_pool_take(struct rk_pool *p)
