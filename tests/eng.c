@@ -361,14 +361,17 @@ void cli_run(const struct eng *g, struct cli *cs, unsigned n)
 					ssize_t r = read(c->fd, buf, sizeof(buf));
 					if (r < 0 && (errno == EAGAIN || errno == EINTR))
 						break;
-					CHECK_MSG(r > 0, "conn %u: read %zd (%s) after %llu of %llu bytes",
+					CHECK_MSG(r > 0,
+						  "conn %u: read %zd (%s) after %llu of %llu bytes",
 						  evs[j].data.u32, r, r ? strerror(errno) : "EOF",
 						  (unsigned long long)c->rcvd,
 						  (unsigned long long)c->total);
 					CHECK_MSG(c->rcvd + (uint64_t)r <= c->sent,
-						  "conn %u: echo of bytes never sent", evs[j].data.u32);
+						  "conn %u: echo of bytes never sent",
+						  evs[j].data.u32);
 					long bad = pat_check(buf, c->seed, c->rcvd, (size_t)r);
-					CHECK_MSG(bad < 0, "conn %u: wrong byte at %llu", evs[j].data.u32,
+					CHECK_MSG(bad < 0, "conn %u: wrong byte at %llu",
+						  evs[j].data.u32,
 						  (unsigned long long)(c->rcvd + (uint64_t)bad));
 					c->rcvd += (uint64_t)r;
 					if (c->rcvd == c->total)

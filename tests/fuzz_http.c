@@ -21,13 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSERT(c)                                                            \
-	do {                                                                 \
-		if (!(c)) {                                                  \
-			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__,   \
-				__LINE__, #c);                               \
-			abort();                                             \
-		}                                                            \
+#define ASSERT(c)                                                                                  \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__, __LINE__, #c);          \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static void same_req(const struct rk_http_request *a, const char *ba,
@@ -87,7 +86,8 @@ static int decode(const char *body, size_t n, size_t step, uint64_t max, uint32_
 			r = rk_http_chunked_feed(&st, piece + pos, len - pos, &c, &d);
 			ASSERT(c <= len - pos);
 			if (r == RK_HTTP_CHUNKED_DATA) {
-				ASSERT(d.n > 0 && d.p >= piece + pos && d.p + d.n <= piece + pos + c);
+				ASSERT(d.n > 0 && d.p >= piece + pos &&
+				       d.p + d.n <= piece + pos + c);
 				memcpy(out + *outn, d.p, d.n);
 				*outn += d.n;
 			}
@@ -124,8 +124,7 @@ static void check_chunked(const char *body, size_t n, uint64_t max, uint32_t max
 	ASSERT(u1 == u2 && u1 == u3 && u1 == u4);
 	ASSERT(n1 == n2 && n1 == n3 && n1 == n4);
 	ASSERT(memcmp(o1, o2, n1) == 0 && memcmp(o1, o3, n1) == 0 && memcmp(o1, o4, n1) == 0);
-	ASSERT(c1 == 0 || c1 == RK_HTTP_CHUNKED_DONE || c1 == -400 || c1 == -413 ||
-	       c1 == -431);
+	ASSERT(c1 == 0 || c1 == RK_HTTP_CHUNKED_DONE || c1 == -400 || c1 == -413 || c1 == -431);
 	ASSERT(n1 <= (max ? max : RK_HTTP_DEFAULT_MAX_BODY));
 	ASSERT(c1 != 0 || u1 == n); /* need-more consumed everything */
 	free(o1);
@@ -136,8 +135,11 @@ static void check_chunked(const char *body, size_t n, uint64_t max, uint32_t max
 
 static void fuzz_head(const char *buf, size_t size, bool small_limits)
 {
-	struct rk_http_limits small = { .max_request_line = 64, .max_head = 256, .max_headers = 8,
-					.max_field = 40, .max_body = 1000 },
+	struct rk_http_limits small = { .max_request_line = 64,
+					.max_head = 256,
+					.max_headers = 8,
+					.max_field = 40,
+					.max_body = 1000 },
 			      *lim = NULL;
 	static struct rk_http_request whole, part;
 	int r;
@@ -146,8 +148,8 @@ static void fuzz_head(const char *buf, size_t size, bool small_limits)
 		lim = &small;
 
 	r = rk_http_parse_head(buf, size, 0, lim, &whole);
-	ASSERT(r == 0 || r > 0 || r == -400 || r == -413 || r == -414 || r == -417 ||
-	       r == -431 || r == -501 || r == -505);
+	ASSERT(r == 0 || r > 0 || r == -400 || r == -413 || r == -414 || r == -417 || r == -431 ||
+	       r == -501 || r == -505);
 	if (r > 0) {
 		ASSERT((size_t)r <= size && whole.head_len == (uint32_t)r);
 		in_head(whole.target, buf, r);

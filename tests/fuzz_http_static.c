@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSERT(c)                                                                  \
-	do {                                                                       \
-		if (!(c)) {                                                        \
-			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                   \
-		}                                                                  \
+#define ASSERT(c)                                                                                  \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__, __LINE__, #c);          \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static char *dup_n(const char *p, size_t n)
@@ -86,7 +86,8 @@ static size_t ref_normalize(char *buf, size_t n, char *out)
 			i += 2; /* B: "/./" -> "/" */
 		} else if (rest == 2 && !memcmp(p, "/.", 2)) {
 			in[++i] = '/'; /* "/." -> "/" */
-		} else if ((rest >= 4 && !memcmp(p, "/../", 4)) || (rest == 3 && !memcmp(p, "/..", 3))) {
+		} else if ((rest >= 4 && !memcmp(p, "/../", 4)) ||
+			   (rest == 3 && !memcmp(p, "/..", 3))) {
 			/* C: replace with "/", drop the output's last segment */
 			if (rest >= 4)
 				i += 3;
@@ -170,7 +171,8 @@ void fuzz_path(const char *in, size_t n, bool variant)
 	int r = rk_http_target_split(t, n, &tg);
 	ASSERT(r == 0 || r == -400);
 	if (r == 0) {
-		ASSERT(inside(tg.raw_path, t, n) || (tg.raw_path.n == 1 && tg.raw_path.p[0] == '/'));
+		ASSERT(inside(tg.raw_path, t, n) ||
+		       (tg.raw_path.n == 1 && tg.raw_path.p[0] == '/'));
 		ASSERT(tg.raw_path.n > 0 && tg.raw_path.p[0] == '/');
 		ASSERT(!tg.query.p || inside(tg.query, t, n));
 		ASSERT(!tg.scheme.p || (inside(tg.scheme, t, n) && inside(tg.authority, t, n)));
@@ -290,7 +292,8 @@ void fuzz_date(const char *in, size_t n)
 		ASSERT(n == 24 || (n >= 29 && n <= 33));
 		/* read back what rk_http_date writes (a leap second aside) */
 		bool leap = (n == 29 && !memcmp(p + 23, "60", 2)) ||
-			    (n == 24 && !memcmp(p + 17, "60", 2)) || (n > 29 && !memcmp(p + n - 6, "60", 2));
+			    (n == 24 && !memcmp(p + 17, "60", 2)) ||
+			    (n > 29 && !memcmp(p + n - 6, "60", 2));
 		char imf[RK_HTTP_DATE_LEN];
 		rk_http_date(imf, t);
 		int64_t t2 = 0;
@@ -326,8 +329,9 @@ void fuzz_cond(const char *in, size_t n, bool variant)
 	int r = rk_http_parse_head(h, len, 0, NULL, &q);
 	if (r > 0) {
 		static const char tag[] = "\"1-2-3\"";
-		struct rk_http_validators val = { { tag, 7 }, 784111777, 1700000000,
-						   variant ? 0 : 1000 };
+		struct rk_http_validators val = {
+			{ tag, 7 }, 784111777, 1700000000, variant ? 0 : 1000
+		};
 		struct rk_http_range rg = { 1, 0 };
 		int c = rk_http_cond_eval(&q, &val, &rg);
 		ASSERT(c == 200 || c == 206 || c == 304 || c == 412 || c == 416);
@@ -340,9 +344,11 @@ void fuzz_cond(const char *in, size_t n, bool variant)
 		bool any = false;
 		for (uint32_t i = 0; i < q.nheaders; i++) {
 			struct rk_http_str nm = q.headers[i].name;
-			any |= rk_http_str_ieq(nm, "if-match") || rk_http_str_ieq(nm, "if-none-match") ||
+			any |= rk_http_str_ieq(nm, "if-match") ||
+			       rk_http_str_ieq(nm, "if-none-match") ||
 			       rk_http_str_ieq(nm, "if-modified-since") ||
-			       rk_http_str_ieq(nm, "if-unmodified-since") || rk_http_str_ieq(nm, "range");
+			       rk_http_str_ieq(nm, "if-unmodified-since") ||
+			       rk_http_str_ieq(nm, "range");
 		}
 		if (!any)
 			ASSERT(c == 200);

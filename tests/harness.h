@@ -25,34 +25,34 @@ void th_fail(const char *file, int line, const char *fmt, ...)
 
 /* TEST(name) { ... }  - registers a test with the default 60 s timeout.
  * TEST_T(name, secs)  - the same with its own timeout. */
-#define TEST_T(name, secs)                                                    \
-	static void th_fn_##name(void);                                       \
-	static struct th_test th_t_##name = { #name, th_fn_##name, secs, 0 }; \
-	__attribute__((constructor)) static void th_reg_##name(void)          \
-	{                                                                     \
-		th_register(&th_t_##name);                                    \
-	}                                                                     \
+#define TEST_T(name, secs)                                                                         \
+	static void th_fn_##name(void);                                                            \
+	static struct th_test th_t_##name = { #name, th_fn_##name, secs, 0 };                      \
+	__attribute__((constructor)) static void th_reg_##name(void)                               \
+	{                                                                                          \
+		th_register(&th_t_##name);                                                         \
+	}                                                                                          \
 	static void th_fn_##name(void)
 #define TEST(name) TEST_T(name, 60)
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			th_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			th_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                           \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                        \
-	do {                                                                  \
-		long long th_a = (long long)(a), th_b = (long long)(b);       \
-		if (th_a != th_b)                                             \
-			th_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", \
-				#a, th_a, #b, th_b);                          \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long th_a = (long long)(a), th_b = (long long)(b);                            \
+		if (th_a != th_b)                                                                  \
+			th_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a, th_a,   \
+				#b, th_b);                                                         \
 	} while (0)
 
-#define CHECK_MSG(cond, ...)                                                  \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			th_fail(__FILE__, __LINE__, __VA_ARGS__);             \
+#define CHECK_MSG(cond, ...)                                                                       \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			th_fail(__FILE__, __LINE__, __VA_ARGS__);                                  \
 	} while (0)
 
 #endif

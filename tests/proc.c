@@ -61,8 +61,8 @@ double proc_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void proc_spawn(struct proc *p, const char *bin, const char *const *args,
-		const char *const *env, proc_hook hook, void *arg)
+void proc_spawn(struct proc *p, const char *bin, const char *const *args, const char *const *env,
+		proc_hook hook, void *arg)
 {
 	const char *argv[40];
 	int n = 0;
@@ -249,7 +249,8 @@ int proc_wait_banner(struct proc *p, int *ports, int max)
 		}
 		int st;
 		if (waitpid(p->pid, &st, WNOHANG) == p->pid)
-			th_fail(__FILE__, __LINE__, "exited (status 0x%x) before listening:\n%s", st, e);
+			th_fail(__FILE__, __LINE__, "exited (status 0x%x) before listening:\n%s",
+				st, e);
 		free(e);
 		CHECK_MSG(proc_now() < end, "no banner");
 		usleep(5000);
@@ -294,7 +295,8 @@ int tcp_connect_rcvbuf(int port, int rcvbuf)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CHECK(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "connect: %s",
 		  strerror(errno));
@@ -307,8 +309,8 @@ char *http_get(const char *addr, int port, const char *path)
 	if (fd < 0)
 		return NULL;
 	char req[256];
-	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-			 path);
+	int n = snprintf(req, sizeof(req),
+			 "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
 	CHECK_EQ(write(fd, req, (size_t)n), n);
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);

@@ -29,8 +29,8 @@ void proc_for_each_bin(void (*body)(const char *bin));
 
 /* Start bin with args (NULL-terminated) and env additions ("K=V", NULL
  * terminated, may be NULL). */
-void proc_spawn(struct proc *p, const char *bin, const char *const *args,
-		const char *const *env, proc_hook hook, void *arg);
+void proc_spawn(struct proc *p, const char *bin, const char *const *args, const char *const *env,
+		proc_hook hook, void *arg);
 /* Wait up to secs; the wait status, or -1 if still running. */
 int proc_wait(struct proc *p, double secs);
 /* SIGTERM, then wait up to 10 s for exit 0 with no sanitizer report (fails

@@ -104,7 +104,7 @@ static inline void srv_hook(void *arg)
 }
 
 static inline int srv_start_bin(struct proc *p, const char *bin, const struct tree *t,
-			 const char *const *args)
+				const char *const *args)
 {
 	const char *argv[40] = { "--port", "0", "--bind", "127.0.0.1", "--reactors", "1" };
 	int n = 6;
@@ -127,10 +127,10 @@ static inline int srv_start(struct proc *p, const struct tree *t, const char *co
 
 struct resp {
 	int status;
-	char head[16384];   /* status line and fields, NUL-terminated */
-	uint8_t *body;      /* malloc'd (chunked: decoded) */
+	char head[16384]; /* status line and fields, NUL-terminated */
+	uint8_t *body;    /* malloc'd (chunked: decoded) */
 	size_t len;
-	bool closed;        /* the server closed after it */
+	bool closed; /* the server closed after it */
 };
 
 static inline void resp_free(struct resp *r)
@@ -145,7 +145,8 @@ static inline const char *hdr(const struct resp *r, const char *name)
 {
 	static char val[4096];
 	size_t n = strlen(name);
-	for (const char *l = strstr(r->head, "\r\n"); l && l[2] != '\r'; l = strstr(l + 2, "\r\n")) {
+	for (const char *l = strstr(r->head, "\r\n"); l && l[2] != '\r';
+	     l = strstr(l + 2, "\r\n")) {
 		const char *f = l + 2;
 		if (strncasecmp(f, name, n) == 0 && f[n] == ':') {
 			const char *v = f + n + 1, *e = strstr(v, "\r\n");
@@ -273,14 +274,15 @@ static inline bool conn_resp(struct conn *c, struct resp *r, bool head_only)
 
 /* One request (Host added, and "Connection: close") on its own
  * connection: the response, or status 0 when none came. */
-static inline struct resp *get_ex(int port, const char *method, const char *target, const char *fields)
+static inline struct resp *get_ex(int port, const char *method, const char *target,
+				  const char *fields)
 {
 	static struct resp r;
 	struct conn c;
 	char req[16384];
 	resp_free(&r);
-	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", method,
-		 target, fields ? fields : "");
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n",
+		 method, target, fields ? fields : "");
 	conn_open(&c, port);
 	conn_send(&c, req);
 	if (!conn_resp(&c, &r, !strcmp(method, "HEAD")))
@@ -347,8 +349,8 @@ static inline void sha256_block(struct sha256 *s, const uint8_t *p)
 /* The hex digest of p[0..n). */
 static inline const char *sha256_hex(const uint8_t *p, size_t n, char out[65])
 {
-	struct sha256 s = { .h = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c,
-			      0x1f83d9ab, 0x5be0cd19 } };
+	struct sha256 s = { .h = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
+				   0x9b05688c, 0x1f83d9ab, 0x5be0cd19 } };
 	size_t i = 0;
 	for (; i + 64 <= n; i += 64)
 		sha256_block(&s, p + i);

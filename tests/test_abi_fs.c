@@ -15,65 +15,65 @@
 
 #include "harness.h"
 
-#define RK_FS_CONSTANTS(X) \
-	X(O_NOCTTY) \
-	X(O_PATH) \
-	X(RESOLVE_NO_XDEV) \
-	X(RESOLVE_NO_MAGICLINKS) \
-	X(RESOLVE_NO_SYMLINKS) \
-	X(RESOLVE_BENEATH) \
-	X(RESOLVE_IN_ROOT) \
-	X(RESOLVE_CACHED) \
-	X(AT_SYMLINK_NOFOLLOW) \
-	X(AT_EMPTY_PATH) \
-	X(STATX_TYPE) \
-	X(STATX_MODE) \
-	X(STATX_INO) \
-	X(STATX_SIZE) \
-	X(STATX_MTIME) \
-	X(STATX_CTIME) \
-	X(STATX_BASIC_STATS) \
-	X(S_IFMT) \
-	X(S_IFDIR) \
-	X(S_IFREG) \
-	X(DT_UNKNOWN) \
-	X(DT_DIR) \
-	X(DT_REG) \
+#define RK_FS_CONSTANTS(X)                                                                         \
+	X(O_NOCTTY)                                                                                \
+	X(O_PATH)                                                                                  \
+	X(RESOLVE_NO_XDEV)                                                                         \
+	X(RESOLVE_NO_MAGICLINKS)                                                                   \
+	X(RESOLVE_NO_SYMLINKS)                                                                     \
+	X(RESOLVE_BENEATH)                                                                         \
+	X(RESOLVE_IN_ROOT)                                                                         \
+	X(RESOLVE_CACHED)                                                                          \
+	X(AT_SYMLINK_NOFOLLOW)                                                                     \
+	X(AT_EMPTY_PATH)                                                                           \
+	X(STATX_TYPE)                                                                              \
+	X(STATX_MODE)                                                                              \
+	X(STATX_INO)                                                                               \
+	X(STATX_SIZE)                                                                              \
+	X(STATX_MTIME)                                                                             \
+	X(STATX_CTIME)                                                                             \
+	X(STATX_BASIC_STATS)                                                                       \
+	X(S_IFMT)                                                                                  \
+	X(S_IFDIR)                                                                                 \
+	X(S_IFREG)                                                                                 \
+	X(DT_UNKNOWN)                                                                              \
+	X(DT_DIR)                                                                                  \
+	X(DT_REG)                                                                                  \
 	X(DT_LNK)
 
 /* struct, field: both headers name them. */
-#define RK_FS_FIELDS(X) \
-	X(open_how, flags) \
-	X(open_how, mode) \
-	X(open_how, resolve) \
-	X(statx_timestamp, tv_sec) \
-	X(statx_timestamp, tv_nsec) \
-	X(statx, stx_mask) \
-	X(statx, stx_blksize) \
-	X(statx, stx_attributes) \
-	X(statx, stx_nlink) \
-	X(statx, stx_uid) \
-	X(statx, stx_gid) \
-	X(statx, stx_mode) \
-	X(statx, stx_ino) \
-	X(statx, stx_size) \
-	X(statx, stx_blocks) \
-	X(statx, stx_attributes_mask) \
-	X(statx, stx_atime) \
-	X(statx, stx_btime) \
-	X(statx, stx_ctime) \
-	X(statx, stx_mtime) \
-	X(statx, stx_rdev_major) \
-	X(statx, stx_rdev_minor) \
-	X(statx, stx_dev_major) \
-	X(statx, stx_dev_minor) \
+#define RK_FS_FIELDS(X)                                                                            \
+	X(open_how, flags)                                                                         \
+	X(open_how, mode)                                                                          \
+	X(open_how, resolve)                                                                       \
+	X(statx_timestamp, tv_sec)                                                                 \
+	X(statx_timestamp, tv_nsec)                                                                \
+	X(statx, stx_mask)                                                                         \
+	X(statx, stx_blksize)                                                                      \
+	X(statx, stx_attributes)                                                                   \
+	X(statx, stx_nlink)                                                                        \
+	X(statx, stx_uid)                                                                          \
+	X(statx, stx_gid)                                                                          \
+	X(statx, stx_mode)                                                                         \
+	X(statx, stx_ino)                                                                          \
+	X(statx, stx_size)                                                                         \
+	X(statx, stx_blocks)                                                                       \
+	X(statx, stx_attributes_mask)                                                              \
+	X(statx, stx_atime)                                                                        \
+	X(statx, stx_btime)                                                                        \
+	X(statx, stx_ctime)                                                                        \
+	X(statx, stx_mtime)                                                                        \
+	X(statx, stx_rdev_major)                                                                   \
+	X(statx, stx_rdev_minor)                                                                   \
+	X(statx, stx_dev_major)                                                                    \
+	X(statx, stx_dev_minor)                                                                    \
 	X(statx, stx_mnt_id)
 
 #define RK_FS_STRUCTS(X) X(open_how) X(statx_timestamp) X(statx)
 
 #define RK_CAPTURE(x) sys_##x = (long)(x),
 enum { RK_FS_CONSTANTS(RK_CAPTURE) };
-#define RK_CAPTURE_FIELD(s, f) \
+#define RK_CAPTURE_FIELD(s, f)                                                                     \
 	sys_off_##s##_##f = offsetof(struct s, f), sys_size_##s##_##f = sizeof(((struct s *)0)->f),
 enum { RK_FS_FIELDS(RK_CAPTURE_FIELD) };
 #define RK_CAPTURE_STRUCT(s) sys_size_##s = sizeof(struct s),
@@ -111,16 +111,16 @@ enum {
 #undef DT_DIR
 #undef DT_REG
 #undef DT_LNK
-#define open_how rk_abi_open_how
+#define open_how        rk_abi_open_how
 #define statx_timestamp rk_abi_statx_timestamp
-#define statx rk_abi_statx
+#define statx           rk_abi_statx
 
 #include "rocket/abi/fs.h"
 
 #define RK_SAME(x) _Static_assert((long)(x) == sys_##x, #x " differs from the system header");
 RK_FS_CONSTANTS(RK_SAME)
-#define RK_SAME_FIELD(s, f)                                                       \
-	_Static_assert(offsetof(struct s, f) == sys_off_##s##_##f, "offset of " #s "." #f); \
+#define RK_SAME_FIELD(s, f)                                                                        \
+	_Static_assert(offsetof(struct s, f) == sys_off_##s##_##f, "offset of " #s "." #f);        \
 	_Static_assert(sizeof(((struct s *)0)->f) == sys_size_##s##_##f, "size of " #s "." #f);
 RK_FS_FIELDS(RK_SAME_FIELD)
 #define RK_SAME_STRUCT(s) _Static_assert(sizeof(struct s) == sys_size_##s, "size of " #s);

@@ -89,7 +89,8 @@ static void eng_stop(struct eng *g)
 
 static struct sockaddr_in loopback(uint16_t port)
 {
-	return (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port),
+	return (struct sockaddr_in){ .sin_family = AF_INET,
+				     .sin_port = htons(port),
 				     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 }
 
@@ -465,7 +466,8 @@ TEST_T(accept_reactor_mode_each_reactor_accepts_on_its_own_reuseport_listener, 6
 	rk_engine_destroy(g.e);
 	CHECK_MSG(ok, "a connection was not served:\n%s", err);
 	/* Reactor 1 accepted on a sibling of its own, not the listener. */
-	CHECK_MSG(sibling >= 0 && sibling != listener, "sibling %d, listener %d", sibling, listener);
+	CHECK_MSG(sibling >= 0 && sibling != listener, "sibling %d, listener %d", sibling,
+		  listener);
 	CHECK_EQ(acc_stat(err, "accepted "), 0);
 	printf("  reactor 0 accepted %llu, reactor 1 %llu\n", (unsigned long long)s0.accepted,
 	       (unsigned long long)s1.accepted);

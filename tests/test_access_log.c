@@ -45,8 +45,8 @@ static char *tmpdir(void)
 /* Start bin on 127.0.0.1 with --access-log log and more args; its port. */
 static int start(struct proc *p, const char *bin, const char *log, const char *const *more)
 {
-	const char *args[32] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "2",
-				 "--access-log", log };
+	const char *args[32] = { "--bind",     "127.0.0.1", "--port",       "0",
+				 "--reactors", "2",         "--access-log", log };
 	int n = 8, port;
 	for (; more && *more; more++)
 		args[n++] = *more;
@@ -161,12 +161,16 @@ static void normal_requests(const char *bin)
 		    "^127\\.0\\.0\\.1 - - " TIME " \"GET /plaintext\\?a=1 HTTP/1\\.1\" 200 13 "
 		    "\"http://r\\.example/x\" \"test-agent/1\\.0\"$");
 	expect_line(text, "/missing",
-		    "^127\\.0\\.0\\.1 - - " TIME " \"GET /missing HTTP/1\\.1\" 404 14 \"-\" \"-\"$");
-	expect_line(text, "HEAD", "^127\\.0\\.0\\.1 - - " TIME " \"HEAD / HTTP/1\\.1\" 200 0 \"-\" \"-\"$");
-	expect_line(text, "POST", "^127\\.0\\.0\\.1 - - " TIME " \"POST / HTTP/1\\.0\" 200 5 \"-\" \"-\"$");
+		    "^127\\.0\\.0\\.1 - - " TIME
+		    " \"GET /missing HTTP/1\\.1\" 404 14 \"-\" \"-\"$");
+	expect_line(text, "HEAD",
+		    "^127\\.0\\.0\\.1 - - " TIME " \"HEAD / HTTP/1\\.1\" 200 0 \"-\" \"-\"$");
+	expect_line(text, "POST",
+		    "^127\\.0\\.0\\.1 - - " TIME " \"POST / HTTP/1\\.0\" 200 5 \"-\" \"-\"$");
 	/* The router's own answer. */
 	expect_line(text, "DELETE",
-		    "^127\\.0\\.0\\.1 - - " TIME " \"DELETE /plaintext HTTP/1\\.1\" 405 23 \"-\" \"-\"$");
+		    "^127\\.0\\.0\\.1 - - " TIME
+		    " \"DELETE /plaintext HTTP/1\\.1\" 405 23 \"-\" \"-\"$");
 	CHECK_EQ(count_lines(text), 5);
 	char *l = line_with(text, "GET /plaintext");
 	printf("  %s\n", l);
@@ -199,11 +203,16 @@ static void deferred(const char *bin)
 	struct proc p;
 	int port = start(&p, bin, log, more);
 	get(port, "GET /f.bin HTTP/1.1\r\nHost: t\r\nUser-Agent: ua\r\nConnection: close\r\n\r\n");
-	get(port, "GET /f.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\nConnection: close\r\n\r\n");
+	get(port,
+	    "GET /f.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\nConnection: close\r\n\r\n");
 	char *text = wait_lines(log, 2);
 	proc_stop(&p);
-	expect_line(text, "ua", "^127\\.0\\.0\\.1 - - " TIME " \"GET /f\\.bin HTTP/1\\.1\" 200 70000 \"-\" \"ua\"$");
-	expect_line(text, "206", "^127\\.0\\.0\\.1 - - " TIME " \"GET /f\\.bin HTTP/1\\.1\" 206 10 \"-\" \"-\"$");
+	expect_line(text, "ua",
+		    "^127\\.0\\.0\\.1 - - " TIME
+		    " \"GET /f\\.bin HTTP/1\\.1\" 200 70000 \"-\" \"ua\"$");
+	expect_line(text, "206",
+		    "^127\\.0\\.0\\.1 - - " TIME
+		    " \"GET /f\\.bin HTTP/1\\.1\" 206 10 \"-\" \"-\"$");
 	free(text);
 	unlink(file);
 	rmdir(www);
@@ -222,8 +231,8 @@ static void addresses(const char *bin)
 {
 	char *d = tmpdir(), log[128];
 	snprintf(log, sizeof(log), "%s/access.log", d);
-	const char *args[] = { "--bind", "::", "--port", "0", "--reactors", "1", "--access-log", log,
-			       NULL };
+	const char *args[] = { "--bind", "::",           "--port", "0", "--reactors",
+			       "1",      "--access-log", log,      NULL };
 	struct proc p;
 	int port;
 	proc_spawn(&p, bin, args, NULL, NULL, NULL);
@@ -260,8 +269,9 @@ static void hostile_requests(const char *bin)
 	snprintf(log, sizeof(log), "%s/access.log", d);
 	struct proc p;
 	int port = start(&p, bin, log, NULL);
-	get(port, "GET /plaintext?h1 HTTP/1.1\r\nHost: t\r\n"
-		  "User-Agent: a\"b\\c\td\xff\x80 \" 200 1 \"-\" \"forged\r\nConnection: close\r\n\r\n");
+	get(port,
+	    "GET /plaintext?h1 HTTP/1.1\r\nHost: t\r\n"
+	    "User-Agent: a\"b\\c\td\xff\x80 \" 200 1 \"-\" \"forged\r\nConnection: close\r\n\r\n");
 	char big[8192];
 	int n = snprintf(big, sizeof(big), "GET /plaintext?h2 HTTP/1.1\r\nHost: t\r\nUser-Agent: ");
 	memset(big + n, 'u', 4096);
@@ -274,7 +284,8 @@ static void hostile_requests(const char *bin)
 	n = snprintf(big, sizeof(big), "GET /plaintext?h4=");
 	memset(big + n, 'q', 3000);
 	n += 3000;
-	n += snprintf(big + n, sizeof(big) - (size_t)n, " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	n += snprintf(big + n, sizeof(big) - (size_t)n,
+		      " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
 	free(exchange(port, big, (size_t)n));
 	get(port, "{no http}\r\n\r\n");
 	char *text = wait_lines(log, 5);
@@ -289,7 +300,8 @@ static void hostile_requests(const char *bin)
 	expect_line(text, "h3", "\"GET /plaintext\\?h3=\\\\x22x\\\\x22 HTTP/1\\.1\" 200 13 ");
 	expect_line(text, "h4", "\"GET /plaintext\\?h4=q{999}\\\\\\.\\.\\.\" 200 13 \"-\" \"-\"$");
 	/* Not HTTP: a 400 without a request line. */
-	expect_line(text, "\"-\" 400", "^127\\.0\\.0\\.1 - - " TIME " \"-\" 400 [0-9]+ \"-\" \"-\"$");
+	expect_line(text, "\"-\" 400",
+		    "^127\\.0\\.0\\.1 - - " TIME " \"-\" 400 [0-9]+ \"-\" \"-\"$");
 	/* Every byte of the log printable ASCII, every line bounded. */
 	for (const char *s = text; *s; s++)
 		CHECK_MSG((*s >= 0x20 && *s < 0x7f) || *s == '\n', "byte 0x%02x in the log",
@@ -382,7 +394,8 @@ TEST_T(a_hundred_thousand_requests_over_two_reactors_give_as_many_lines, 240)
 	size_t lines = 0, bad = 0;
 	regex_t re;
 	CHECK(regcomp(&re,
-		      "^127\\.0\\.0\\.1 - - " TIME " \"GET /plaintext HTTP/1\\.1\" 200 13 \"-\" \"-\"$",
+		      "^127\\.0\\.0\\.1 - - " TIME
+		      " \"GET /plaintext HTTP/1\\.1\" 200 13 \"-\" \"-\"$",
 		      REG_EXTENDED | REG_NOSUB) == 0);
 	for (char *s = text; *s;) {
 		char *nl = strchr(s, '\n');
@@ -581,7 +594,8 @@ static void to_stdout(const char *bin)
 	CHECK(http_body_200(http_get(NULL, port, "/plaintext")));
 	free(wait_lines(p.out, 1));
 	char *out = proc_slurp(p.out);
-	CHECK(matches("^127\\.0\\.0\\.1 - - " TIME " \"GET /plaintext HTTP/1\\.1\" 200 13 \"-\" \"-\"\n$",
+	CHECK(matches("^127\\.0\\.0\\.1 - - " TIME
+		      " \"GET /plaintext HTTP/1\\.1\" 200 13 \"-\" \"-\"\n$",
 		      out));
 	free(out);
 	proc_stop(&p);
@@ -596,8 +610,9 @@ TEST(a_dash_logs_to_stdout)
 static void messages(const char *bin)
 {
 	char line[512];
-	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--access-log",
-			       "/nonexistent-dir/access.log", NULL };
+	const char *args[] = { "--bind", "127.0.0.1",    "--port",
+			       "0",      "--access-log", "/nonexistent-dir/access.log",
+			       NULL };
 	CHECK_EQ(proc_run(bin, args, NULL, NULL, NULL, line, sizeof(line)), 1);
 	CHECK_MSG(!strcmp(line, "rocket: --access-log /nonexistent-dir/access.log: cannot open it "
 				"(ENOENT)"),
@@ -643,8 +658,8 @@ TEST(failures_to_open_the_log_are_said_exactly)
  * an access log is harmless. */
 static void usr1(const char *bin)
 {
-	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1",
-			       "--accept", "acceptor", NULL };
+	const char *args[] = { "--bind", "127.0.0.1", "--port",   "0", "--reactors",
+			       "1",      "--accept",  "acceptor", NULL };
 	struct proc p;
 	int port;
 	proc_spawn(&p, bin, args, NULL, NULL, NULL);
@@ -655,7 +670,8 @@ static void usr1(const char *bin)
 	double end = proc_now() + 10;
 	for (;;) {
 		char *err = proc_slurp(p.err);
-		bool seen = strstr(err, "acceptor: accepted 1 |") && strstr(err, "reactor 0: conns 1");
+		bool seen =
+			strstr(err, "acceptor: accepted 1 |") && strstr(err, "reactor 0: conns 1");
 		free(err);
 		if (seen)
 			break;

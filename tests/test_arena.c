@@ -130,7 +130,8 @@ static void write_static(const char *dir)
 		FILE *f = fopen(path, "w");
 		CHECK(f);
 		for (int k = 0; k < g_static[i].size; k++)
-			fputc(static_binary(i) ? rand() & 255 : "abcdefgh {};\n"[(k * 7 + i) % 13], f);
+			fputc(static_binary(i) ? rand() & 255 : "abcdefgh {};\n"[(k * 7 + i) % 13],
+			      f);
 		fclose(f);
 		if (static_binary(i))
 			continue;
@@ -162,8 +163,8 @@ struct arena {
 
 static void arena_start(struct arena *a, const char *bin, const char *const *extra)
 {
-	const char *args[32] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1",
-				 "--data", a->dir };
+	const char *args[32] = { "--bind",     "127.0.0.1", "--port", "0",
+				 "--reactors", "1",         "--data", a->dir };
 	int n = 8;
 	for (; extra && *extra; extra++)
 		args[n++] = *extra;
@@ -270,7 +271,8 @@ static void read_resp(struct reader *r, struct resp *out)
 			const char *v = l + 17;
 			while (*v == ' ')
 				v++;
-			snprintf(out->coding, sizeof(out->coding), "%.*s", (int)strcspn(v, "\r"), v);
+			snprintf(out->coding, sizeof(out->coding), "%.*s", (int)strcspn(v, "\r"),
+				 v);
 		}
 		if (!strncasecmp(l, "Content-Type:", 13)) {
 			const char *v = l + 13;
@@ -280,8 +282,8 @@ static void read_resp(struct reader *r, struct resp *out)
 			snprintf(out->ctype, sizeof(out->ctype), "%.*s", (int)n, v);
 		}
 	}
-	CHECK_MSG(clen >= 0 && clen < (long long)sizeof(out->body), "no usable Content-Length: %.*s",
-		  (int)head, r->buf);
+	CHECK_MSG(clen >= 0 && clen < (long long)sizeof(out->body),
+		  "no usable Content-Length: %.*s", (int)head, r->buf);
 	while (r->len < head + (size_t)clen)
 		CHECK_MSG(reader_fill(r), "EOF inside a body");
 	memcpy(out->body, r->buf + head, (size_t)clen);
@@ -326,10 +328,10 @@ static void post(struct arena *a, const char *path, const char *body, bool chunk
 	exchange(a, req, (size_t)n, out);
 }
 
-#define EXPECT_BODY(r, want)                                                              \
-	CHECK_MSG((r)->status == 200 && (r)->body_len == strlen(want) &&                   \
-			  !memcmp((r)->body, want, (r)->body_len),                           \
-		  "%s: status %d, body '%.*s', expected '%s'", a->bin, (r)->status,         \
+#define EXPECT_BODY(r, want)                                                                       \
+	CHECK_MSG((r)->status == 200 && (r)->body_len == strlen(want) &&                           \
+			  !memcmp((r)->body, want, (r)->body_len),                                 \
+		  "%s: status %d, body '%.*s', expected '%s'", a->bin, (r)->status,                \
 		  (int)(r)->body_len, (r)->body, want)
 
 /* ---- baseline (and limited-conn: the same checks) ------------------------------- */
@@ -394,15 +396,21 @@ static void check_keep_alive(struct arena *a)
 		r.len = 0;
 		for (int i = 0; i < 10; i++) {
 			char req[256], want[16];
-			int n = i % 3 == 0 ? snprintf(req, sizeof(req),
-						      "GET /baseline11?a=%d&b=1 HTTP/1.1\r\nHost: h\r\n\r\n", i)
+			int n = i % 3 == 0   ? snprintf(req, sizeof(req),
+							"GET /baseline11?a=%d&b=1 HTTP/1.1\r\nHost: "
+							  "h\r\n\r\n",
+							i)
 				: i % 3 == 1 ? snprintf(req, sizeof(req),
-						      "POST /baseline11?a=%d&b=1 HTTP/1.1\r\nHost: h\r\n"
-						      "Content-Length: 1\r\n\r\n7", i)
+							"POST /baseline11?a=%d&b=1 "
+							"HTTP/1.1\r\nHost: h\r\n"
+							"Content-Length: 1\r\n\r\n7",
+							i)
 					     : snprintf(req, sizeof(req),
-						      "POST /baseline11?a=%d&b=1 HTTP/1.1\r\nHost: h\r\n"
-						      "Transfer-Encoding: chunked\r\n\r\n1\r\n7\r\n0\r\n\r\n",
-						      i);
+							"POST /baseline11?a=%d&b=1 "
+							"HTTP/1.1\r\nHost: h\r\n"
+							"Transfer-Encoding: "
+							"chunked\r\n\r\n1\r\n7\r\n0\r\n\r\n",
+							i);
 			send_all(r.fd, req, (size_t)n);
 			read_resp(&r, &out);
 			snprintf(want, sizeof(want), "%d", i + 1 + (i % 3 ? 7 : 0));
@@ -447,8 +455,8 @@ static void check_fragments(struct arena *a)
 				  "User-Agent: arena-frag/1.0\r\n", "Connection: close\r\n\r\n",
 				  NULL };
 	fragmented(a, headers, "55");
-#define POST_HEAD                                                                          \
-	"POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n" \
+#define POST_HEAD                                                                                  \
+	"POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"   \
 	"Content-Length: 2\r\nConnection: close\r\n\r\n"
 	const char *body[] = { POST_HEAD, "20", NULL };
 	fragmented(a, body, "75");
@@ -473,22 +481,31 @@ static void check_every_split(struct arena *a)
 	static const struct {
 		const char *req, *want;
 	} shapes[] = {
-		{ "GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n", "55" },
-		{ "GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nUser-Agent: x/1\r\nAccept: */*\r\n"
-		  "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n", "55" },
-		{ "GET /baseline11?a=13&b=42 HTTP/1.1\r\nhost: l\r\nconnection: close\r\n\r\n", "55" },
+		{ "GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n",
+		  "55" },
+		{ "GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nUser-Agent: x/1\r\nAccept: "
+		  "*/*\r\n"
+		  "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+		  "55" },
+		{ "GET /baseline11?a=13&b=42 HTTP/1.1\r\nhost: l\r\nconnection: close\r\n\r\n",
+		  "55" },
 		{ "GET /baseline11?a=317&b=604 HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n",
 		  "921" },
 		{ "POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nContent-Length: 2\r\n"
-		  "Connection: close\r\n\r\n20", "75" },
+		  "Connection: close\r\n\r\n20",
+		  "75" },
 		{ "POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\ncontent-length: 2\r\n"
-		  "Connection: close\r\n\r\n20", "75" },
+		  "Connection: close\r\n\r\n20",
+		  "75" },
 		{ "POST /baseline11?a=411&b=222 HTTP/1.1\r\nHost: l\r\nContent-Length: 3\r\n"
-		  "Connection: close\r\n\r\n789", "1422" },
+		  "Connection: close\r\n\r\n789",
+		  "1422" },
 		{ "POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nTransfer-Encoding: chunked\r\n"
-		  "Connection: close\r\n\r\n2\r\n20\r\n0\r\n\r\n", "75" },
+		  "Connection: close\r\n\r\n2\r\n20\r\n0\r\n\r\n",
+		  "75" },
 		{ "POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: l\r\nTransfer-Encoding: chunked\r\n"
-		  "Connection: close\r\n\r\n1\r\n2\r\n1\r\n0\r\n0\r\n\r\n", "75" },
+		  "Connection: close\r\n\r\n1\r\n2\r\n1\r\n0\r\n0\r\n\r\n",
+		  "75" },
 	};
 	enum { BATCH = 128 };
 	static struct reader rs[BATCH];
@@ -510,10 +527,12 @@ static void check_every_split(struct arena *a)
 				send_str(rs[i].fd, shapes[s].req + at + i);
 			for (size_t i = 0; i < k; i++) {
 				read_resp(&rs[i], &out);
-				CHECK_MSG(out.status == 200 && out.body_len == strlen(shapes[s].want) &&
+				CHECK_MSG(out.status == 200 &&
+						  out.body_len == strlen(shapes[s].want) &&
 						  !memcmp(out.body, shapes[s].want, out.body_len),
-					  "%s: shape %zu split at %zu: status %d body '%.*s'", a->bin,
-					  s, at + i, out.status, (int)out.body_len, out.body);
+					  "%s: shape %zu split at %zu: status %d body '%.*s'",
+					  a->bin, s, at + i, out.status, (int)out.body_len,
+					  out.body);
 				close(rs[i].fd);
 				splits++;
 			}
@@ -690,15 +709,14 @@ TEST(arena_refuses_a_bad_data_set)
 		const char *args[] = { "--port", "0", "--data", dir, NULL };
 		int st = proc_run(proc_build_path("rocket-arena"), args, NULL, NULL, NULL, line,
 				  sizeof(line));
-		CHECK_MSG(st == 1 && strstr(line, bad[i].says),
-			  "%s: status 0x%x, said: %s", bad[i].text, st, line);
+		CHECK_MSG(st == 1 && strstr(line, bad[i].says), "%s: status 0x%x, said: %s",
+			  bad[i].text, st, line);
 	}
 	const char *args[] = { "--port", "0", "--data", "/nonexistent", NULL };
 	char line[512];
 	int st = proc_run(proc_build_path("rocket-arena"), args, NULL, NULL, NULL, line,
 			  sizeof(line));
-	CHECK_MSG(st == 1 && strstr(line, "ENOENT"), "said: %s",
-		  line);
+	CHECK_MSG(st == 1 && strstr(line, "ENOENT"), "said: %s", line);
 	remove_data_dir(dir);
 }
 
@@ -730,12 +748,14 @@ static void upload(struct arena *a, size_t n, bool chunked)
 	r.fd = conn(a);
 	r.len = 0;
 	char head[256];
-	int hn = chunked ? snprintf(head, sizeof(head),
-				    "POST /upload HTTP/1.1\r\nHost: l\r\nContent-Type: "
-				    "application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-			 : snprintf(head, sizeof(head),
-				    "POST /upload HTTP/1.1\r\nHost: l\r\nContent-Type: "
-				    "application/octet-stream\r\nContent-Length: %zu\r\n\r\n", n);
+	int hn =
+		chunked ? snprintf(head, sizeof(head),
+				   "POST /upload HTTP/1.1\r\nHost: l\r\nContent-Type: "
+				   "application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+			: snprintf(head, sizeof(head),
+				   "POST /upload HTTP/1.1\r\nHost: l\r\nContent-Type: "
+				   "application/octet-stream\r\nContent-Length: %zu\r\n\r\n",
+				   n);
 	send_all(r.fd, head, (size_t)hn);
 	for (size_t sent = 0; sent < n;) {
 		size_t k = n - sent < sizeof(block) ? n - sent : sizeof(block);
@@ -764,7 +784,8 @@ static void check_upload(struct arena *a)
 	post(a, "/upload", "Hello, HttpArena!", false, &r);
 	EXPECT_BODY(&r, "17");
 	/* 48 random base64 characters. */
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char body[49];
 	for (int i = 0; i < 48; i++)
 		body[i] = b64[rand() % 64];
@@ -826,8 +847,8 @@ static void check_static(struct arena *a)
 		CHECK_MSG(r.status == 200 && (int)r.body_len == g_static[i].size && !coding[0],
 			  "%s: %s: status %d, %zu bytes, coding '%s'", a->bin, path, r.status,
 			  r.body_len, coding);
-		CHECK_MSG(strstr(r.ctype, g_static[i].type), "%s: %s: Content-Type %s", a->bin, path,
-			  r.ctype);
+		CHECK_MSG(strstr(r.ctype, g_static[i].type), "%s: %s: Content-Type %s", a->bin,
+			  path, r.ctype);
 	}
 	/* The profile's Accept-Encoding, q-values and all: the .br sibling
 	 * where there is one, the file itself where there is none. */
@@ -841,8 +862,8 @@ static void check_static(struct arena *a)
 		CHECK_MSG(r.status == 200 && r.body_len == wn && !memcmp(r.body, want, wn) &&
 				  !strcmp(coding, static_binary(i) ? "" : "br") &&
 				  strstr(r.ctype, g_static[i].type),
-			  "%s: %s with br: status %d, %zu bytes, coding '%s', type %s", a->bin, path,
-			  r.status, r.body_len, coding, r.ctype);
+			  "%s: %s with br: status %d, %zu bytes, coding '%s', type %s", a->bin,
+			  path, r.status, r.body_len, coding, r.ctype);
 		free(want);
 	}
 	/* gzip only: the .gz, which decodes to the file (gzip -d). */
@@ -882,7 +903,8 @@ static void check_static(struct arena *a)
 static bool arena_has_mount(void)
 {
 	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "%s --help | grep -q -- --mount", proc_build_path("rocket-arena"));
+	snprintf(cmd, sizeof(cmd), "%s --help | grep -q -- --mount",
+		 proc_build_path("rocket-arena"));
 	return system(cmd) == 0;
 }
 
@@ -923,26 +945,38 @@ static void check_noise(struct arena *a)
 
 #define NOISE(name, lit, want) noise(a, name, lit, sizeof(lit) - 1, want)
 	NOISE("bad path", "GET /this/path/does/not/exist HTTP/1.1\r\nHost: l\r\n\r\n", 404);
-	NOISE("bad Content-Length", "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
-				    "Content-Length: abc\r\n\r\n", 400);
-	NOISE("bad Content-Length (two values)", "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
-						 "Content-Length: 2\r\nContent-Length: 3\r\n\r\n20",
+	NOISE("bad Content-Length",
+	      "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
+	      "Content-Length: abc\r\n\r\n",
 	      400);
-	NOISE("bad header (no colon)", "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
-				       "This is not a header\r\n\r\n", 400);
-	NOISE("bad header (space in name)", "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
-					    "Bad Name: x\r\n\r\n", 400);
+	NOISE("bad Content-Length (two values)",
+	      "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
+	      "Content-Length: 2\r\nContent-Length: 3\r\n\r\n20",
+	      400);
+	NOISE("bad header (no colon)",
+	      "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
+	      "This is not a header\r\n\r\n",
+	      400);
+	NOISE("bad header (space in name)",
+	      "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
+	      "Bad Name: x\r\n\r\n",
+	      400);
 	NOISE("bare CR", "GET /baseline11?a=1&b=1 HTTP/1.1\rHost: localhost:8080\r\n\r\n", 400);
-	NOISE("empty header", "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: localhost:8080\r\n:\r\n"
-			      "X-Empty:\r\n\r\n", 400);
-	NOISE("NUL byte", "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\nX-Null: a\0b\r\n\r\n", 400);
-	NOISE("obs-fold", "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: localhost:8080\r\n"
-			  "X-Split: start\r\n \tcontinued-value\r\nContent-Type: text/plain\r\n\r\n",
+	NOISE("empty header",
+	      "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: localhost:8080\r\n:\r\n"
+	      "X-Empty:\r\n\r\n",
+	      400);
+	NOISE("NUL byte", "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\nX-Null: a\0b\r\n\r\n",
+	      400);
+	NOISE("obs-fold",
+	      "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: localhost:8080\r\n"
+	      "X-Split: start\r\n \tcontinued-value\r\nContent-Type: text/plain\r\n\r\n",
 	      400);
 	/* Huge header: an 8 KiB field, past --max-head's 8192 -> 431. */
 	static char huge[9000];
-	int hn = snprintf(huge, sizeof(huge), "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
-					      "X-Huge: ");
+	int hn = snprintf(huge, sizeof(huge),
+			  "GET /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\n"
+			  "X-Huge: ");
 	memset(huge + hn, 'h', 8192);
 	hn += 8192;
 	hn += snprintf(huge + hn, sizeof(huge) - (size_t)hn, "\r\n\r\n");
@@ -967,15 +1001,17 @@ static void check_noise(struct arena *a)
 	static struct reader h;
 	h.fd = conn(a);
 	h.len = 0;
-	send_str(h.fd, "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\nContent-Length: 999\r\n\r\n");
+	send_str(h.fd,
+		 "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\nContent-Length: 999\r\n\r\n");
 	shutdown(h.fd, SHUT_WR);
 	read_resp(&h, &r);
-	CHECK_MSG(r.closed || (r.status >= 400 && r.status < 500),
-		  "short body: status %d", r.status);
+	CHECK_MSG(r.closed || (r.status >= 400 && r.status < 500), "short body: status %d",
+		  r.status);
 	close(h.fd);
 
 	/* Everyone else: the kept connection, and new ones. */
-	send_str(keep.fd, "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\nContent-Length: 1\r\n\r\n3");
+	send_str(keep.fd,
+		 "POST /baseline11?a=1&b=1 HTTP/1.1\r\nHost: l\r\nContent-Length: 1\r\n\r\n3");
 	read_resp(&keep, &r);
 	EXPECT_BODY(&r, "5");
 	close(keep.fd);

@@ -36,19 +36,38 @@ TEST(json_reads_and_writes_every_kind_of_value)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ " [ 1 , -0 , 2.5e-3 , true , false , null , \"x\" ] ", "[1,-0,2.5e-3,true,false,null,\"x\"]" },
+		{ " [ 1 , -0 , 2.5e-3 , true , false , null , \"x\" ] ",
+		  "[1,-0,2.5e-3,true,false,null,\"x\"]" },
 		{ "{\"a\":{\"b\":[[],{}]},\"c\":\"d\"}", "{\"a\":{\"b\":[[],{}]},\"c\":\"d\"}" },
 		{ "\"\\u00e9\\ud83d\\ude80\\/\\b\\f\\n\\r\\t\\\"\\\\\\u0001\\u007f\"",
 		  "\"\xc3\xa9\xf0\x9f\x9a\x80/\\b\\f\\n\\r\\t\\\"\\\\\\u0001\x7f\"" },
 		{ "\"\xe2\x82\xac \xf4\x8f\xbf\xbf\"", "\"\xe2\x82\xac \xf4\x8f\xbf\xbf\"" },
 		/* Refused: RFC 8259 says no to each. */
-		{ "[1,]", "ERR" }, { "{\"a\" 1}", "ERR" }, { "{1:2}", "ERR" }, { "01", "ERR" },
-		{ "1.", "ERR" }, { ".5", "ERR" }, { "1e", "ERR" }, { "+1", "ERR" }, { "-", "ERR" },
-		{ "tru", "ERR" }, { "nul", "ERR" }, { "[1] 2", "ERR" }, { "", "ERR" },
-		{ "\"a", "ERR" }, { "\"\x01\"", "ERR" }, { "\"\\x\"", "ERR" }, { "\"\\u12\"", "ERR" },
-		{ "\"\\ud800\"", "ERR" }, { "\"\\udc00\"", "ERR" }, { "\"\\ud800\\u0041\"", "ERR" },
-		{ "\"\xc0\xaf\"", "ERR" }, { "\"\xed\xa0\x80\"", "ERR" }, { "\"\xf4\x90\x80\x80\"", "ERR" },
-		{ "\"\xe2\x82\"", "ERR" }, { "\"\x80\"", "ERR" },
+		{ "[1,]", "ERR" },
+		{ "{\"a\" 1}", "ERR" },
+		{ "{1:2}", "ERR" },
+		{ "01", "ERR" },
+		{ "1.", "ERR" },
+		{ ".5", "ERR" },
+		{ "1e", "ERR" },
+		{ "+1", "ERR" },
+		{ "-", "ERR" },
+		{ "tru", "ERR" },
+		{ "nul", "ERR" },
+		{ "[1] 2", "ERR" },
+		{ "", "ERR" },
+		{ "\"a", "ERR" },
+		{ "\"\x01\"", "ERR" },
+		{ "\"\\x\"", "ERR" },
+		{ "\"\\u12\"", "ERR" },
+		{ "\"\\ud800\"", "ERR" },
+		{ "\"\\udc00\"", "ERR" },
+		{ "\"\\ud800\\u0041\"", "ERR" },
+		{ "\"\xc0\xaf\"", "ERR" },
+		{ "\"\xed\xa0\x80\"", "ERR" },
+		{ "\"\xf4\x90\x80\x80\"", "ERR" },
+		{ "\"\xe2\x82\"", "ERR" },
+		{ "\"\x80\"", "ERR" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *got = round_trip(cases[i].in);
@@ -60,7 +79,8 @@ TEST(json_reads_and_writes_every_kind_of_value)
 TEST(json_integers_are_known_exactly_and_limits_hold)
 {
 	struct arena_json j;
-	CHECK_EQ(parse("[9223372036854775807,-9223372036854775808,9223372036854775808,1.0]", &j), 0);
+	CHECK_EQ(parse("[9223372036854775807,-9223372036854775808,9223372036854775808,1.0]", &j),
+		 0);
 	CHECK(g_nodes[1].is_int && g_nodes[1].i == INT64_MAX);
 	CHECK(g_nodes[2].is_int && g_nodes[2].i == INT64_MIN);
 	CHECK(!g_nodes[3].is_int);
@@ -91,8 +111,14 @@ static size_t ref_escape(const unsigned char *s, size_t n, char *out)
 	out[k++] = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
-		const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
-			: c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : 0;
+		const char *e = c == '"'    ? "\\\""
+				: c == '\\' ? "\\\\"
+				: c == '\b' ? "\\b"
+				: c == '\f' ? "\\f"
+				: c == '\n' ? "\\n"
+				: c == '\r' ? "\\r"
+				: c == '\t' ? "\\t"
+					    : 0;
 		if (e)
 			k += (size_t)sprintf(out + k, "%s", e);
 		else if (c < 0x20)
@@ -115,7 +141,8 @@ TEST(json_writer_escapes_exactly_like_the_reference)
 		for (size_t i = 0; i < n; i++) {
 			int r = rand();
 			s[i] = mode == 0   ? (unsigned char)(0x20 + r % 95)
-			       : mode == 1 ? (unsigned char)(r % 16 ? 'a' + r % 26 : "\"\\\n\x01\x1f"[r % 5])
+			       : mode == 1 ? (unsigned char)(r % 16 ? 'a' + r % 26
+								    : "\"\\\n\x01\x1f"[r % 5])
 					   : (unsigned char)r;
 		}
 		struct arena_out o = { .p = got, .cap = sizeof(got) };

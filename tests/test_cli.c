@@ -54,7 +54,8 @@ struct bad_flag {
 };
 
 static const struct bad_flag bad_flags[] = {
-	{ { "--buffers", "1000" }, "rocket: --buffers 1000: must be a power of two from 1 to 32768" },
+	{ { "--buffers", "1000" },
+	  "rocket: --buffers 1000: must be a power of two from 1 to 32768" },
 	{ { "--max-conns", "0" }, "rocket: --max-conns 0: must be from 1 to 16777216" },
 	{ { "--port", "99999" }, "rocket: --port 99999: must be from 0 (any free port) to 65535" },
 	{ { "--port", "http" }, "rocket: --port http: not a number" },
@@ -84,7 +85,8 @@ static const struct bad_flag bad_flags[] = {
 	{ { "--user", "0:no-such-group-here", LOCAL },
 	  "rocket: --user 0:no-such-group-here: no such group in /etc/group; give numbers: --user "
 	  "UID:GID" },
-	{ { "--user", "65534:", LOCAL }, "rocket: --user 65534:: give UID[:GID], numbers or names" },
+	{ { "--user", "65534:", LOCAL },
+	  "rocket: --user 65534:: give UID[:GID], numbers or names" },
 	{ { "--max-conns", "16777216", "--send-buffer", "4294967295", "--reactors", "1", LOCAL },
 	  "rocket: no memory for the engine (ENOMEM): lower --max-conns (16777216), --max-head "
 	  "(16384), --send-buffer (4294967295), --buffers (2048) or --reactors" },
@@ -104,8 +106,8 @@ TEST(each_bad_value_names_its_flag_and_rule_and_exits_1)
 /* --quiet=0 must not turn quiet on; --quiet=off neither; --quiet=yes does. */
 static void bool_values(const char *bin)
 {
-	const char *loud[] = { "--bind", "127.0.0.1", "--port", "0", "--quiet=0", "--quiet=1",
-			       "--quiet=off", "--reactors", "1", NULL };
+	const char *loud[] = { "--bind",    "127.0.0.1",   "--port",     "0", "--quiet=0",
+			       "--quiet=1", "--quiet=off", "--reactors", "1", NULL };
 	struct proc p;
 	int port;
 	proc_spawn(&p, bin, loud, NULL, NULL, NULL);
@@ -113,8 +115,8 @@ static void bool_values(const char *bin)
 	CHECK(http_body_200(http_get("127.0.0.1", port, "/plaintext")));
 	proc_stop(&p);
 
-	const char *quiet[] = { "--bind", "127.0.0.1", "--port", "0", "--quiet=no",
-				"--quiet=true", "--reactors", "1", NULL };
+	const char *quiet[] = { "--bind",       "127.0.0.1",  "--port", "0", "--quiet=no",
+				"--quiet=true", "--reactors", "1",      NULL };
 	proc_spawn(&p, bin, quiet, NULL, NULL, NULL);
 	usleep(300 * 1000);
 	char *err = proc_slurp(p.err);
@@ -149,7 +151,8 @@ static void address_in_use(const char *bin)
 	snprintf(ps, sizeof(ps), "%d", port);
 	snprintf(want, sizeof(want),
 		 "rocket: cannot listen on 127.0.0.1 port %d: address in use (EADDRINUSE): another "
-		 "program listens there; stop it or change --port", port);
+		 "program listens there; stop it or change --port",
+		 port);
 	const char *args[] = { "--bind", "127.0.0.1", "--port", ps, NULL };
 	expect_line(bin, args, NULL, NULL, NULL, 1, want);
 	close(fd);
@@ -188,7 +191,8 @@ static void privileged_port(const char *bin)
 	snprintf(want, sizeof(want),
 		 "rocket: cannot listen on 127.0.0.1 port %u: permission denied (EACCES): ports "
 		 "below %u need CAP_NET_BIND_SERVICE; use --port %u or above, or setcap "
-		 "cap_net_bind_service=+ep", low - 1, low, low);
+		 "cap_net_bind_service=+ep",
+		 low - 1, low, low);
 	const char *args[] = { "--bind", "127.0.0.1", "--port", ps, NULL };
 	expect_line(bin, args, NULL, become_nobody, NULL, 1, want);
 }
@@ -253,7 +257,8 @@ static void block_io_uring(void *arg)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
 		_exit(125);
 }
 
@@ -301,8 +306,9 @@ static void no_root(const char *bin)
 	expect_line(bin, user, NULL, become_nobody, NULL, 1,
 		    "rocket: --user 1:1: setgroups failed (EPERM): it needs root (CAP_SETUID, "
 		    "CAP_SETGID)");
-	const char *dir[] = { "--chroot", "/no/such/dir", "--bind", "127.0.0.1", "--port", "0",
-			      NULL };
+	const char *dir[] = {
+		"--chroot", "/no/such/dir", "--bind", "127.0.0.1", "--port", "0", NULL
+	};
 	expect_line(bin, dir, NULL, NULL, NULL, 1,
 		    "rocket: --chroot /no/such/dir: cannot change the root directory (ENOENT)");
 }
@@ -356,8 +362,9 @@ static bool have_ipv6_loopback(void)
 static void several_binds(const char *bin)
 {
 	bool v6 = have_ipv6_loopback();
-	const char *args[] = { "--bind", "127.0.0.1", "--bind", "127.0.0.2", "--port", "0",
-			       "--reactors", "2", v6 ? "--bind" : NULL, "::1", NULL };
+	const char *args[] = { "--bind", "127.0.0.1",  "--bind", "127.0.0.2",          "--port",
+			       "0",      "--reactors", "2",      v6 ? "--bind" : NULL, "::1",
+			       NULL };
 	const char *addrs[] = { "127.0.0.1", "127.0.0.2", "::1" };
 	struct proc p;
 	int ports[3];
@@ -398,7 +405,8 @@ static void version_line(const char *bin)
 	read_version(version, sizeof(version));
 	snprintf(git, sizeof(git), "%s/.git", proc_root());
 	if (access(git, F_OK) == 0) {
-		snprintf(cmd, sizeof(cmd), "git -C %s rev-parse --short HEAD 2>/dev/null", proc_root());
+		snprintf(cmd, sizeof(cmd), "git -C %s rev-parse --short HEAD 2>/dev/null",
+			 proc_root());
 		FILE *p = popen(cmd, "r");
 		if (p && fgets(commit, sizeof(commit), p))
 			commit[strcspn(commit, "\n")] = 0;
@@ -458,7 +466,8 @@ TEST(man_page_documents_every_flag_of_help_and_no_other)
 		bool found = false;
 		for (char *m = man; (m = strstr(m, esc)); m++) {
 			char next = m[strlen(esc)];
-			if (!(next >= 'a' && next <= 'z') && !(next == '\\' && m[strlen(esc) + 1] == '-'))
+			if (!(next >= 'a' && next <= 'z') &&
+			    !(next == '\\' && m[strlen(esc) + 1] == '-'))
 				found = true;
 		}
 		if (!found) {
@@ -490,8 +499,8 @@ TEST(man_page_documents_every_flag_of_help_and_no_other)
 		for (int i = 0; i < n && !known; i++)
 			known = !strcmp(names[i], name);
 		if (!known) {
-			fprintf(stderr, "  tools/rocket.8 names --%s, which --help does not print\n",
-				name);
+			fprintf(stderr,
+				"  tools/rocket.8 names --%s, which --help does not print\n", name);
 			missing++;
 		}
 	}
@@ -559,10 +568,11 @@ TEST(man_page_renders_without_warnings)
  * acceptor hands off to the least-loaded one. The start line says which. */
 static void accept_auto(const char *bin)
 {
-	static const char *const want[] = { "| accept: reactor |", "| accept: acceptor, least-loaded |" };
+	static const char *const want[] = { "| accept: reactor |",
+					    "| accept: acceptor, least-loaded |" };
 	for (int two = 0; two < 2; two++) {
-		const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors",
-				       two ? "2" : "1", NULL };
+		const char *args[] = { "--bind",     "127.0.0.1",     "--port", "0",
+				       "--reactors", two ? "2" : "1", NULL };
 		struct proc p;
 		int port;
 		proc_spawn(&p, bin, args, NULL, NULL, NULL);

@@ -121,8 +121,8 @@ TEST(every_source_file_opens_by_saying_what_to_read_next)
 		} else {
 			*end = 0;
 			if (!strstr(text, "Read next") && !strstr(text, "read next")) {
-				fprintf(stderr, "  %s: opening comment names nothing to read next\n",
-					rel);
+				fprintf(stderr,
+					"  %s: opening comment names nothing to read next\n", rel);
 				missing++;
 			}
 		}

@@ -52,7 +52,8 @@ TEST_T(echo_1000_concurrent_connections_two_reactors_every_byte_in_order, 120)
 	engine_config(&cfg, 2, 2048);
 	struct rk_reactor_stats sum, per[2];
 	uint64_t total = echo_clients(&cfg, 1000, 1, 4, &sum, per);
-	printf("  total %llu bytes, per reactor %llu/%llu\n", (unsigned long long)total, (unsigned long long)per[0].accepted, (unsigned long long)per[1].accepted);
+	printf("  total %llu bytes, per reactor %llu/%llu\n", (unsigned long long)total,
+	       (unsigned long long)per[0].accepted, (unsigned long long)per[1].accepted);
 	CHECK_EQ(sum.rejected, 0);
 	CHECK_MSG(per[0].accepted > 0 && per[1].accepted > 0,
 		  "reactor 0 accepted %llu, reactor 1 accepted %llu",
@@ -70,7 +71,8 @@ TEST_T(echo_with_8_buffers_per_reactor_hits_enobufs_and_loses_nothing, 120)
 	cfg.buffer_size = 4096;
 	struct rk_reactor_stats sum;
 	uint64_t total = echo_clients(&cfg, 64, 2, 6, &sum, NULL);
-	printf("  enobufs %llu rearms %llu total %llu\n", (unsigned long long)sum.enobufs, (unsigned long long)sum.rearms, (unsigned long long)total);
+	printf("  enobufs %llu rearms %llu total %llu\n", (unsigned long long)sum.enobufs,
+	       (unsigned long long)sum.rearms, (unsigned long long)total);
 	CHECK_MSG(sum.enobufs > 0, "no ENOBUFS with 8 buffers and 64 connections");
 	CHECK_EQ(sum.rejected, 0);
 	CHECK_EQ(sum.closed, 64);
@@ -149,7 +151,8 @@ TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_no_fd_and_no_fixed_
 				/* Wait until the echo has started: the server is
 				 * mid-response. */
 				struct pollfd p = { .fd = fds[i], .events = POLLIN };
-				CHECK_MSG(poll(&p, 1, 10000) == 1, "connection %u: no echo", base + i);
+				CHECK_MSG(poll(&p, 1, 10000) == 1, "connection %u: no echo",
+					  base + i);
 				if (kind == RST_AFTER_PARTIAL_READ)
 					(void)!read(fds[i], sink, rnd_in(1, sizeof(sink)));
 			}
@@ -188,8 +191,10 @@ TEST_T(ten_thousand_resets_mid_request_and_mid_response_leak_no_fd_and_no_fixed_
 	 * again - the kernel says so, slot by slot, at exit. */
 	printf("  fixed-table slots free at exit: %llu of %llu\n",
 	       (unsigned long long)sum.fixed_free, (unsigned long long)sum.fixed_slots);
-	CHECK_MSG((sum.fixed_slots > 0) == !test_mode_is("fd"), "fixed tables of %llu slots in "
-		  "mode %s", (unsigned long long)sum.fixed_slots, test_mode());
+	CHECK_MSG((sum.fixed_slots > 0) == !test_mode_is("fd"),
+		  "fixed tables of %llu slots in "
+		  "mode %s",
+		  (unsigned long long)sum.fixed_slots, test_mode());
 	CHECK_EQ(sum.fixed_free, sum.fixed_slots);
 }
 
@@ -257,8 +262,10 @@ TEST_T(one_mib_echo_to_a_slow_reader_arrives_intact_over_ipv6, 60)
 		now = count_fds();
 		open = atomic_load(&g.e->reactors[0].open_pub);
 	}
-	CHECK_MSG(now == want && !open, "server kept its socket after EOF: %d fds, expected %d; "
-		  "%u open", now, want, open);
+	CHECK_MSG(now == want && !open,
+		  "server kept its socket after EOF: %d fds, expected %d; "
+		  "%u open",
+		  now, want, open);
 
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, NULL);
@@ -287,8 +294,9 @@ static bool stale_when_open(const struct eng *g, const struct rk_conn *slot0, ui
 			usleep(1000);
 	uint64_t before = *stale;
 	struct rk_ring tmp;
-	struct rk_ring_config rc = { .sq_entries = 2, .sqpoll_cpu = -1, .no_defer_taskrun = true,
-				     .no_register_fd = true };
+	struct rk_ring_config rc = {
+		.sq_entries = 2, .sqpoll_cpu = -1, .no_defer_taskrun = true, .no_register_fd = true
+	};
 	CHECK_EQ(rk_ring_init(&tmp, &rc), 0);
 	rk_prep_msg_ring(rk_ring_get_sqe(&tmp), atomic_load(&g->e->reactors[0].ring_fd), 0,
 			 rk_ud(RK_UD_RECV, 0, gen_a));
@@ -381,7 +389,8 @@ TEST_T(reused_slot_never_sees_the_previous_connections_completions, 120)
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, NULL);
 	printf("  slot reuse: %u refusals while A drained, accepted %llu, %u late completions "
-	       "of A injected\n", retries, (unsigned long long)sum.accepted, injected);
+	       "of A injected\n",
+	       retries, (unsigned long long)sum.accepted, injected);
 	CHECK(injected > ROUNDS / 2);
 	CHECK_EQ(sum.stale_cqes, injected);
 	CHECK_EQ(sum.accepted, 2 * ROUNDS);
@@ -708,14 +717,19 @@ TEST_T(server_close_links_send_cancel_close_and_half_close_links_shutdown, 30)
 		bool enter;
 		if (!linger) {
 			unsigned n = trace_sqes(t, l, 8, &enter, "SEND", "CLOSE");
-			CHECK_MSG(n == 3 && strstr(l[0], "IO_HARDLINK") && !strncmp(l[1], "ASYNC_CANCEL", 12) &&
-				  strstr(l[1], "IO_HARDLINK") && !strncmp(l[2], "CLOSE", 5) && !enter,
-				  "close: %u SQEs from SEND to CLOSE (%s, %s, %s), an enter between: %d",
-				  n, n > 0 ? l[0] : "", n > 1 ? l[1] : "", n > 2 ? l[2] : "", enter);
+			CHECK_MSG(n == 3 && strstr(l[0], "IO_HARDLINK") &&
+					  !strncmp(l[1], "ASYNC_CANCEL", 12) &&
+					  strstr(l[1], "IO_HARDLINK") &&
+					  !strncmp(l[2], "CLOSE", 5) && !enter,
+				  "close: %u SQEs from SEND to CLOSE (%s, %s, %s), an enter "
+				  "between: %d",
+				  n, n > 0 ? l[0] : "", n > 1 ? l[1] : "", n > 2 ? l[2] : "",
+				  enter);
 		} else {
 			unsigned n = trace_sqes(t, l, 8, &enter, "SEND", "SHUTDOWN");
-			CHECK_MSG(n == 2 && strstr(l[0], "IO_LINK") && !strncmp(l[1], "SHUTDOWN", 8) &&
-				  !enter, "half-close: %u SQEs (%s, %s), an enter between: %d", n,
+			CHECK_MSG(n == 2 && strstr(l[0], "IO_LINK") &&
+					  !strncmp(l[1], "SHUTDOWN", 8) && !enter,
+				  "half-close: %u SQEs (%s, %s), an enter between: %d", n,
 				  n > 0 ? l[0] : "", n > 1 ? l[1] : "", enter);
 			/* The SQE after the recv's end (res 0, our FIN) is the CLOSE. */
 			const char *fin = strstr(t, "CQE  RECV    conn 0.0  res 0 ");

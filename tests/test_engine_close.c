@@ -56,9 +56,11 @@ TEST_T(graceful_close_to_a_peer_that_never_reads_frees_the_slot, 30)
 	uint32_t open = nopen(&g);
 	{
 		const volatile struct rk_conn *k = &g.e->reactors[0].conns[0];
-		fprintf(stderr, "  state %u nops %u send_busy %d recv_armed %d cancel_sent %d deadline %lld queued %llu\n",
-		       k->state, k->nops, k->send_busy, k->recv_armed, k->cancel_sent,
-		       (long long)k->deadline, (unsigned long long)k->queued_bytes);
+		fprintf(stderr,
+			"  state %u nops %u send_busy %d recv_armed %d cancel_sent %d deadline "
+			"%lld queued %llu\n",
+			k->state, k->nops, k->send_busy, k->recv_armed, k->cancel_sent,
+			(long long)k->deadline, (unsigned long long)k->queued_bytes);
 	}
 	close(fd);
 	struct rk_reactor_stats s;
@@ -99,9 +101,11 @@ TEST_T(send_zc_abort_of_a_non_reader_closes_and_the_engine_stops, 30)
 	uint32_t open = nopen(&g);
 	{
 		const volatile struct rk_conn *k = &g.e->reactors[0].conns[0];
-		fprintf(stderr, "  state %u nops %u zc_pending %u send_busy %d recv_armed %d cancel_sent %d close_sent %d aborting %d\n",
-		       k->state, k->nops, k->zc_pending, k->send_busy, k->recv_armed, k->cancel_sent,
-		       k->close_sent, k->aborting);
+		fprintf(stderr,
+			"  state %u nops %u zc_pending %u send_busy %d recv_armed %d cancel_sent "
+			"%d close_sent %d aborting %d\n",
+			k->state, k->nops, k->zc_pending, k->send_busy, k->recv_armed,
+			k->cancel_sent, k->close_sent, k->aborting);
 	}
 	pthread_t th;
 	pthread_create(&th, 0, stopper, &g);
@@ -112,7 +116,9 @@ TEST_T(send_zc_abort_of_a_non_reader_closes_and_the_engine_stops, 30)
 }
 
 /* ---- 3: no free queue entry: on_writable spins inside one FLUSH pass ------- */
-struct role { int id; };
+struct role {
+	int id;
+};
 static _Atomic int nconn;
 
 static int role_open(struct rk_conn *c)
@@ -303,7 +309,8 @@ TEST_T(send_zc_stream_to_a_slow_reader_holds_a_window_of_chunks, 30)
 	close(fd);
 	struct rk_reactor_stats s;
 	eng_stop(&g, &s, NULL);
-	fprintf(stderr, "  one connection, window 1 chunk: up to %u chunks in use, zc_notifs %llu\n",
+	fprintf(stderr,
+		"  one connection, window 1 chunk: up to %u chunks in use, zc_notifs %llu\n",
 		1024 - min_free, (unsigned long long)s.zc_notifs);
 	CHECK(1024 - min_free <= 8);
 }

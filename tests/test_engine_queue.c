@@ -52,7 +52,7 @@ static uint64_t wait_for(_Atomic uint64_t *v, uint64_t want, int ms)
 
 /* ---- a: borrowed bytes (rk_conn_send_ref) --------------------------------- */
 
-#define BODY_LEN (100u * MIB)
+#define BODY_LEN  (100u * MIB)
 #define BODY_SEED 101u
 
 /* The body every connection is lent: the application's memory, alive for
@@ -62,7 +62,8 @@ static const uint8_t *body(void)
 	static uint8_t *p;
 	if (!p) {
 		pat_init();
-		p = mmap(NULL, BODY_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = mmap(NULL, BODY_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
 		CHECK(p != MAP_FAILED);
 		pat_fill(p, BODY_SEED, 0, BODY_LEN);
 	}
@@ -189,10 +190,10 @@ TEST_T(send_ref_client_reset_mid_body_calls_done_with_an_error_and_leaks_nothing
 /* ---- b: file ranges (rk_conn_send_file) ------------------------------------ */
 
 #define FILE_SEED 202u
-#define TRAILER "-trailer-"
+#define TRAILER   "-trailer-"
 
 struct file_send {
-	int fd;              /* the dup the engine was given */
+	int fd; /* the dup the engine was given */
 	_Atomic int calls;
 	_Atomic int res;
 	_Atomic int open_at_done; /* fcntl(fd) still worked in done */
@@ -200,10 +201,10 @@ struct file_send {
 };
 
 struct file_app {
-	int fd;                    /* the file, owned by the test */
-	_Atomic uint64_t len;      /* bytes of it per send */
-	unsigned copies;           /* send_file calls per request */
-	bool trailer;              /* then rk_conn_write(TRAILER) */
+	int fd;               /* the file, owned by the test */
+	_Atomic uint64_t len; /* bytes of it per send */
+	unsigned copies;      /* send_file calls per request */
+	bool trailer;         /* then rk_conn_write(TRAILER) */
 	struct file_send sends[16];
 	_Atomic unsigned nsends, nseq;
 };
@@ -323,8 +324,8 @@ static void send_three_files_and_a_write(uint32_t pipes)
 	eng_stop(&g, &sum, NULL);
 	CHECK_EQ(atomic_load(&fapp.nsends), 3);
 	for (int k = 0; k < 3; k++) {
-		CHECK_MSG(atomic_load(&fapp.sends[k].calls) == 1, "send %d: done called %d times", k,
-			  atomic_load(&fapp.sends[k].calls));
+		CHECK_MSG(atomic_load(&fapp.sends[k].calls) == 1, "send %d: done called %d times",
+			  k, atomic_load(&fapp.sends[k].calls));
 		CHECK_EQ(atomic_load(&fapp.sends[k].res), 0);
 		CHECK_EQ(atomic_load(&fapp.sends[k].open_at_done), 1);
 		CHECK_EQ(atomic_load(&fapp.sends[k].seq), k);
@@ -432,8 +433,8 @@ TEST_T(send_file_by_splice_truncated_mid_download_aborts_within_a_second, 60)
 
 /* ---- c: memory with a thousand slow readers -------------------------------- */
 
-#define SLOW_CLIENTS 1000
-#define SLOW_SECS 4
+#define SLOW_CLIENTS   1000
+#define SLOW_SECS      4
 #define RSS_BUDGET_KIB (8 * 1024)
 
 struct slow {
@@ -460,7 +461,8 @@ static long slow_readers(const struct eng *g, struct slow *ss, uint32_t seed, ui
 			ssize_t r = read(ss[i].fd, buf, sizeof(buf));
 			if (r < 0 && errno == EAGAIN)
 				continue;
-			CHECK_MSG(r > 0, "client %u: read %zd (%s)", i, r, r ? strerror(errno) : "EOF");
+			CHECK_MSG(r > 0, "client %u: read %zd (%s)", i, r,
+				  r ? strerror(errno) : "EOF");
 			long bad = pat_check(buf, seed, ss[i].got, (size_t)r);
 			CHECK_MSG(bad < 0, "client %u: wrong byte at %llu", i,
 				  (unsigned long long)(ss[i].got + (uint64_t)bad));
@@ -534,7 +536,7 @@ TEST_T(thousand_slow_readers_of_a_100_mib_send_ref_body_grow_rss_under_8_mib, 60
 /* A streamed body: STREAM_LEN bytes of stream STREAM_SEED, copied in with
  * rk_conn_write whenever on_writable says there is room. */
 #define STREAM_SEED 303u
-#define STREAM_LEN (100ull * MIB)
+#define STREAM_LEN  (100ull * MIB)
 
 struct stream {
 	bool started;
@@ -701,7 +703,8 @@ TEST_T(wait_writable_with_every_chunk_taken_waits_for_a_chunk_without_spinning, 
 	CHECK(memcmp(ten, "0123456789", 10) == 0);
 	printf("  A's %llu bytes drained in %.0f ms, then B answered; on_writable %llu times, "
 	       "%llu of them without room\n",
-	       (unsigned long long)sent, now_ms() - t0, (unsigned long long)atomic_load(&room_wakeups),
+	       (unsigned long long)sent, now_ms() - t0,
+	       (unsigned long long)atomic_load(&room_wakeups),
 	       (unsigned long long)atomic_load(&room_empty_wakeups));
 	close(a);
 	close(b);
@@ -753,8 +756,8 @@ TEST_T(two_clients_that_never_read_do_not_delay_a_third_ones_echo_past_100_ms, 3
 		while (got < sizeof(msg)) {
 			struct pollfd p = { .fd = ping, .events = POLLIN };
 			int k = poll(&p, 1, 1000);
-			CHECK_MSG(k == 1, "ping %u (%llu hog bytes sent) unanswered after 1000 ms", pings,
-				  (unsigned long long)hogged);
+			CHECK_MSG(k == 1, "ping %u (%llu hog bytes sent) unanswered after 1000 ms",
+				  pings, (unsigned long long)hogged);
 			ssize_t r = read(ping, back + got, sizeof(back) - got);
 			CHECK(r > 0);
 			got += (size_t)r;
@@ -773,7 +776,8 @@ TEST_T(two_clients_that_never_read_do_not_delay_a_third_ones_echo_past_100_ms, 3
 
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, NULL);
-	printf("  %u pings, slowest %.2f ms; hogs sent %llu bytes; recv pauses %llu, enobufs %llu\n",
+	printf("  %u pings, slowest %.2f ms; hogs sent %llu bytes; recv pauses %llu, enobufs "
+	       "%llu\n",
 	       pings, worst, (unsigned long long)hogged, (unsigned long long)sum.recv_pauses,
 	       (unsigned long long)sum.enobufs);
 	CHECK(pings >= 100);
@@ -811,8 +815,8 @@ static void echo_modes(bool incremental, bool bundle)
 	eng_start(&g, &cfg);
 	/* Asked for and granted (6.12+): else the test would not test it. */
 	for (uint32_t i = 0; i < 2; i++)
-		CHECK_MSG(reactor_incremental(&g, i) == incremental, "reactor %u: incremental %d", i,
-			  !incremental);
+		CHECK_MSG(reactor_incremental(&g, i) == incremental, "reactor %u: incremental %d",
+			  i, !incremental);
 
 	uint64_t total;
 	struct cli *cs = cli_plan(64, 2, 6, 1, 65536, &total);
@@ -1054,7 +1058,8 @@ static void hold_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigned 
 
 static void recv_cqe(struct rk_reactor *r, uint32_t slot, uint16_t bid, int32_t res)
 {
-	struct io_uring_cqe cqe = { .user_data = rk_ud(RK_UD_RECV, slot, 3), .res = res,
+	struct io_uring_cqe cqe = { .user_data = rk_ud(RK_UD_RECV, slot, 3),
+				    .res = res,
 				    .flags = IORING_CQE_F_BUFFER |
 					     (uint32_t)bid << IORING_CQE_BUFFER_SHIFT };
 	rk_reactor_handle_cqe(r, &cqe);
@@ -1369,7 +1374,8 @@ TEST_T(set_handler_sends_later_data_and_the_close_to_the_new_table, 20)
 		char buf[8] = { 0 };
 		CHECK_EQ(write(fd, in[i], strlen(in[i])), (ssize_t)strlen(in[i]));
 		read_full(fd, buf, strlen(out[i]));
-		CHECK_MSG(strcmp(buf, out[i]) == 0, "answer %d: '%s', expected '%s'", i, buf, out[i]);
+		CHECK_MSG(strcmp(buf, out[i]) == 0, "answer %d: '%s', expected '%s'", i, buf,
+			  out[i]);
 	}
 	close(fd);
 	CHECK_EQ(wait_for(&second_closes, 1, 2000), 1);

@@ -14,21 +14,21 @@
 #include "rocket/fmt.h"
 
 /* Both formatters, same arguments; compares the text and the length. */
-#define SAME(fmt, ...)                                                          \
-	do {                                                                    \
-		char th_a[256], th_b[256];                                      \
-		size_t th_n = rk_fmt(th_a, sizeof(th_a), fmt, __VA_ARGS__);     \
-		int th_m = snprintf(th_b, sizeof(th_b), fmt, __VA_ARGS__);      \
-		CHECK_MSG(th_n == (size_t)th_m && strcmp(th_a, th_b) == 0,      \
-			  "format \"%s\": rk_fmt gave \"%s\" (%zu), snprintf \"%s\" (%d)", \
-			  fmt, th_a, th_n, th_b, th_m);                         \
+#define SAME(fmt, ...)                                                                             \
+	do {                                                                                       \
+		char th_a[256], th_b[256];                                                         \
+		size_t th_n = rk_fmt(th_a, sizeof(th_a), fmt, __VA_ARGS__);                        \
+		int th_m = snprintf(th_b, sizeof(th_b), fmt, __VA_ARGS__);                         \
+		CHECK_MSG(th_n == (size_t)th_m && strcmp(th_a, th_b) == 0,                         \
+			  "format \"%s\": rk_fmt gave \"%s\" (%zu), snprintf \"%s\" (%d)", fmt,    \
+			  th_a, th_n, th_b, th_m);                                                 \
 	} while (0)
 
 TEST(fmt_ints_match_snprintf)
 {
 	static const char *const fmts[] = {
-		"%d", "%i", "%5d", "%-5d|", "%05d", "%.3d", "%8.3d", "%-8.3d|",
-		"%.0d", "%08.3d", "%1d", "%-05d|", "[%d]", "%d%%",
+		"%d",      "%i",   "%5d",    "%-5d|", "%05d",   "%.3d", "%8.3d",
+		"%-8.3d|", "%.0d", "%08.3d", "%1d",   "%-05d|", "[%d]", "%d%%",
 	};
 	static const int vals[] = { 0, 1, -1, 7, -42, 12345, 1000000, INT_MAX, INT_MIN };
 	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++)
@@ -74,8 +74,8 @@ TEST(fmt_long_and_size_modifiers_match_snprintf)
 
 TEST(fmt_strings_and_chars_match_snprintf)
 {
-	static const char *const fmts[] = { "%s", "%10s|", "%-10s|", "%.3s", "%10.2s|",
-					    "%-6.4s|", "%.0s|", "<%s>" };
+	static const char *const fmts[] = { "%s",      "%10s|",   "%-10s|", "%.3s",
+					    "%10.2s|", "%-6.4s|", "%.0s|",  "<%s>" };
 	static const char *const vals[] = { "", "a", "hello", "hello, world" };
 	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++)
 		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++)
@@ -206,8 +206,8 @@ TEST(parse_u64_accepts_digits)
 TEST(parse_u64_rejects_non_digits)
 {
 	uint64_t v = 42;
-	static const char *const bad[] = { "", "x", "12a", "a12", "+1", "-1", " 1",
-					   "1 ", "1.5", "0x10", "1e3" };
+	static const char *const bad[] = { "",   "x",  "12a", "a12",  "+1", "-1",
+					   " 1", "1 ", "1.5", "0x10", "1e3" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK_MSG(rk_parse_u64(bad[i], strlen(bad[i]), &v) == -EINVAL,
 			  "\"%s\" not rejected", bad[i]);

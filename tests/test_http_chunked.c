@@ -13,17 +13,25 @@
 struct cc {
 	const char *name, *in;
 	size_t len;
-	int ret;          /* RK_HTTP_CHUNKED_DONE, 0 (need more) or -status */
-	const char *out;  /* decoded body */
+	int ret;         /* RK_HTTP_CHUNKED_DONE, 0 (need more) or -status */
+	const char *out; /* decoded body */
 	size_t outlen;
-	size_t tail;      /* bytes after the body (DONE only) */
-	uint64_t max;     /* 0 = default */
+	size_t tail;  /* bytes after the body (DONE only) */
+	uint64_t max; /* 0 = default */
 };
 
-#define DONE(nm, i, o, ...) \
-	{ nm, i, sizeof(i) - 1, RK_HTTP_CHUNKED_DONE, o, sizeof(o) - 1, __VA_ARGS__ }
-#define MORE(nm, i, o) { nm, i, sizeof(i) - 1, 0, o, sizeof(o) - 1, 0, 0 }
-#define FAIL(nm, i, code, o, ...) { nm, i, sizeof(i) - 1, code, o, sizeof(o) - 1, __VA_ARGS__ }
+#define DONE(nm, i, o, ...)                                                                        \
+	{                                                                                          \
+		nm, i, sizeof(i) - 1, RK_HTTP_CHUNKED_DONE, o, sizeof(o) - 1, __VA_ARGS__          \
+	}
+#define MORE(nm, i, o)                                                                             \
+	{                                                                                          \
+		nm, i, sizeof(i) - 1, 0, o, sizeof(o) - 1, 0, 0                                    \
+	}
+#define FAIL(nm, i, code, o, ...)                                                                  \
+	{                                                                                          \
+		nm, i, sizeof(i) - 1, code, o, sizeof(o) - 1, __VA_ARGS__                          \
+	}
 
 static const struct cc cases[] = {
 	/* ---- complete bodies ---- */
@@ -128,8 +136,7 @@ struct result {
 /* Decode `in` delivered in pieces of `step` bytes (0 = whole), or split in
  * two at `split` when step == SIZE_MAX. Each piece is an exact-size heap
  * copy so ASan sees any read past it. */
-static struct result decode(const char *in, size_t len, size_t step, size_t split,
-			    uint64_t max)
+static struct result decode(const char *in, size_t len, size_t step, size_t split, uint64_t max)
 {
 	struct rk_http_chunked st;
 	struct result res = { 0, 0, malloc(len + 1), 0 };
@@ -138,7 +145,8 @@ static struct result decode(const char *in, size_t len, size_t step, size_t spli
 	rk_http_chunked_init(&st, max);
 	while (off < len) {
 		size_t end = step == SIZE_MAX ? (off < split ? split : len)
-			     : step ? (off + step < len ? off + step : len) : len;
+			     : step           ? (off + step < len ? off + step : len)
+					      : len;
 		size_t n = end - off, pos = 0;
 		char *piece = malloc(n ? n : 1);
 		int r;
@@ -149,7 +157,8 @@ static struct result decode(const char *in, size_t len, size_t step, size_t spli
 			r = rk_http_chunked_feed(&st, piece + pos, n - pos, &c, &d);
 			CHECK(c <= n - pos);
 			if (r == RK_HTTP_CHUNKED_DATA) {
-				CHECK(d.n > 0 && d.p >= piece + pos && d.p + d.n <= piece + pos + c);
+				CHECK(d.n > 0 && d.p >= piece + pos &&
+				      d.p + d.n <= piece + pos + c);
 				memcpy(res.out + res.outlen, d.p, d.n);
 				res.outlen += d.n;
 			}

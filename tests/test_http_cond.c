@@ -80,11 +80,11 @@ TEST(date_three_forms_of_the_same_instant)
 
 TEST(date_rfc850_year_within_50_years_of_now)
 {
-	int64_t y2024 = 1704067200; /* 2024-01-01 */
+	int64_t y2024 = 1704067200;                                            /* 2024-01-01 */
 	CHECK_EQ(date("Monday, 01-Jan-74 00:00:00 GMT", y2024), 3281990400LL); /* 2074 */
 	CHECK_EQ(date("Wednesday, 01-Jan-75 00:00:00 GMT", y2024), 157766400); /* 1975 */
 	CHECK_EQ(date("Sunday, 06-Nov-94 08:49:37 GMT", LM_S), LM_S);
-	CHECK_EQ(date("Sunday, 06-Nov-44 08:49:37 GMT", LM_S), 2362034977LL); /* 2044 */
+	CHECK_EQ(date("Sunday, 06-Nov-44 08:49:37 GMT", LM_S), 2362034977LL);  /* 2044 */
 	CHECK_EQ(date("Tuesday, 06-Nov-45 08:49:37 GMT", LM_S), -762189023LL); /* 1945 */
 }
 
@@ -92,7 +92,7 @@ TEST(date_malformed_is_einval)
 {
 	static const char *bad[] = {
 		"",
-		"sun, 06 Nov 1994 08:49:37 GMT",  /* names are case-sensitive */
+		"sun, 06 Nov 1994 08:49:37 GMT", /* names are case-sensitive */
 		"Sun, 06 nov 1994 08:49:37 GMT",
 		"Sun, 06 Nov 1994 08:49:37 gmt",
 		"Sun, 06 Nov 1994 08:49:37 UTC",
@@ -105,9 +105,9 @@ TEST(date_malformed_is_einval)
 		"Sun, 06 Nov 1994 8:49:37 GMT",
 		"Sun, 06 Nov 1994 08-49-37 GMT",
 		"Sun, 32 Nov 1994 08:49:37 GMT",
-		"Sun, 31 Nov 1994 08:49:37 GMT",  /* November has 30 days */
+		"Sun, 31 Nov 1994 08:49:37 GMT", /* November has 30 days */
 		"Sun, 00 Nov 1994 08:49:37 GMT",
-		"Sun, 29 Feb 1900 08:49:37 GMT",  /* 1900 is no leap year */
+		"Sun, 29 Feb 1900 08:49:37 GMT", /* 1900 is no leap year */
 		"Sun, 06 Nov 1994 24:00:00 GMT",
 		"Sun, 06 Nov 1994 08:60:00 GMT",
 		"Sun, 06 Nov 1994 08:49:61 GMT",
@@ -115,7 +115,7 @@ TEST(date_malformed_is_einval)
 		"Sum, 06 Nov 1994 08:49:37 GMT",
 		"Sun, 06 Nov 1994 08:49:37 GM\0",
 		"Sun, 06 Nov 199x 08:49:37 GMT",
-		"Sun, 06-Nov-94 08:49:37 GMT",     /* RFC 850 needs the full name */
+		"Sun, 06-Nov-94 08:49:37 GMT", /* RFC 850 needs the full name */
 		"Sunday, 06-Nov-1994 08:49:37 GMT",
 		"Sunday, 06 Nov 94 08:49:37 GMT",
 		"Sunday,06-Nov-94 08:49:37 GMT",
@@ -184,9 +184,9 @@ TEST(etag_match_strong_and_weak)
 
 TEST(etag_match_malformed_is_einval)
 {
-	CHECK_EQ(match("a-b-c", false), -22);      /* unquoted */
-	CHECK_EQ(match("\"a-b-c", false), -22);    /* unterminated */
-	CHECK_EQ(match("w/" TAG, false), -22);     /* W is case-sensitive */
+	CHECK_EQ(match("a-b-c", false), -22);   /* unquoted */
+	CHECK_EQ(match("\"a-b-c", false), -22); /* unterminated */
+	CHECK_EQ(match("w/" TAG, false), -22);  /* W is case-sensitive */
 	CHECK_EQ(match("W/ " TAG, false), -22);
 	CHECK_EQ(match(TAG " \"x\"", false), -22); /* no comma */
 	CHECK_EQ(match(TAG ", *", false), -22);    /* "*" only alone */
@@ -302,7 +302,7 @@ TEST(cond_if_match)
 	CHECK_EQ(eval("GET", IM("*")), 200);
 	CHECK_EQ(eval("PUT", IM("\"x\"")), 412);
 	CHECK_EQ(eval("GET", IM("\"x\"") IM(TAG)), 200);
-	CHECK_EQ(eval("GET", IM("")), 412); /* an empty list matches nothing */
+	CHECK_EQ(eval("GET", IM("")), 412);      /* an empty list matches nothing */
 	CHECK_EQ(eval("GET", IM("a-b-c")), 200); /* malformed: ignored */
 }
 

@@ -13,11 +13,11 @@ static struct rk_http_codings ae(const char *v)
 	return q;
 }
 
-#define W(v, b, g, i)                                                                        \
-	do {                                                                                 \
-		struct rk_http_codings q_ = ae(v);                                           \
-		CHECK_MSG(q_.br == (b) && q_.gzip == (g) && q_.identity == (i),              \
-			  "'%s': br %u gzip %u identity %u", v, q_.br, q_.gzip, q_.identity); \
+#define W(v, b, g, i)                                                                              \
+	do {                                                                                       \
+		struct rk_http_codings q_ = ae(v);                                                 \
+		CHECK_MSG(q_.br == (b) && q_.gzip == (g) && q_.identity == (i),                    \
+			  "'%s': br %u gzip %u identity %u", v, q_.br, q_.gzip, q_.identity);      \
 	} while (0)
 
 TEST(accept_encoding_weights)
@@ -25,12 +25,12 @@ TEST(accept_encoding_weights)
 	W("gzip", 0, 1000, 1);
 	W("br, gzip", 1000, 1000, 1);
 	W("gzip;q=0.5, br;q=0.8", 800, 500, 1);
-	W("GZIP;Q=0.5", 0, 500, 1);      /* names and "q" case-insensitive */
-	W("gzip ; q=0.5", 0, 500, 1);    /* OWS around ";" */
-	W("x-gzip", 0, 1000, 1);         /* §8.4.1.3 */
+	W("GZIP;Q=0.5", 0, 500, 1);   /* names and "q" case-insensitive */
+	W("gzip ; q=0.5", 0, 500, 1); /* OWS around ";" */
+	W("x-gzip", 0, 1000, 1);      /* §8.4.1.3 */
 	W("gzip;q=1.000", 0, 1000, 1);
 	W("gzip;q=0.001", 0, 1, 1);
-	W("gzip;q=0", 0, 0, 1);          /* q=0: refused */
+	W("gzip;q=0", 0, 0, 1); /* q=0: refused */
 	W("gzip;q=0.", 0, 0, 1);
 	W("deflate, compress", 0, 0, 1); /* codings we do not keep */
 	W("", 0, 0, 1);                  /* empty: identity only */
@@ -41,7 +41,7 @@ TEST(accept_encoding_star_weighs_what_is_not_named)
 {
 	W("*", 1000, 1000, 1000);
 	W("gzip;q=0.3, *;q=0.6", 600, 300, 600);
-	W("*;q=0", 0, 0, 0);                       /* identity excluded too */
+	W("*;q=0", 0, 0, 0); /* identity excluded too */
 	W("*;q=0, identity", 0, 0, 1000);
 	W("br;q=0, *", 0, 1000, 1000);
 	W("identity;q=0", 0, 0, 0);
@@ -50,17 +50,17 @@ TEST(accept_encoding_star_weighs_what_is_not_named)
 
 TEST(accept_encoding_bad_members_are_skipped)
 {
-	W("gzip;q=2", 0, 0, 1);       /* over 1 */
+	W("gzip;q=2", 0, 0, 1); /* over 1 */
 	W("gzip;q=1.001", 0, 0, 1);
-	W("gzip;q=0.1234", 0, 0, 1);  /* four decimals */
+	W("gzip;q=0.1234", 0, 0, 1); /* four decimals */
 	W("gzip;q=.5", 0, 0, 1);
 	W("gzip;q=", 0, 0, 1);
 	W("gzip;q =0.5", 0, 0, 1);
-	W("gzip;level=9", 0, 0, 1);   /* no parameter but q */
+	W("gzip;level=9", 0, 0, 1); /* no parameter but q */
 	W("gzip;q=0.5;x=1", 0, 0, 1);
 	W("gzip q=0.5", 0, 0, 1);
 	W("\"gzip\"", 0, 0, 1);
-	W("gzip;q=abc, br", 1000, 0, 1); /* the next member still counts */
+	W("gzip;q=abc, br", 1000, 0, 1);        /* the next member still counts */
 	W("gzip;q=0.2, gzip;q=0.9", 0, 200, 1); /* named twice: first weight */
 }
 

@@ -26,11 +26,11 @@ static void error_then_nothing(int port, const void *req, size_t len, int code, 
 	expect_error_close(&c, code, reason, 3000);
 	cli_close(&c);
 }
-#define ERROR_THEN_NOTHING(port, lit, code, reason) \
+#define ERROR_THEN_NOTHING(port, lit, code, reason)                                                \
 	error_then_nothing(port, lit, sizeof(lit) - 1, code, reason)
 
 #define POST_CHUNKED(path) "POST " path " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-#define ECHO_RESP(n) H_OK "Content-Type: application/octet-stream\r\nContent-Length: " #n "\r\n\r\n"
+#define ECHO_RESP(n)       H_OK "Content-Type: application/octet-stream\r\nContent-Length: " #n "\r\n\r\n"
 
 /* ---- 1. the commit rule ------------------------------------------------------ */
 
@@ -41,15 +41,15 @@ static void error_then_nothing(int port, const void *req, size_t len, int code, 
 SERVER_TEST(chunked_framing_errors_get_400_not_a_cut_200, 60)
 {
 	static const char *const bodies[] = {
-		"0x5\r\nhello\r\n0\r\n\r\n",                  /* size with 0x */
-		"5x\r\nhello\r\n0\r\n\r\n",                   /* junk after the size */
-		"5 x\r\nhello\r\n0\r\n\r\n",                  /* junk after BWS */
-		"10000000000000000\r\nhello\r\n0\r\n\r\n",    /* 17 digits: over 64 bits */
-		"5\r\nhelloXY\r\n0\r\n\r\n",                  /* more data than the size */
-		"5\r\nhello0\r\n\r\n",                        /* data not followed by CRLF */
-		"5\nhello\r\n0\r\n\r\n",                      /* bare LF in the framing */
-		"5;a\rb\r\nhello\r\n0\r\n\r\n",               /* bare CR in an extension */
-		"5\r\nhello\r\n0\r\nBad Name: v\r\n\r\n",     /* a trailer that is no field */
+		"0x5\r\nhello\r\n0\r\n\r\n",               /* size with 0x */
+		"5x\r\nhello\r\n0\r\n\r\n",                /* junk after the size */
+		"5 x\r\nhello\r\n0\r\n\r\n",               /* junk after BWS */
+		"10000000000000000\r\nhello\r\n0\r\n\r\n", /* 17 digits: over 64 bits */
+		"5\r\nhelloXY\r\n0\r\n\r\n",               /* more data than the size */
+		"5\r\nhello0\r\n\r\n",                     /* data not followed by CRLF */
+		"5\nhello\r\n0\r\n\r\n",                   /* bare LF in the framing */
+		"5;a\rb\r\nhello\r\n0\r\n\r\n",            /* bare CR in an extension */
+		"5\r\nhello\r\n0\r\nBad Name: v\r\n\r\n",  /* a trailer that is no field */
 	};
 	static const char *const paths[] = { "/", "/echo" };
 	struct srv s;
@@ -58,7 +58,8 @@ SERVER_TEST(chunked_framing_errors_get_400_not_a_cut_200, 60)
 		for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 			char req[512];
 			int n = snprintf(req, sizeof(req),
-					 "POST %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%s",
+					 "POST %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+					 "chunked\r\n\r\n%s",
 					 paths[p], bodies[i]);
 			fprintf(stderr, "  POST %s + %s\n", paths[p], bodies[i]);
 			error_then_nothing(s.port, req, (size_t)n, 400, "Bad Request");
@@ -162,8 +163,9 @@ static void line_of(char *out, size_t n)
 
 SERVER_TEST(head_limits_414_and_431, 60)
 {
-	static const char *const args[] = { "--max-request-line", "64", "--max-field", "40",
-					    "--max-headers", "5", 0 };
+	static const char *const args[] = {
+		"--max-request-line", "64", "--max-field", "40", "--max-headers", "5", 0
+	};
 	struct srv s;
 	srv_start(&s, bin, args);
 	char req[1024];
@@ -174,16 +176,20 @@ SERVER_TEST(head_limits_414_and_431, 60)
 	error_then_nothing(s.port, req, strlen(req), 414, "URI Too Long");
 	/* A field line of 40 bytes (name, colon, value) passes; 41 is 431. */
 	one_shot_bytes(s.port,
-		       "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: 12345678901234567890123456789012345\r\n\r\n",
+		       "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: "
+		       "12345678901234567890123456789012345\r\n\r\n",
 		       PLAINTEXT_RESP);
 	ERROR_THEN_NOTHING(s.port,
-			   "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: 123456789012345678901234567890123456\r\n\r\n",
+			   "GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: "
+			   "123456789012345678901234567890123456\r\n\r\n",
 			   431, "Request Header Fields Too Large");
 	/* Five fields pass, six are over --max-headers 5. */
-	one_shot_bytes(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+	one_shot_bytes(s.port,
+		       "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
 		       PLAINTEXT_RESP);
 	ERROR_THEN_NOTHING(s.port,
-			   "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",
+			   "GET /plaintext HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: "
+			   "4\r\nE: 5\r\n\r\n",
 			   431, "Request Header Fields Too Large");
 	srv_stop(&s);
 	/* All field lines together over --max-head 600, each within
@@ -216,15 +222,21 @@ SERVER_TEST(chunk_limits_400_431_413, 60)
 	struct cli c;
 	struct resp r;
 	cli_open(&c, s.port);
-	cli_send_str(&c, POST_CHUNKED("/") "1\r\na\r\n0\r\nX-T: 0123456789012345678901234567890123456789012345678901\r\n\r\n");
+	cli_send_str(
+		&c,
+		POST_CHUNKED("/") "1\r\na\r\n0\r\nX-T: "
+				  "0123456789012345678901234567890123456789012345678901\r\n\r\n");
 	read_resp(&c, &r);
 	CHECK_EQ(r.status, 200);
 	CHECK_STR(r.body, "a");
 	resp_free(&r);
 	cli_close(&c);
-	ERROR_THEN_NOTHING(s.port,
-			   POST_CHUNKED("/") "1\r\na\r\n0\r\nX-T: 012345678901234567890123456789012345678901234567890123456\r\n\r\n",
-			   431, "Request Header Fields Too Large");
+	ERROR_THEN_NOTHING(
+		s.port,
+		POST_CHUNKED(
+			"/") "1\r\na\r\n0\r\nX-T: "
+			     "012345678901234567890123456789012345678901234567890123456\r\n\r\n",
+		431, "Request Header Fields Too Large");
 	/* Four chunks are fine, five over --max-chunks 4. */
 	cli_open(&c, s.port);
 	cli_send_str(&c, POST_CHUNKED("/") "1\r\na\r\n1\r\nb\r\n1\r\nc\r\n1\r\nd\r\n0\r\n\r\n");
@@ -232,9 +244,10 @@ SERVER_TEST(chunk_limits_400_431_413, 60)
 	CHECK_STR(r.body, "abcd");
 	resp_free(&r);
 	cli_close(&c);
-	ERROR_THEN_NOTHING(s.port,
-			   POST_CHUNKED("/") "1\r\na\r\n1\r\nb\r\n1\r\nc\r\n1\r\nd\r\n1\r\ne\r\n0\r\n\r\n",
-			   413, "Content Too Large");
+	ERROR_THEN_NOTHING(
+		s.port,
+		POST_CHUNKED("/") "1\r\na\r\n1\r\nb\r\n1\r\nc\r\n1\r\nd\r\n1\r\ne\r\n0\r\n\r\n",
+		413, "Content Too Large");
 	srv_stop(&s);
 	/* --max-chunk-line 16: 16 bytes of size and extension pass, 17 not. */
 	static const char *const args2[] = { "--max-chunk-line", "16", 0 };
@@ -312,7 +325,8 @@ SERVER_TEST(pipeline_behind_an_unread_answer_stops_the_reader, 60)
 	for (size_t i = 0; i < nreq; i++) {
 		struct resp r;
 		read_resp(&c, &r);
-		CHECK_MSG(r.status == 200 && !strcmp(r.body, "Hello, World!"), "answer %zu of %zu: %s", i, nreq, r.raw);
+		CHECK_MSG(r.status == 200 && !strcmp(r.body, "Hello, World!"),
+			  "answer %zu of %zu: %s", i, nreq, r.raw);
 		resp_free(&r);
 		if (c.off > (1u << 20)) { /* keep the buffer small */
 			memmove(c.buf, c.buf + c.off, c.len - c.off);
@@ -328,10 +342,10 @@ SERVER_TEST(pipeline_behind_an_unread_answer_stops_the_reader, 60)
 SERVER_TEST(help_names_every_limit, 10)
 {
 	static const char *const flags[] = {
-		"--max-request-line", "--max-field", "--max-head", "--max-headers",
-		"--max-chunk-line", "--max-trailers", "--max-chunks", "--max-body",
-		"--max-body-buffer", "--recv-share", "--header-timeout", "--body-timeout",
-		"--idle-timeout", "--linger-timeout",
+		"--max-request-line", "--max-field",      "--max-head",       "--max-headers",
+		"--max-chunk-line",   "--max-trailers",   "--max-chunks",     "--max-body",
+		"--max-body-buffer",  "--recv-share",     "--header-timeout", "--body-timeout",
+		"--idle-timeout",     "--linger-timeout",
 	};
 	static const char *const args[] = { "--help", 0 };
 	struct proc p;
@@ -359,7 +373,8 @@ SERVER_TEST(versions_1x_as_11_and_2_or_more_505, 30)
 	struct cli c;
 	/* HTTP/1.2 and 1.9 are answered as 1.1 (RFC 9110 §2.5): kept alive. */
 	cli_open(&c, s.port);
-	cli_send_str(&c, "GET /plaintext HTTP/1.2\r\nHost: x\r\n\r\nGET /plaintext HTTP/1.9\r\nHost: x\r\n\r\n");
+	cli_send_str(&c, "GET /plaintext HTTP/1.2\r\nHost: x\r\n\r\nGET /plaintext "
+			 "HTTP/1.9\r\nHost: x\r\n\r\n");
 	for (int i = 0; i < 2; i++) {
 		expect_resp(&c, PLAINTEXT_RESP);
 	}
@@ -385,9 +400,15 @@ SERVER_TEST(versions_1x_as_11_and_2_or_more_505, 30)
 SERVER_TEST(paths_are_normalized_before_routing, 30)
 {
 	static const char *const same[] = {
-		GET("/%70laintext"), GET("/x/../plaintext"), GET("/./plaintext"), GET("//plaintext"),
-		GET("/a/b/../../plaintext"), GET("/../plaintext"), GET("/%2e%2E/plaintext"),
-		GET("/plain%74ext?q=%zz"), "GET http://x/%70laintext HTTP/1.1\r\nHost: x\r\n\r\n",
+		GET("/%70laintext"),
+		GET("/x/../plaintext"),
+		GET("/./plaintext"),
+		GET("//plaintext"),
+		GET("/a/b/../../plaintext"),
+		GET("/../plaintext"),
+		GET("/%2e%2E/plaintext"),
+		GET("/plain%74ext?q=%zz"),
+		"GET http://x/%70laintext HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET HTTPS://x:8443/x/../plaintext?a HTTP/1.1\r\nHost: x\r\n\r\n",
 	};
 	struct srv s;
@@ -409,12 +430,18 @@ SERVER_TEST(paths_are_normalized_before_routing, 30)
 	expect_quiet(&c, 50);
 	cli_close(&c);
 	static const char *const bad[] = {
-		GET("/%zz"), GET("/%4"), GET("/pl%00aintext"), GET("/a%2fb"), GET("/a%5cb"),
-		GET("/a\\b"), GET("/a#b"), "GET http:/plaintext HTTP/1.1\r\nHost: x\r\n\r\n",
+		GET("/%zz"),
+		GET("/%4"),
+		GET("/pl%00aintext"),
+		GET("/a%2fb"),
+		GET("/a%5cb"),
+		GET("/a\\b"),
+		GET("/a#b"),
+		"GET http:/plaintext HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET x:/plaintext HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET ftp://x/plaintext HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET http:///plaintext HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /plaintext HTTP/1.1\r\n\r\n",                    /* no Host */
+		"GET /plaintext HTTP/1.1\r\n\r\n",                       /* no Host */
 		"GET /plaintext HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", /* two */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -450,8 +477,11 @@ SERVER_TEST(huge_limits_do_not_wrap_sizes, 120)
 		memset(big, 'h', sizeof(big) - 1);
 		big[sizeof(big) - 1] = 0;
 		char *req = malloc(20000);
-		int n = sprintf(req, "POST /echo HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\nContent-Length: 5\r\n\r\nhello"
-				"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\n\r\n", big);
+		int n = sprintf(req,
+				"POST /echo HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\nContent-Length: "
+				"5\r\n\r\nhello"
+				"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\n\r\n",
+				big);
 		for (int i = 0; i < 4; i++)
 			cli_open(&c[i], s.port);
 		for (int i = 0; i < 4; i++) {
@@ -471,12 +501,14 @@ SERVER_TEST(huge_limits_do_not_wrap_sizes, 120)
 			struct resp r;
 			read_resp(&c[i], &r);
 			CHECK_EQ(r.status, 200);
-			CHECK_EQ(r.body_len, strlen("Host: x\nX-Big: \nContent-Length: 5\n") + strlen(big));
+			CHECK_EQ(r.body_len,
+				 strlen("Host: x\nX-Big: \nContent-Length: 5\n") + strlen(big));
 			resp_free(&r);
 			read_resp(&c[i], &r);
 			CHECK_EQ(r.status, 200);
 			CHECK_EQ(r.body_len, 9000);
-			CHECK_MSG(!memcmp(r.body, body[i], 9000), "connection %d: another's body", i);
+			CHECK_MSG(!memcmp(r.body, body[i], 9000), "connection %d: another's body",
+				  i);
 			resp_free(&r);
 			cli_close(&c[i]);
 		}
@@ -497,11 +529,11 @@ SERVER_TEST(impossible_flag_combination_refused_naming_the_flags, 30)
 			  strstr(line, "--max-head"),
 		  "message: %s", line);
 	static const char *const args2[] = { "--port", "0", "--send-chunks", "1", "--send-buffer",
-					     "8192", 0 };
+					     "8192",   0 };
 	st = proc_run(bin, args2, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1, "exit status %d: %s", st, line);
-	CHECK_MSG(strstr(line, "--send-chunks 1") && strstr(line, "--send-buffer 8192"), "message: %s",
-		  line);
+	CHECK_MSG(strstr(line, "--send-chunks 1") && strstr(line, "--send-buffer 8192"),
+		  "message: %s", line);
 }
 
 /* Send chunks scarcer than connections (here 2 for 8): a writer woken for
@@ -564,15 +596,25 @@ static size_t send_unread(int fd, const char *head, size_t n)
  * kernel's 4 MiB of send buffer holds. */
 SERVER_TEST(closing_connection_times_out, 30)
 {
-	static const char *const args[] = { "--max-conns", "1", "--send-chunks", "1100",
-					    "--send-window", "16777216", "--reactors", "1",
-					    "--linger-timeout", "1", 0 };
+	static const char *const args[] = { "--max-conns",
+					    "1",
+					    "--send-chunks",
+					    "1100",
+					    "--send-window",
+					    "16777216",
+					    "--reactors",
+					    "1",
+					    "--linger-timeout",
+					    "1",
+					    0 };
 	struct srv s;
 	srv_start(&s, bin, args);
 	int fd = tcp_connect_rcvbuf(s.port, 2048);
 	size_t n = 8u << 20;
-	size_t sent = send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-				      "Content-Length: 8388608\r\n\r\n", n);
+	size_t sent = send_unread(fd,
+				  "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				  "Content-Length: 8388608\r\n\r\n",
+				  n);
 	CHECK_EQ(sent, n);
 	double t0 = now_ms();
 	/* Closing, stuck: the slot is taken, a new client is turned away. */
@@ -593,15 +635,24 @@ SERVER_TEST(closing_connection_times_out, 30)
  * too, and the slot comes free. */
 SERVER_TEST(half_closed_client_that_never_reads_times_out, 30)
 {
-	static const char *const args[] = { "--max-conns", "1", "--send-chunks", "1100",
-					    "--send-window", "16777216", "--reactors", "1",
-					    "--linger-timeout", "1", 0 };
+	static const char *const args[] = { "--max-conns",
+					    "1",
+					    "--send-chunks",
+					    "1100",
+					    "--send-window",
+					    "16777216",
+					    "--reactors",
+					    "1",
+					    "--linger-timeout",
+					    "1",
+					    0 };
 	struct srv s;
 	srv_start(&s, bin, args);
 	int fd = tcp_connect_rcvbuf(s.port, 2048);
 	size_t n = 8u << 20;
-	CHECK_EQ(send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n", n),
-		 n);
+	CHECK_EQ(
+		send_unread(fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n", n),
+		n);
 	shutdown(fd, SHUT_WR);
 	double t0 = now_ms();
 	usleep((useconds_t)(t0 + 1700 - now_ms()) * 1000);
@@ -704,8 +755,8 @@ SERVER_TEST(timeouts_never_fire_early, 60)
 		double dt = at[i] - t[i];
 		CHECK_MSG(!strncmp(c[i].buf, "HTTP/1.1 408 ", 13), "connection %d got %.40s", i,
 			  c[i].buf);
-		CHECK_MSG(dt >= 1000 && dt < 1400, "connection %d: 408 + close %.0f ms after connect",
-			  i, dt);
+		CHECK_MSG(dt >= 1000 && dt < 1400,
+			  "connection %d: 408 + close %.0f ms after connect", i, dt);
 		cli_close(&c[i]);
 	}
 	/* The idle timeout after an answer: no sooner than 1 s either. */
@@ -793,31 +844,38 @@ SERVER_TEST(expect_100_only_when_the_route_reads_the_body, 30)
 	struct cli c;
 	/* 404 and 405 directly, no 100 first; the body the client holds back
 	 * is not waited for: the connection closes. */
-	answer_then_close(s.port,
-			  "POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
-			  "HTTP/1.1 404 Not Found\r\nServer: rocket\r\nDate: @DATE@\r\n"
-			  "Content-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
-			  "404 Not Found\n");
-	answer_then_close(s.port,
-			  "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
-			  "HTTP/1.1 405 Method Not Allowed\r\nServer: rocket\r\nDate: @DATE@\r\n"
-			  "Content-Type: text/plain\r\nContent-Length: 23\r\n"
-			  "Allow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\n\r\n"
-			  "405 Method Not Allowed\n");
+	answer_then_close(
+		s.port,
+		"POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+		"10\r\n\r\n",
+		"HTTP/1.1 404 Not Found\r\nServer: rocket\r\nDate: @DATE@\r\n"
+		"Content-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
+		"404 Not Found\n");
+	answer_then_close(
+		s.port,
+		"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+		"HTTP/1.1 405 Method Not Allowed\r\nServer: rocket\r\nDate: @DATE@\r\n"
+		"Content-Type: text/plain\r\nContent-Length: 23\r\n"
+		"Allow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\n\r\n"
+		"405 Method Not Allowed\n");
 	/* 413 directly. */
 	ERROR_THEN_NOTHING(s.port,
-			   "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n",
+			   "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+			   "1001\r\n\r\n",
 			   413, "Content Too Large");
 	/* Without Expect a 404's body is read and dropped: the connection
 	 * goes on. */
 	cli_open(&c, s.port);
-	exchange(&c, "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" GET("/json"),
+	exchange(&c,
+		 "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" GET("/json"),
 		 NOTFOUND_RESP);
 	expect_resp(&c, JSON_RESP);
 	cli_close(&c);
 	/* The echo reads its body: 100, then nothing until the body is in. */
 	cli_open(&c, s.port);
-	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
+	cli_send_str(
+		&c,
+		"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
 	expect_100_continue(&c);
 	expect_quiet(&c, 200);
 	exchange(&c, "hello world", ECHO_RESP(11) "hello world");

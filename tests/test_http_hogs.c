@@ -38,9 +38,11 @@ static void hog_feed(int fd, const char *unit, size_t n, size_t *sent)
 static void hogs_and_a_normal_client(const char *bin, const char *share)
 {
 	signal(SIGPIPE, SIG_IGN);
-	const char *args[] = { "--port",      "0",        "--bind",       "127.0.0.1", "--reactors",
-			       "1",           "--buffers", "64",          "--recv-share", share,
-			       "--idle-timeout", "60",   NULL };
+	const char *args[] = {
+		"--port",    "0",  "--bind",       "127.0.0.1", "--reactors",     "1",
+		"--buffers", "64", "--recv-share", share,       "--idle-timeout", "60",
+		NULL
+	};
 	struct proc s;
 	proc_spawn(&s, bin, args, NULL, NULL, NULL);
 	int port;
@@ -56,7 +58,8 @@ static void hogs_and_a_normal_client(const char *bin, const char *share)
 		fcntl(hog[i], F_SETFL, O_NONBLOCK);
 	}
 	/* Hog 1 pipelines GETs; hog 2 starts a 20 MB upload to the echo. */
-	static const char upload[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 20000000\r\n\r\n";
+	static const char upload[] =
+		"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 20000000\r\n\r\n";
 	CHECK_EQ(write(hog[1], upload, sizeof(upload) - 1), (ssize_t)(sizeof(upload) - 1));
 	int c = tcp_connect("127.0.0.1", port);
 	CHECK(c >= 0);

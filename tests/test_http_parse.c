@@ -14,7 +14,7 @@
 #include <time.h>
 
 enum { KA = 1, CH = 2, EC = 4 }; /* keep_alive, chunked, expect_continue */
-#define NOCL (-1LL)
+#define NOCL   (-1LL)
 #define HEADOK 1 /* expected return: the head is raw minus .tail bytes */
 
 struct pc {
@@ -33,13 +33,17 @@ struct pc {
 	enum rk_http_target_form form;
 };
 
-#define OK(nm, r, m_, t_, mi, nh_, cl_, fl_, ...)                                  \
-	{ .name = nm, .raw = r, .len = sizeof(r) - 1, .ret = HEADOK, .m = m_,         \
-	  .target = t_, .minor = mi, .nh = nh_, .cl = cl_, .fl = fl_, __VA_ARGS__ }
-#define ERR(nm, r, code, ...) \
-	{ .name = nm, .raw = r, .len = sizeof(r) - 1, .ret = code, __VA_ARGS__ }
+#define OK(nm, r, m_, t_, mi, nh_, cl_, fl_, ...)                                                  \
+	{                                                                                          \
+		.name = nm, .raw = r, .len = sizeof(r) - 1, .ret = HEADOK, .m = m_, .target = t_,  \
+		.minor = mi, .nh = nh_, .cl = cl_, .fl = fl_, __VA_ARGS__                          \
+	}
+#define ERR(nm, r, code, ...)                                                                      \
+	{                                                                                          \
+		.name = nm, .raw = r, .len = sizeof(r) - 1, .ret = code, __VA_ARGS__               \
+	}
 
-#define H "Host: a\r\n"
+#define H   "Host: a\r\n"
 #define G11 "GET / HTTP/1.1\r\n"
 #define P11 "POST /u HTTP/1.1\r\nHost: a\r\n"
 
@@ -52,21 +56,21 @@ static const struct rk_http_limits body10 = { .max_body = 10 };
 static const struct pc cases[] = {
 	/* ---- valid requests ---- */
 	OK("get_minimal", G11 H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA, .host = "a"),
-	OK("head_query", "HEAD /i.html?x=1&y HTTP/1.1\r\n" H "\r\n", RK_HTTP_HEAD,
-	   "/i.html?x=1&y", 1, 1, NOCL, KA),
-	OK("post_cl_body", P11 "Content-Length: 5\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5,
-	   KA, .tail = 5),
-	OK("put", "PUT /f HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n", RK_HTTP_PUT, "/f", 1,
-	   2, 0, KA),
+	OK("head_query", "HEAD /i.html?x=1&y HTTP/1.1\r\n" H "\r\n", RK_HTTP_HEAD, "/i.html?x=1&y",
+	   1, 1, NOCL, KA),
+	OK("post_cl_body", P11 "Content-Length: 5\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5, KA,
+	   .tail = 5),
+	OK("put", "PUT /f HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n", RK_HTTP_PUT, "/f", 1, 2, 0,
+	   KA),
 	OK("delete", "DELETE /f HTTP/1.1\r\n" H "\r\n", RK_HTTP_DELETE, "/f", 1, 1, NOCL, KA),
 	OK("patch", "PATCH /f HTTP/1.1\r\n" H "\r\n", RK_HTTP_PATCH, "/f", 1, 1, NOCL, KA),
 	OK("trace", "TRACE / HTTP/1.1\r\n" H "\r\n", RK_HTTP_TRACE, "/", 1, 1, NOCL, KA),
-	OK("options_asterisk", "OPTIONS * HTTP/1.1\r\n" H "\r\n", RK_HTTP_OPTIONS, "*", 1, 1,
-	   NOCL, KA, .form = RK_HTTP_ASTERISK_FORM),
-	OK("options_origin", "OPTIONS /x HTTP/1.1\r\n" H "\r\n", RK_HTTP_OPTIONS, "/x", 1, 1,
-	   NOCL, KA),
-	OK("options_asterisk_10", "OPTIONS * HTTP/1.0\r\n\r\n", RK_HTTP_OPTIONS, "*", 0, 0,
-	   NOCL, 0, .form = RK_HTTP_ASTERISK_FORM),
+	OK("options_asterisk", "OPTIONS * HTTP/1.1\r\n" H "\r\n", RK_HTTP_OPTIONS, "*", 1, 1, NOCL,
+	   KA, .form = RK_HTTP_ASTERISK_FORM),
+	OK("options_origin", "OPTIONS /x HTTP/1.1\r\n" H "\r\n", RK_HTTP_OPTIONS, "/x", 1, 1, NOCL,
+	   KA),
+	OK("options_asterisk_10", "OPTIONS * HTTP/1.0\r\n\r\n", RK_HTTP_OPTIONS, "*", 0, 0, NOCL, 0,
+	   .form = RK_HTTP_ASTERISK_FORM),
 	OK("connect_authority", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
 	   RK_HTTP_CONNECT, "example.com:443", 1, 1, NOCL, KA, .host = "example.com:443",
 	   .form = RK_HTTP_AUTHORITY_FORM),
@@ -78,10 +82,10 @@ static const struct pc cases[] = {
 	   .form = RK_HTTP_ABSOLUTE_FORM),
 	OK("absolute_form_port", "GET https://h:8443/ HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET,
 	   "https://h:8443/", 1, 1, NOCL, KA, .host = "h:8443", .form = RK_HTTP_ABSOLUTE_FORM),
-	OK("absolute_form_no_path", "GET http://h HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET,
-	   "http://h", 1, 1, NOCL, KA, .host = "h", .form = RK_HTTP_ABSOLUTE_FORM),
-	OK("absolute_form_query", "GET http://h?x HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET,
-	   "http://h?x", 1, 1, NOCL, KA, .host = "h", .form = RK_HTTP_ABSOLUTE_FORM),
+	OK("absolute_form_no_path", "GET http://h HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET, "http://h",
+	   1, 1, NOCL, KA, .host = "h", .form = RK_HTTP_ABSOLUTE_FORM),
+	OK("absolute_form_query", "GET http://h?x HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET, "http://h?x",
+	   1, 1, NOCL, KA, .host = "h", .form = RK_HTTP_ABSOLUTE_FORM),
 	OK("absolute_form_urn_uses_host", "GET urn:x:y HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET,
 	   "urn:x:y", 1, 1, NOCL, KA, .host = "a", .form = RK_HTTP_ABSOLUTE_FORM),
 	/* "example.com:443" is a valid absolute-URI (scheme "example.com"):
@@ -93,74 +97,74 @@ static const struct pc cases[] = {
 	   "/a%20b?x=1&y=%2F", 1, 1, NOCL, KA),
 	OK("version_12_is_11", "GET / HTTP/1.2\r\n" H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA),
 	OK("version_19_is_11", "GET / HTTP/1.9\r\n" H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA),
-	OK("version_12_close", "GET / HTTP/1.2\r\n" H "Connection: close\r\n\r\n", RK_HTTP_GET,
-	   "/", 1, 2, NOCL, 0),
+	OK("version_12_close", "GET / HTTP/1.2\r\n" H "Connection: close\r\n\r\n", RK_HTTP_GET, "/",
+	   1, 2, NOCL, 0),
 	OK("http10_no_host", "GET / HTTP/1.0\r\n\r\n", RK_HTTP_GET, "/", 0, 0, NOCL, 0),
 	OK("http10_host", "GET / HTTP/1.0\r\n" H "\r\n", RK_HTTP_GET, "/", 0, 1, NOCL, 0,
 	   .host = "a"),
 	/* keep-alive, RFC 9112 §9.3 */
-	OK("ka_10_keep_alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", RK_HTTP_GET,
+	OK("ka_10_keep_alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", RK_HTTP_GET, "/",
+	   0, 1, NOCL, KA),
+	OK("ka_10_keep_alive_case", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", RK_HTTP_GET,
 	   "/", 0, 1, NOCL, KA),
-	OK("ka_10_keep_alive_case", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
-	   RK_HTTP_GET, "/", 0, 1, NOCL, KA),
-	OK("ka_10_close", "GET / HTTP/1.0\r\nConnection: close\r\n\r\n", RK_HTTP_GET, "/", 0,
-	   1, NOCL, 0),
+	OK("ka_10_close", "GET / HTTP/1.0\r\nConnection: close\r\n\r\n", RK_HTTP_GET, "/", 0, 1,
+	   NOCL, 0),
 	OK("ka_10_keep_alive_and_close", "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
 	   RK_HTTP_GET, "/", 0, 1, NOCL, 0),
-	OK("ka_10_other_token", "GET / HTTP/1.0\r\nConnection: upgrade\r\n\r\n", RK_HTTP_GET,
-	   "/", 0, 1, NOCL, 0),
+	OK("ka_10_other_token", "GET / HTTP/1.0\r\nConnection: upgrade\r\n\r\n", RK_HTTP_GET, "/",
+	   0, 1, NOCL, 0),
 	OK("ka_11_close", G11 H "Connection: close\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL, 0),
 	OK("ka_11_close_upper", G11 H "Connection: CLOSE\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL, 0),
-	OK("ka_11_close_in_list", G11 H "Connection: upgrade , close\r\n\r\n", RK_HTTP_GET, "/",
-	   1, 2, NOCL, 0),
-	OK("ka_11_keep_alive", G11 H "Connection: keep-alive\r\n\r\n", RK_HTTP_GET, "/", 1, 2,
-	   NOCL, KA),
+	OK("ka_11_close_in_list", G11 H "Connection: upgrade , close\r\n\r\n", RK_HTTP_GET, "/", 1,
+	   2, NOCL, 0),
+	OK("ka_11_keep_alive", G11 H "Connection: keep-alive\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL,
+	   KA),
 	OK("ka_11_second_connection_close", G11 H "Connection: a\r\nConnection: close\r\n\r\n",
 	   RK_HTTP_GET, "/", 1, 3, NOCL, 0),
-	OK("ka_11_closed_is_not_close", G11 H "Connection: closed\r\n\r\n", RK_HTTP_GET, "/", 1,
+	OK("ka_11_closed_is_not_close", G11 H "Connection: closed\r\n\r\n", RK_HTTP_GET, "/", 1, 2,
+	   NOCL, KA),
+	OK("ka_11_close_in_other_header", G11 H "X-Connection: close\r\n\r\n", RK_HTTP_GET, "/", 1,
 	   2, NOCL, KA),
-	OK("ka_11_close_in_other_header", G11 H "X-Connection: close\r\n\r\n", RK_HTTP_GET, "/",
-	   1, 2, NOCL, KA),
 	/* framing */
-	OK("te_chunked", P11 "Transfer-Encoding: chunked\r\n\r\n", RK_HTTP_POST, "/u", 1, 2,
+	OK("te_chunked", P11 "Transfer-Encoding: chunked\r\n\r\n", RK_HTTP_POST, "/u", 1, 2, NOCL,
+	   KA | CH),
+	OK("te_chunked_case", P11 "Transfer-Encoding: ChUnKeD\r\n\r\n", RK_HTTP_POST, "/u", 1, 2,
 	   NOCL, KA | CH),
-	OK("te_chunked_case", P11 "Transfer-Encoding: ChUnKeD\r\n\r\n", RK_HTTP_POST, "/u", 1,
-	   2, NOCL, KA | CH),
-	OK("te_name_case", P11 "transfer-ENCODING: chunked\r\n\r\n", RK_HTTP_POST, "/u", 1, 2,
-	   NOCL, KA | CH),
+	OK("te_name_case", P11 "transfer-ENCODING: chunked\r\n\r\n", RK_HTTP_POST, "/u", 1, 2, NOCL,
+	   KA | CH),
 	OK("te_tabs_ows", P11 "Transfer-Encoding:\tchunked\t\r\n\r\n", RK_HTTP_POST, "/u", 1, 2,
 	   NOCL, KA | CH),
-	OK("te_empty_list_member", P11 "Transfer-Encoding: , chunked\r\n\r\n", RK_HTTP_POST,
-	   "/u", 1, 2, NOCL, KA | CH),
-	OK("te_underscore_is_other_header", P11 "Transfer_Encoding: chunked\r\n\r\n",
-	   RK_HTTP_POST, "/u", 1, 2, NOCL, KA),
+	OK("te_empty_list_member", P11 "Transfer-Encoding: , chunked\r\n\r\n", RK_HTTP_POST, "/u",
+	   1, 2, NOCL, KA | CH),
+	OK("te_underscore_is_other_header", P11 "Transfer_Encoding: chunked\r\n\r\n", RK_HTTP_POST,
+	   "/u", 1, 2, NOCL, KA),
 	OK("cl_leading_zero", P11 "Content-Length: 05\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5,
 	   KA, .tail = 5),
-	OK("cl_leading_ows", P11 "Content-Length:  5\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5,
+	OK("cl_leading_ows", P11 "Content-Length:  5\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5, KA,
+	   .tail = 5),
+	OK("cl_trailing_tab", P11 "Content-Length: 5\t\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5,
 	   KA, .tail = 5),
-	OK("cl_trailing_tab", P11 "Content-Length: 5\t\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2,
+	OK("cl_same_list", P11 "Content-Length: 5, 5\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5, KA,
+	   .tail = 5),
+	OK("cl_same_list_ows", P11 "Content-Length: 5 ,05\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2,
 	   5, KA, .tail = 5),
-	OK("cl_same_list", P11 "Content-Length: 5, 5\r\n\r\nhello", RK_HTTP_POST, "/u", 1, 2, 5,
-	   KA, .tail = 5),
-	OK("cl_same_list_ows", P11 "Content-Length: 5 ,05\r\n\r\nhello", RK_HTTP_POST, "/u", 1,
-	   2, 5, KA, .tail = 5),
-	OK("cl_same_twice", P11 "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
-	   RK_HTTP_POST, "/u", 1, 3, 5, KA, .tail = 5),
+	OK("cl_same_twice", P11 "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello", RK_HTTP_POST,
+	   "/u", 1, 3, 5, KA, .tail = 5),
 	OK("cl_zero", P11 "Content-Length: 0\r\n\r\n", RK_HTTP_POST, "/u", 1, 2, 0, KA),
 	OK("cl_at_max_body", P11 "Content-Length: 1048576\r\n\r\n", RK_HTTP_POST, "/u", 1, 2,
 	   1048576, KA),
-	OK("cl_at_custom_max_body", P11 "Content-Length: 10\r\n\r\n", RK_HTTP_POST, "/u", 1, 2,
-	   10, KA, .lim = &body10),
+	OK("cl_at_custom_max_body", P11 "Content-Length: 10\r\n\r\n", RK_HTTP_POST, "/u", 1, 2, 10,
+	   KA, .lim = &body10),
 	/* Expect, RFC 9110 §10.1.1 */
-	OK("expect_continue", P11 "Expect: 100-continue\r\nContent-Length: 1\r\n\r\n",
-	   RK_HTTP_POST, "/u", 1, 3, 1, KA | EC),
+	OK("expect_continue", P11 "Expect: 100-continue\r\nContent-Length: 1\r\n\r\n", RK_HTTP_POST,
+	   "/u", 1, 3, 1, KA | EC),
 	OK("expect_continue_case", P11 "Expect: 100-Continue\r\nContent-Length: 1\r\n\r\n",
 	   RK_HTTP_POST, "/u", 1, 3, 1, KA | EC),
 	OK("expect_empty_ignored", G11 H "Expect:\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL, KA),
 	OK("expect_10_ignored", "POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", RK_HTTP_POST,
 	   "/", 0, 1, NOCL, 0),
-	OK("expect_10_other_ignored", "GET / HTTP/1.0\r\nExpect: foo\r\n\r\n", RK_HTTP_GET, "/",
-	   0, 1, NOCL, 0),
+	OK("expect_10_other_ignored", "GET / HTTP/1.0\r\nExpect: foo\r\n\r\n", RK_HTTP_GET, "/", 0,
+	   1, NOCL, 0),
 	/* leading empty lines, §2.2 */
 	OK("leading_crlf", "\r\n" G11 H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA),
 	OK("leading_8_crlf", "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n" G11 H "\r\n", RK_HTTP_GET, "/", 1,
@@ -182,16 +186,15 @@ static const struct pc cases[] = {
 	   .hv = "\x80\xff"),
 	OK("value_colon", G11 H "X: a:b: c\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL, KA,
 	   .hv = "a:b: c"),
-	OK("name_all_tchars", G11 H "!#$%&'*+-.^_`|~0aZ: v\r\n\r\n", RK_HTTP_GET, "/", 1, 2,
-	   NOCL, KA, .hv = "v"),
+	OK("name_all_tchars", G11 H "!#$%&'*+-.^_`|~0aZ: v\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL,
+	   KA, .hv = "v"),
 	OK("pipelined_next_request", G11 H "\r\n" G11 H "\r\n", RK_HTTP_GET, "/", 1, 1, NOCL, KA,
 	   .tail = sizeof(G11 H "\r\n") - 1),
-	OK("request_line_at_limit", "GET /1 HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET, "/1", 1, 1,
-	   NOCL, KA, .lim = &rl15),
-	OK("headers_at_limit", G11 H "X: 1\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL, KA,
-	   .lim = &hd2),
-	OK("head_at_limit", "GET / HTTP/1.1\r\nHost: a\r\nX: 12345678\r\n\r\n", RK_HTTP_GET, "/",
-	   1, 2, NOCL, KA, .lim = &head40),
+	OK("request_line_at_limit", "GET /1 HTTP/1.1\r\n" H "\r\n", RK_HTTP_GET, "/1", 1, 1, NOCL,
+	   KA, .lim = &rl15),
+	OK("headers_at_limit", G11 H "X: 1\r\n\r\n", RK_HTTP_GET, "/", 1, 2, NOCL, KA, .lim = &hd2),
+	OK("head_at_limit", "GET / HTTP/1.1\r\nHost: a\r\nX: 12345678\r\n\r\n", RK_HTTP_GET, "/", 1,
+	   2, NOCL, KA, .lim = &head40),
 
 	/* ---- incomplete: need more bytes ---- */
 	ERR("inc_empty", "", 0),
@@ -241,8 +244,8 @@ static const struct pc cases[] = {
 	ERR("rl_syntax_at_its_crlf", "GET  / HTTP/1.1\r\n", -400),
 	ERR("rl_form_at_its_crlf", "GET * HTTP/1.1\r\n", -400),
 	ERR("rl_decided_before_later_bare_lf", "GET / HTTP/2.0\r\nX: a\nb", -505),
-	ERR("rl_decided_before_later_431", "FOO / HTTP/1.1\r\nX: 1234567890123456789\r\n",
-	    -501, .lim = &head40),
+	ERR("rl_decided_before_later_431", "FOO / HTTP/1.1\r\nX: 1234567890123456789\r\n", -501,
+	    .lim = &head40),
 	ERR("version_12_needs_host_like_11", "GET / HTTP/1.2\r\n\r\n", -400),
 	/* ---- not HTTP at all: refused at the first byte ---- */
 	ERR("not_http_tls_client_hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", -400),
@@ -297,9 +300,18 @@ static const struct pc cases[] = {
 	ERR("hdr_name_paren", G11 H "X(: a\r\n\r\n", -400),
 	ERR("hdr_name_8bit", G11 H "X\xc3\xa9: a\r\n\r\n", -400),
 	ERR("hdr_value_nul", G11 H "X: a\0b\r\n\r\n", -400),
-	ERR("hdr_value_del", G11 H "X: a\x7f" "b\r\n\r\n", -400),
-	ERR("hdr_value_esc", G11 H "X: a\x1b" "b\r\n\r\n", -400),
-	ERR("hdr_value_vt", G11 H "X: a\x0b" "b\r\n\r\n", -400),
+	ERR("hdr_value_del",
+	    G11 H "X: a\x7f"
+		  "b\r\n\r\n",
+	    -400),
+	ERR("hdr_value_esc",
+	    G11 H "X: a\x1b"
+		  "b\r\n\r\n",
+	    -400),
+	ERR("hdr_value_vt",
+	    G11 H "X: a\x0b"
+		  "b\r\n\r\n",
+	    -400),
 	/* Host, RFC 9112 §3.2 */
 	ERR("host_missing_11", G11 "X: a\r\n\r\n", -400),
 	ERR("host_missing_11_no_headers", G11 "\r\n", -400),
@@ -338,15 +350,21 @@ static const struct pc cases[] = {
 	ERR("smuggle_te_cl", P11 "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", -400),
 	ERR("smuggle_te_cl_zero", P11 "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n",
 	    -400),
-	ERR("te_chunked_twice_fields", P11 "Transfer-Encoding: chunked\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n", -400),
+	ERR("te_chunked_twice_fields",
+	    P11 "Transfer-Encoding: chunked\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n",
+	    -400),
 	ERR("te_chunked_twice_list", P11 "Transfer-Encoding: chunked, chunked\r\n\r\n", -400),
 	ERR("te_gzip_chunked_501", P11 "Transfer-Encoding: gzip, chunked\r\n\r\n", -501),
 	ERR("te_identity_chunked_501", P11 "Transfer-Encoding: identity, chunked\r\n\r\n", -501),
-	ERR("te_gzip_then_chunked_fields", P11 "Transfer-Encoding: gzip\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n", -501),
-	ERR("te_chunked_then_gzip_fields", P11 "Transfer-Encoding: chunked\r\n"
-	    "Transfer-Encoding: gzip\r\n\r\n", -400),
+	ERR("te_gzip_then_chunked_fields",
+	    P11 "Transfer-Encoding: gzip\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n",
+	    -501),
+	ERR("te_chunked_then_gzip_fields",
+	    P11 "Transfer-Encoding: chunked\r\n"
+		"Transfer-Encoding: gzip\r\n\r\n",
+	    -400),
 	ERR("te_chunked_identity", P11 "Transfer-Encoding: chunked, identity\r\n\r\n", -400),
 	ERR("te_chunked_gzip", P11 "Transfer-Encoding: chunked, gzip\r\n\r\n", -400),
 	ERR("te_gzip_only", P11 "Transfer-Encoding: gzip\r\n\r\n", -400),
@@ -362,13 +380,18 @@ static const struct pc cases[] = {
 	ERR("te_only_commas", P11 "Transfer-Encoding: , ,\r\n\r\n", -400),
 	ERR("te_obs_fold_line", P11 " Transfer-Encoding: chunked\r\n\r\n", -400),
 	ERR("te_obs_fold_value", P11 "Transfer-Encoding: gzip\r\n chunked\r\n\r\n", -400),
-	ERR("te_vertical_tab", P11 "Transfer-Encoding:\x0b" "chunked\r\n\r\n", -400),
+	ERR("te_vertical_tab",
+	    P11 "Transfer-Encoding:\x0b"
+		"chunked\r\n\r\n",
+	    -400),
 	ERR("te_nul", P11 "Transfer-Encoding: chunked\0\r\n\r\n", -400),
 	ERR("te_lf_only", P11 "Transfer-Encoding: chunked\n\r\n", -400),
 	ERR("te_no_colon", P11 "Transfer-Encoding chunked\r\n\r\n", -400),
 	ERR("te_in_http10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", -400),
-	ERR("te_in_http10_with_cl", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
-	    "Content-Length: 5\r\n\r\n", -400),
+	ERR("te_in_http10_with_cl",
+	    "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Length: 5\r\n\r\n",
+	    -400),
 
 	/* ---- Expect ---- */
 	ERR("expect_other_417", G11 H "Expect: foo\r\n\r\n", -417),
@@ -388,8 +411,7 @@ static const struct pc cases[] = {
 	ERR("limit_bare_lf_before_414", "GET /\n123456789x", -400, .lim = &rl14),
 };
 
-static void check_req(const struct pc *c, const char *buf, int r,
-		      const struct rk_http_request *q)
+static void check_req(const struct pc *c, const char *buf, int r, const struct rk_http_request *q)
 {
 	CHECK_EQ(q->head_len, (unsigned)r);
 	CHECK_EQ(q->method, c->m);
@@ -407,8 +429,8 @@ static void check_req(const struct pc *c, const char *buf, int r,
 	CHECK_EQ(q->chunked, !!(c->fl & CH));
 	CHECK_EQ(q->expect_continue, !!(c->fl & EC));
 	if (c->host)
-		CHECK_MSG(q->host.n == strlen(c->host) && (!q->host.n ||
-			  memcmp(q->host.p, c->host, q->host.n) == 0),
+		CHECK_MSG(q->host.n == strlen(c->host) &&
+				  (!q->host.n || memcmp(q->host.p, c->host, q->host.n) == 0),
 			  "host '%.*s', expected '%s'", (int)q->host.n, q->host.p, c->host);
 	if (c->hv) {
 		const struct rk_http_str *v = &q->headers[q->nheaders - 1].value;
@@ -423,7 +445,7 @@ static void check_req(const struct pc *c, const char *buf, int r,
 	}
 	CHECK_EQ(q->has_host, host_field);
 	CHECK_EQ(q->host.p != NULL, host_field || c->form == RK_HTTP_AUTHORITY_FORM ||
-				   (c->form == RK_HTTP_ABSOLUTE_FORM && q->host.n));
+					    (c->form == RK_HTTP_ABSOLUTE_FORM && q->host.n));
 }
 
 /* Exact-size heap copies, so ASan catches any read past len. */
@@ -457,8 +479,8 @@ static void run_case(const struct pc *c)
 			continue;
 		}
 		int r2 = rk_http_parse_head(buf, c->len, k, c->lim, &q);
-		CHECK_MSG(r2 == want, "case %s: split at %zu gave %d, expected %d", c->name, k,
-			  r2, want);
+		CHECK_MSG(r2 == want, "case %s: split at %zu gave %d, expected %d", c->name, k, r2,
+			  want);
 		if (r2 > 0)
 			check_req(c, buf, r2, &q);
 	}
@@ -470,8 +492,8 @@ static void run_case(const struct pc *c)
 		free(pre);
 	}
 	if (c->len)
-		CHECK_MSG(ri == want, "case %s: byte at a time gave %d, expected %d", c->name,
-			  ri, want);
+		CHECK_MSG(ri == want, "case %s: byte at a time gave %d, expected %d", c->name, ri,
+			  want);
 	free(buf);
 }
 
@@ -674,8 +696,7 @@ TEST(response_writer)
 	struct rk_http_str ct = { "Content-Type", 12 }, v = { "text/plain", 10 };
 	CHECK_EQ(rk_http_buf_status_line(&b, 404), 0);
 	CHECK_EQ(rk_http_buf_header(&b, ct, v), 0);
-	CHECK_EQ(rk_http_buf_header_u64(&b, (struct rk_http_str){ "Content-Length", 14 }, 1234),
-		 0);
+	CHECK_EQ(rk_http_buf_header_u64(&b, (struct rk_http_str){ "Content-Length", 14 }, 1234), 0);
 	CHECK_EQ(rk_http_buf_end_head(&b), 0);
 	const char *want = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
 			   "Content-Length: 1234\r\n\r\n";

@@ -20,8 +20,14 @@ struct tc {
 	bool slash;
 };
 
-#define OK(nm, t_, p_, q_, sl) { nm, t_, sizeof(t_) - 1, 0, p_, q_, sl }
-#define BAD(nm, t_) { nm, t_, sizeof(t_) - 1, -400, 0, 0, 0 }
+#define OK(nm, t_, p_, q_, sl)                                                                     \
+	{                                                                                          \
+		nm, t_, sizeof(t_) - 1, 0, p_, q_, sl                                              \
+	}
+#define BAD(nm, t_)                                                                                \
+	{                                                                                          \
+		nm, t_, sizeof(t_) - 1, -400, 0, 0, 0                                              \
+	}
 
 static const struct tc cases[] = {
 	/* ---- ordinary ---- */
@@ -251,7 +257,7 @@ TEST(query_get_finds_the_first_parameter)
 	CHECK(rk_http_query_get(q, "b", &v) && v.n == 0);
 	CHECK(rk_http_query_get(q, "c", &v) && v.n == 0);
 	CHECK(rk_http_query_get(q, "d[]", &v) && str_is(v, "x")); /* key decoded */
-	CHECK(rk_http_query_get(q, "e f", &v) && str_is(v, "y"));  /* '+' in a key */
+	CHECK(rk_http_query_get(q, "e f", &v) && str_is(v, "y")); /* '+' in a key */
 	CHECK(rk_http_query_get(q, "g", &v) && str_is(v, "%41")); /* value undecoded */
 	CHECK(!rk_http_query_get(q, "z", &v));
 	CHECK(!rk_http_query_get(q, "", &v));

@@ -26,16 +26,16 @@ static const struct rc cases[] = {
 	{ "bytes=0-", 1, 206, 0, 0 },
 	{ "bytes=-10", 100, 206, 90, 99 },
 	{ "bytes=-100", 100, 206, 0, 99 },
-	{ "bytes=-1000", 100, 206, 0, 99 },   /* longer suffix: the whole file */
-	{ "bytes=50-1000", 100, 206, 50, 99 }, /* end clamped to size - 1 */
+	{ "bytes=-1000", 100, 206, 0, 99 },                     /* longer suffix: the whole file */
+	{ "bytes=50-1000", 100, 206, 50, 99 },                  /* end clamped to size - 1 */
 	{ "bytes=0-99999999999999999999999", 100, 206, 0, 99 }, /* saturates */
 	{ "bytes=-99999999999999999999999", 100, 206, 0, 99 },
 	{ "bytes=-18446744073709551617", 100, 206, 0, 99 }, /* not 1 */
 	{ "bytes=007-010", 100, 206, 7, 10 },
 	{ "BYTES=0-9", 100, 206, 0, 9 }, /* the unit is case-insensitive */
 	{ "Bytes=0-9", 100, 206, 0, 9 },
-	{ "bytes= 0-9 ", 100, 206, 0, 9 },   /* OWS around list members */
-	{ "bytes=0-9,", 100, 206, 0, 9 },    /* empty members do not count */
+	{ "bytes= 0-9 ", 100, 206, 0, 9 }, /* OWS around list members */
+	{ "bytes=0-9,", 100, 206, 0, 9 },  /* empty members do not count */
 	{ "bytes=,,0-9, ,", 100, 206, 0, 9 },
 	{ "bytes=0-18446744073709551614", MAX, 206, 0, 18446744073709551614ull },
 	/* ---- unsatisfiable: 416 ---- */
@@ -48,12 +48,12 @@ static const struct rc cases[] = {
 	{ "bytes=0-0", 0, 416, 0, 0 },
 	{ "bytes=-0", 0, 416, 0, 0 },
 	/* ---- served whole: 200 ---- */
-	{ "bytes=-5", 0, 200, 0, 0 },               /* a suffix of nothing */
-	{ "items=0-9", 100, 200, 0, 0 },            /* unknown unit */
-	{ "bytes=0-1,5-6", 100, 200, 0, 0 },        /* a list: no multipart here */
+	{ "bytes=-5", 0, 200, 0, 0 },        /* a suffix of nothing */
+	{ "items=0-9", 100, 200, 0, 0 },     /* unknown unit */
+	{ "bytes=0-1,5-6", 100, 200, 0, 0 }, /* a list: no multipart here */
 	{ "bytes=0-0,-1", 100, 200, 0, 0 },
 	{ "bytes=200-,300-", 100, 200, 0, 0 },
-	{ "bytes=5-1", 100, 200, 0, 0 },            /* last < first: invalid, ignored */
+	{ "bytes=5-1", 100, 200, 0, 0 }, /* last < first: invalid, ignored */
 	{ "bytes=5-1,0-2", 100, 200, 0, 0 },
 	{ "bytes=", 100, 200, 0, 0 },
 	{ "bytes=,", 100, 200, 0, 0 },
@@ -68,7 +68,7 @@ static const struct rc cases[] = {
 	{ "bytes=0x10-", 100, 200, 0, 0 },
 	{ "bytes=0-9;x", 100, 200, 0, 0 },
 	{ "bytes=0-9 x", 100, 200, 0, 0 },
-	{ "bytes = 0-9", 100, 200, 0, 0 },          /* no BWS around "=" */
+	{ "bytes = 0-9", 100, 200, 0, 0 }, /* no BWS around "=" */
 	{ "bytes0-9", 100, 200, 0, 0 },
 	{ "=0-9", 100, 200, 0, 0 },
 	{ "", 100, 200, 0, 0 },

@@ -120,7 +120,8 @@ static int rt_fields(struct rk_server_req *q)
 		rk_server_respond(q, 200, long_ct, "x", 1),
 	};
 	char body[128];
-	int n = snprintf(body, sizeof(body), "%d %d %d %d %d %d", r[0], r[1], r[2], r[3], r[4], r[5]);
+	int n = snprintf(body, sizeof(body), "%d %d %d %d %d %d", r[0], r[1], r[2], r[3], r[4],
+			 r[5]);
 	return rk_server_respond(q, 200, "text/plain", body, (uint32_t)n);
 }
 
@@ -270,7 +271,7 @@ static void rt_file_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint32
 		memset(sqe, 0, offsetof(struct io_uring_sqe, user_data));
 		sqe->opcode = IORING_OP_STATX;
 		sqe->fd = st->fd;
-		sqe->addr = (uint64_t)(uintptr_t)"";
+		sqe->addr = (uint64_t)(uintptr_t) "";
 		sqe->rw_flags = AT_EMPTY_PATH; /* statx_flags */
 		sqe->len = STATX_SIZE;
 		sqe->off = (uint64_t)(uintptr_t)&st->stx;
@@ -285,25 +286,42 @@ static void rt_file_op(struct rk_server_req *q, uint8_t tag, int32_t res, uint32
 
 static const struct rk_route test_routes[] = {
 	{ .method = RK_HTTP_GET, .path = "/big-ref", .fn = rt_big_ref },
-	{ .method = RK_HTTP_GET, .path = "/big-chunked", .fn = rt_big_chunked,
+	{ .method = RK_HTTP_GET,
+	  .path = "/big-chunked",
+	  .fn = rt_big_chunked,
 	  .on_writable = rt_big_chunked_more },
 	{ .method = RK_HTTP_GET, .path = "/big-copy", .fn = rt_big_copy },
 	{ .method = RK_HTTP_GET, .path = "/quick", .fn = rt_quick },
 	{ .method = RK_HTTP_GET, .path = "/no-answer", .fn = rt_no_answer },
 	{ .method = RK_HTTP_GET, .path = "/fields", .fn = rt_fields },
-	{ .method = RK_HTTP_GET, .path = "/static/", .fn = rt_echo_parts, .match = RK_ROUTE_PREFIX,
+	{ .method = RK_HTTP_GET,
+	  .path = "/static/",
+	  .fn = rt_echo_parts,
+	  .match = RK_ROUTE_PREFIX,
 	  .ctx = "static-ctx" },
-	{ .method = RK_HTTP_PUT, .path = "/static/", .fn = rt_echo_parts, .match = RK_ROUTE_PREFIX,
+	{ .method = RK_HTTP_PUT,
+	  .path = "/static/",
+	  .fn = rt_echo_parts,
+	  .match = RK_ROUTE_PREFIX,
 	  .ctx = "put-ctx" },
 	{ .method = RK_HTTP_GET, .path = "/exact", .fn = rt_echo_parts, .ctx = "exact-ctx" },
 	{ .method = RK_HTTP_POST, .path = "/buffered", .fn = rt_buffered },
-	{ .method = RK_HTTP_POST, .path = "/upload", .fn = rt_upload_begin, .body = RK_BODY_STREAMED,
-	  .on_body = rt_upload_piece, .on_end = rt_upload_end },
+	{ .method = RK_HTTP_POST,
+	  .path = "/upload",
+	  .fn = rt_upload_begin,
+	  .body = RK_BODY_STREAMED,
+	  .on_body = rt_upload_piece,
+	  .on_end = rt_upload_end },
 	{ .method = RK_HTTP_GET, .path = "/later", .fn = rt_later, .on_op = rt_later_op },
-	{ .method = RK_HTTP_GET, .path = "/file/", .fn = rt_file, .match = RK_ROUTE_PREFIX,
+	{ .method = RK_HTTP_GET,
+	  .path = "/file/",
+	  .fn = rt_file,
+	  .match = RK_ROUTE_PREFIX,
 	  .on_op = rt_file_op },
 	{ .method = RK_HTTP_GET, .path = "/scratch-ptr", .fn = rt_scratch_ptr },
-	{ .method = RK_HTTP_GET, .path = "/scratch-block", .fn = rt_scratch_block,
+	{ .method = RK_HTTP_GET,
+	  .path = "/scratch-block",
+	  .fn = rt_scratch_block,
 	  .on_op = rt_later_op },
 	{ .method = RK_HTTP_GET, .path = "/scratch-wait", .fn = rt_scratch_wait },
 	{ 0 },
@@ -488,7 +506,8 @@ static int tcp_connect(int port, int rcvbuf)
 	CHECK(fd >= 0);
 	if (rcvbuf)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	CHECK_MSG(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "connect: %s",
 		  strerror(errno));
@@ -684,8 +703,8 @@ TEST_T(prefix_routes_take_the_rest_of_the_path_and_have_their_ctx, 60)
 	struct resp rs;
 	static struct collect b;
 	srv_start(&s);
-	one_shot(s.port, "GET /static/a/b.css?v=1&x HTTP/1.1\r\nHost: x\r\nX-Name: Ann\r\n\r\n", &rs,
-		 &b);
+	one_shot(s.port, "GET /static/a/b.css?v=1&x HTTP/1.1\r\nHost: x\r\nX-Name: Ann\r\n\r\n",
+		 &rs, &b);
 	CHECK_EQ(rs.status, 200);
 	CHECK_MSG(!strcmp(b.buf, "path=/static/a/b.css rest=a/b.css query=v=1&x ctx=static-ctx "
 				 "name=Ann"),
@@ -699,12 +718,14 @@ TEST_T(prefix_routes_take_the_rest_of_the_path_and_have_their_ctx, 60)
 	one_shot(s.port, GET("/exact/more"), &rs, &b);
 	CHECK_EQ(rs.status, 404);
 	one_shot(s.port, GET("/exact?q"), &rs, &b);
-	CHECK_MSG(rs.status == 200 && !strcmp(b.buf, "path=/exact rest= query=q ctx=exact-ctx name="),
+	CHECK_MSG(rs.status == 200 &&
+			  !strcmp(b.buf, "path=/exact rest= query=q ctx=exact-ctx name="),
 		  "%d %s", rs.status, b.buf);
 	/* Routes see the normalized path, and a prefix route the rest of it
 	 * (decoded, no dot-segment); the query stays raw. */
 	one_shot(s.port, GET("/static/a/../b%2ecss/./c?q=%7a"), &rs, &b);
-	CHECK_MSG(!strcmp(b.buf, "path=/static/b.css/c rest=b.css/c query=q=%7a ctx=static-ctx name="),
+	CHECK_MSG(!strcmp(b.buf,
+			  "path=/static/b.css/c rest=b.css/c query=q=%7a ctx=static-ctx name="),
 		  "%s", b.buf);
 	one_shot(s.port, GET("/static/../exact"), &rs, &b);
 	CHECK_MSG(!strcmp(b.buf, "path=/exact rest= query= ctx=exact-ctx name="), "%s", b.buf);
@@ -751,8 +772,8 @@ TEST_T(a_route_that_does_not_answer_gets_500_and_the_next_request_its_own, 60)
 			CHECK_MSG(rs.status == 500 && !strcmp(b.buf, "500 Internal Server Error\n"),
 				  "answer %d: %d %s", i, rs.status, b.buf);
 		} else {
-			CHECK_MSG(rs.status == 200 && !strcmp(b.buf, "quick"), "answer %d: %d %s", i,
-				  rs.status, b.buf);
+			CHECK_MSG(rs.status == 200 && !strcmp(b.buf, "quick"), "answer %d: %d %s",
+				  i, rs.status, b.buf);
 		}
 	}
 	close(r.fd);
@@ -922,16 +943,19 @@ TEST_T(buffered_body_comes_whole_and_is_413_above_the_buffer_limit, 60)
 		r.len = r.off = 0;
 		if (chunked)
 			snprintf(head, sizeof(head),
-				 "POST /buffered HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+				 "POST /buffered HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+				 "chunked\r\n\r\n");
 		else
 			snprintf(head, sizeof(head),
-				 "POST /buffered HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n");
+				 "POST /buffered HTTP/1.1\r\nHost: x\r\nContent-Length: "
+				 "60000\r\n\r\n");
 		send_all(r.fd, head, strlen(head));
 		send_body(r.fd, 60000, chunked);
 		send_all(r.fd, GET("/quick"), strlen(GET("/quick")));
 		b.n = 0;
 		rd_resp(&r, &rs, false, sink_collect, &b);
-		snprintf(want, sizeof(want), "len=60000 sum=%016llx", (unsigned long long)body_sum(60000));
+		snprintf(want, sizeof(want), "len=60000 sum=%016llx",
+			 (unsigned long long)body_sum(60000));
 		CHECK_MSG(rs.status == 200 && !strcmp(b.buf, want), "%d %s", rs.status, b.buf);
 		b.n = 0;
 		rd_resp(&r, &rs, false, sink_collect, &b);
@@ -939,7 +963,8 @@ TEST_T(buffered_body_comes_whole_and_is_413_above_the_buffer_limit, 60)
 		close(r.fd);
 	}
 	/* A small body that came with its head. */
-	one_shot(s.port, "POST /buffered HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", &rs, &b);
+	one_shot(s.port, "POST /buffered HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", &rs,
+		 &b);
 	snprintf(want, sizeof(want), "len=3 sum=%016llx",
 		 (unsigned long long)fnv(FNV0, (const uint8_t *)"abc", 3));
 	CHECK_MSG(!strcmp(b.buf, want), "%s", b.buf);
@@ -989,21 +1014,25 @@ TEST_T(streamed_upload_of_20_mb_in_bounded_memory, 120)
 		r.len = r.off = 0;
 		if (chunked)
 			snprintf(head, sizeof(head),
-				 "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+				 "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+				 "chunked\r\n\r\n");
 		else
 			snprintf(head, sizeof(head),
-				 "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n", n);
+				 "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
+				 n);
 		send_all(r.fd, head, strlen(head));
 		send_body(r.fd, n, chunked);
 		b.n = 0;
 		rd_resp(&r, &rs, false, sink_collect, &b);
 		char want[128];
-		snprintf(want, sizeof(want), "len=%zu sum=%016llx", n, (unsigned long long)body_sum(n));
+		snprintf(want, sizeof(want), "len=%zu sum=%016llx", n,
+			 (unsigned long long)body_sum(n));
 		CHECK_MSG(rs.status == 200 && !strcmp(b.buf, want), "%d %s", rs.status, b.buf);
 		close(r.fd);
 	}
 	long rss1 = vm_rss_kb(s.pid);
-	fprintf(stderr, "  server VmRSS %ld kB before, %ld kB after 2 x 20 MB uploads\n", rss0, rss1);
+	fprintf(stderr, "  server VmRSS %ld kB before, %ld kB after 2 x 20 MB uploads\n", rss0,
+		rss1);
 	CHECK_MSG(rss1 - rss0 < 8192, "VmRSS grew by %ld kB", rss1 - rss0);
 	srv_stop(&s);
 }
@@ -1031,7 +1060,8 @@ static void *slow_readers(void *arg)
 		for (int i = 0; i < NSLOW; i++) {
 			ssize_t k = recv(sl->fds[i], b, sizeof(b), MSG_DONTWAIT);
 			if (k == 0)
-				th_fail(__FILE__, __LINE__, "slow reader %d: closed by the server", i);
+				th_fail(__FILE__, __LINE__, "slow reader %d: closed by the server",
+					i);
 			if (k > 0)
 				sl->got[i] += (uint64_t)k;
 		}

@@ -73,10 +73,12 @@ SERVER_TEST(request_errors_answer_then_close, 30)
 		{ "FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 501, "Not Implemented" },
 		{ "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "HTTP Version Not Supported" },
 		{ "GET / HTTP/1.1\r\n\r\n", 400, "Bad Request" },
-		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+		{ "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
+		  "chunked\r\n\r\n",
 		  400, "Bad Request" },
 		{ "GET / HTTP/1.1\nHost: x\n\n", 400, "Bad Request" },
-		{ "POST / HTTP/1.1\r\nHost: x\r\nExpect: fancy\r\n\r\n", 417, "Expectation Failed" },
+		{ "POST / HTTP/1.1\r\nHost: x\r\nExpect: fancy\r\n\r\n", 417,
+		  "Expectation Failed" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		fprintf(stderr, "  case %zu: %d %s\n", i, cases[i].code, cases[i].reason);
@@ -96,8 +98,8 @@ SERVER_TEST(post_echo_returns_request_header_lines, 30)
 	/* OWS around values is not part of them; a body is read and dropped,
 	 * so the pipelined GET after it is answered normally. */
 	cli_send_str(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nX-Test: hello world\r\n"
-			 "X-Pad: \t spaced \t\r\nAccept: */*\r\nContent-Length: 5\r\n\r\nhello"
-			 GET("/json"));
+			 "X-Pad: \t spaced \t\r\nAccept: */*\r\nContent-Length: 5\r\n\r\nhello" GET(
+				 "/json"));
 	read_resp(&c, &r);
 	static const char body[] = "Host: x\nX-Test: hello world\nX-Pad: spaced\nAccept: */*\n"
 				   "Content-Length: 5\n";
@@ -129,7 +131,9 @@ SERVER_TEST(sixteen_pipelined_requests_answered_in_order, 30)
 	}
 	cli_send_str(&c, req); /* one write */
 	for (int i = 0; i < 16; i++) {
-		expect_resp(&c, i % 3 == 0 ? PLAINTEXT_RESP : i % 3 == 1 ? JSON_RESP : NOTFOUND_RESP);
+		expect_resp(&c, i % 3 == 0   ? PLAINTEXT_RESP
+				: i % 3 == 1 ? JSON_RESP
+					     : NOTFOUND_RESP);
 	}
 	expect_quiet(&c, 100);
 	cli_close(&c);
@@ -143,8 +147,9 @@ SERVER_TEST(request_delivered_one_byte_at_a_time, 30)
 	struct cli c;
 	cli_open(&c, s.port);
 	/* A head and a chunked body, each byte its own segment (TCP_NODELAY). */
-	static const char req[] = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-				  "5;e=1\r\nhello\r\n3\r\n, w\r\n0\r\nT: v\r\n\r\n" GET("/plaintext");
+	static const char req[] =
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"5;e=1\r\nhello\r\n3\r\n, w\r\n0\r\nT: v\r\n\r\n" GET("/plaintext");
 	for (size_t i = 0; i < sizeof(req) - 1; i++) {
 		cli_send(&c, req + i, 1);
 		usleep(1000);
@@ -172,19 +177,19 @@ SERVER_TEST(connection_close_and_http10_keep_alive, 30)
 	/* Connection: close on 1.1: said in the response, then EOF. */
 	answer_then_close(s.port, "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 			  H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
-			  "Connection: close\r\n\r\nHello, World!");
+			       "Connection: close\r\n\r\nHello, World!");
 
 	/* HTTP/1.0 without keep-alive (and without Host): closed after it. */
 	answer_then_close(s.port, "GET /json HTTP/1.0\r\n\r\n",
 			  H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n"
-			  "Connection: close\r\n\r\n" JSON_BODY);
+			       "Connection: close\r\n\r\n" JSON_BODY);
 
 	/* HTTP/1.0 keep-alive: said in the response; a second request works. */
 	cli_open(&c, s.port);
 	for (int i = 0; i < 2; i++) {
 		exchange(&c, "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 			 H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n"
-			 "Connection: keep-alive\r\n\r\nHello, World!");
+			      "Connection: keep-alive\r\n\r\nHello, World!");
 	}
 	expect_quiet(&c, 50);
 	/* ...and the one that leaves out keep-alive ends it. */
@@ -204,12 +209,14 @@ SERVER_TEST(start_line_names_direct_descriptors_and_the_accept_mode, 20)
 	struct srv s;
 	srv_start(&s, bin, 0);
 	char *log = proc_slurp(s.p.err);
-	const char *sockets = test_mode_is("fd") ? "| regular fds (--direct=off"
-						 : "| direct descriptors";
+	const char *sockets =
+		test_mode_is("fd") ? "| regular fds (--direct=off" : "| direct descriptors";
 	const char *accept = test_mode_is("reactor") ? "| accept: reactor |"
 						     : "| accept: acceptor, least-loaded |";
-	CHECK_MSG(strstr(log, sockets) && strstr(log, accept), "start line without \"%s\" and "
-		  "\"%s\":\n%s", sockets, accept, log);
+	CHECK_MSG(strstr(log, sockets) && strstr(log, accept),
+		  "start line without \"%s\" and "
+		  "\"%s\":\n%s",
+		  sockets, accept, log);
 	free(log);
 	srv_stop(&s);
 }
@@ -229,7 +236,8 @@ SERVER_TEST(closing_answer_ends_in_fin_not_reset_while_requests_follow, 60)
 	struct cli c;
 	struct resp r;
 	cli_open(&c, s.port);
-	static const char first[] = "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static const char first[] =
+		"GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 	static const char next[] = "GET /json HTTP/1.1\r\nHost: x\r\n\r\n";
 	enum { TOTAL = 4 << 20 };
 	char *buf = malloc(TOTAL);
@@ -277,9 +285,8 @@ SERVER_TEST(error_mid_pipeline_stops_the_pipeline, 30)
 	srv_start(&s, bin, 0);
 	struct cli c;
 	cli_open(&c, s.port);
-	cli_send_str(&c, GET("/plaintext")
-		     "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     GET("/json"));
+	cli_send_str(&c, GET("/plaintext") "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: "
+					   "5\r\nTransfer-Encoding: chunked\r\n\r\n" GET("/json"));
 	expect_resp(&c, PLAINTEXT_RESP);
 	expect_error_close(&c, 400, "Bad Request", 2000);
 	cli_close(&c);
@@ -347,15 +354,18 @@ SERVER_TEST(ten_mib_body_echoed_intact, 60)
 	char head[256];
 	snprintf(head, sizeof(head),
 		 "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-test\r\n"
-		 "Content-Length: %zu\r\n\r\n", n);
+		 "Content-Length: %zu\r\n\r\n",
+		 n);
 	cli_send_str(&c, head);
 	cli_send(&c, body, n); /* reads the echo as it comes back */
 	cli_send_str(&c, GET("/plaintext"));
 	read_resp_t(&c, &r, false, 20000);
 	CHECK_EQ(r.status, 200);
 	char fmt[512];
-	snprintf(fmt, sizeof(fmt), H_OK "Content-Type: application/octet-stream\r\n"
-				  "Content-Length: %zu\r\n\r\n", n);
+	snprintf(fmt, sizeof(fmt),
+		 H_OK "Content-Type: application/octet-stream\r\n"
+		      "Content-Length: %zu\r\n\r\n",
+		 n);
 	char want[512];
 	with_date(want, sizeof(want), &r, fmt);
 	CHECK_MSG(r.head_len == strlen(want) && !memcmp(r.raw, want, r.head_len), "head: %.*s",
@@ -377,7 +387,8 @@ SERVER_TEST(chunked_body_with_extensions_and_trailer_echoed_chunked, 60)
 	srv_start(&s, bin, 0);
 	size_t cap = 1 << 20, len = 0, blen = 0;
 	char *req = malloc(cap), *body = malloc(cap);
-	len += (size_t)sprintf(req, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	len += (size_t)sprintf(req,
+			       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
 	for (int k = 0; k < 400; k++) {
 		size_t sz = 1 + (size_t)(k * 37 % 2900);
 		/* upper- and lower-case hex, extensions with and without values */
@@ -391,7 +402,8 @@ SERVER_TEST(chunked_body_with_extensions_and_trailer_echoed_chunked, 60)
 			req[len++] = body[blen] = (char)pattern(blen * 7 + 3), blen++;
 		len += (size_t)sprintf(req + len, "\r\n");
 	}
-	len += (size_t)sprintf(req + len, "0;last\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n" GET("/json"));
+	len += (size_t)sprintf(req + len,
+			       "0;last\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n" GET("/json"));
 	CHECK(len < cap);
 
 	struct cli c;
@@ -422,15 +434,19 @@ SERVER_TEST(expect_100_continue_before_the_body, 30)
 	struct cli c;
 	struct resp r;
 	cli_open(&c, s.port);
-	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
+	cli_send_str(
+		&c,
+		"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
 	expect_100_continue(&c);
 	/* Nothing more before the body: the echo answers a validated body. */
 	expect_quiet(&c, 50);
 	exchange(&c, "hello world",
 		 H_OK "Content-Type: application/octet-stream\r\nContent-Length: 11\r\n\r\n"
-		 "hello world");
+		      "hello world");
 	/* Without a body there is nothing to continue: no 100. */
-	cli_send_str(&c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n");
+	cli_send_str(
+		&c,
+		"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n");
 	read_resp(&c, &r);
 	CHECK_EQ(r.status, 200);
 	CHECK_EQ(r.body_len, 0);
@@ -609,8 +625,9 @@ SERVER_TEST(two_thousand_pipelined_requests_survive_send_backpressure, 60)
 		struct resp r;
 		read_resp(&c, &r);
 		CHECK_MSG(r.status == (i % 3 == 2 ? 404 : 200), "answer %d: %d", i, r.status);
-		CHECK_MSG(!strcmp(r.body, i % 3 == 0 ? "Hello, World!" : i % 3 == 1 ? JSON_BODY
-										: "404 Not Found\n"),
+		CHECK_MSG(!strcmp(r.body, i % 3 == 0   ? "Hello, World!"
+					  : i % 3 == 1 ? JSON_BODY
+						       : "404 Not Found\n"),
 			  "answer %d body: %s", i, r.body);
 		resp_free(&r);
 	}

@@ -115,9 +115,14 @@ TEST_T(systemd_units_verify_and_harden_the_service, 120)
 	snprintf(path, sizeof(path), "%s/lib/systemd/system/rocket.service", prefix);
 	char *svc = proc_slurp(path);
 	static const char *const hardening[] = {
-		"\nType=notify\n", "\nDynamicUser=yes\n", "\nProtectSystem=strict\n",
-		"\nProtectHome=yes\n", "\nPrivateTmp=yes\n", "\nNoNewPrivileges=yes\n",
-		"\nCapabilityBoundingSet=\n", "\nRequires=rocket.socket\n",
+		"\nType=notify\n",
+		"\nDynamicUser=yes\n",
+		"\nProtectSystem=strict\n",
+		"\nProtectHome=yes\n",
+		"\nPrivateTmp=yes\n",
+		"\nNoNewPrivileges=yes\n",
+		"\nCapabilityBoundingSet=\n",
+		"\nRequires=rocket.socket\n",
 	};
 	for (size_t i = 0; i < sizeof(hardening) / sizeof(hardening[0]); i++)
 		CHECK_MSG(strstr(svc, hardening[i]), "rocket.service lacks %s", hardening[i] + 1);

@@ -116,11 +116,11 @@ TEST_T(load_reconnects_after_r_requests_per_connection, 20)
 	server_stop(srv);
 	CHECK_MSG(req1 > 10, "no requests: %s", j1);
 	CHECK_EQ(json_num(j1, "total"), 0);
-	CHECK_MSG(rc1 >= req1 - 2 && rc1 <= req1 + 2, "-r 1: %lld requests, %lld reconnects",
-		  req1, rc1);
+	CHECK_MSG(rc1 >= req1 - 2 && rc1 <= req1 + 2, "-r 1: %lld requests, %lld reconnects", req1,
+		  rc1);
 	CHECK_EQ(json_num(j3, "total"), 0);
-	CHECK_MSG(rc3 * 3 >= req3 - 6 && rc3 * 3 <= req3 + 6, "-r 3: %lld requests, %lld reconnects",
-		  req3, rc3);
+	CHECK_MSG(rc3 * 3 >= req3 - 6 && rc3 * 3 <= req3 + 6,
+		  "-r 3: %lld requests, %lld reconnects", req3, rc3);
 }
 
 /* A file with these bytes in a new temp file; its path (static). */

@@ -183,8 +183,8 @@ TEST_T(memory_of_4000_partial_heads_goes_back_once_they_close, 120)
 		       CONNS + 100);
 		return;
 	}
-	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "2",
-			       "--buffers", "512", NULL };
+	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors",
+			       "2",      "--buffers", "512",    NULL };
 	struct proc p;
 	int port;
 	proc_spawn(&p, bin, args, NULL, NULL, NULL);

@@ -34,7 +34,8 @@ static int free_low_port(void)
 {
 	for (int port = 1023; port > 900; port--) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)port),
 					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
 		close(fd);
@@ -91,8 +92,10 @@ static void serve_as(const char *bin, const char *user, const char *root_dir)
 	int low = free_low_port(), port, threads;
 	char ps[16];
 	snprintf(ps, sizeof(ps), "%d", low);
-	const char *args[] = { "--bind", "127.0.0.1", "--port", ps, "--reactors", "2",
-			       "--user", user, root_dir ? "--chroot" : NULL, root_dir, NULL };
+	const char *args[] = { "--bind", "127.0.0.1",  "--port",
+			       ps,       "--reactors", "2",
+			       "--user", user,         root_dir ? "--chroot" : NULL,
+			       root_dir, NULL };
 	/* LeakSanitizer reads /proc/PID/task at exit, which a chroot hides;
 	 * the sanitizers' other checks stay on. */
 	const char *env[] = { "ASAN_OPTIONS=detect_leaks=0", NULL };
@@ -184,8 +187,8 @@ static void become_nobody(void *arg)
 
 static void already_that_user(const char *bin)
 {
-	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1",
-			       "--user", "65534:65534", NULL };
+	const char *args[] = { "--bind", "127.0.0.1", "--port",      "0", "--reactors",
+			       "1",      "--user",    "65534:65534", NULL };
 	struct proc p;
 	int port;
 	proc_spawn(&p, bin, args, NULL, become_nobody, NULL);

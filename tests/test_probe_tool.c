@@ -55,7 +55,8 @@ TEST(uring_probe_explain_names_features_and_verdict)
 	/* Direct descriptors: measured end to end (6.0+ here). */
 	const char *sfd = strstr(out, "  MSG_SEND_FD ");
 	CHECK_MSG(sfd && !strncmp(sfd + 2 + 20 + 1 + 5 + 1, "yes ", 4) &&
-		  strstr(sfd, "direct descriptors"), "no MSG_SEND_FD yes line in:\n%s", out);
+			  strstr(sfd, "direct descriptors"),
+		  "no MSG_SEND_FD yes line in:\n%s", out);
 	CHECK_MSG(strstr(out, "what Rocket does"), "no column header in:\n%s", out);
 	const char *v = strstr(out, "\nverdict: Rocket ");
 	CHECK_MSG(v, "no verdict line in:\n%s", out);
@@ -94,10 +95,12 @@ TEST(uring_probe_explain_lists_the_file_ops_and_every_fallback)
 	CHECK(strstr(out, "RESOLVE_BENEATH"));
 	/* One "without it:" line under each feature line. */
 	int features = 0, withouts = 0;
-	for (const char *l = strstr(out, "here what Rocket does\n"); l && (l = strchr(l, '\n')); l++) {
+	for (const char *l = strstr(out, "here what Rocket does\n"); l && (l = strchr(l, '\n'));
+	     l++) {
 		if (!strncmp(l + 1, "  ", 2) && l[3] != ' ')
 			features++;
-		else if (strstr(l + 1, " without it: ") && strstr(l + 1, " without it: ") < strchr(l + 1, '\n'))
+		else if (strstr(l + 1, " without it: ") &&
+			 strstr(l + 1, " without it: ") < strchr(l + 1, '\n'))
 			withouts++;
 	}
 	CHECK_MSG(features >= 20 && withouts == features, "%d features, %d fallbacks:\n%s",

@@ -25,7 +25,8 @@ static char *capture(const char *const *args, const char *url_path)
 	CHECK(proc_wait(&p, 10) == 0);
 	char *err = proc_slurp(p.err);
 	proc_cleanup(&p);
-	char *from = strstr(err, "[acceptor ] SQE  ACCEPT"), *to = from ? strstr(from, "CQE  CLOSE") : 0;
+	char *from = strstr(err, "[acceptor ] SQE  ACCEPT"),
+	     *to = from ? strstr(from, "CQE  CLOSE") : 0;
 	CHECK_MSG(from && to, "no connection in the trace:\n%s", err);
 	to = strchr(to, '\n') + 1;
 	size_t cap = (size_t)(to - from) + 1, n = 0;
@@ -48,8 +49,8 @@ static void canon(const char *text, const char *who, char *out, size_t cap)
 	for (const char *l = text; *l;) {
 		const char *e = strchr(l, '\n');
 		e = e ? e + 1 : l + strlen(l);
-		if (!strncmp(l, who, strlen(who)) &&
-		    (memmem(l, (size_t)(e - l), "] SQE ", 6) || memmem(l, (size_t)(e - l), "] CQE ", 6))) {
+		if (!strncmp(l, who, strlen(who)) && (memmem(l, (size_t)(e - l), "] SQE ", 6) ||
+						      memmem(l, (size_t)(e - l), "] CQE ", 6))) {
 			for (const char *c = l; c < e && n + 2 < cap; c++)
 				if (*c >= '0' && *c <= '9') {
 					if (!n || out[n - 1] != '#')
@@ -100,7 +101,8 @@ static void check_or_write(const char *name, const char *live)
 		canon(s, threads[t], a, sizeof(a));
 		canon(live, threads[t], b, sizeof(b));
 		CHECK_MSG(strcmp(a, b) == 0,
-			  "README.md's trace %s (%s) drifted from the server's:\n--- README\n%s--- now\n%s"
+			  "README.md's trace %s (%s) drifted from the server's:\n--- README\n%s--- "
+			  "now\n%s"
 			  "(ROCKET_README_WRITE=1 build/tests/test_readme_traces rewrites it)",
 			  name, threads[t], a, b);
 	}
@@ -131,7 +133,8 @@ TEST(readme_trace_of_a_file_with_root_is_the_real_one)
 		return;
 	struct tree t;
 	tree_make(&t);
-	put(&t, "index.html", "<!DOCTYPE html>\n<title>Rocket</title>\n<p>Served by io_uring.</p>\n");
+	put(&t, "index.html",
+	    "<!DOCTYPE html>\n<title>Rocket</title>\n<p>Served by io_uring.</p>\n");
 	set_mtime(&t, "index.html", 1767225600);
 	const char *const args[] = { "--trace", "--accept", "acceptor", "--root", t.root, 0 };
 	char *live = capture(args, "/index.html");

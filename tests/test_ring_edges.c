@@ -58,8 +58,10 @@ static void overflow_delivers_everything(bool no_defer)
 {
 	enum { N = 200 };
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 8, .cq_entries = 16,
-						   .sqpoll_cpu = -1, .no_defer_taskrun = no_defer });
+	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 8,
+						   .cq_entries = 16,
+						   .sqpoll_cpu = -1,
+						   .no_defer_taskrun = no_defer });
 	CHECK_EQ(r.sq_entries, 8);
 	CHECK_EQ(r.cq_entries, 16);
 	CHECK(r.features & IORING_FEAT_NODROP);
@@ -121,8 +123,8 @@ TEST(submit_while_overflowed_loses_nothing)
 {
 	enum { N = 48 };
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 8, .cq_entries = 16,
-						   .sqpoll_cpu = -1 });
+	ring_open_cfg(
+		&r, (struct rk_ring_config){ .sq_entries = 8, .cq_entries = 16, .sqpoll_cpu = -1 });
 	for (int i = 0; i < 24; i += 8) {
 		for (int j = 0; j < 8; j++)
 			prep_nop(rk_ring_get_sqe(&r), 1000 + i + j);
@@ -237,8 +239,8 @@ TEST(default_setup_grants_defer_taskrun_no_sqarray_and_registered_fd)
 {
 	struct rk_ring r;
 	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 4, .sqpoll_cpu = -1 });
-	uint32_t want = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-			IORING_SETUP_NO_SQARRAY;
+	uint32_t want =
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_NO_SQARRAY;
 	CHECK_MSG((r.flags & want) == want, "flags %#x", r.flags);
 	CHECK(r.sq_array == NULL);
 	CHECK_EQ(r.enter_flags, IORING_ENTER_REGISTERED_RING);
@@ -255,8 +257,8 @@ TEST(default_setup_grants_defer_taskrun_no_sqarray_and_registered_fd)
 TEST(no_defer_taskrun_falls_back_to_coop_taskrun)
 {
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 4, .sqpoll_cpu = -1,
-						   .no_defer_taskrun = true });
+	ring_open_cfg(&r, (struct rk_ring_config){
+				  .sq_entries = 4, .sqpoll_cpu = -1, .no_defer_taskrun = true });
 	CHECK_MSG(!(r.flags & IORING_SETUP_DEFER_TASKRUN), "flags %#x", r.flags);
 	CHECK_MSG((r.flags & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)) ==
 			  (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG),
@@ -269,8 +271,8 @@ TEST(no_defer_taskrun_falls_back_to_coop_taskrun)
 TEST(no_sqarray_keeps_the_index_array)
 {
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 4, .sqpoll_cpu = -1,
-						   .no_sqarray = true });
+	ring_open_cfg(&r, (struct rk_ring_config){
+				  .sq_entries = 4, .sqpoll_cpu = -1, .no_sqarray = true });
 	CHECK_MSG(!(r.flags & IORING_SETUP_NO_SQARRAY), "flags %#x", r.flags);
 	CHECK(r.flags & IORING_SETUP_DEFER_TASKRUN);
 	CHECK(r.sq_array != NULL);
@@ -282,8 +284,8 @@ TEST(no_sqarray_keeps_the_index_array)
 TEST(no_register_fd_enters_with_the_plain_fd)
 {
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 4, .sqpoll_cpu = -1,
-						   .no_register_fd = true });
+	ring_open_cfg(&r, (struct rk_ring_config){
+				  .sq_entries = 4, .sqpoll_cpu = -1, .no_register_fd = true });
 	CHECK_EQ(r.enter_flags, 0);
 	CHECK_EQ(r.enter_fd, r.fd);
 	nop_laps(&r);
@@ -294,7 +296,8 @@ TEST(every_fallback_combination_round_trips)
 {
 	for (int m = 0; m < 8; m++) {
 		struct rk_ring r;
-		ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 4, .sqpoll_cpu = -1,
+		ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 4,
+							   .sqpoll_cpu = -1,
 							   .no_defer_taskrun = m & 1,
 							   .no_sqarray = m & 2,
 							   .no_register_fd = m & 4 });
@@ -341,8 +344,9 @@ static void wait_nops(struct rk_ring *r, unsigned char *seen, uint64_t base, uin
 TEST_T(sqpoll_submits_and_wakes_the_idle_thread, 60)
 {
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 8, .sqpoll = true,
-						   .sqpoll_cpu = -1, .sq_idle_ms = 10 });
+	ring_open_cfg(
+		&r, (struct rk_ring_config){
+			    .sq_entries = 8, .sqpoll = true, .sqpoll_cpu = -1, .sq_idle_ms = 10 });
 	CHECK(r.flags & IORING_SETUP_SQPOLL);
 	CHECK(!(r.flags & IORING_SETUP_DEFER_TASKRUN));
 	unsigned char seen[8] = { 0 };
@@ -593,8 +597,8 @@ static void tcp_pair(int *cli, int *srv)
 TEST(defer_taskrun_submit_without_wait_runs_the_pending_task_work)
 {
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 8, .sqpoll_cpu = -1,
-						   .no_taskrun_flag = true });
+	ring_open_cfg(&r, (struct rk_ring_config){
+				  .sq_entries = 8, .sqpoll_cpu = -1, .no_taskrun_flag = true });
 	CHECK_MSG((r.flags & IORING_SETUP_DEFER_TASKRUN) && !(r.flags & IORING_SETUP_TASKRUN_FLAG),
 		  "flags %#x", r.flags);
 	int cli, srv;
@@ -644,8 +648,10 @@ TEST(defer_taskrun_submit_without_wait_runs_the_pending_task_work)
 TEST_T(sqpoll_full_sq_waits_in_the_kernel_for_a_free_entry, 60)
 {
 	struct rk_ring r;
-	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 2, .cq_entries = 4096,
-						   .sqpoll = true, .sqpoll_cpu = -1,
+	ring_open_cfg(&r, (struct rk_ring_config){ .sq_entries = 2,
+						   .cq_entries = 4096,
+						   .sqpoll = true,
+						   .sqpoll_cpu = -1,
 						   .sq_idle_ms = 1 });
 	CHECK(r.flags & IORING_SETUP_SQPOLL);
 	CHECK_EQ(r.sq_entries, 2);

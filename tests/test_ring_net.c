@@ -88,8 +88,7 @@ static void check_pat(const uint8_t *p, uint32_t from, uint32_t n)
 			  pat(from + i));
 }
 
-static void prep_recv(struct io_uring_sqe *sqe, int fd, uint16_t bgid, uint16_t ioprio,
-		      uint64_t ud)
+static void prep_recv(struct io_uring_sqe *sqe, int fd, uint16_t bgid, uint16_t ioprio, uint64_t ud)
 {
 	CHECK(sqe);
 	sqe->opcode = IORING_OP_RECV;
@@ -760,7 +759,8 @@ TEST(incremental_zero_byte_completion_keeps_the_buffer_with_the_kernel)
 	CHECK_EQ(rk_bufring_consume(&b, &c, &seg, 1), 1);
 	CHECK(!seg.last_use);
 
-	struct io_uring_cqe eof = { .user_data = 2, .res = 0,
+	struct io_uring_cqe eof = { .user_data = 2,
+				    .res = 0,
 				    .flags = IORING_CQE_F_BUFFER | 0u << IORING_CQE_BUFFER_SHIFT };
 	uint16_t head = b.head;
 	CHECK_EQ(rk_bufring_consume(&b, &eof, &seg, 1), 1);

@@ -80,8 +80,8 @@ static uint64_t lg_parse(struct lg_conn *c)
 		if (!end)
 			break;
 		size_t head = (size_t)(end - p) + 4;
-		CHECK_MSG(left >= 17 && !memcmp(p, "HTTP/1.1 200 OK\r\n", 17), "response %llu: %.40s",
-			  (unsigned long long)(c->responses + n), p);
+		CHECK_MSG(left >= 17 && !memcmp(p, "HTTP/1.1 200 OK\r\n", 17),
+			  "response %llu: %.40s", (unsigned long long)(c->responses + n), p);
 		char *cl = memmem(p, head, "Content-Length: ", 16);
 		CHECK_MSG(cl, "no Content-Length");
 		size_t blen = strtoul(cl + 16, NULL, 10);
@@ -115,7 +115,8 @@ static void lg_run(struct lg_conn *cs, int ep, uint64_t *total, uint64_t until)
 			struct lg_conn *c = &cs[evs[j].data.u32];
 			if (evs[j].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
 				for (;;) {
-					ssize_t r = read(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+					ssize_t r = read(c->fd, c->rbuf + c->rlen,
+							 sizeof(c->rbuf) - c->rlen);
 					if (r < 0 && (errno == EAGAIN || errno == EINTR))
 						break;
 					CHECK_MSG(r > 0, "read %zd: %s", r, strerror(errno));
@@ -202,7 +203,8 @@ static void sigterm_with_open_connections(const char *bin)
 	enum { N = 100 };
 	int fds[N];
 	static const char partial_head[] = "GET /plaintext HTTP/1.1\r\nHost: t\r\nX-Half: ab";
-	static const char partial_body[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n";
+	static const char partial_body[] =
+		"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n";
 	static char filler[1000];
 	memset(filler, 'x', sizeof(filler));
 	for (int i = 0; i < N; i++) {
@@ -303,8 +305,9 @@ static void command_line(const char *bin)
 	int st = proc_wait(&s, 20);
 	CHECK_MSG(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "--help: status 0x%x", st);
 	char *out = proc_slurp(s.out);
-	CHECK_MSG(strstr(out, "--reactors") && strstr(out, "--sqpoll") && strstr(out, "--buffers") &&
-			  strstr(out, "--max-body-buffer") && strstr(out, "--body-buffers"),
+	CHECK_MSG(strstr(out, "--reactors") && strstr(out, "--sqpoll") &&
+			  strstr(out, "--buffers") && strstr(out, "--max-body-buffer") &&
+			  strstr(out, "--body-buffers"),
 		  "--help:\n%s", out);
 	free(out);
 	proc_cleanup(&s);
@@ -396,7 +399,8 @@ static void emfile_backs_off(const char *bin)
 	usleep(1000 * 1000);
 	long spent = cpu_ticks(s.pid) - t0;
 	long hz = sysconf(_SC_CLK_TCK);
-	CHECK_MSG(spent * 4 < hz, "server used %ld of %ld ticks in 1 s while out of fds", spent, hz);
+	CHECK_MSG(spent * 4 < hz, "server used %ld of %ld ticks in 1 s while out of fds", spent,
+		  hz);
 
 	/* Free descriptors (close what was answered, round after round): the
 	 * waiting connections are accepted and served. */

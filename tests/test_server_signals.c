@@ -65,8 +65,7 @@ static void second_sigterm(const char *bin)
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: wait status 0x%x%s\n%s", bin, st,
 		  WIFSIGNALED(st) ? " (killed by a signal)" : "", err);
 	proc_check_clean(err);
-	CHECK_MSG(strstr(err, "reactor 0:") && strstr(err, "acceptor:"), "no exit stats:\n%s",
-		  err);
+	CHECK_MSG(strstr(err, "reactor 0:") && strstr(err, "acceptor:"), "no exit stats:\n%s", err);
 	CHECK_MSG(strstr(err, "signals absorbed 1"), "the second SIGTERM was not read:\n%s", err);
 	printf("  %s: exit 0 after two SIGTERMs 10 ms apart\n", bin);
 	free(err);

@@ -10,7 +10,8 @@
 #include "rocket/http.h"
 #include "rocket/http_cond.h"
 
-#define ROOT_ARGS(t, ...) ((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(,) 0 })
+#define ROOT_ARGS(t, ...)                                                                          \
+	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
 
 static int start_tree(struct proc *p, struct tree *t, const char *const *args)
 {
@@ -37,7 +38,8 @@ TEST(a_missing_root_is_a_start_up_error_naming_the_flag)
 		  "status %d: %s", st, line);
 	const char *const a3[] = { "--port", "0", "--mount", "/static/=/nonexistent", 0 };
 	st = proc_run(proc_bin_hosted(), a3, 0, 0, 0, line, sizeof(line));
-	CHECK_MSG(st == 1 && strstr(line, "--mount /static/=/nonexistent") && strstr(line, "ENOENT"),
+	CHECK_MSG(st == 1 && strstr(line, "--mount /static/=/nonexistent") &&
+			  strstr(line, "ENOENT"),
 		  "status %d: %s", st, line);
 	const char *const a4[] = { "--port", "0", "--mount", "static=/tmp", 0 };
 	st = proc_run(proc_bin_hosted(), a4, 0, 0, 0, line, sizeof(line));
@@ -191,11 +193,16 @@ TEST(content_type_comes_from_the_extension)
 	static const struct {
 		const char *name, *type;
 	} cases[] = {
-		{ "a.html", "text/html; charset=utf-8" },	{ "a.css", "text/css; charset=utf-8" },
-		{ "a.js", "text/javascript; charset=utf-8" },	{ "a.mjs", "text/javascript; charset=utf-8" },
-		{ "a.json", "application/json; charset=utf-8" }, { "a.svg", "image/svg+xml; charset=utf-8" },
-		{ "a.PNG", "image/png" },			{ "a.woff2", "font/woff2" },
-		{ "a.wasm", "application/wasm" },		{ "a.unknownext", "application/octet-stream" },
+		{ "a.html", "text/html; charset=utf-8" },
+		{ "a.css", "text/css; charset=utf-8" },
+		{ "a.js", "text/javascript; charset=utf-8" },
+		{ "a.mjs", "text/javascript; charset=utf-8" },
+		{ "a.json", "application/json; charset=utf-8" },
+		{ "a.svg", "image/svg+xml; charset=utf-8" },
+		{ "a.PNG", "image/png" },
+		{ "a.woff2", "font/woff2" },
+		{ "a.wasm", "application/wasm" },
+		{ "a.unknownext", "application/octet-stream" },
 		{ "noext", "application/octet-stream" },
 	};
 	struct tree t;
@@ -209,7 +216,8 @@ TEST(content_type_comes_from_the_extension)
 		snprintf(u, sizeof(u), "/%s", cases[i].name);
 		struct resp *r = get(port, u);
 		const char *ct = hdr(r, "Content-Type");
-		CHECK_MSG(r->status == 200 && ct && !strcmp(ct, cases[i].type), "%s: %s", u, r->head);
+		CHECK_MSG(r->status == 200 && ct && !strcmp(ct, cases[i].type), "%s: %s", u,
+			  r->head);
 	}
 	proc_stop(&p);
 	tree_remove(&t);
@@ -265,8 +273,10 @@ TEST(if_none_match_and_if_modified_since_give_304_with_the_validators)
 	set_mtime(&t, "a.txt", 784111777);
 	expect_validators(&t, "a.txt", etag, sizeof(etag));
 	int port = start_tree(&p, &t, ROOT_ARGS(&t));
-	const char *hit[] = { "If-None-Match: %s\r\n", "If-None-Match: \"x\", %s\r\n",
-			      "If-None-Match: *\r\n", "If-None-Match: W/%s\r\n",
+	const char *hit[] = { "If-None-Match: %s\r\n",
+			      "If-None-Match: \"x\", %s\r\n",
+			      "If-None-Match: *\r\n",
+			      "If-None-Match: W/%s\r\n",
 			      "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
 			      "If-Modified-Since: Sun, 06 Nov 2094 08:49:37 GMT\r\n" };
 	for (unsigned i = 0; i < sizeof(hit) / sizeof(hit[0]); i++) {
@@ -275,17 +285,21 @@ TEST(if_none_match_and_if_modified_since_give_304_with_the_validators)
 		CHECK_MSG(r->status == 304, "%s-> %s", f, r->head);
 		CHECK_MSG(hdr(r, "ETag") && !strcmp(hdr(r, "ETag"), etag), "%s", r->head);
 		CHECK(hdr(r, "Last-Modified"));
-		CHECK_MSG(!hdr(r, "Content-Type"), "no representation metadata on 304: %s", r->head);
+		CHECK_MSG(!hdr(r, "Content-Type"), "no representation metadata on 304: %s",
+			  r->head);
 		const char *cl = hdr(r, "Content-Length"); /* absent, or the 200's (§8.6) */
 		CHECK_MSG(!cl || !strcmp(cl, "10"), "%s", r->head);
 	}
-	const char *miss[] = { "If-None-Match: \"other\"\r\n",
-			       "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n",
-			       /* §13.2.2: If-None-Match decides, If-Modified-Since is not read */
-			       "If-None-Match: \"other\"\r\nIf-Modified-Since: Sun, 06 Nov 2094 08:49:37 GMT\r\n" };
+	const char *miss[] = {
+		"If-None-Match: \"other\"\r\n",
+		"If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n",
+		/* §13.2.2: If-None-Match decides, If-Modified-Since is not read */
+		"If-None-Match: \"other\"\r\nIf-Modified-Since: Sun, 06 Nov 2094 08:49:37 GMT\r\n"
+	};
 	for (unsigned i = 0; i < sizeof(miss) / sizeof(miss[0]); i++) {
 		struct resp *r = get_ex(port, "GET", "/a.txt", miss[i]);
-		CHECK_MSG(r->status == 200 && body_is(r, "0123456789"), "%s-> %s", miss[i], r->head);
+		CHECK_MSG(r->status == 200 && body_is(r, "0123456789"), "%s-> %s", miss[i],
+			  r->head);
 	}
 	proc_stop(&p);
 	tree_remove(&t);
@@ -326,9 +340,9 @@ TEST(single_ranges_give_206_with_content_range_and_the_exact_bytes)
 		{ "bytes=-100", 206, "bytes 0-25/26", "abcdefghijklmnopqrstuvwxyz" },
 		{ "bytes=26-", 416, "bytes */26", 0 },
 		{ "bytes=30-40", 416, "bytes */26", 0 },
-		{ "items=0-3", 200, 0, "abcdefghijklmnopqrstuvwxyz" },  /* unknown unit: ignored */
+		{ "items=0-3", 200, 0, "abcdefghijklmnopqrstuvwxyz" }, /* unknown unit: ignored */
 		{ "bytes=0-1, 4-5", 200, 0, "abcdefghijklmnopqrstuvwxyz" }, /* several: whole */
-		{ "bytes=5-1", 200, 0, "abcdefghijklmnopqrstuvwxyz" },  /* invalid: ignored */
+		{ "bytes=5-1", 200, 0, "abcdefghijklmnopqrstuvwxyz" },      /* invalid: ignored */
 	};
 	struct tree t;
 	struct proc p;
@@ -341,11 +355,13 @@ TEST(single_ranges_give_206_with_content_range_and_the_exact_bytes)
 		struct resp *r = get_ex(port, "GET", "/abc.txt", f);
 		CHECK_MSG(r->status == cases[i].status, "%s -> %s", f, r->head);
 		const char *cr = hdr(r, "Content-Range");
-		CHECK_MSG(cases[i].cr ? cr && !strcmp(cr, cases[i].cr) : !cr, "%s -> %s", f, r->head);
+		CHECK_MSG(cases[i].cr ? cr && !strcmp(cr, cases[i].cr) : !cr, "%s -> %s", f,
+			  r->head);
 		if (cases[i].body)
 			CHECK_MSG(body_is(r, cases[i].body), "%s -> %.*s", f, (int)r->len, r->body);
 		if (r->status != 416)
-			CHECK_MSG(hdr(r, "Accept-Ranges") && !strcmp(hdr(r, "Accept-Ranges"), "bytes"),
+			CHECK_MSG(hdr(r, "Accept-Ranges") &&
+					  !strcmp(hdr(r, "Accept-Ranges"), "bytes"),
 				  "%s", r->head);
 	}
 	/* HEAD has no ranges (§14.2: GET only); the head of a 200. */
@@ -385,15 +401,16 @@ TEST(get_and_head_only_anything_else_405_with_allow)
 	put(&t, "a.txt", "0123456789");
 	int port = start_tree(&p, &t, ROOT_ARGS(&t));
 	struct resp *r = get_ex(port, "HEAD", "/a.txt", 0);
-	CHECK_MSG(r->status == 200 && !strcmp(hdr(r, "Content-Length"), "10") && !r->len,
-		  "%s", r->head);
+	CHECK_MSG(r->status == 200 && !strcmp(hdr(r, "Content-Length"), "10") && !r->len, "%s",
+		  r->head);
 	CHECK(hdr(r, "ETag") && hdr(r, "Last-Modified"));
 	const char *methods[] = { "POST", "PUT", "DELETE", "PATCH" };
 	for (unsigned i = 0; i < 4; i++) {
 		r = get_ex(port, methods[i], "/a.txt", "Content-Length: 0\r\n");
 		const char *allow = hdr(r, "Allow");
-		CHECK_MSG(r->status == 405 && allow && strstr(allow, "GET") && strstr(allow, "HEAD") &&
-				  !strstr(allow, "POST") && !strstr(allow, "PUT"),
+		CHECK_MSG(r->status == 405 && allow && strstr(allow, "GET") &&
+				  strstr(allow, "HEAD") && !strstr(allow, "POST") &&
+				  !strstr(allow, "PUT"),
 			  "%s: %s", methods[i], r->head);
 	}
 	proc_stop(&p);
@@ -441,15 +458,16 @@ TEST(a_precompressed_sibling_is_served_when_the_client_accepts_it)
 			snprintf(f, sizeof(f), "Accept-Encoding: %s\r\n", cases[i].ae);
 		struct resp *r = get_ex(port, "GET", cases[i].path, f);
 		const char *ce = hdr(r, "Content-Encoding");
-		CHECK_MSG(r->status == 200 && body_is(r, cases[i].body), "%s %s -> %s", cases[i].path,
-			  f, r->head);
+		CHECK_MSG(r->status == 200 && body_is(r, cases[i].body), "%s %s -> %s",
+			  cases[i].path, f, r->head);
 		CHECK_MSG(cases[i].coding ? ce && !strcmp(ce, cases[i].coding) : !ce, "%s %s -> %s",
 			  cases[i].path, f, r->head);
 		/* The original's type, and Vary on every answer (identity too). */
-		CHECK_MSG(strstr(hdr(r, "Content-Type"), strstr(cases[i].path, ".js") ? "javascript"
-											 : "text/"),
+		CHECK_MSG(strstr(hdr(r, "Content-Type"),
+				 strstr(cases[i].path, ".js") ? "javascript" : "text/"),
 			  "%s", r->head);
-		CHECK_MSG(hdr(r, "Vary") && strstr(hdr(r, "Vary"), "Accept-Encoding"), "%s", r->head);
+		CHECK_MSG(hdr(r, "Vary") && strstr(hdr(r, "Vary"), "Accept-Encoding"), "%s",
+			  r->head);
 	}
 	proc_stop(&p);
 	tree_remove(&t);
@@ -462,9 +480,10 @@ TEST(a_range_of_a_precompressed_answer_counts_encoded_bytes)
 	tree_make(&t);
 	put_siblings(&t);
 	int port = start_tree(&p, &t, ROOT_ARGS(&t));
-	struct resp *r = get_ex(port, "GET", "/app.js", "Accept-Encoding: gzip\r\nRange: bytes=0-3\r\n");
-	CHECK_MSG(r->status == 206 && body_is(r, "GZIP") && !strcmp(hdr(r, "Content-Range"),
-								     "bytes 0-3/20"),
+	struct resp *r =
+		get_ex(port, "GET", "/app.js", "Accept-Encoding: gzip\r\nRange: bytes=0-3\r\n");
+	CHECK_MSG(r->status == 206 && body_is(r, "GZIP") &&
+			  !strcmp(hdr(r, "Content-Range"), "bytes 0-3/20"),
 		  "%s", r->head);
 	CHECK(!strcmp(hdr(r, "Content-Encoding"), "gzip"));
 	proc_stop(&p);

@@ -15,7 +15,8 @@
 #include <signal.h>
 #include <stdio.h>
 
-#define ROOT_ARGS(t, ...) ((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(,) 0 })
+#define ROOT_ARGS(t, ...)                                                                          \
+	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
 
 static int fds_of(pid_t pid)
 {
@@ -208,7 +209,8 @@ TEST(evicted_entries_close_their_descriptors)
 		snprintf(n, sizeof(n), "f%02d.txt", i);
 		put(&t, n, "x\n");
 	}
-	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--file-cache", "0", "--file-cache-entries", "4"));
+	int port =
+		srv_start(&p, &t, ROOT_ARGS(&t, "--file-cache", "0", "--file-cache-entries", "4"));
 	CHECK(get(port, "/nope")->status == 404); /* a connection came and went */
 	usleep(200 * 1000);
 	int base = fds_of(p.pid);
@@ -274,8 +276,6 @@ TEST(a_stopping_server_closes_the_caches_descriptors)
 	tree_remove(&t);
 }
 
-
-
 /* A large file goes by SPLICE (--file-cache 0: not from memory): the trace
  * shows the file -> pipe splice at offset 0 and the pipe -> socket one
  * without an offset, and the bytes arrive whole. */
@@ -294,7 +294,8 @@ TEST(trace_decodes_the_splices_of_a_large_file)
 	CHECK(r->status == 200 && r->len == N && !memcmp(r->body, b, N));
 	usleep(100000);
 	char *err = proc_slurp(p.err);
-	const char *fill = strstr(err, "SQE  SPLICE "), *send = fill ? strstr(fill + 1, "SQE  SPLICE ") : 0;
+	const char *fill = strstr(err, "SQE  SPLICE "),
+		   *send = fill ? strstr(fill + 1, "SQE  SPLICE ") : 0;
 	CHECK_MSG(fill && strstr(fill, "off 0  len 200000") && send && strstr(send, "off -1  len "),
 		  "no splices in the trace:\n%s", err);
 	free(err);

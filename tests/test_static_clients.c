@@ -10,7 +10,6 @@
  */
 #include "static_help.h"
 
-
 static bool have(const char *cmd)
 {
 	char sh[128];
@@ -50,7 +49,8 @@ static uint32_t crc32_of(const uint8_t *p, size_t n)
 
 static void be32(uint8_t *o, uint32_t v)
 {
-	o[0] = (uint8_t)(v >> 24), o[1] = (uint8_t)(v >> 16), o[2] = (uint8_t)(v >> 8), o[3] = (uint8_t)v;
+	o[0] = (uint8_t)(v >> 24), o[1] = (uint8_t)(v >> 16), o[2] = (uint8_t)(v >> 8),
+	o[3] = (uint8_t)v;
 }
 
 /* A w x h PNG of one colour; its zlib stream of stored (uncompressed)
@@ -171,8 +171,10 @@ TEST(curl_fetches_the_page_and_its_assets_plain_and_gzipped)
 		free(out);
 	}
 	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "curl -sS -H 'Accept-Encoding: gzip' -D - -o /dev/null "
-		 "http://127.0.0.1:%d/css/site.css", port);
+	snprintf(cmd, sizeof(cmd),
+		 "curl -sS -H 'Accept-Encoding: gzip' -D - -o /dev/null "
+		 "http://127.0.0.1:%d/css/site.css",
+		 port);
 	char *out = run(cmd, &st);
 	CHECK_MSG(strcasestr(out, "Content-Encoding: gzip"), "%s", out);
 	free(out);
@@ -190,10 +192,14 @@ TEST(wget_mirrors_the_page_with_its_requisites)
 	make_site(&t);
 	int port = start_site(&p, &t);
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "cd %s && wget -q -p -nH -P mirror http://127.0.0.1:%d/ && "
-		 "cmp mirror/index.html root/index.html && cmp mirror/css/site.css root/css/site.css && "
-		 "cmp mirror/img/logo.png root/img/logo.png && cmp mirror/js/app.js root/js/app.js && "
-		 "echo MIRRORED", t.dir, port);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && wget -q -p -nH -P mirror http://127.0.0.1:%d/ && "
+		 "cmp mirror/index.html root/index.html && cmp mirror/css/site.css "
+		 "root/css/site.css && "
+		 "cmp mirror/img/logo.png root/img/logo.png && cmp mirror/js/app.js root/js/app.js "
+		 "&& "
+		 "echo MIRRORED",
+		 t.dir, port);
 	char *out = run(cmd, &st);
 	CHECK_MSG(st == 0 && strstr(out, "MIRRORED"), "%s", out);
 	free(out);
@@ -210,8 +216,8 @@ TEST(ab_keep_alive_and_h2load_h1_get_every_answer)
 	int port = start_site(&p, &t);
 	char cmd[512];
 	if (have("ab")) {
-		snprintf(cmd, sizeof(cmd), "ab -q -k -n 2000 -c 16 http://127.0.0.1:%d/img/logo.png 2>&1",
-			 port);
+		snprintf(cmd, sizeof(cmd),
+			 "ab -q -k -n 2000 -c 16 http://127.0.0.1:%d/img/logo.png 2>&1", port);
 		char *out = run(cmd, &st);
 		CHECK_MSG(st == 0 && strstr(out, "Complete requests:      2000") &&
 				  strstr(out, "Failed requests:        0") &&
@@ -220,8 +226,10 @@ TEST(ab_keep_alive_and_h2load_h1_get_every_answer)
 		free(out);
 	}
 	if (have("h2load")) {
-		snprintf(cmd, sizeof(cmd), "h2load --h1 -n 2000 -c 16 -m 4 "
-			 "-H 'Accept-Encoding: gzip' http://127.0.0.1:%d/css/site.css 2>&1", port);
+		snprintf(cmd, sizeof(cmd),
+			 "h2load --h1 -n 2000 -c 16 -m 4 "
+			 "-H 'Accept-Encoding: gzip' http://127.0.0.1:%d/css/site.css 2>&1",
+			 port);
 		char *out = run(cmd, &st);
 		CHECK_MSG(st == 0 && strstr(out, "2000 succeeded, 0 failed, 0 errored"), "%s", out);
 		CHECK_MSG(strstr(out, "status codes: 2000 2xx"), "%s", out);
@@ -248,8 +256,8 @@ TEST_T(headless_chromium_renders_the_page_with_its_css_js_and_image, 120)
 			    "--no-first-run --user-data-dir=%s/chrome";
 	char f[256];
 	snprintf(f, sizeof(f), flags, t.dir);
-	snprintf(cmd, sizeof(cmd), "timeout 60 chromium %s --dump-dom http://127.0.0.1:%d/ 2>/dev/null",
-		 f, port);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 60 chromium %s --dump-dom http://127.0.0.1:%d/ 2>/dev/null", f, port);
 	char *out = run(cmd, &st);
 	CHECK_MSG(strstr(out, "script ran; background rgb(18, 52, 86); image 120x60"), "DOM:\n%s",
 		  out);
@@ -257,9 +265,10 @@ TEST_T(headless_chromium_renders_the_page_with_its_css_js_and_image, 120)
 	const char *shot = getenv("ROCKET_SCREENSHOT");
 	char def[128];
 	snprintf(def, sizeof(def), "%s/shot.png", t.dir);
-	snprintf(cmd, sizeof(cmd), "timeout 60 chromium %s --window-size=800,500 --screenshot=%s "
-		 "http://127.0.0.1:%d/ >/dev/null 2>&1; test -s %s", f, shot ? shot : def, port,
-		 shot ? shot : def);
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 60 chromium %s --window-size=800,500 --screenshot=%s "
+		 "http://127.0.0.1:%d/ >/dev/null 2>&1; test -s %s",
+		 f, shot ? shot : def, port, shot ? shot : def);
 	CHECK_MSG(system(cmd) == 0, "no screenshot");
 	printf("  screenshot %s\n", shot ? shot : def);
 	proc_stop(&p);

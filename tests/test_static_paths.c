@@ -12,16 +12,17 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#define ROOT_ARGS(t, ...) ((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(,) 0 })
+#define ROOT_ARGS(t, ...)                                                                          \
+	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
 
 /* No answer names where the files are. */
 static void no_path_in(const struct tree *t, const struct resp *r)
 {
-	CHECK_MSG(!strstr(r->head, t->dir) && !(r->body && memmem(r->body, r->len, t->dir,
-								    strlen(t->dir))),
+	CHECK_MSG(!strstr(r->head, t->dir) &&
+			  !(r->body && memmem(r->body, r->len, t->dir, strlen(t->dir))),
 		  "the answer names the tree: %s", r->head);
-	CHECK_MSG(!(r->body && memmem(r->body, r->len, "/tmp", 4)), "a path in: %.*s",
-		  (int)r->len, r->body);
+	CHECK_MSG(!(r->body && memmem(r->body, r->len, "/tmp", 4)), "a path in: %.*s", (int)r->len,
+		  r->body);
 }
 
 TEST(percent_decoding_errors_are_400)
@@ -31,8 +32,8 @@ TEST(percent_decoding_errors_are_400)
 	tree_make(&t);
 	put(&t, "a.txt", "a\n");
 	int port = srv_start(&p, &t, ROOT_ARGS(&t));
-	const char *bad[] = { "/a.txt%00", "/a%2ftxt", "/a%2Ftxt", "/a%5ctxt", "/a\\txt",
-			      "/a%zz.txt", "/a.txt%4", "/a.txt%" };
+	const char *bad[] = { "/a.txt%00", "/a%2ftxt",  "/a%2Ftxt", "/a%5ctxt",
+			      "/a\\txt",   "/a%zz.txt", "/a.txt%4", "/a.txt%" };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct resp *r = get(port, bad[i]);
 		CHECK_MSG(r->status == 400, "%s -> %s", bad[i], r->head);
@@ -58,16 +59,16 @@ TEST(traversal_attempts_never_reveal_a_file_beside_the_root)
 	mkdir_in(&t, "d/e");
 	snprintf(abs, sizeof(abs), "%s/secret.txt", t.dir);
 	snprintf(proc_root, sizeof(proc_root), "/proc/self/root%s", abs);
-	symlink_in(&t, "../secret.txt", "rel");           /* relative, out */
-	symlink_in(&t, abs, "abs");                       /* absolute, out */
-	symlink_in(&t, proc_root, "viaproc");             /* through /proc/self/root */
+	symlink_in(&t, "../secret.txt", "rel");                /* relative, out */
+	symlink_in(&t, abs, "abs");                            /* absolute, out */
+	symlink_in(&t, proc_root, "viaproc");                  /* through /proc/self/root */
 	symlink_in(&t, "/proc/self/cwd/secret.txt", "viacwd"); /* the server's cwd */
-	symlink_in(&t, "..", "up");                       /* a directory out */
-	symlink_in(&t, "../../secret.txt", "d/deep");     /* out from below */
-	symlink_in(&t, t.dir, "d/tree");                  /* absolute directory out */
+	symlink_in(&t, "..", "up");                            /* a directory out */
+	symlink_in(&t, "../../secret.txt", "d/deep");          /* out from below */
+	symlink_in(&t, t.dir, "d/tree");                       /* absolute directory out */
 	snprintf(s, sizeof(s), "/proc/self/root%s", t.dir);
 	symlink_in(&t, s, "d/proctree");
-	symlink_in(&t, "/proc/self/fd", "fds");           /* magic links */
+	symlink_in(&t, "/proc/self/fd", "fds"); /* magic links */
 	const char *attempts[] = {
 		"/../secret.txt",
 		"/%2e%2e/secret.txt",
@@ -105,8 +106,8 @@ TEST(traversal_attempts_never_reveal_a_file_beside_the_root)
 	int port = srv_start(&p, &t, ROOT_ARGS(&t));
 	for (unsigned i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
 		struct resp *r = get(port, attempts[i]);
-		CHECK_MSG(r->status == 400 || r->status == 403 || r->status == 404,
-			  "%s -> %s", attempts[i], r->head);
+		CHECK_MSG(r->status == 400 || r->status == 403 || r->status == 404, "%s -> %s",
+			  attempts[i], r->head);
 		CHECK_MSG(!(r->body && memmem(r->body, r->len, SECRET, strlen(SECRET))),
 			  "%s revealed the secret", attempts[i]);
 		no_path_in(&t, r);
@@ -234,10 +235,10 @@ TEST(errno_becomes_a_status_without_a_path_in_the_body)
 		const char *path;
 		int status;
 	} cases[] = {
-		{ "/nope.txt", 404 },	 /* ENOENT */
-		{ "/a.txt/x", 404 },	 /* ENOTDIR */
-		{ "/locked.txt", 403 },	 /* EACCES */
-		{ "/loop", 404 },	 /* ELOOP */
+		{ "/nope.txt", 404 },   /* ENOENT */
+		{ "/a.txt/x", 404 },    /* ENOTDIR */
+		{ "/locked.txt", 403 }, /* EACCES */
+		{ "/loop", 404 },       /* ELOOP */
 	};
 	for (unsigned i = 0; i < 4; i++) {
 		struct resp *r = get(port, cases[i].path);
@@ -309,8 +310,9 @@ TEST(list_dirs_lists_a_directory_without_index_names_escaped)
 	CHECK_MSG(r->status == 200 && strstr(hdr(r, "Content-Type"), "text/html"), "%s", r->head);
 	const char *b = (const char *)r->body;
 	CHECK_MSG(strstr(b, "<a href=\"./plain.txt\">plain.txt</a>"), "%s", b);
-	CHECK_MSG(strstr(b, "<a href=\"./%3Cb%3E%26%22q%27.txt\">&lt;b&gt;&amp;&quot;q&#39;.txt</a>"),
-		  "%s", b);
+	CHECK_MSG(
+		strstr(b, "<a href=\"./%3Cb%3E%26%22q%27.txt\">&lt;b&gt;&amp;&quot;q&#39;.txt</a>"),
+		"%s", b);
 	CHECK_MSG(strstr(b, "<a href=\"./a%20b%23%3F.txt\">a b#?.txt</a>"), "%s", b);
 	CHECK_MSG(strstr(b, "<a href=\"./sub%20dir/\">sub dir/</a>"), "%s", b);
 	CHECK_MSG(!strstr(b, "hidden") && !strstr(b, "\"./..") && !strstr(b, "<b>"), "%s", b);

@@ -13,7 +13,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#define ROOT_ARGS(t, ...) ((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(,) 0 })
+#define ROOT_ARGS(t, ...)                                                                          \
+	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
 #define BIG (8u << 20)
 
 static uint8_t *pattern_file(struct tree *t, const char *rel, size_t n)
@@ -131,8 +132,9 @@ TEST_T(sixty_four_clients_that_stop_reading_cost_bounded_memory, 120)
 	for (int i = 0; i < N; i++) {
 		struct resp r;
 		bool whole = conn_resp(&c[i], &r, false);
-		CHECK_MSG(whole && r.status == 200 && r.len == BIG, "client %d: status %d, %zu bytes%s at %.1f s",
-			  i, r.status, r.len, r.closed ? ", closed" : "", proc_now() - t_read);
+		CHECK_MSG(whole && r.status == 200 && r.len == BIG,
+			  "client %d: status %d, %zu bytes%s at %.1f s", i, r.status, r.len,
+			  r.closed ? ", closed" : "", proc_now() - t_read);
 		CHECK_MSG(!memcmp(r.body, data, BIG), "client %d", i);
 		if (!i)
 			CHECK(!strcmp(sha256_hex(r.body, r.len, got), want));
@@ -309,18 +311,25 @@ TEST_T(every_descriptor_is_closed_also_when_the_client_leaves_first, 120)
 		base = count_fds(p.pid);
 	} while (base != prev);
 	static const char *const kinds[] = {
-		"GET /a.css", "HEAD /a.css", "GET /nope", "GET /d", "GET /list/",
-		"GET /a.css\r\nAccept-Encoding: gzip", "GET /a.css\r\nRange: bytes=0-1",
-		"GET /a.css\r\nRange: bytes=9-", "GET /a.css\r\nIf-None-Match: *",
-		"GET /a.css\r\nIf-Match: \"x\"", "GET /big.bin",
+		"GET /a.css",
+		"HEAD /a.css",
+		"GET /nope",
+		"GET /d",
+		"GET /list/",
+		"GET /a.css\r\nAccept-Encoding: gzip",
+		"GET /a.css\r\nRange: bytes=0-1",
+		"GET /a.css\r\nRange: bytes=9-",
+		"GET /a.css\r\nIf-None-Match: *",
+		"GET /a.css\r\nIf-Match: \"x\"",
+		"GET /big.bin",
 	};
 	for (int round = 0; round < 20; round++) {
 		for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 			char req[256];
 			const char *nl = strchr(kinds[k], '\r');
 			int ml = nl ? (int)(nl - kinds[k]) : (int)strlen(kinds[k]);
-			snprintf(req, sizeof(req), "%.*s HTTP/1.1\r\nHost: t%s\r\n\r\n", ml, kinds[k],
-				 nl ? nl : "");
+			snprintf(req, sizeof(req), "%.*s HTTP/1.1\r\nHost: t%s\r\n\r\n", ml,
+				 kinds[k], nl ? nl : "");
 			struct conn c;
 			conn_open(&c, port);
 			conn_send(&c, req);
@@ -388,7 +397,8 @@ TEST_T(idle_connections_cost_the_same_rss_with_root, 120)
 		proc_stop(&p);
 	}
 	printf("  RSS with %d idle connections: %ld KiB without --root, %ld KiB with (%ld KiB "
-	       "right after the burst)\n", N, rss[0], rss[1], peak);
+	       "right after the burst)\n",
+	       N, rss[0], rss[1], peak);
 	CHECK_MSG(rss[1] - rss[0] < 2560, "%ld KiB more with --root", rss[1] - rss[0]);
 	tree_remove(&t);
 }
@@ -404,7 +414,8 @@ TEST(trace_decodes_openat2_statx_and_read)
 	put(&t, "small.txt", "0123456789");
 	/* No bytes in the file cache: the file ranges are read a chunk at a
 	 * time (test_static_cache.c traces the cache). */
-	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--trace", "--no-symlinks", "--file-cache", "0"));
+	int port =
+		srv_start(&p, &t, ROOT_ARGS(&t, "--trace", "--no-symlinks", "--file-cache", "0"));
 	struct resp *r = get(port, "/two-chunks.bin");
 	CHECK(r->status == 200 && r->len == 20000);
 	usleep(100000);
@@ -426,7 +437,9 @@ TEST(trace_decodes_openat2_statx_and_read)
 		 "NO_MAGICLINKS|NO_SYMLINKS|BENEATH"),
 		"SQE  STATX ",
 		"path \"\"  at EMPTY_PATH  mask TYPE|MODE|MTIME|CTIME|INO|SIZE",
-		"SQE  READ ", "len 16384  off 0\n", "len 3616  off 16384\n",
+		"SQE  READ ",
+		"len 16384  off 0\n",
+		"len 3616  off 16384\n",
 	};
 	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		CHECK_MSG(strstr(err, want[i]), "no '%s' in the trace:\n%s", want[i], err);

@@ -158,7 +158,8 @@ static void bad_activation(const char *bin)
 	char line[512];
 	CHECK_EQ(proc_run(bin, args, NULL, pipe_as_fd3, &a, line, sizeof(line)), 1);
 	CHECK_MSG(!strcmp(line, "rocket: LISTEN_FDS: fd 3 is no listening TCP socket (ENOTSOCK): "
-				"use ListenStream="), "got '%s'", line);
+				"use ListenStream="),
+		  "got '%s'", line);
 	struct activation none = { .n = 0 };
 	CHECK_EQ(proc_run(bin, args, NULL, hand_over, &none, line, sizeof(line)), 1);
 	CHECK_MSG(!strcmp(line, "rocket: LISTEN_FDS=0: must be a number from 1 to 16"), "got '%s'",
@@ -184,7 +185,8 @@ static int notify_socket(const char *path)
 		a.sun_path[0] = 0;
 	else
 		unlink(path);
-	CHECK_EQ(bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
+	CHECK_EQ(bind(fd, (struct sockaddr *)&a,
+		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
 		 0);
 	return fd;
 }

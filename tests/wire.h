@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #define RK_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define CHECK_STR(got, want)                                                          \
-	do {                                                                          \
-		const char *th_g = (got), *th_w = (want);                             \
-		CHECK_MSG(th_g && !strcmp(th_g, th_w), "%s is \"%s\", expected \"%s\"", \
-			  #got, th_g ? th_g : "(none)", th_w);                        \
+#define CHECK_STR(got, want)                                                                       \
+	do {                                                                                       \
+		const char *th_g = (got), *th_w = (want);                                          \
+		CHECK_MSG(th_g && !strcmp(th_g, th_w), "%s is \"%s\", expected \"%s\"", #got,      \
+			  th_g ? th_g : "(none)", th_w);                                           \
 	} while (0)
 
 /* ---- the server under test ---------------------------------------------- */
@@ -81,16 +81,19 @@ static inline void srv_stop(struct srv *s)
 
 /* SERVER_TEST(name, secs) { ... uses `bin` ... } defines name__san and
  * name__static: the same body against each server binary. */
-#define SERVER_TEST(name, secs)                                          \
-	static void body_##name(const char *bin);                        \
-	TEST_T(name##__san, secs) { body_##name(proc_bin_hosted()); }    \
-	TEST_T(name##__static, secs)                                     \
-	{                                                                \
-		if (proc_bin_static())                                   \
-			body_##name(proc_bin_static());                  \
-		else                                                     \
-			fprintf(stderr, "  ROCKET_STATIC unset: skipped\n"); \
-	}                                                                \
+#define SERVER_TEST(name, secs)                                                                    \
+	static void body_##name(const char *bin);                                                  \
+	TEST_T(name##__san, secs)                                                                  \
+	{                                                                                          \
+		body_##name(proc_bin_hosted());                                                    \
+	}                                                                                          \
+	TEST_T(name##__static, secs)                                                               \
+	{                                                                                          \
+		if (proc_bin_static())                                                             \
+			body_##name(proc_bin_static());                                            \
+		else                                                                               \
+			fprintf(stderr, "  ROCKET_STATIC unset: skipped\n");                       \
+	}                                                                                          \
 	static void body_##name(const char *bin)
 
 /* ---- a client connection --------------------------------------------------- */
@@ -100,7 +103,7 @@ struct cli {
 	char *buf;
 	size_t len, cap, off; /* received bytes; off = parsed so far */
 	bool eof;
-	int err;              /* errno of a failed recv (ECONNRESET) */
+	int err; /* errno of a failed recv (ECONNRESET) */
 };
 
 /* A non-blocking TCP_NODELAY connection to 127.0.0.1:port. */
@@ -197,10 +200,10 @@ static inline void cli_send_str(struct cli *c, const char *s)
 
 struct resp {
 	int status;
-	char *raw;      /* the whole response as received (NUL-terminated) */
+	char *raw; /* the whole response as received (NUL-terminated) */
 	size_t raw_len;
 	size_t head_len; /* status line + fields + CRLFCRLF */
-	char *body;     /* decoded body (NUL-terminated) */
+	char *body;      /* decoded body (NUL-terminated) */
 	size_t body_len;
 	bool chunked;
 };
@@ -252,7 +255,8 @@ static inline int resp_parse(struct cli *c, struct resp *r, bool no_body)
 	if (!e)
 		return 0;
 	size_t hl = (size_t)(e - b) + 4;
-	CHECK_MSG(n >= 13 && !memcmp(b, "HTTP/1.1 ", 9), "not a response: %.*s", (int)RK_MIN(n, 200), b);
+	CHECK_MSG(n >= 13 && !memcmp(b, "HTTP/1.1 ", 9), "not a response: %.*s",
+		  (int)RK_MIN(n, 200), b);
 	int status = atoi(b + 9);
 	const char *cl = head_field(b, hl, "Content-Length");
 	const char *te = head_field(b, hl, "Transfer-Encoding");
@@ -295,7 +299,8 @@ static inline int resp_parse(struct cli *c, struct resp *r, bool no_body)
 				free(body);
 				return 0;
 			}
-			CHECK_MSG(!memcmp(b + pos + sz, "\r\n", 2), "chunk data not followed by CRLF");
+			CHECK_MSG(!memcmp(b + pos + sz, "\r\n", 2),
+				  "chunk data not followed by CRLF");
 			while (blen + sz + 1 > cap)
 				body = realloc(body, cap *= 2);
 			memcpy(body + blen, b + pos, sz);
@@ -332,7 +337,8 @@ static inline void read_resp_t(struct cli *c, struct resp *r, bool no_body, int 
 {
 	double end = now_ms() + timeout_ms;
 	while (!resp_parse(c, r, no_body)) {
-		CHECK_MSG(!c->eof && !c->err, "connection ended (%s) before a whole response; got: %.*s",
+		CHECK_MSG(!c->eof && !c->err,
+			  "connection ended (%s) before a whole response; got: %.*s",
 			  c->err ? strerror(c->err) : "EOF", (int)RK_MIN(c->len - c->off, 300),
 			  c->buf + c->off);
 		int left = (int)(end - now_ms());
@@ -362,7 +368,8 @@ static inline void expect_quiet(struct cli *c, int ms)
 {
 	cli_fill(c, ms);
 	CHECK_MSG(!c->eof && !c->err, "connection closed");
-	CHECK_MSG(c->len == c->off, "unexpected bytes: %.*s", (int)(c->len - c->off), c->buf + c->off);
+	CHECK_MSG(c->len == c->off, "unexpected bytes: %.*s", (int)(c->len - c->off),
+		  c->buf + c->off);
 }
 
 /* One request on a fresh connection; returns its response. */
@@ -412,13 +419,13 @@ static inline void check_bytes(const struct resp *r, const char *tmpl)
 		  "response bytes differ\n--- got:\n%s\n--- want:\n%s", r->raw, want);
 }
 
-#define H_OK "HTTP/1.1 200 OK\r\nServer: rocket\r\nDate: @DATE@\r\n"
+#define H_OK           "HTTP/1.1 200 OK\r\nServer: rocket\r\nDate: @DATE@\r\n"
 #define PLAINTEXT_RESP H_OK "Content-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!"
-#define JSON_BODY "{\"message\":\"Hello, World!\"}"
-#define JSON_RESP H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n" JSON_BODY
-#define ROOT_BODY "Rocket: an HTTP/1.1 server on raw io_uring.\n"
-#define ROOT_RESP H_OK "Content-Type: text/plain\r\nContent-Length: 44\r\n\r\n" ROOT_BODY
-#define NOTFOUND_RESP                                                                  \
+#define JSON_BODY      "{\"message\":\"Hello, World!\"}"
+#define JSON_RESP      H_OK "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n" JSON_BODY
+#define ROOT_BODY      "Rocket: an HTTP/1.1 server on raw io_uring.\n"
+#define ROOT_RESP      H_OK "Content-Type: text/plain\r\nContent-Length: 44\r\n\r\n" ROOT_BODY
+#define NOTFOUND_RESP                                                                              \
 	"HTTP/1.1 404 Not Found\r\nServer: rocket\r\nDate: @DATE@\r\nContent-Type: text/plain\r\n" \
 	"Content-Length: 14\r\n\r\n404 Not Found\n"
 static inline void check_error(const struct resp *r, int code, const char *reason)

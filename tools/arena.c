@@ -19,10 +19,10 @@
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-#define ARENA_MAX_ARGS   256
-#define ARENA_MAX_HEAD   8192u
-#define ARENA_MAX_BODY   (1u << 30)
-#define ARENA_DATA_DIR   "/data"
+#define ARENA_MAX_ARGS 256
+#define ARENA_MAX_HEAD 8192u
+#define ARENA_MAX_BODY (1u << 30)
+#define ARENA_DATA_DIR "/data"
 
 /* The static-file server (include/rocket/static.h, rocket --mount) is in
  * this tree: DIR/static is mounted at /static/ through it. */
@@ -66,10 +66,12 @@ int rk_main(int argc, char **argv, char **envp)
 			continue;
 		}
 		if (rk_streq(a, "--help") || rk_streq(a, "-h")) {
-			rk_dprint(1, "rocket-arena: HttpArena's profiles on Rocket.\n"
-				     "  --data DIR               DIR/dataset.json for /json, "
-				     "DIR/static/ at /static/ (default: %s)\n"
-				     "Every rocket flag below works too.\n\n", ARENA_DATA_DIR);
+			rk_dprint(1,
+				  "rocket-arena: HttpArena's profiles on Rocket.\n"
+				  "  --data DIR               DIR/dataset.json for /json, "
+				  "DIR/static/ at /static/ (default: %s)\n"
+				  "Every rocket flag below works too.\n\n",
+				  ARENA_DATA_DIR);
 			info = true;
 		}
 		info |= rk_streq(a, "--version");

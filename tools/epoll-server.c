@@ -25,15 +25,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EP_RBUF     8192  /* per-connection read buffer: the largest request head */
-#define EP_WBUF     65536 /* responses of one read; kept per connection only
+#define EP_RBUF 8192 /* per-connection read buffer: the largest request head */
+#define EP_WBUF                                                                                    \
+	65536 /* responses of one read; kept per connection only
                             * while a write is short */
 #define EP_EVENTS   256
-#define EP_RESP_MAX 256   /* one response, at most */
+#define EP_RESP_MAX 256 /* one response, at most */
 
 struct ep_conn {
 	char *rbuf;
-	char *wbuf;       /* ep_out while answering; its own copy when a write was short */
+	char *wbuf; /* ep_out while answering; its own copy when a write was short */
 	size_t rlen, wlen, woff;
 	size_t skip;      /* body bytes of the current request still to drop */
 	bool close_after; /* close once wbuf is flushed */
@@ -44,7 +45,7 @@ static struct ep_conn *conns;
 static size_t nconns;
 static int ep;
 static char ep_out[EP_WBUF]; /* shared: idle connections hold no write buffer */
-static char date_hdr[64]; /* "Date: <IMF-fixdate>\r\n" */
+static char date_hdr[64];    /* "Date: <IMF-fixdate>\r\n" */
 static time_t date_sec;
 
 static void ep_date(void)
@@ -109,7 +110,8 @@ static size_t ep_parse(struct ep_conn *c)
 			goto bad;
 		bool get = sp1 - p == 3 && !memcmp(p, "GET", 3);
 		bool head = sp1 - p == 4 && !memcmp(p, "HEAD", 4);
-		bool ok = (get || head) && sp2 - sp1 - 1 == 10 && !memcmp(sp1 + 1, "/plaintext", 10);
+		bool ok =
+			(get || head) && sp2 - sp1 - 1 == 10 && !memcmp(sp1 + 1, "/plaintext", 10);
 		bool close = sp2[8] == '0';
 		size_t body = 0;
 		for (char *l = eol + 1; l < e; l = memchr(l, '\n', (size_t)(e + 2 - l)) + 1) {
@@ -127,7 +129,8 @@ static size_t ep_parse(struct ep_conn *c)
 					close = true;
 				else if (memmem(v, (size_t)(le - v), "keep-alive", 10))
 					close = false;
-			} else if ((*l | 0x20) == 't' && !strncasecmp(l, "transfer-encoding:", 18)) {
+			} else if ((*l | 0x20) == 't' &&
+				   !strncasecmp(l, "transfer-encoding:", 18)) {
 				goto bad; /* chunked request bodies: beyond this baseline */
 			}
 		}
@@ -285,7 +288,8 @@ int main(int argc, char **argv)
 
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0 ||

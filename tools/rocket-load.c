@@ -33,8 +33,9 @@
 #include "load/resp.h"
 
 /* ---- options and shared state (tools/load/load.h) ---------------------------- */
-struct load_opts g_opt = { .conns = 10, .threads = 1, .pipeline = 1, .duration = 10,
-			   .method = "GET", .server_cpu = -1 };
+struct load_opts g_opt = {
+	.conns = 10, .threads = 1, .pipeline = 1, .duration = 10, .method = "GET", .server_cpu = -1
+};
 struct sockaddr_storage g_addr;
 socklen_t g_addrlen;
 static char g_host[256], g_path[2048];
@@ -48,30 +49,29 @@ pthread_barrier_t g_barrier;
 /* ---- set-up and report ----------------------------------------------------- */
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: rocket-load [options] http://HOST:PORT/PATH\n"
-		"  -c N           connections (default 10)\n"
-		"  -t N           threads, one io_uring each (default 1)\n"
-		"  -d SECS        duration, e.g. 10 or 10s (default 10)\n"
-		"  -p N           pipeline depth: requests outstanding per connection (1)\n"
-		"  -r N           requests per connection, then close and reconnect\n"
-		"                 (connections/s = reconnects / duration; default: no limit)\n"
-		"  -m METHOD      request method (GET)\n"
-		"  -H 'K: V'      extra request header (repeatable)\n"
-		"  -b BODY        request body (adds Content-Length)\n"
-		"  --body-file F  request body read from file F (adds Content-Length)\n"
-		"  --raw FILE     a whole request as sent, from FILE (repeatable, up to 32):\n"
-		"                 connection i starts with the (i mod n)th, each reconnect\n"
-		"                 takes the next; answers are counted per template\n"
-		"  --warmup SECS  run this long before counting\n"
-		"  --json         print one JSON object instead of text\n"
-		"  --idle N       open N connections, one request each, then hold them\n"
-		"                 (prints a line 'ready N' once all are answered; -d\n"
-		"                 bounds the hold, default: until SIGINT/SIGTERM)\n"
-		"  --first-response [--start-ns NS] [--server-cpu N] [URL] [-- CMD...]\n"
-		"                 spawn CMD (pinned to CPU N), retry connecting until the\n"
-		"                 first response, print the microseconds since the spawn\n"
-		"                 (or since NS, CLOCK_REALTIME) and the spawned pid\n");
+	fprintf(f, "usage: rocket-load [options] http://HOST:PORT/PATH\n"
+		   "  -c N           connections (default 10)\n"
+		   "  -t N           threads, one io_uring each (default 1)\n"
+		   "  -d SECS        duration, e.g. 10 or 10s (default 10)\n"
+		   "  -p N           pipeline depth: requests outstanding per connection (1)\n"
+		   "  -r N           requests per connection, then close and reconnect\n"
+		   "                 (connections/s = reconnects / duration; default: no limit)\n"
+		   "  -m METHOD      request method (GET)\n"
+		   "  -H 'K: V'      extra request header (repeatable)\n"
+		   "  -b BODY        request body (adds Content-Length)\n"
+		   "  --body-file F  request body read from file F (adds Content-Length)\n"
+		   "  --raw FILE     a whole request as sent, from FILE (repeatable, up to 32):\n"
+		   "                 connection i starts with the (i mod n)th, each reconnect\n"
+		   "                 takes the next; answers are counted per template\n"
+		   "  --warmup SECS  run this long before counting\n"
+		   "  --json         print one JSON object instead of text\n"
+		   "  --idle N       open N connections, one request each, then hold them\n"
+		   "                 (prints a line 'ready N' once all are answered; -d\n"
+		   "                 bounds the hold, default: until SIGINT/SIGTERM)\n"
+		   "  --first-response [--start-ns NS] [--server-cpu N] [URL] [-- CMD...]\n"
+		   "                 spawn CMD (pinned to CPU N), retry connecting until the\n"
+		   "                 first response, print the microseconds since the spawn\n"
+		   "                 (or since NS, CLOCK_REALTIME) and the spawned pid\n");
 }
 
 static double parse_secs(const char *s)
@@ -137,7 +137,8 @@ static void tmpl_set(struct load_tmpl *t, const char *name, const char *req, siz
 		     unsigned copies)
 {
 	if (!n || n * copies > 0xffffffffu) {
-		fprintf(stderr, "rocket-load: %s: empty, or too large for %u copies\n", name, copies);
+		fprintf(stderr, "rocket-load: %s: empty, or too large for %u copies\n", name,
+			copies);
 		exit(2);
 	}
 	t->name = name;
@@ -321,7 +322,13 @@ static int parse_args(int argc, char **argv)
 			a = flag;
 			glued = true;
 		}
-#define NEED() do { if (!v) return -1; if (!glued) i++; } while (0)
+#define NEED()                                                                                     \
+	do {                                                                                       \
+		if (!v)                                                                            \
+			return -1;                                                                 \
+		if (!glued)                                                                        \
+			i++;                                                                       \
+	} while (0)
 		if (!strcmp(a, "--")) {
 			g_opt.cmd = argv + i + 1;
 			break;
@@ -329,28 +336,37 @@ static int parse_args(int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		} else if (!strcmp(a, "-c")) {
-			NEED(); g_opt.conns = (unsigned)atoi(v);
+			NEED();
+			g_opt.conns = (unsigned)atoi(v);
 		} else if (!strcmp(a, "-t")) {
-			NEED(); g_opt.threads = (unsigned)atoi(v);
+			NEED();
+			g_opt.threads = (unsigned)atoi(v);
 		} else if (!strcmp(a, "-p")) {
-			NEED(); g_opt.pipeline = (unsigned)atoi(v);
+			NEED();
+			g_opt.pipeline = (unsigned)atoi(v);
 		} else if (!strcmp(a, "-r")) {
-			NEED(); g_opt.per_conn = (unsigned)atoi(v);
+			NEED();
+			g_opt.per_conn = (unsigned)atoi(v);
 		} else if (!strcmp(a, "-d")) {
-			NEED(); g_opt.duration = parse_secs(v);
+			NEED();
+			g_opt.duration = parse_secs(v);
 		} else if (!strcmp(a, "--warmup")) {
-			NEED(); g_opt.warmup = parse_secs(v);
+			NEED();
+			g_opt.warmup = parse_secs(v);
 		} else if (!strcmp(a, "-m")) {
-			NEED(); g_opt.method = v;
+			NEED();
+			g_opt.method = v;
 		} else if (!strcmp(a, "-H")) {
 			NEED();
 			if (g_opt.nheaders == LOAD_MAX_HEADERS)
 				return -1;
 			g_opt.headers[g_opt.nheaders++] = v;
 		} else if (!strcmp(a, "-b")) {
-			NEED(); g_opt.body = v;
+			NEED();
+			g_opt.body = v;
 		} else if (!strcmp(a, "--body-file")) {
-			NEED(); g_opt.body_file = v;
+			NEED();
+			g_opt.body_file = v;
 		} else if (!strcmp(a, "--raw")) {
 			NEED();
 			if (g_opt.nraw == LOAD_MAX_TMPL)
@@ -359,13 +375,16 @@ static int parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--json")) {
 			g_opt.json = true;
 		} else if (!strcmp(a, "--idle")) {
-			NEED(); g_opt.idle = (unsigned)atoi(v);
+			NEED();
+			g_opt.idle = (unsigned)atoi(v);
 		} else if (!strcmp(a, "--first-response")) {
 			g_opt.first_response = true;
 		} else if (!strcmp(a, "--start-ns")) {
-			NEED(); g_opt.start_ns = atoll(v);
+			NEED();
+			g_opt.start_ns = atoll(v);
 		} else if (!strcmp(a, "--server-cpu")) {
-			NEED(); g_opt.server_cpu = atoi(v);
+			NEED();
+			g_opt.server_cpu = atoi(v);
 		} else if (a[0] != '-' && !g_opt.url) {
 			g_opt.url = a;
 		} else {
@@ -373,8 +392,8 @@ static int parse_args(int argc, char **argv)
 		}
 #undef NEED
 	}
-	if (!g_opt.url || g_opt.duration < 0 || g_opt.warmup < 0 || !g_opt.threads || !g_opt.pipeline ||
-	    g_opt.pipeline > 4096)
+	if (!g_opt.url || g_opt.duration < 0 || g_opt.warmup < 0 || !g_opt.threads ||
+	    !g_opt.pipeline || g_opt.pipeline > 4096)
 		return -1;
 	return 0;
 }

@@ -118,8 +118,7 @@ static const struct setup_try setup_tries[] = {
 	{ "DEFER_TASKRUN", IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 	  "SINGLE_ISSUER" },
 	{ "NO_MMAP", IORING_SETUP_NO_MMAP, "user memory" },
-	{ "REGISTERED_FD_ONLY", IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY,
-	  "NO_MMAP" },
+	{ "REGISTERED_FD_ONLY", IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY, "NO_MMAP" },
 	{ "NO_SQARRAY", IORING_SETUP_NO_SQARRAY, "" },
 	{ "HYBRID_IOPOLL", IORING_SETUP_IOPOLL | IORING_SETUP_HYBRID_IOPOLL, "IOPOLL" },
 };
@@ -267,12 +266,12 @@ enum { HERE_NO = 0, HERE_YES = 1, HERE_UNKNOWN = -1 };
 
 struct feature {
 	const char *name, *since;
-	bool required;              /* Rocket refuses to run (or cannot) without it */
-	const char *yes, *no;       /* what Rocket does with it, and without it */
+	bool required;        /* Rocket refuses to run (or cannot) without it */
+	const char *yes, *no; /* what Rocket does with it, and without it */
 	/* measured */
 	int here;
-	const char *text;           /* overrides yes/no when set */
-	char why[80];               /* how "no" (or "?") was measured */
+	const char *text; /* overrides yes/no when set */
+	char why[80];     /* how "no" (or "?") was measured */
 };
 
 static struct __kernel_timespec ms_ts(long ms)
@@ -334,7 +333,8 @@ static void queue_cancel_fd(struct rk_ring *r, int fd, uint64_t ud)
 static void check_accept(struct feature *f, struct rk_ring *r)
 {
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), cfd[2] = { -1, -1 };
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t slen = sizeof(sa);
 	f->here = HERE_UNKNOWN;
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 8) < 0 ||
@@ -641,7 +641,7 @@ static void check_files(struct feature *fo, struct feature *fs, struct feature *
 	if (sqe) {
 		sqe->opcode = IORING_OP_OPENAT2;
 		sqe->fd = dfd;
-		sqe->addr = (uint64_t)(uintptr_t)"f";
+		sqe->addr = (uint64_t)(uintptr_t) "f";
 		sqe->len = sizeof(how);
 		sqe->off = (uint64_t)(uintptr_t)&how;
 	}
@@ -653,7 +653,7 @@ static void check_files(struct feature *fo, struct feature *fs, struct feature *
 		if (sqe) {
 			sqe->opcode = IORING_OP_OPENAT2;
 			sqe->fd = dfd;
-			sqe->addr = (uint64_t)(uintptr_t)"../..";
+			sqe->addr = (uint64_t)(uintptr_t) "../..";
 			sqe->len = sizeof(how);
 			sqe->off = (uint64_t)(uintptr_t)&how;
 		}
@@ -670,7 +670,7 @@ static void check_files(struct feature *fo, struct feature *fs, struct feature *
 		if (sqe) {
 			sqe->opcode = IORING_OP_STATX;
 			sqe->fd = fd;
-			sqe->addr = (uint64_t)(uintptr_t)"";
+			sqe->addr = (uint64_t)(uintptr_t) "";
 			sqe->rw_flags = AT_EMPTY_PATH;
 			sqe->len = STATX_SIZE;
 			sqe->off = (uint64_t)(uintptr_t)&stx;
@@ -714,8 +714,8 @@ static void check_op(struct feature *f, struct rk_ring *r, unsigned op)
 		return;
 	}
 	f->here = pr.probe.ops_len > op && (pr.probe.ops[op].flags & IO_URING_OP_SUPPORTED)
-		  ? HERE_YES
-		  : HERE_NO;
+			  ? HERE_YES
+			  : HERE_NO;
 	if (f->here == HERE_NO)
 		snprintf(f->why, sizeof(f->why), "not in IORING_REGISTER_PROBE's list");
 }
@@ -742,93 +742,125 @@ static void from_verdict(struct feature *f, const char *v)
 }
 
 enum {
-	F_DEFER, F_NOSQARRAY, F_RINGFDS, F_SINGLE_MMAP, F_NODROP, F_EXT_ARG, F_PBUF,
-	F_ACCEPT_MS, F_RECV_MS, F_MSG_RING, F_CQE_SKIP, F_CANCEL, F_TIMEOUT_MS, F_BUNDLE,
-	F_INC, F_SEND_FD, F_SQPOLL, F_OPENAT2, F_STATX, F_READ, F_SPLICE, F_SEND_ZC, F_COUNT
+	F_DEFER,
+	F_NOSQARRAY,
+	F_RINGFDS,
+	F_SINGLE_MMAP,
+	F_NODROP,
+	F_EXT_ARG,
+	F_PBUF,
+	F_ACCEPT_MS,
+	F_RECV_MS,
+	F_MSG_RING,
+	F_CQE_SKIP,
+	F_CANCEL,
+	F_TIMEOUT_MS,
+	F_BUNDLE,
+	F_INC,
+	F_SEND_FD,
+	F_SQPOLL,
+	F_OPENAT2,
+	F_STATX,
+	F_READ,
+	F_SPLICE,
+	F_SEND_ZC,
+	F_COUNT
 };
 
 /* Designated, so the measured fields start zeroed without naming them. */
-#define FEAT(n, s, req, y, nt) { .name = n, .since = s, .required = req, .yes = y, .no = nt }
+#define FEAT(n, s, req, y, nt)                                                                     \
+	{                                                                                          \
+		.name = n, .since = s, .required = req, .yes = y, .no = nt                         \
+	}
 
 static struct feature features[F_COUNT] = {
-	[F_DEFER] = FEAT("DEFER_TASKRUN", "6.1", false,
-		"reactors run task work only when they enter (SINGLE_ISSUER|DEFER_TASKRUN)",
-		"plain task work: completions interrupt the reactors (IPIs)"),
+	[F_DEFER] =
+		FEAT("DEFER_TASKRUN", "6.1", false,
+		     "reactors run task work only when they enter (SINGLE_ISSUER|DEFER_TASKRUN)",
+		     "plain task work: completions interrupt the reactors (IPIs)"),
 	[F_NOSQARRAY] = FEAT("NO_SQARRAY", "6.6", false,
-		"SQEs are taken in tail order: no SQ index array to fill",
-		"the SQ index array is filled on every get_sqe"),
+			     "SQEs are taken in tail order: no SQ index array to fill",
+			     "the SQ index array is filled on every get_sqe"),
 	[F_RINGFDS] = FEAT("REGISTER_RING_FDS", "5.18", false,
-		"io_uring_enter takes the registered ring index (no fdget per call)",
-		"every io_uring_enter passes the plain ring fd (an fdget per call)"),
-	[F_SINGLE_MMAP] = FEAT("FEAT_SINGLE_MMAP", "5.4", false,
-		"SQ and CQ rings share one mapping",
-		"SQ and CQ rings mapped separately"),
-	[F_NODROP] = FEAT("FEAT_NODROP", "5.5", false,
-		"a full CQ spills into the kernel's overflow list; the next enter flushes it",
-		"overflowed CQEs are lost (Rocket then counts cq_koverflow)"),
+			   "io_uring_enter takes the registered ring index (no fdget per call)",
+			   "every io_uring_enter passes the plain ring fd (an fdget per call)"),
+	[F_SINGLE_MMAP] =
+		FEAT("FEAT_SINGLE_MMAP", "5.4", false, "SQ and CQ rings share one mapping",
+		     "SQ and CQ rings mapped separately"),
+	[F_NODROP] =
+		FEAT("FEAT_NODROP", "5.5", false,
+		     "a full CQ spills into the kernel's overflow list; the next enter flushes it",
+		     "overflowed CQEs are lost (Rocket then counts cq_koverflow)"),
 	[F_EXT_ARG] = FEAT("FEAT_EXT_ARG", "5.11", false,
-		"timed waits pass their timeout to io_uring_enter",
-		"rk_ring_submit_wait with a timeout returns -EOPNOTSUPP "
-		"(Rocket's loops wait without one)"),
+			   "timed waits pass their timeout to io_uring_enter",
+			   "rk_ring_submit_wait with a timeout returns -EOPNOTSUPP "
+			   "(Rocket's loops wait without one)"),
 	[F_PBUF] = FEAT("REGISTER_PBUF_RING", "5.19", true,
-		"receives take their buffer from a per-reactor provided-buffer ring",
-		"required: Rocket refuses to start"),
-	[F_ACCEPT_MS] = FEAT("multishot accept", "5.19", false,
-		"one ACCEPT SQE yields a CQE per new connection",
+			"receives take their buffer from a per-reactor provided-buffer ring",
+			"required: Rocket refuses to start"),
+	[F_ACCEPT_MS] = FEAT(
+		"multishot accept", "5.19", false, "one ACCEPT SQE yields a CQE per new connection",
 		"the acceptor falls back to one-shot accepts, re-armed after each CQE"),
 	[F_RECV_MS] = FEAT("multishot recv", "6.0", false,
-		"one RECV SQE per connection, re-armed only when a CQE lacks F_MORE",
-		"one-shot recv with buffer selection, re-armed after each CQE"),
+			   "one RECV SQE per connection, re-armed only when a CQE lacks F_MORE",
+			   "one-shot recv with buffer selection, re-armed after each CQE"),
 	[F_MSG_RING] = FEAT("MSG_RING", "5.18", true,
-		"the acceptor hands each new socket to a reactor's ring",
-		"required: it is the acceptor -> reactor hand-off"),
+			    "the acceptor hands each new socket to a reactor's ring",
+			    "required: it is the acceptor -> reactor hand-off"),
 	[F_CQE_SKIP] = FEAT("CQE_SKIP_SUCCESS", "5.17", true,
-		"hand-offs and cancels post no CQE when they succeed",
-		"required: hand-offs and cancels must post no CQE on success"),
+			    "hand-offs and cancels post no CQE when they succeed",
+			    "required: hand-offs and cancels must post no CQE on success"),
 	[F_CANCEL] = FEAT("ASYNC_CANCEL_FD|ALL", "5.19", true,
-		"one SQE cancels every request of a closing connection",
-		"required to close connections"),
+			  "one SQE cancels every request of a closing connection",
+			  "required to close connections"),
 	[F_TIMEOUT_MS] = FEAT("TIMEOUT_MULTISHOT", "6.4", false,
-		"one TIMEOUT SQE ticks once a second for good",
-		"the once-a-second tick is re-armed each time"),
+			      "one TIMEOUT SQE ticks once a second for good",
+			      "the once-a-second tick is re-armed each time"),
 	[F_BUNDLE] = FEAT("RECVSEND_BUNDLE", "6.10", false,
-		"only with --bundle: one recv CQE may cover several buffers",
-		"only with --bundle: without kernel support Rocket turns it off"),
+			  "only with --bundle: one recv CQE may cover several buffers",
+			  "only with --bundle: without kernel support Rocket turns it off"),
 	[F_INC] = FEAT("IOU_PBUF_RING_INC", "6.12", false,
-		"rk_bufring_init(RK_BUFRING_INC) gets incremental buffers; "
-		"the engine does not use them yet",
-		"rk_bufring_init(RK_BUFRING_INC) falls back to whole buffers; "
-		"the engine does not use it yet"),
-	[F_SEND_FD] = FEAT("MSG_SEND_FD", "6.0", false,
-		"direct descriptors: sockets accepted into fixed-file tables, handed off "
-		"table to table, no regular fd (--direct=off: fds)",
-		"sockets are regular fds (the start-up line says so); --accept reactor "
-		"still uses direct descriptors"),
-	[F_SQPOLL] = FEAT("SQPOLL", "5.1", false,
+		       "rk_bufring_init(RK_BUFRING_INC) gets incremental buffers; "
+		       "the engine does not use them yet",
+		       "rk_bufring_init(RK_BUFRING_INC) falls back to whole buffers; "
+		       "the engine does not use it yet"),
+	[F_SEND_FD] =
+		FEAT("MSG_SEND_FD", "6.0", false,
+		     "direct descriptors: sockets accepted into fixed-file tables, handed off "
+		     "table to table, no regular fd (--direct=off: fds)",
+		     "sockets are regular fds (the start-up line says so); --accept reactor "
+		     "still uses direct descriptors"),
+	[F_SQPOLL] = FEAT(
+		"SQPOLL", "5.1", false,
 		"only with --sqpoll: a kernel thread submits (unprivileged: SQPOLL_NONFIXED, 5.11)",
 		"only with --sqpoll, which then fails to start"),
 	/* The file operations of --root and --mount. Every kernel Rocket runs
 	 * on (5.19+) has the first three; the "without" says what would be. */
-	[F_OPENAT2] = FEAT("OPENAT2", "5.6", false,
-		"--root opens every path beneath the tree's fd, the kernel refusing a way out "
-		"(RESOLVE_BENEATH|NO_MAGICLINKS)",
-		"--root/--mount refuse to start (openat2 ENOSYS): Rocket has no user-space "
-		"path check to fall back to - it would race the open"),
-	[F_STATX] = FEAT("STATX", "5.6", false,
-		"size, mtime, inode and type of the opened fd (AT_EMPTY_PATH): validators, "
-		"301 for directories",
-		"every file request would fail with 500: Rocket makes no blocking stat"),
-	[F_READ] = FEAT("READ", "5.6", false,
-		"file bodies are read a send chunk at a time at explicit offsets, then sent",
-		"file bodies cannot be sent: the connection would be aborted (file-short)"),
-	[F_SPLICE] = FEAT("SPLICE", "5.7", false,
+	[F_OPENAT2] =
+		FEAT("OPENAT2", "5.6", false,
+		     "--root opens every path beneath the tree's fd, the kernel refusing a way out "
+		     "(RESOLVE_BENEATH|NO_MAGICLINKS)",
+		     "--root/--mount refuse to start (openat2 ENOSYS): Rocket has no user-space "
+		     "path check to fall back to - it would race the open"),
+	[F_STATX] =
+		FEAT("STATX", "5.6", false,
+		     "size, mtime, inode and type of the opened fd (AT_EMPTY_PATH): validators, "
+		     "301 for directories",
+		     "every file request would fail with 500: Rocket makes no blocking stat"),
+	[F_READ] =
+		FEAT("READ", "5.6", false,
+		     "file bodies are read a send chunk at a time at explicit offsets, then sent",
+		     "file bodies cannot be sent: the connection would be aborted (file-short)"),
+	[F_SPLICE] = FEAT(
+		"SPLICE", "5.7", false,
 		"file ranges of 64 KiB or more go file -> pipe -> socket without a copy "
 		"(--splice-pipes; each splice in an io-wq worker)",
 		"on the 5.19+ kernels Rocket runs on it is always there; --splice-pipes 0 reads "
 		"every file range a send chunk at a time, then sends it"),
-	[F_SEND_ZC] = FEAT("SEND_ZC", "6.0", false,
-		"only with --send-zc: sends skip the copy; chunks wait for the NOTIF CQE",
-		"only with --send-zc: the first SEND_ZC fails and Rocket sends plainly"),
+	[F_SEND_ZC] =
+		FEAT("SEND_ZC", "6.0", false,
+		     "only with --send-zc: sends skip the copy; chunks wait for the NOTIF CQE",
+		     "only with --send-zc: the first SEND_ZC fails and Rocket sends plainly"),
 };
 
 static int explain(void)
@@ -915,12 +947,17 @@ static int explain(void)
 		int id;
 		void (*fn)(struct feature *, struct rk_ring *);
 	} checks[] = {
-		{ F_ACCEPT_MS, check_accept },	 { F_RECV_MS, check_recv_multishot },
-		{ F_MSG_RING, check_msg_ring },	 { F_CQE_SKIP, check_cqe_skip },
-		{ F_CANCEL, check_cancel },	 { F_TIMEOUT_MS, check_timeout_multishot },
-		{ F_BUNDLE, 0 },		 { F_INC, 0 },
+		{ F_ACCEPT_MS, check_accept },
+		{ F_RECV_MS, check_recv_multishot },
+		{ F_MSG_RING, check_msg_ring },
+		{ F_CQE_SKIP, check_cqe_skip },
+		{ F_CANCEL, check_cancel },
+		{ F_TIMEOUT_MS, check_timeout_multishot },
+		{ F_BUNDLE, 0 },
+		{ F_INC, 0 },
 		{ F_SEND_FD, check_send_fd },
-		{ F_OPENAT2, 0 },		 { F_SEND_ZC, check_send_zc },
+		{ F_OPENAT2, 0 },
+		{ F_SEND_ZC, check_send_zc },
 		{ F_SPLICE, check_splice },
 	};
 	for (unsigned i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
@@ -940,7 +977,8 @@ static int explain(void)
 		else if (checks[i].id == F_OPENAT2)
 			check_files(g, &f[F_STATX], &f[F_READ], &r);
 		else
-			from_verdict(g, checks[i].id == F_BUNDLE ? check_bundle(&r) : check_inc(&r));
+			from_verdict(g,
+				     checks[i].id == F_BUNDLE ? check_bundle(&r) : check_inc(&r));
 		rk_ring_exit(&r);
 	}
 
@@ -957,9 +995,10 @@ static int explain(void)
 		/* Said on every kernel, not only on one that lacks it. */
 		if (g->here == HERE_YES || g->text)
 			printf("  %-31s without it: %s\n", "", g->no);
-		char *list = g->here == HERE_YES ? 0
+		char *list = g->here == HERE_YES       ? 0
 			     : g->here == HERE_UNKNOWN ? unknown
-			     : g->required ? missing : fallbacks;
+			     : g->required             ? missing
+						       : fallbacks;
 		size_t cap = list == fallbacks ? sizeof(fallbacks) : sizeof(missing);
 		if (list) {
 			size_t len = strlen(list);
@@ -980,15 +1019,14 @@ static int explain(void)
 
 static void usage(FILE *to)
 {
-	fprintf(to,
-		"usage: uring-probe [--explain]\n"
-		"  (no option)  what io_uring offers here: IORING_FEAT_* bits, setup flags,\n"
-		"               opcodes, incremental buffer rings and receive bundles\n"
-		"  --explain    each io_uring feature Rocket uses: whether this kernel has it\n"
-		"               (measured) and what Rocket does without it, then a verdict\n"
-		"  -h, --help   this text\n"
-		"exit status: 0 done; 1 io_uring unavailable (--explain: or a feature Rocket\n"
-		"requires is missing); 2 bad usage\n");
+	fprintf(to, "usage: uring-probe [--explain]\n"
+		    "  (no option)  what io_uring offers here: IORING_FEAT_* bits, setup flags,\n"
+		    "               opcodes, incremental buffer rings and receive bundles\n"
+		    "  --explain    each io_uring feature Rocket uses: whether this kernel has it\n"
+		    "               (measured) and what Rocket does without it, then a verdict\n"
+		    "  -h, --help   this text\n"
+		    "exit status: 0 done; 1 io_uring unavailable (--explain: or a feature Rocket\n"
+		    "requires is missing); 2 bad usage\n");
 }
 
 static int probe_all(void)
@@ -1023,7 +1061,8 @@ static int probe_all(void)
 		const struct setup_try *t = &setup_tries[i];
 		int ret = try_setup(t->flags, fd);
 		if (ret >= 0)
-			snprintf(buf, sizeof(buf), "yes%s%s", *t->needs ? "   with " : "", t->needs);
+			snprintf(buf, sizeof(buf), "yes%s%s", *t->needs ? "   with " : "",
+				 t->needs);
 		else
 			snprintf(buf, sizeof(buf), "no (%d %s)%s%s", ret, rk_errno_name(ret),
 				 *t->needs ? " with " : "", t->needs);
@@ -1042,8 +1081,7 @@ static int probe_all(void)
 	rk_ring_flags_str(r.flags, buf, sizeof(buf));
 	printf("\nrocket ring (rk_ring_init defaults):\n");
 	row("setup flags", buf);
-	row("registered ring fd",
-	    r.enter_flags & IORING_ENTER_REGISTERED_RING ? "yes" : "no");
+	row("registered ring fd", r.enter_flags & IORING_ENTER_REGISTERED_RING ? "yes" : "no");
 
 	static union {
 		struct io_uring_probe probe;

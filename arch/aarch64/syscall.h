@@ -69,8 +69,7 @@
 #define __NR_io_uring_register 427
 #define __NR_openat2           437
 
-#define RK_SVC(...)                                                            \
-	__asm__ volatile("svc #0" : "=r"(x0) : __VA_ARGS__ : "memory")
+#define RK_SVC(...) __asm__ volatile("svc #0" : "=r"(x0) : __VA_ARGS__ : "memory")
 
 static inline long rk_syscall0(long n)
 {

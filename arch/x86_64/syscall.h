@@ -85,10 +85,7 @@ static inline long rk_syscall1(long n, long a)
 static inline long rk_syscall2(long n, long a, long b)
 {
 	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b)
-			 : "rcx", "r11", "memory");
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b) : "rcx", "r11", "memory");
 	return ret;
 }
 

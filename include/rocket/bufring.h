@@ -44,15 +44,15 @@ struct rk_bufring {
 	uint16_t *next;               /* per bid: the bid published right after it */
 	uint8_t *kernel;              /* per bid: 1 while the kernel holds it */
 	uint32_t count, size, mask;
-	uint16_t bgid;                /* buffer group id, sqe->buf_group */
-	uint16_t tail;                /* our tail, published by rk_bufring_publish */
-	uint16_t last;                /* the bid published last (at tail - 1) */
-	uint16_t head;                /* buffers the kernel let go of, as seen in
+	uint16_t bgid;    /* buffer group id, sqe->buf_group */
+	uint16_t tail;    /* our tail, published by rk_bufring_publish */
+	uint16_t last;    /* the bid published last (at tail - 1) */
+	uint16_t head;    /* buffers the kernel let go of, as seen in
 	                               * consumed CQEs: tail - head is how many
 	                               * the ring still holds */
-	bool incremental;             /* the kernel granted IOU_PBUF_RING_INC */
+	bool incremental; /* the kernel granted IOU_PBUF_RING_INC */
 	size_t ring_len, mem_len, meta_len;
-	uint64_t n_returned;          /* buffers given back */
+	uint64_t n_returned; /* buffers given back */
 };
 
 /* One piece of received data. */

@@ -39,11 +39,11 @@ struct rk_seg {
 
 /* Why a connection ended (on_close's reason). */
 enum rk_close_reason {
-	RK_CLOSE_APP = 0,    /* rk_conn_close() */
-	RK_CLOSE_EOF,        /* the peer closed its side */
-	RK_CLOSE_ERROR,      /* reset, or a failed send/recv */
-	RK_CLOSE_TIMEOUT,    /* its timeout fired and on_timeout did not rearm */
-	RK_CLOSE_SHUTDOWN,   /* the server is stopping */
+	RK_CLOSE_APP = 0,  /* rk_conn_close() */
+	RK_CLOSE_EOF,      /* the peer closed its side */
+	RK_CLOSE_ERROR,    /* reset, or a failed send/recv */
+	RK_CLOSE_TIMEOUT,  /* its timeout fired and on_timeout did not rearm */
+	RK_CLOSE_SHUTDOWN, /* the server is stopping */
 };
 
 /* A connection's handler table (redis ae's callback + clientData, per
@@ -94,7 +94,7 @@ typedef void (*rk_done_fn)(void *arg, int res);
  * rk_conn_release(). */
 #define RK_DELIVER_MAX 64
 
-#define RK_SPLICE_PIPES_MAX 64
+#define RK_SPLICE_PIPES_MAX     64
 #define RK_SPLICE_PIPES_DEFAULT 8
 
 /* At most this many listening sockets (listen_fds below). */
@@ -123,8 +123,8 @@ enum rk_accept_mode {
 };
 
 struct rk_engine_config {
-	const char *bind;          /* "::" (dual stack), "0.0.0.0", "127.0.0.1", "::1" */
-	uint16_t port;             /* 0: any free port (see rk_engine_port) */
+	const char *bind; /* "::" (dual stack), "0.0.0.0", "127.0.0.1", "::1" */
+	uint16_t port;    /* 0: any free port (see rk_engine_port) */
 	int backlog;
 	/* Listening sockets the caller opened (several addresses, systemd
 	 * socket activation): with nlisten > 0 the engine serves these, one
@@ -136,38 +136,38 @@ struct rk_engine_config {
 	 * the listeners are about to be armed (optional): sd_notify READY=1. */
 	void (*on_ready)(void *arg);
 	void *ready_arg;
-	uint32_t reactors;         /* 0: one per CPU */
-	uint32_t ring_entries;     /* SQ size per reactor */
-	uint32_t cq_entries;       /* CQ size per reactor (0: 4 x ring_entries) */
-	uint32_t buffers;          /* provided buffers per reactor (power of two;
+	uint32_t reactors;     /* 0: one per CPU */
+	uint32_t ring_entries; /* SQ size per reactor */
+	uint32_t cq_entries;   /* CQ size per reactor (0: 4 x ring_entries) */
+	uint32_t buffers;      /* provided buffers per reactor (power of two;
 	                              0: 2048, 1024 under 1024 max_conns) */
-	uint32_t buffer_size;      /* bytes per buffer */
-	uint32_t batch;            /* CQEs handled before flushing sends */
-	uint32_t max_conns;        /* connections per reactor (0: for this machine) */
-	uint32_t send_buffer;      /* bytes of one send chunk (copied writes, file reads) */
-	uint32_t send_chunks;      /* send chunks per reactor (0: max_conns / 2) */
-	uint32_t send_window;      /* copied bytes a connection may queue (0: one chunk) */
-	uint32_t recv_share;       /* received pieces one connection may hold before
+	uint32_t buffer_size;  /* bytes per buffer */
+	uint32_t batch;        /* CQEs handled before flushing sends */
+	uint32_t max_conns;    /* connections per reactor (0: for this machine) */
+	uint32_t send_buffer;  /* bytes of one send chunk (copied writes, file reads) */
+	uint32_t send_chunks;  /* send chunks per reactor (0: max_conns / 2) */
+	uint32_t send_window;  /* copied bytes a connection may queue (0: one chunk) */
+	uint32_t recv_share;   /* received pieces one connection may hold before
 	                              its receive pauses (0: buffers / 8, at least 4) */
-	bool send_zc;              /* IORING_OP_SEND_ZC for sends (6.0+) */
+	bool send_zc;          /* IORING_OP_SEND_ZC for sends (6.0+) */
 	/* File ranges of RK_SPLICE_MIN bytes or more go by IORING_OP_SPLICE
 	 * through one of splice_pipes pipes per reactor (at most
 	 * RK_SPLICE_PIPES_MAX; 0: every range is READ into a send chunk, then
 	 * sent), each of splice_pipe_size bytes (F_SETPIPE_SZ). */
 	uint32_t splice_pipes;
 	uint32_t splice_pipe_size;
-	bool incremental;          /* incremental buffer consumption (6.12+), where granted */
+	bool incremental; /* incremental buffer consumption (6.12+), where granted */
 	bool sqpoll;
-	int sqpoll_cpu;            /* -1: not pinned */
+	int sqpoll_cpu; /* -1: not pinned */
 	uint32_t sq_idle_ms;
 	bool no_defer_taskrun;
-	bool no_direct;            /* regular fds, not direct descriptors (fixed files) */
-	uint8_t accept_mode;       /* enum rk_accept_mode */
-	bool bundle;               /* IORING_RECVSEND_BUNDLE receives */
-	bool pin;                  /* reactor i on CPU i */
-	bool signals;              /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
-	bool quiet;                /* no start-up line, no stats at exit */
-	int trace_fd;              /* --trace: decode every SQE/CQE to this fd (-1: off) */
+	bool no_direct;      /* regular fds, not direct descriptors (fixed files) */
+	uint8_t accept_mode; /* enum rk_accept_mode */
+	bool bundle;         /* IORING_RECVSEND_BUNDLE receives */
+	bool pin;            /* reactor i on CPU i */
+	bool signals;        /* SIGINT/SIGTERM stop, SIGUSR1 stats (signalfd) */
+	bool quiet;          /* no start-up line, no stats at exit */
+	int trace_fd;        /* --trace: decode every SQE/CQE to this fd (-1: off) */
 	/* The access log (rk_conn_log_line): lines appended to log_fd (-1:
 	 * off; the caller's, opened O_APPEND) through two log_buffer-byte
 	 * buffers per reactor. With log_path, SIGHUP opens the path again
@@ -175,8 +175,8 @@ struct rk_engine_config {
 	int log_fd;
 	uint32_t log_buffer;
 	const char *log_path;
-	uint32_t app_state_size;   /* per-connection application bytes */
-	uint32_t app_state_clear;  /* of which zeroed at open (0: all of it) */
+	uint32_t app_state_size;     /* per-connection application bytes */
+	uint32_t app_state_clear;    /* of which zeroed at open (0: all of it) */
 	uint64_t reactor_state_size; /* per-reactor application bytes */
 	struct rk_handler handler;
 };
@@ -206,18 +206,19 @@ struct rk_reactor_stats {
 	uint64_t accepted, closed, rejected;
 	uint64_t bytes_in, bytes_out, recv_cqes, sends;
 	uint64_t enobufs, rearms, stale_cqes;
-	uint64_t recv_pauses;      /* receives paused: the connection held its share */
+	uint64_t recv_pauses;            /* receives paused: the connection held its share */
 	uint64_t file_reads, file_short; /* file-range reads; files that ended early */
-	uint64_t splices;          /* SPLICE operations (file -> pipe, pipe -> socket) */
-	uint64_t zc_notifs;        /* SEND_ZC notifications */
-	uint64_t out_waits;        /* writes that waited for a free send chunk */
-	uint64_t piece_overflow;   /* connections aborted: no free piece (never, if sized) */
+	uint64_t splices;                /* SPLICE operations (file -> pipe, pipe -> socket) */
+	uint64_t zc_notifs;              /* SEND_ZC notifications */
+	uint64_t out_waits;              /* writes that waited for a free send chunk */
+	uint64_t piece_overflow;         /* connections aborted: no free piece (never, if sized) */
 	uint64_t close_errors, submit_errors; /* failed closes; enters that failed */
-	uint64_t fixed_slots;      /* direct-descriptor table size (0: regular fds) */
-	uint64_t fixed_free;       /* of which free at exit (the kernel's answer: all, if none leaked) */
+	uint64_t fixed_slots;                 /* direct-descriptor table size (0: regular fds) */
+	uint64_t fixed_free; /* of which free at exit (the kernel's answer: all, if none leaked) */
 	uint64_t cqes, enters, overflows;
-	uint64_t requests;         /* counted by the application (rk_conn_count_request) */
-	uint64_t log_lines, log_dropped, log_errors; /* access-log lines taken; lost; failed writes */
+	uint64_t requests; /* counted by the application (rk_conn_count_request) */
+	uint64_t log_lines, log_dropped,
+		log_errors; /* access-log lines taken; lost; failed writes */
 };
 int rk_engine_reactor_stats(const struct rk_engine *e, uint32_t i, struct rk_reactor_stats *out);
 uint32_t rk_engine_reactor_count(const struct rk_engine *e);

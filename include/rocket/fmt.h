@@ -15,8 +15,7 @@
 /* Format into buf (always NUL-terminated when cap > 0). Returns the length
  * written, excluding the NUL; output beyond cap - 1 is cut. */
 size_t rk_vfmt(char *buf, size_t cap, const char *fmt, __builtin_va_list ap);
-size_t rk_fmt(char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+size_t rk_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Format (up to 1 KiB) and write(2) all of it to fd. */
 void rk_dprint(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

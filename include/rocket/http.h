@@ -50,34 +50,41 @@ struct rk_http_limits {
 
 enum rk_http_method {
 	RK_HTTP_OTHER = 0, /* never returned by a successful parse (-> 501) */
-	RK_HTTP_GET, RK_HTTP_HEAD, RK_HTTP_POST, RK_HTTP_PUT, RK_HTTP_DELETE,
-	RK_HTTP_OPTIONS, RK_HTTP_PATCH, RK_HTTP_TRACE, RK_HTTP_CONNECT,
+	RK_HTTP_GET,
+	RK_HTTP_HEAD,
+	RK_HTTP_POST,
+	RK_HTTP_PUT,
+	RK_HTTP_DELETE,
+	RK_HTTP_OPTIONS,
+	RK_HTTP_PATCH,
+	RK_HTTP_TRACE,
+	RK_HTTP_CONNECT,
 };
 
-enum rk_http_target_form { /* RFC 9112 §3.2 */
-	RK_HTTP_ORIGIN_FORM,    /* "/path?query"                    */
-	RK_HTTP_ABSOLUTE_FORM,  /* "http://host/path" (any scheme)  */
-	RK_HTTP_AUTHORITY_FORM, /* "host:port", CONNECT only        */
-	RK_HTTP_ASTERISK_FORM,  /* "*", OPTIONS only                */
+enum rk_http_target_form {                         /* RFC 9112 §3.2 */
+			   RK_HTTP_ORIGIN_FORM,    /* "/path?query"                    */
+			   RK_HTTP_ABSOLUTE_FORM,  /* "http://host/path" (any scheme)  */
+			   RK_HTTP_AUTHORITY_FORM, /* "host:port", CONNECT only        */
+			   RK_HTTP_ASTERISK_FORM,  /* "*", OPTIONS only                */
 };
 
 struct rk_http_request {
 	struct rk_http_str method_str, target;
 	enum rk_http_method method;
 	enum rk_http_target_form form;
-	uint8_t minor;             /* HTTP/1.<minor>: 0 or 1 (1.2-1.9 read
+	uint8_t minor; /* HTTP/1.<minor>: 0 or 1 (1.2-1.9 read
 	                              as 1, RFC 9110 §2.5)                */
-	bool has_host;             /* a Host field was present (may be empty) */
+	bool has_host; /* a Host field was present (may be empty) */
 	bool has_content_length;
-	bool chunked;              /* Transfer-Encoding: chunked (the only one) */
-	bool keep_alive;           /* §9.3: 1.1 unless "close"; 1.0 only with
+	bool chunked;            /* Transfer-Encoding: chunked (the only one) */
+	bool keep_alive;         /* §9.3: 1.1 unless "close"; 1.0 only with
 	                              "keep-alive" (and no "close")          */
-	bool expect_continue;      /* "Expect: 100-continue" on HTTP/1.1 */
-	struct rk_http_str host;   /* the target's authority (absolute- or
+	bool expect_continue;    /* "Expect: 100-continue" on HTTP/1.1 */
+	struct rk_http_str host; /* the target's authority (absolute- or
 	                              authority-form), else the Host value;
 	                              {NULL, 0} for 1.0 without either       */
 	uint64_t content_length;
-	uint32_t head_len;         /* = the positive return value */
+	uint32_t head_len; /* = the positive return value */
 	uint32_t nheaders;
 	struct rk_http_header headers[RK_HTTP_MAX_HEADERS];
 };
@@ -129,18 +136,18 @@ struct rk_http_chunked {
 	uint64_t remaining; /* data bytes left in this chunk / size being read */
 	uint64_t total;     /* data bytes so far */
 	uint64_t max_body;
-	uint32_t chunks;     /* data chunks so far */
-	uint32_t max_chunks; /* set by init; a caller may change these three  */
-	uint32_t max_line;   /* after: the bounds of a chunk line (400) and of */
+	uint32_t chunks;       /* data chunks so far */
+	uint32_t max_chunks;   /* set by init; a caller may change these three  */
+	uint32_t max_line;     /* after: the bounds of a chunk line (400) and of */
 	uint32_t max_trailers; /* the trailer section (431)                    */
-	uint32_t line;      /* bytes of the current chunk line / trailer section */
+	uint32_t line;         /* bytes of the current chunk line / trailer section */
 	uint8_t state, digits;
-	int16_t error;      /* sticky negative status once failed */
+	int16_t error; /* sticky negative status once failed */
 };
-#define RK_HTTP_CHUNKED_DATA 1      /* *data is a non-empty span of body  */
-#define RK_HTTP_CHUNKED_DONE 2      /* last chunk + trailers + CRLF seen  */
-#define RK_HTTP_MAX_CHUNK_LINE 4096 /* default: size + extensions, else 400 */
-#define RK_HTTP_MAX_TRAILERS 16384  /* default: the trailer section, else 431 */
+#define RK_HTTP_CHUNKED_DATA   1     /* *data is a non-empty span of body  */
+#define RK_HTTP_CHUNKED_DONE   2     /* last chunk + trailers + CRLF seen  */
+#define RK_HTTP_MAX_CHUNK_LINE 4096  /* default: size + extensions, else 400 */
+#define RK_HTTP_MAX_TRAILERS   16384 /* default: the trailer section, else 431 */
 /* Data chunks per body, else 413: a body of one-byte chunks costs six
  * framing bytes and a DATA return per byte, so the work a body may cost is
  * bounded like its size (the 0-size last chunk does not count). */
@@ -156,8 +163,8 @@ void rk_http_chunked_init(struct rk_http_chunked *st, uint64_t max_body); /* 0: 
  *                         -413 (over max_body or max_chunks, decided at
  *                         the byte ending the size), -431 (trailers over
  *                         max_trailers). */
-int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
-			 size_t *consumed, struct rk_http_str *data);
+int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len, size_t *consumed,
+			 struct rk_http_str *data);
 
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7): exactly 29 bytes, no NUL.
  * Years are clamped to 0000..9999. */
@@ -189,8 +196,7 @@ int rk_http_buf_put_u64(struct rk_http_buf *b, uint64_t v);
 int rk_http_buf_status_line(struct rk_http_buf *b, int code);
 /* "<name>: <value>\r\n"; -22 if name is not a token or value has CR/LF/NUL
  * (no response splitting through a header). */
-int rk_http_buf_header(struct rk_http_buf *b, struct rk_http_str name,
-		       struct rk_http_str value);
+int rk_http_buf_header(struct rk_http_buf *b, struct rk_http_str name, struct rk_http_str value);
 int rk_http_buf_header_u64(struct rk_http_buf *b, struct rk_http_str name, uint64_t v);
 int rk_http_buf_end_head(struct rk_http_buf *b); /* the empty line */
 

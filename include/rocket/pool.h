@@ -22,15 +22,15 @@
 #define RK_POOL_NONE 0xffffffffu
 /* Bytes of idle items a trimmed pool keeps resident, for the next burst. */
 #define RK_POOL_KEEP_BYTES (1u << 20)
-#define RK_PAGE 4096u
+#define RK_PAGE            4096u
 
 struct rk_pool {
-	uint32_t *stack;   /* n slots; [0, nfree) holds the freed items */
-	uint8_t *mem;      /* NULL: no memory to give back */
-	size_t size;       /* bytes of one item at mem */
+	uint32_t *stack; /* n slots; [0, nfree) holds the freed items */
+	uint8_t *mem;    /* NULL: no memory to give back */
+	size_t size;     /* bytes of one item at mem */
 	uint32_t n, fresh, nfree;
-	uint32_t low;      /* the fewest free since the last trim */
-	uint32_t clean;    /* stack[keep, clean) were given back and not used since */
+	uint32_t low;   /* the fewest free since the last trim */
+	uint32_t clean; /* stack[keep, clean) were given back and not used since */
 	uint32_t keep;
 };
 

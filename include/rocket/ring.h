@@ -21,35 +21,35 @@
 #include "trace.h"
 
 struct rk_ring_config {
-	uint32_t sq_entries;    /* wanted SQ size (the kernel rounds up to 2^n) */
-	uint32_t cq_entries;    /* 0: the kernel's default (2 x SQ) */
-	bool sqpoll;            /* a kernel thread submits for us */
-	int sqpoll_cpu;         /* pin that thread (-1: anywhere) */
-	uint32_t sq_idle_ms;    /* SQPOLL idle time before it sleeps (0: kernel default) */
-	bool no_defer_taskrun;  /* skip SINGLE_ISSUER|DEFER_TASKRUN */
-	bool no_taskrun_flag;   /* skip IORING_SETUP_TASKRUN_FLAG: pending task
+	uint32_t sq_entries;   /* wanted SQ size (the kernel rounds up to 2^n) */
+	uint32_t cq_entries;   /* 0: the kernel's default (2 x SQ) */
+	bool sqpoll;           /* a kernel thread submits for us */
+	int sqpoll_cpu;        /* pin that thread (-1: anywhere) */
+	uint32_t sq_idle_ms;   /* SQPOLL idle time before it sleeps (0: kernel default) */
+	bool no_defer_taskrun; /* skip SINGLE_ISSUER|DEFER_TASKRUN */
+	bool no_taskrun_flag;  /* skip IORING_SETUP_TASKRUN_FLAG: pending task
 	                         * work is then not flagged in the SQ ring */
-	bool no_sqarray;        /* skip IORING_SETUP_NO_SQARRAY */
-	bool no_register_fd;    /* skip IORING_REGISTER_RING_FDS */
-	bool no_clamp;          /* refuse sizes above the kernel maximum instead */
+	bool no_sqarray;       /* skip IORING_SETUP_NO_SQARRAY */
+	bool no_register_fd;   /* skip IORING_REGISTER_RING_FDS */
+	bool no_clamp;         /* refuse sizes above the kernel maximum instead */
 };
 
 struct rk_ring {
-	int fd;                 /* the ring's file descriptor */
-	int enter_fd;           /* fd, or the registered-ring index */
-	uint32_t enter_flags;   /* IORING_ENTER_REGISTERED_RING when registered */
-	uint32_t flags;         /* IORING_SETUP_* the kernel granted */
-	uint32_t features;      /* IORING_FEAT_* the kernel reported */
+	int fd;               /* the ring's file descriptor */
+	int enter_fd;         /* fd, or the registered-ring index */
+	uint32_t enter_flags; /* IORING_ENTER_REGISTERED_RING when registered */
+	uint32_t flags;       /* IORING_SETUP_* the kernel granted */
+	uint32_t features;    /* IORING_FEAT_* the kernel reported */
 
 	/* SQ: kernel-shared words, then our private state. */
-	uint32_t *sq_khead;     /* kernel writes (consumes), we read */
-	uint32_t *sq_ktail;     /* we write (store-release), kernel reads */
-	uint32_t *sq_kflags;    /* kernel writes: NEED_WAKEUP, CQ_OVERFLOW, TASKRUN */
-	uint32_t *sq_kdropped;  /* kernel writes: invalid SQ array entries */
-	uint32_t *sq_array;     /* index array, NULL with IORING_SETUP_NO_SQARRAY */
+	uint32_t *sq_khead;    /* kernel writes (consumes), we read */
+	uint32_t *sq_ktail;    /* we write (store-release), kernel reads */
+	uint32_t *sq_kflags;   /* kernel writes: NEED_WAKEUP, CQ_OVERFLOW, TASKRUN */
+	uint32_t *sq_kdropped; /* kernel writes: invalid SQ array entries */
+	uint32_t *sq_array;    /* index array, NULL with IORING_SETUP_NO_SQARRAY */
 	struct io_uring_sqe *sqes;
 	uint32_t sq_mask, sq_entries;
-	uint32_t sq_tail;       /* next SQE to hand out; published on submit */
+	uint32_t sq_tail; /* next SQE to hand out; published on submit */
 
 	/* CQ */
 	uint32_t *cq_khead;     /* we write (store-release), kernel reads */
@@ -68,13 +68,13 @@ struct rk_ring {
 	const struct rk_trace *trace;
 
 	/* Counters: what a study of the ring needs. */
-	uint64_t n_enter;        /* io_uring_enter calls */
-	uint64_t n_overflow;     /* enters forced by IORING_SQ_CQ_OVERFLOW */
-	uint64_t n_wakeup;       /* SQPOLL wake-ups */
-	uint64_t n_busy;         /* -EBUSY/-EAGAIN from enter */
-	uint64_t n_dropped;      /* -EBADR from enter: CQEs were dropped */
-	uint64_t n_sq_wait;      /* enters with IORING_ENTER_SQ_WAIT (SQPOLL, SQ full) */
-	int sq_error;            /* why rk_ring_get_sqe_wait() last returned NULL */
+	uint64_t n_enter;    /* io_uring_enter calls */
+	uint64_t n_overflow; /* enters forced by IORING_SQ_CQ_OVERFLOW */
+	uint64_t n_wakeup;   /* SQPOLL wake-ups */
+	uint64_t n_busy;     /* -EBUSY/-EAGAIN from enter */
+	uint64_t n_dropped;  /* -EBADR from enter: CQEs were dropped */
+	uint64_t n_sq_wait;  /* enters with IORING_ENTER_SQ_WAIT (SQPOLL, SQ full) */
+	int sq_error;        /* why rk_ring_get_sqe_wait() last returned NULL */
 };
 
 /* Set up a ring. Tries the newest setup flags first and falls back when the

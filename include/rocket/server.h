@@ -58,8 +58,7 @@ typedef void (*rk_route_writable_fn)(struct rk_server_req *q);
 /* An operation submitted with rk_server_op_sqe() completed. Called also
  * after the connection closed (rk_server_closed() says so), so what the
  * operation produced, e.g. an fd, can be released. */
-typedef void (*rk_route_op_fn)(struct rk_server_req *q, uint8_t tag, int32_t res,
-			       uint32_t flags);
+typedef void (*rk_route_op_fn)(struct rk_server_req *q, uint8_t tag, int32_t res, uint32_t flags);
 
 enum rk_route_match {
 	RK_ROUTE_EXACT = 0, /* the path is exactly `path` */
@@ -103,20 +102,20 @@ struct rk_route {
  * connection holds recv_share pieces (rk_engine_config). */
 struct rk_server_config {
 	struct rk_http_limits limits;
-	uint32_t max_body;          /* bytes of any body, else 413 */
-	uint32_t max_body_buffer;   /* bytes gathered before a route is called;
+	uint32_t max_body;             /* bytes of any body, else 413 */
+	uint32_t max_body_buffer;      /* bytes gathered before a route is called;
 	                               an RK_BODY_BUFFERED body past it: 413 */
-	uint32_t body_buffers;      /* bodies gathered at once per reactor (else 503) */
-	uint32_t state_size;        /* bytes of rk_server_state() per connection */
-	uint32_t header_timeout;    /* s to receive a whole request head, else 408 */
-	uint32_t body_timeout;      /* s to receive a whole body, else 408 (or a
+	uint32_t body_buffers;         /* bodies gathered at once per reactor (else 503) */
+	uint32_t state_size;           /* bytes of rk_server_state() per connection */
+	uint32_t header_timeout;       /* s to receive a whole request head, else 408 */
+	uint32_t body_timeout;         /* s to receive a whole body, else 408 (or a
 	                               close, once an answer has begun) */
-	uint32_t idle_timeout;      /* s a connection may wait or make no progress */
-	uint32_t linger_timeout;    /* s a closing connection gets: to be read by a
+	uint32_t idle_timeout;         /* s a connection may wait or make no progress */
+	uint32_t linger_timeout;       /* s a closing connection gets: to be read by a
 	                               slow peer, and to drop what the peer still
 	                               sends after the last answer, then abort */
 	const struct rk_route *routes; /* NULL: the built-in routes below */
-	bool access_log;            /* a line per answer (the engine's log_fd) */
+	bool access_log;               /* a line per answer (the engine's log_fd) */
 	/* Static routes' cache of open files, per reactor (src/http/fcache.c):
 	 * names looked up within the same second cost no open/stat/close; of
 	 * files up to file_cache / 4 bytes, the bytes are kept, file_cache in
@@ -124,14 +123,14 @@ struct rk_server_config {
 	 * rk_server_defaults(); `rocket` uses the RK_SERVER_DEFAULT_FILE_CACHE*
 	 * below with --root or --mount. */
 	uint32_t file_cache_entries;
-	uint32_t file_cache;        /* bytes per reactor */
-	uint32_t max_conns;         /* filled by rk_server_setup() */
+	uint32_t file_cache; /* bytes per reactor */
+	uint32_t max_conns;  /* filled by rk_server_setup() */
 };
-#define RK_SERVER_DEFAULT_MAX_BODY_BUFFER (64u << 10)
-#define RK_SERVER_DEFAULT_MAX_FIELD       8192u /* as nginx's header buffers */
-#define RK_SERVER_DEFAULT_BODY_BUFFERS    64u
+#define RK_SERVER_DEFAULT_MAX_BODY_BUFFER    (64u << 10)
+#define RK_SERVER_DEFAULT_MAX_FIELD          8192u /* as nginx's header buffers */
+#define RK_SERVER_DEFAULT_BODY_BUFFERS       64u
 #define RK_SERVER_DEFAULT_FILE_CACHE_ENTRIES 256u
-#define RK_SERVER_DEFAULT_FILE_CACHE      (4u << 20)
+#define RK_SERVER_DEFAULT_FILE_CACHE         (4u << 20)
 
 /* Built-in routes: GET /plaintext, GET /json, GET|HEAD|OPTIONS /, POST /
  * (echoes the body: whole once validated, or as it arrives past
@@ -171,7 +170,7 @@ struct rk_http_str rk_server_target(const struct rk_server_req *q); /* raw */
  * needed normalizing and is longer than RK_SERVER_MAX_PATH a 414. */
 #define RK_SERVER_MAX_PATH 8192
 struct rk_http_str rk_server_path(const struct rk_server_req *q);
-struct rk_http_str rk_server_query(const struct rk_server_req *q);  /* raw, after '?' */
+struct rk_http_str rk_server_query(const struct rk_server_req *q); /* raw, after '?' */
 /* What a prefix route's path left over (empty for an exact route). */
 struct rk_http_str rk_server_rest(const struct rk_server_req *q);
 /* The value of the first field named `name` (any case); {NULL, 0} if none. */

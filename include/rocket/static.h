@@ -18,9 +18,9 @@
 #include "server.h"
 
 struct rk_static {
-	int root;                  /* the tree: a directory fd (O_PATH is enough) */
-	const char *prefix;        /* the URL path it is served at: "/" or "/static/" (ends in '/') */
-	const char *index;         /* what a URL ending in '/' serves ("index.html"; no '/') */
+	int root;           /* the tree: a directory fd (O_PATH is enough) */
+	const char *prefix; /* the URL path it is served at: "/" or "/static/" (ends in '/') */
+	const char *index;  /* what a URL ending in '/' serves ("index.html"; no '/') */
 	const char *cache_control; /* Cache-Control of every file answer; NULL: none */
 	bool list_dirs;            /* a directory without its index: an HTML listing (else 404) */
 	bool dotfiles;             /* serve names starting with '.' (else 404) */

@@ -17,13 +17,13 @@
 #include "abi/linux.h"
 #include "arch.h"
 
-#define RK_SC1(n, a)             rk_syscall1(n, (long)(a))
-#define RK_SC2(n, a, b)          rk_syscall2(n, (long)(a), (long)(b))
-#define RK_SC3(n, a, b, c)       rk_syscall3(n, (long)(a), (long)(b), (long)(c))
-#define RK_SC4(n, a, b, c, d)    rk_syscall4(n, (long)(a), (long)(b), (long)(c), (long)(d))
-#define RK_SC5(n, a, b, c, d, e) \
+#define RK_SC1(n, a)          rk_syscall1(n, (long)(a))
+#define RK_SC2(n, a, b)       rk_syscall2(n, (long)(a), (long)(b))
+#define RK_SC3(n, a, b, c)    rk_syscall3(n, (long)(a), (long)(b), (long)(c))
+#define RK_SC4(n, a, b, c, d) rk_syscall4(n, (long)(a), (long)(b), (long)(c), (long)(d))
+#define RK_SC5(n, a, b, c, d, e)                                                                   \
 	rk_syscall5(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e))
-#define RK_SC6(n, a, b, c, d, e, f) \
+#define RK_SC6(n, a, b, c, d, e, f)                                                                \
 	rk_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 /* ---- io_uring: io_uring_setup(2), io_uring_enter(2), io_uring_register(2) */
@@ -38,8 +38,7 @@ static inline int sys_io_uring_enter(int fd, uint32_t to_submit, uint32_t min_co
 	return (int)RK_SC6(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
 }
 
-static inline int sys_io_uring_register(int fd, uint32_t opcode, const void *arg,
-					uint32_t nr_args)
+static inline int sys_io_uring_register(int fd, uint32_t opcode, const void *arg, uint32_t nr_args)
 {
 	return (int)RK_SC4(__NR_io_uring_register, fd, opcode, arg, nr_args);
 }
@@ -47,8 +46,7 @@ static inline int sys_io_uring_register(int fd, uint32_t opcode, const void *arg
 /* ---- memory ------------------------------------------------------------- */
 /* mmap(2): returns the address, or a value in [-4095, -1] cast to a pointer.
  * Use rk_is_err() on the result. */
-static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
-			     uint64_t off)
+static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, uint64_t off)
 {
 	return (void *)RK_SC6(__NR_mmap, addr, len, prot, flags, fd, off);
 }
@@ -179,8 +177,8 @@ static inline long sys_sendto(int fd, const void *buf, size_t n, int flags)
 }
 
 /* sendto(2) to an address: a datagram to a socket we are not connected to. */
-static inline long sys_sendto_addr(int fd, const void *buf, size_t n, int flags,
-				   const void *addr, uint32_t alen)
+static inline long sys_sendto_addr(int fd, const void *buf, size_t n, int flags, const void *addr,
+				   uint32_t alen)
 {
 	return RK_SC6(__NR_sendto, fd, buf, n, flags, addr, alen);
 }
@@ -270,8 +268,7 @@ static inline int sys_nanosleep(const struct __kernel_timespec *req)
 	return (int)RK_SC2(__NR_nanosleep, req, 0);
 }
 
-static inline int sys_prlimit64(int pid, int res, const struct rk_rlimit *nw,
-				struct rk_rlimit *old)
+static inline int sys_prlimit64(int pid, int res, const struct rk_rlimit *nw, struct rk_rlimit *old)
 {
 	return (int)RK_SC4(__NR_prlimit64, pid, res, nw, old);
 }

@@ -16,11 +16,11 @@
 struct rk_thread {
 	int (*fn)(void *);
 	void *arg;
-	int ret;                 /* fn's return value, after join */
-	volatile uint32_t tid;   /* cleared by the kernel when the thread exits */
-	void *stack;             /* mmap'd stack with a guard page (clone build) */
+	int ret;               /* fn's return value, after join */
+	volatile uint32_t tid; /* cleared by the kernel when the thread exits */
+	void *stack;           /* mmap'd stack with a guard page (clone build) */
 	size_t stack_len;
-	uint64_t handle;         /* pthread_t (hosted build) */
+	uint64_t handle; /* pthread_t (hosted build) */
 };
 
 /* Start fn(arg) on a new thread. Returns 0 or -errno. */

@@ -17,8 +17,8 @@
 #include "abi/io_uring.h"
 
 struct rk_trace {
-	int fd;             /* where lines go (2: stderr) */
-	char who[16];       /* "acceptor", "reactor 0" */
+	int fd;       /* where lines go (2: stderr) */
+	char who[16]; /* "acceptor", "reactor 0" */
 	/* Describe a user_data ("RECV conn 3.0"); NULL prints it in hex. */
 	size_t (*ud_str)(uint64_t ud, char *buf, size_t cap);
 };

@@ -16,8 +16,8 @@
 #define rk_memcmp(a, b, n)  __builtin_memcmp((a), (b), (n))
 
 #define RK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define RK_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define RK_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define RK_MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define RK_MAX(a, b)     ((a) > (b) ? (a) : (b))
 /* A function that runs once or seldom (set-up, teardown, statistics) in a
  * file otherwise built for speed: built for size, never inlined into the
  * hot code around it (gcc's cold implies optimizing for size; clang needs

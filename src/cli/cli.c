@@ -67,9 +67,10 @@ static void rk_uring_blocked(int err)
 		rk_dprint(2, "rocket: io_uring is only for root and kernel.io_uring_group (sysctl "
 			     "kernel.io_uring_disabled = 1): join that group, or set it to 0\n");
 	else
-		rk_dprint(2, "rocket: io_uring is blocked (io_uring_setup: %s) though "
-			     "kernel.io_uring_disabled is 0: a seccomp filter (a container's "
-			     "default) forbids it; allow io_uring_setup, _enter and _register\n",
+		rk_dprint(2,
+			  "rocket: io_uring is blocked (io_uring_setup: %s) though "
+			  "kernel.io_uring_disabled is 0: a seccomp filter (a container's "
+			  "default) forbids it; allow io_uring_setup, _enter and _register\n",
 			  rk_errno_name(err));
 }
 
@@ -92,9 +93,11 @@ static int rk_uring_probe(void)
 static void rk_create_failed(const struct rk_cli *c, int err)
 {
 	if (err == -ENOMEM)
-		rk_dprint(2, "rocket: no memory for the engine (ENOMEM): lower --max-conns (%u), "
-			     "--max-head (%u), --send-buffer (%u), --buffers (%u) or --reactors\n",
-			  c->cfg.max_conns, c->hc.limits.max_head, c->cfg.send_buffer, c->cfg.buffers);
+		rk_dprint(2,
+			  "rocket: no memory for the engine (ENOMEM): lower --max-conns (%u), "
+			  "--max-head (%u), --send-buffer (%u), --buffers (%u) or --reactors\n",
+			  c->cfg.max_conns, c->hc.limits.max_head, c->cfg.send_buffer,
+			  c->cfg.buffers);
 	else
 		rk_dprint(2, "rocket: cannot create the engine: %s\n", rk_errno_name(err));
 }
@@ -103,8 +106,9 @@ static void rk_create_failed(const struct rk_cli *c, int err)
 static void rk_start_failed(const struct rk_cli *c, int err)
 {
 	if (err == -ENOMEM)
-		rk_dprint(2, "rocket: no memory for the rings (ENOMEM): lower --ring-entries (%u), "
-			     "--cq-entries or --buffers (%u), or raise ulimit -l (LimitMEMLOCK=)\n",
+		rk_dprint(2,
+			  "rocket: no memory for the rings (ENOMEM): lower --ring-entries (%u), "
+			  "--cq-entries or --buffers (%u), or raise ulimit -l (LimitMEMLOCK=)\n",
 			  c->cfg.ring_entries, c->cfg.buffers);
 	else if (err == -EPERM || err == -ENOSYS)
 		rk_uring_blocked(err);
@@ -128,7 +132,8 @@ static int rk_cli_log(struct rk_cli *c)
 		c->cfg.log_path = p;
 	}
 	if (fd < 0) {
-		rk_dprint(2, "rocket: --access-log %s: cannot open it (%s)\n", p, rk_errno_name(fd));
+		rk_dprint(2, "rocket: --access-log %s: cannot open it (%s)\n", p,
+			  rk_errno_name(fd));
 		return -1;
 	}
 	c->cfg.log_fd = fd;
@@ -185,10 +190,11 @@ static int rk_cli_run(int argc, char **argv, char **envp, const struct rk_server
 	if (!c.root_dir && !c.nmounts)
 		c.hc.file_cache_entries = 0; /* no files: no file cache mapped */
 	if (rk_server_setup(&c.cfg, &c.hc) < 0) {
-		rk_dprint(2, "rocket: --send-chunks %u x --send-buffer %u cannot hold --max-head %u "
-			     "+ 2.6 KiB, or half --send-window\n",
-			  c.cfg.send_chunks ? c.cfg.send_chunks : c.cfg.max_conns, c.cfg.send_buffer,
-			  c.hc.limits.max_head);
+		rk_dprint(2,
+			  "rocket: --send-chunks %u x --send-buffer %u cannot hold --max-head %u "
+			  "+ 2.6 KiB, or half --send-window\n",
+			  c.cfg.send_chunks ? c.cfg.send_chunks : c.cfg.max_conns,
+			  c.cfg.send_buffer, c.hc.limits.max_head);
 		rk_cli_unlisten(&c);
 		return RK_EXIT_START;
 	}

@@ -22,23 +22,23 @@ struct rk_cli {
 	struct rk_engine_config cfg;
 	struct rk_server_config hc;
 	char **envp;
-	uint32_t port, backlog;       /* --port, --backlog before range checks */
+	uint32_t port, backlog; /* --port, --backlog before range checks */
 	const char *binds[RK_MAX_LISTEN];
-	uint32_t nbinds;              /* --bind given this many times (0: the default) */
-	const char *user;             /* --user as given, or NULL */
-	const char *chroot_dir;       /* --chroot, or NULL */
-	const char *access_log;       /* --access-log, or NULL */
-	bool no_root;                 /* --no-root */
-	bool direct;                  /* --direct (default on) */
-	const char *accept;           /* --accept: "auto", "acceptor" or "reactor" */
-	uint32_t uid, gid;            /* --user resolved */
-	bool inherited;               /* serving systemd's sockets */
-	const char *notify;           /* $NOTIFY_SOCKET, or NULL */
-	bool ready;                   /* the engine has started serving */
-	const char *root_dir;         /* --root, or NULL */
-	char *mounts[RK_CLI_MOUNTS];  /* --mount PREFIX=DIR as given */
+	uint32_t nbinds;             /* --bind given this many times (0: the default) */
+	const char *user;            /* --user as given, or NULL */
+	const char *chroot_dir;      /* --chroot, or NULL */
+	const char *access_log;      /* --access-log, or NULL */
+	bool no_root;                /* --no-root */
+	bool direct;                 /* --direct (default on) */
+	const char *accept;          /* --accept: "auto", "acceptor" or "reactor" */
+	uint32_t uid, gid;           /* --user resolved */
+	bool inherited;              /* serving systemd's sockets */
+	const char *notify;          /* $NOTIFY_SOCKET, or NULL */
+	bool ready;                  /* the engine has started serving */
+	const char *root_dir;        /* --root, or NULL */
+	char *mounts[RK_CLI_MOUNTS]; /* --mount PREFIX=DIR as given */
 	uint32_t nmounts;
-	struct rk_static st;          /* --index, --list-dirs, ...: every tree's */
+	struct rk_static st; /* --index, --list-dirs, ...: every tree's */
 	struct rk_static sites[RK_CLI_MOUNTS + 1];
 	struct rk_route routes[RK_CLI_ROUTES + 1];
 };

@@ -14,29 +14,52 @@
 #include "rocket/util.h"
 
 enum rk_flag_kind {
-	RK_F_U32,     /* a number in [min, max] (a power of two with pow2) */
+	RK_F_U32, /* a number in [min, max] (a power of two with pow2) */
 	RK_F_BOOL,
 	RK_F_STR,
-	RK_F_BIND,    /* an address; repeatable */
-	RK_F_SQPOLL,  /* on, or =CPU */
-	RK_F_TRACE,   /* to stderr, or =FD */
-	RK_F_MOUNT,   /* PREFIX=DIR; repeatable */
+	RK_F_BIND,   /* an address; repeatable */
+	RK_F_SQPOLL, /* on, or =CPU */
+	RK_F_TRACE,  /* to stderr, or =FD */
+	RK_F_MOUNT,  /* PREFIX=DIR; repeatable */
 	RK_F_HELP,
 	RK_F_VERSION,
 };
 
 /* What --help shows after a flag's name, and what 0 means for a number. */
-enum { A_NONE, A_N, A_BYTES, A_MS, A_S, A_ADDR, A_USER, A_DIR, A_CPU, A_FD, A_MOUNT, A_NAME,
-       A_VALUE, A_PATH, A_MODE };
+enum {
+	A_NONE,
+	A_N,
+	A_BYTES,
+	A_MS,
+	A_S,
+	A_ADDR,
+	A_USER,
+	A_DIR,
+	A_CPU,
+	A_FD,
+	A_MOUNT,
+	A_NAME,
+	A_VALUE,
+	A_PATH,
+	A_MODE
+};
 static const char *const rk_arg_names[] = {
-	"", " N", " BYTES", " MS", " S", " ADDR", " UID[:GID]", " DIR", "[=CPU]", "[=FD]",
-	" PREFIX=DIR", " NAME", " VALUE", " PATH", " MODE",
+	"",       " N",    " BYTES",      " MS",   " S",     " ADDR", " UID[:GID]", " DIR",
+	"[=CPU]", "[=FD]", " PREFIX=DIR", " NAME", " VALUE", " PATH", " MODE",
 };
 enum { Z_NONE, Z_PORT, Z_CPUS, Z_CQ, Z_KERNEL, Z_OFF, Z_CONNS, Z_CHUNK, Z_SHARE, Z_MAXC, Z_BUFS };
 static const char *const rk_zero_names[] = {
-	0, "any free port", "one per CPU", "4 x --ring-entries", "kernel default", "none",
-	"--max-conns / 2", "one --send-buffer", "--buffers / 8",
-	"32768 / --reactors, 256 to 16384", "2048, 1024 below 1024 conns",
+	0,
+	"any free port",
+	"one per CPU",
+	"4 x --ring-entries",
+	"kernel default",
+	"none",
+	"--max-conns / 2",
+	"one --send-buffer",
+	"--buffers / 8",
+	"32768 / --reactors, 256 to 16384",
+	"2048, 1024 below 1024 conns",
 };
 
 /* One flag, 32 bytes. The table is a constant (no pointers into a stack
@@ -44,25 +67,35 @@ static const char *const rk_zero_names[] = {
 struct rk_flag {
 	const char *name;
 	const char *help;
-	uint32_t min, max;    /* RK_F_U32 */
+	uint32_t min, max; /* RK_F_U32 */
 	uint16_t off;
-	uint8_t kind;         /* enum rk_flag_kind */
-	uint8_t arg : 4;      /* A_* */
+	uint8_t kind;    /* enum rk_flag_kind */
+	uint8_t arg : 4; /* A_* */
 	uint8_t pow2 : 1;
-	uint8_t zero;         /* Z_*: RK_F_U32 with min 0 */
+	uint8_t zero; /* Z_*: RK_F_U32 with min 0 */
 };
 
-#define U32_MAX 0xffffffffu
-#define OFF(field) ((uint16_t)__builtin_offsetof(struct rk_cli, field))
-#define FLAG(n, a, k, f, h) { .name = n, .arg = a, .kind = k, .off = OFF(f), .help = h }
-#define U32(n, a, f, h, lo, hi) \
-	{ .name = n, .arg = a, .kind = RK_F_U32, .off = OFF(f), .help = h, .min = lo, .max = hi }
-#define U32Z(n, a, f, h, lo, hi, z) \
-	{ .name = n, .arg = a, .kind = RK_F_U32, .off = OFF(f), .help = h, .min = lo, \
-	  .max = hi, .zero = z }
-#define POW2(n, a, f, h, lo, hi) \
-	{ .name = n, .arg = a, .kind = RK_F_U32, .off = OFF(f), .help = h, .min = lo, \
-	  .max = hi, .pow2 = true }
+#define U32_MAX    0xffffffffu
+#define OFF(field) ((uint16_t) __builtin_offsetof(struct rk_cli, field))
+#define FLAG(n, a, k, f, h)                                                                        \
+	{                                                                                          \
+		.name = n, .arg = a, .kind = k, .off = OFF(f), .help = h                           \
+	}
+#define U32(n, a, f, h, lo, hi)                                                                    \
+	{                                                                                          \
+		.name = n, .arg = a, .kind = RK_F_U32, .off = OFF(f), .help = h, .min = lo,        \
+		.max = hi                                                                          \
+	}
+#define U32Z(n, a, f, h, lo, hi, z)                                                                \
+	{                                                                                          \
+		.name = n, .arg = a, .kind = RK_F_U32, .off = OFF(f), .help = h, .min = lo,        \
+		.max = hi, .zero = z                                                               \
+	}
+#define POW2(n, a, f, h, lo, hi)                                                                   \
+	{                                                                                          \
+		.name = n, .arg = a, .kind = RK_F_U32, .off = OFF(f), .help = h, .min = lo,        \
+		.max = hi, .pow2 = true                                                            \
+	}
 
 static void *rk_dst(struct rk_cli *c, const struct rk_flag *f)
 {
@@ -84,13 +117,15 @@ static void rk_usage(struct rk_cli *c, const struct rk_flag *flags, unsigned n)
 			rk_fmt(def, sizeof(def), " (default: %u)", *(uint32_t *)rk_dst(c, f));
 		else if (f->kind == RK_F_STR)
 			rk_fmt(def, sizeof(def), " (default: %s)",
-			       *(const char **)rk_dst(c, f) ? *(const char **)rk_dst(c, f) : "none");
+			       *(const char **)rk_dst(c, f) ? *(const char **)rk_dst(c, f)
+							    : "none");
 		else if (f->kind == RK_F_BIND)
 			rk_fmt(def, sizeof(def), " (default: %s)", RK_CLI_BIND_DEFAULT);
 		else if (f->kind == RK_F_MOUNT)
 			rk_fmt(def, sizeof(def), " (default: none)");
 		else if (f->kind == RK_F_BOOL)
-			rk_fmt(def, sizeof(def), " (default: %s)", *(bool *)rk_dst(c, f) ? "on" : "off");
+			rk_fmt(def, sizeof(def), " (default: %s)",
+			       *(bool *)rk_dst(c, f) ? "on" : "off");
 		else if (f->kind == RK_F_SQPOLL || f->kind == RK_F_TRACE)
 			rk_fmt(def, sizeof(def), " (default: off)");
 		bool z = f->zero && !f->min;
@@ -124,8 +159,8 @@ static void rk_range_error(const struct rk_flag *f, const char *val)
 	if (f->zero && f->min == 0)
 		rk_fmt(zero, sizeof(zero), " (%s)", rk_zero_names[f->zero]);
 	if (f->pow2)
-		rk_dprint(2, "rocket: --%s %s: must be a power of two from %u to %u\n", f->name, val,
-			  f->min, f->max);
+		rk_dprint(2, "rocket: --%s %s: must be a power of two from %u to %u\n", f->name,
+			  val, f->min, f->max);
 	else if (f->max == U32_MAX)
 		rk_dprint(2, "rocket: --%s %s: must be at least %u\n", f->name, val, f->min);
 	else
@@ -149,7 +184,8 @@ static int rk_set_value(struct rk_cli *c, const struct rk_flag *f, const char *v
 		return 0;
 	case RK_F_BIND:
 		if (c->nbinds == RK_MAX_LISTEN) {
-			rk_dprint(2, "rocket: --bind %s: at most %u addresses\n", val, RK_MAX_LISTEN);
+			rk_dprint(2, "rocket: --bind %s: at most %u addresses\n", val,
+				  RK_MAX_LISTEN);
 			return -1;
 		}
 		c->binds[c->nbinds++] = val;
@@ -193,8 +229,10 @@ static int rk_parse_flag(struct rk_cli *c, const struct rk_flag *flags, unsigned
 		case RK_F_BOOL:
 			b = val ? rk_parse_bool(val) : 1;
 			if (b < 0) {
-				rk_dprint(2, "rocket: --%s=%s: takes no value, or one of 1/0, "
-					     "yes/no, on/off, true/false\n", f->name, val);
+				rk_dprint(2,
+					  "rocket: --%s=%s: takes no value, or one of 1/0, "
+					  "yes/no, on/off, true/false\n",
+					  f->name, val);
 				return -1;
 			}
 			*(bool *)rk_dst(c, f) = b;
@@ -217,8 +255,10 @@ static int rk_parse_flag(struct rk_cli *c, const struct rk_flag *flags, unsigned
 		default:
 			if (!val) {
 				if (i + 1 >= argc) {
-					rk_dprint(2, "rocket: --%s needs a value (see rocket --help)\n",
-						  f->name);
+					rk_dprint(
+						2,
+						"rocket: --%s needs a value (see rocket --help)\n",
+						f->name);
 					return -1;
 				}
 				val = argv[++i];
@@ -241,8 +281,14 @@ static const struct rk_flag rk_flags[] = {
 	U32Z("reactors", A_N, cfg.reactors, "reactor threads", 0, 1024, Z_CPUS),
 	U32("ring-entries", A_N, cfg.ring_entries, "SQ entries per reactor", 1, 32768),
 	U32Z("cq-entries", A_N, cfg.cq_entries, "CQ entries per reactor", 0, 65536, Z_CQ),
-	{ .name = "buffers", .arg = A_N, .kind = RK_F_U32, .off = OFF(cfg.buffers),
-	  .help = "provided buffers per reactor (power of 2)", .min = 1, .max = 32768, .pow2 = true,
+	{ .name = "buffers",
+	  .arg = A_N,
+	  .kind = RK_F_U32,
+	  .off = OFF(cfg.buffers),
+	  .help = "provided buffers per reactor (power of 2)",
+	  .min = 1,
+	  .max = 32768,
+	  .pow2 = true,
 	  .zero = Z_BUFS },
 	U32("buffer-size", A_BYTES, cfg.buffer_size, "bytes per provided buffer", 1, U32_MAX),
 	U32("batch", A_N, cfg.batch, "CQEs handled per loop before flushing sends", 1, U32_MAX),
@@ -253,13 +299,15 @@ static const struct rk_flag rk_flags[] = {
 	     U32_MAX, Z_CHUNK),
 	U32Z("recv-share", A_N, cfg.recv_share,
 	     "received pieces one connection may hold (pipelined requests too) "
-	     "before it stops reading", 0, U32_MAX, Z_SHARE),
+	     "before it stops reading",
+	     0, U32_MAX, Z_SHARE),
 	U32("splice-pipes", A_N, cfg.splice_pipes,
 	    "pipes per reactor to SPLICE large file ranges through (0: READ + SEND)", 0,
 	    RK_SPLICE_PIPES_MAX),
-	U32("splice-pipe-size", A_BYTES, cfg.splice_pipe_size, "bytes of each splice pipe",
-	    4096, 1u << 30),
-	FLAG("send-zc", A_NONE, RK_F_BOOL, cfg.send_zc, "zero-copy sends (IORING_OP_SEND_ZC, 6.0+)"),
+	U32("splice-pipe-size", A_BYTES, cfg.splice_pipe_size, "bytes of each splice pipe", 4096,
+	    1u << 30),
+	FLAG("send-zc", A_NONE, RK_F_BOOL, cfg.send_zc,
+	     "zero-copy sends (IORING_OP_SEND_ZC, 6.0+)"),
 	FLAG("incremental", A_NONE, RK_F_BOOL, cfg.incremental,
 	     "incremental buffer consumption (IOU_PBUF_RING_INC, 6.12+; =off: whole buffers)"),
 	FLAG("sqpoll", A_CPU, RK_F_SQPOLL, port, "kernel SQ polling thread, =CPU pins it"),
@@ -268,7 +316,8 @@ static const struct rk_flag rk_flags[] = {
 	FLAG("no-defer-taskrun", A_NONE, RK_F_BOOL, cfg.no_defer_taskrun,
 	     "use COOP_TASKRUN instead of DEFER_TASKRUN"),
 	FLAG("direct", A_NONE, RK_F_BOOL, direct, "direct descriptors (6.0+; =off: fds)"),
-	FLAG("accept", A_MODE, RK_F_STR, accept, "auto, acceptor (least-loaded hand-off) or reactor"),
+	FLAG("accept", A_MODE, RK_F_STR, accept,
+	     "auto, acceptor (least-loaded hand-off) or reactor"),
 	FLAG("bundle", A_NONE, RK_F_BOOL, cfg.bundle,
 	     "bundled receives (IORING_RECVSEND_BUNDLE, 6.10+)"),
 	FLAG("pin", A_NONE, RK_F_BOOL, cfg.pin, "pin reactor i to CPU i"),
@@ -277,12 +326,12 @@ static const struct rk_flag rk_flags[] = {
 	U32("max-request-line", A_BYTES, hc.limits.max_request_line,
 	    "request line bytes (else 414)", 1, U32_MAX),
 	U32("max-head", A_BYTES, hc.limits.max_head, "header block bytes (else 431)", 1, 1u << 30),
-	U32("max-field", A_BYTES, hc.limits.max_field, "header field line bytes (else 431)",
-	    1, U32_MAX),
+	U32("max-field", A_BYTES, hc.limits.max_field, "header field line bytes (else 431)", 1,
+	    U32_MAX),
 	U32("max-headers", A_N, hc.limits.max_headers, "header fields (else 431)", 1,
 	    RK_HTTP_MAX_HEADERS),
-	U32("max-chunk-line", A_BYTES, hc.limits.max_chunk_line,
-	    "chunk line bytes (else 400)", 1, U32_MAX),
+	U32("max-chunk-line", A_BYTES, hc.limits.max_chunk_line, "chunk line bytes (else 400)", 1,
+	    U32_MAX),
 	U32("max-trailers", A_BYTES, hc.limits.max_trailers, "trailer bytes (else 431)", 1,
 	    U32_MAX),
 	U32("max-chunks", A_N, hc.limits.max_chunks, "chunks per body (else 413)", 1, U32_MAX),
@@ -295,10 +344,10 @@ static const struct rk_flag rk_flags[] = {
 	     "seconds to receive a request head (else 408)", 0, U32_MAX, Z_OFF),
 	U32Z("body-timeout", A_S, hc.body_timeout, "seconds to receive a request body (else 408)",
 	     0, U32_MAX, Z_OFF),
-	U32Z("idle-timeout", A_S, hc.idle_timeout, "seconds a keep-alive connection may idle",
-	     0, U32_MAX, Z_OFF),
-	U32("linger-timeout", A_S, hc.linger_timeout,
-	    "seconds a closing connection may take", 1, U32_MAX),
+	U32Z("idle-timeout", A_S, hc.idle_timeout, "seconds a keep-alive connection may idle", 0,
+	     U32_MAX, Z_OFF),
+	U32("linger-timeout", A_S, hc.linger_timeout, "seconds a closing connection may take", 1,
+	    U32_MAX),
 	FLAG("root", A_DIR, RK_F_STR, root_dir,
 	     "serve the files of DIR at / (the built-in routes are then off)"),
 	FLAG("mount", A_MOUNT, RK_F_MOUNT, port,
@@ -321,10 +370,8 @@ static const struct rk_flag rk_flags[] = {
 	     "append a line per answer to PATH (- for stdout)"),
 	U32("access-log-buffer", A_BYTES, cfg.log_buffer,
 	    "bytes of each of a reactor's two log buffers (a pipe: 4096)", 4096, 1u << 30),
-	FLAG("user", A_USER, RK_F_STR, user,
-	     "after binding, switch to this user (number or name)"),
-	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir,
-	     "after binding, make DIR the root directory"),
+	FLAG("user", A_USER, RK_F_STR, user, "after binding, switch to this user (number or name)"),
+	FLAG("chroot", A_DIR, RK_F_STR, chroot_dir, "after binding, make DIR the root directory"),
 	FLAG("no-root", A_NONE, RK_F_BOOL, no_root, "refuse to run as root without --user"),
 	FLAG("version", A_NONE, RK_F_VERSION, port, "print the version and exit"),
 	FLAG("help", A_NONE, RK_F_HELP, port, "this text"),
@@ -338,7 +385,8 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 	for (int i = 1; i < argc;) {
 		bool h = rk_streq(argv[i], "-h");
 		if (!h && (argv[i][0] != '-' || argv[i][1] != '-')) {
-			rk_dprint(2, "rocket: unexpected argument %s (see rocket --help)\n", argv[i]);
+			rk_dprint(2, "rocket: unexpected argument %s (see rocket --help)\n",
+				  argv[i]);
 			return -1;
 		}
 		int next = h ? i + 1 : rk_parse_flag(c, flags, n, argc, argv, i);
@@ -358,8 +406,10 @@ int rk_cli_parse(struct rk_cli *c, int argc, char **argv)
 	/* The one rule that ties two flags: the kernel wants a CQ at least
 	 * as large as the SQ (io_uring_setup(2), IORING_SETUP_CQSIZE). */
 	if (e->cq_entries && e->cq_entries < e->ring_entries) {
-		rk_dprint(2, "rocket: --cq-entries %u: must be 0 (4 x --ring-entries) or at least "
-			     "--ring-entries (%u)\n", e->cq_entries, e->ring_entries);
+		rk_dprint(2,
+			  "rocket: --cq-entries %u: must be 0 (4 x --ring-entries) or at least "
+			  "--ring-entries (%u)\n",
+			  e->cq_entries, e->ring_entries);
 		return -1;
 	}
 	if (rk_streq(c->accept, "reactor")) {

@@ -39,8 +39,10 @@ static int rk_inherit(struct rk_cli *c)
 		int fd = RK_SD_LISTEN_FDS_START + (int)i;
 		int ret = rk_listen_check(fd);
 		if (ret < 0) {
-			rk_dprint(2, "rocket: LISTEN_FDS: fd %d is no listening TCP socket (%s): "
-				     "use ListenStream=\n", fd, rk_errno_name(ret));
+			rk_dprint(2,
+				  "rocket: LISTEN_FDS: fd %d is no listening TCP socket (%s): "
+				  "use ListenStream=\n",
+				  fd, rk_errno_name(ret));
 			return -1;
 		}
 		/* systemd hands them over without FD_CLOEXEC; accepted sockets
@@ -59,28 +61,36 @@ static void rk_bind_error(const char *addr, uint32_t port, int err)
 	const char *pre = "rocket: cannot listen on";
 	switch (-err) {
 	case EINVAL:
-		rk_dprint(2, "rocket: --bind %s: not a numeric IPv4/IPv6 address (host names are "
-			     "not resolved): use e.g. 127.0.0.1, ::1, 0.0.0.0 or ::\n", addr);
+		rk_dprint(2,
+			  "rocket: --bind %s: not a numeric IPv4/IPv6 address (host names are "
+			  "not resolved): use e.g. 127.0.0.1, ::1, 0.0.0.0 or ::\n",
+			  addr);
 		return;
 	case EACCES:
 	case EPERM: {
-		uint32_t low = rk_cli_read_u32("/proc/sys/net/ipv4/ip_unprivileged_port_start", 1024);
+		uint32_t low =
+			rk_cli_read_u32("/proc/sys/net/ipv4/ip_unprivileged_port_start", 1024);
 		if (port && port < low) {
-			rk_dprint(2, "%s %s port %u: permission denied (%s): ports below %u need "
-				     "CAP_NET_BIND_SERVICE; use --port %u or above, or setcap "
-				     "cap_net_bind_service=+ep\n",
+			rk_dprint(2,
+				  "%s %s port %u: permission denied (%s): ports below %u need "
+				  "CAP_NET_BIND_SERVICE; use --port %u or above, or setcap "
+				  "cap_net_bind_service=+ep\n",
 				  pre, addr, port, rk_errno_name(err), low, low);
 			return;
 		}
 		break;
 	}
 	case EADDRINUSE:
-		rk_dprint(2, "%s %s port %u: address in use (EADDRINUSE): another program listens "
-			     "there; stop it or change --port\n", pre, addr, port);
+		rk_dprint(2,
+			  "%s %s port %u: address in use (EADDRINUSE): another program listens "
+			  "there; stop it or change --port\n",
+			  pre, addr, port);
 		return;
 	case EADDRNOTAVAIL:
-		rk_dprint(2, "%s %s port %u: address not available (EADDRNOTAVAIL): not one of "
-			     "this machine's; change --bind\n", pre, addr, port);
+		rk_dprint(2,
+			  "%s %s port %u: address not available (EADDRNOTAVAIL): not one of "
+			  "this machine's; change --bind\n",
+			  pre, addr, port);
 		return;
 	case EAFNOSUPPORT:
 		rk_dprint(2, "%s %s port %u: EAFNOSUPPORT: IPv6 is off here; use --bind 0.0.0.0\n",

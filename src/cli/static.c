@@ -83,8 +83,11 @@ int rk_cli_static(struct rk_cli *c)
 				eq++;
 			size_t plen = (size_t)(eq - m);
 			if (!*eq || !plen || m[0] != '/' || m[plen - 1] != '/' || !eq[1]) {
-				rk_dprint(2, "rocket: --mount %s: must be PREFIX=DIR with a PREFIX that "
-					     "starts and ends with / (--mount /static/=./public)\n", m);
+				rk_dprint(
+					2,
+					"rocket: --mount %s: must be PREFIX=DIR with a PREFIX that "
+					"starts and ends with / (--mount /static/=./public)\n",
+					m);
 				return -1;
 			}
 			st->root = rk_cli_tree("mount", m, eq + 1);
@@ -97,7 +100,8 @@ int rk_cli_static(struct rk_cli *c)
 	}
 	for (; base && base->path; base++) {
 		if (n == RK_CLI_ROUTES) {
-			rk_dprint(2, "rocket: --mount: more than %u routes in all\n", RK_CLI_ROUTES);
+			rk_dprint(2, "rocket: --mount: more than %u routes in all\n",
+				  RK_CLI_ROUTES);
 			return -1;
 		}
 		c->routes[n++] = *base;

@@ -89,7 +89,8 @@ static int rk_db_error(const struct rk_cli *c, const char *what, const char *pat
 		rk_dprint(2, "rocket: --user %s: no such %s in %s; give numbers: --user UID:GID\n",
 			  c->user, what, path);
 	else
-		rk_dprint(2, "rocket: --user %s: cannot read %s (%s); give numbers: --user UID:GID\n",
+		rk_dprint(2,
+			  "rocket: --user %s: cannot read %s (%s); give numbers: --user UID:GID\n",
 			  c->user, path, rk_errno_name(err));
 	return -1;
 }
@@ -142,8 +143,10 @@ int rk_cli_user_resolve(struct rk_cli *c)
 
 static int rk_drop_failed(const struct rk_cli *c, const char *call, int err)
 {
-	rk_dprint(2, "rocket: --user %s: %s failed (%s): it needs root (CAP_SETUID, "
-		     "CAP_SETGID)\n", c->user, call, rk_errno_name(err));
+	rk_dprint(2,
+		  "rocket: --user %s: %s failed (%s): it needs root (CAP_SETUID, "
+		  "CAP_SETGID)\n",
+		  c->user, call, rk_errno_name(err));
 	return -1;
 }
 
@@ -152,7 +155,8 @@ int rk_cli_drop(struct rk_cli *c)
 	int ret;
 	if (c->chroot_dir) {
 		if ((ret = sys_chroot(c->chroot_dir)) < 0 || (ret = sys_chdir("/")) < 0) {
-			rk_dprint(2, "rocket: --chroot %s: cannot change the root directory (%s)%s\n",
+			rk_dprint(2,
+				  "rocket: --chroot %s: cannot change the root directory (%s)%s\n",
 				  c->chroot_dir, rk_errno_name(ret),
 				  ret == -EPERM ? ": it needs root or CAP_SYS_CHROOT" : "");
 			return -1;
@@ -171,8 +175,10 @@ int rk_cli_drop(struct rk_cli *c)
 	if ((ret = sys_setuid(c->uid)) < 0)
 		return rk_drop_failed(c, "setuid", ret);
 	if (c->uid != 0 && sys_setuid(0) == 0) {
-		rk_dprint(2, "rocket: --user %s: setuid(0) still works after the switch: "
-			     "refusing to run\n", c->user);
+		rk_dprint(2,
+			  "rocket: --user %s: setuid(0) still works after the switch: "
+			  "refusing to run\n",
+			  c->user);
 		return -1;
 	}
 	return 0;

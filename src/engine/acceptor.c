@@ -34,22 +34,22 @@ enum { RK_ACC_FD_MSG = 0, RK_ACC_FIXED_MSG = 1, RK_ACC_SLOT_CLOSE = 2 };
 #define RK_ACC_NO_REACTOR 0xffffffu
 
 #define RK_ACC_BACKOFF_NS (50 * 1000 * 1000) /* pause after an accept error */
-#define RK_ACC_RETRIES 100                    /* cancels and STOPs sent again */
+#define RK_ACC_RETRIES    100                /* cancels and STOPs sent again */
 
 struct rk_acceptor {
 	struct rk_engine *e;
 	struct rk_ring *ring;
 	int sigfd;
-	uint32_t next;            /* where the least-loaded scan starts: ties go round */
-	uint32_t *sent;           /* per reactor: NEWCONN messages sent (after the struct) */
-	bool direct;              /* accept into our table, hand off with MSG_SEND_FD */
-	uint32_t slots_busy;      /* closes of our table's slots in flight */
-	bool oneshot;             /* the kernel refused multishot accept (< 5.19) */
-	bool multishot_seen;      /* a CQE with F_MORE came: multishot works */
-	bool stopping;            /* no more hand-offs: new sockets are closed here */
-	bool stop_sent;           /* every reactor has been sent STOP */
-	bool finishing;           /* every reactor is done: cancel what is left */
-	bool log_told;            /* a failed access-log write was reported */
+	uint32_t next;       /* where the least-loaded scan starts: ties go round */
+	uint32_t *sent;      /* per reactor: NEWCONN messages sent (after the struct) */
+	bool direct;         /* accept into our table, hand off with MSG_SEND_FD */
+	uint32_t slots_busy; /* closes of our table's slots in flight */
+	bool oneshot;        /* the kernel refused multishot accept (< 5.19) */
+	bool multishot_seen; /* a CQE with F_MORE came: multishot works */
+	bool stopping;       /* no more hand-offs: new sockets are closed here */
+	bool stop_sent;      /* every reactor has been sent STOP */
+	bool finishing;      /* every reactor is done: cancel what is left */
+	bool log_told;       /* a failed access-log write was reported */
 	/* Per listener (bit i: cfg.listen_fds[i], whose index rides in the
 	 * user_data's tag): its accept may still post CQEs, its pause runs. */
 	uint32_t accept_armed;
@@ -224,7 +224,8 @@ static uint32_t rk_acc_pick(struct rk_acceptor *a)
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = (a->next + k) % n;
 		struct rk_reactor *r = &a->e->reactors[i];
-		uint32_t load = atomic_load_explicit(&r->open_pub, memory_order_relaxed) + a->sent[i] -
+		uint32_t load = atomic_load_explicit(&r->open_pub, memory_order_relaxed) +
+				a->sent[i] -
 				atomic_load_explicit(&r->taken_pub, memory_order_relaxed);
 		if (load < best_load) {
 			best = i;
@@ -247,8 +248,9 @@ static void rk_acc_send(struct rk_acceptor *a, int s, uint32_t i)
 		rk_ring_sq_room(a->ring, 2);
 	struct io_uring_sqe *sqe = rk_acc_sqe(a);
 	if (sqe) {
-		rk_prep_msg_ring(sqe, rk_acc_reactor_fd(a, i), (uint32_t)s,
-				 rk_ud(RK_UD_NEWCONN, 0, a->direct ? RK_NEWCONN_FIXED : RK_NEWCONN_FD));
+		rk_prep_msg_ring(
+			sqe, rk_acc_reactor_fd(a, i), (uint32_t)s,
+			rk_ud(RK_UD_NEWCONN, 0, a->direct ? RK_NEWCONN_FIXED : RK_NEWCONN_FD));
 		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 		sqe->user_data = rk_ud_tag(RK_UD_HANDOFF, (uint32_t)s, i,
 					   a->direct ? RK_ACC_FIXED_MSG : RK_ACC_FD_MSG);
@@ -484,8 +486,11 @@ int rk_acceptor_run(struct rk_engine *e, int sigfd)
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rk_is_err(a))
 		return rk_ptr_err(a);
-	*a = (struct rk_acceptor){ .e = e, .ring = &e->acc, .sigfd = sigfd,
-				   .sent = (uint32_t *)(a + 1), .direct = e->acc_nfixed > 0 };
+	*a = (struct rk_acceptor){ .e = e,
+				   .ring = &e->acc,
+				   .sigfd = sigfd,
+				   .sent = (uint32_t *)(a + 1),
+				   .direct = e->acc_nfixed > 0 };
 	/* --accept reactor: the reactors accept; we keep signals and the stop. */
 	if (e->cfg.accept_mode == RK_ACCEPT_ACCEPTOR)
 		for (uint8_t li = 0; li < e->cfg.nlisten; li++)

@@ -75,7 +75,8 @@ struct rk_conn *rk_conn_open(struct rk_reactor *r, int fd, bool fixed)
 	c->pend_head = c->pend_tail = c->held_head = RK_NONE;
 	c->out_head = c->out_tail = c->zc_head = c->zc_tail = RK_NONE;
 	if (cfg->app_state_size)
-		rk_memset(app, 0, cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
+		rk_memset(app, 0,
+			  cfg->app_state_clear ? cfg->app_state_clear : cfg->app_state_size);
 	r->nopen++;
 	rk_conn_publish(r);
 	r->st.accepted++;
@@ -256,8 +257,7 @@ void rk_conn_cancel_complete(struct rk_reactor *r, struct rk_conn *c,
 	rk_conn_progress_close(c);
 }
 
-void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c,
-			    const struct io_uring_cqe *cqe)
+void rk_conn_close_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
 {
 	/* A close can fail only for a bad fd - a bug worth counting, but
 	 * nothing names the socket any more either way. */

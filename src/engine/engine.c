@@ -43,8 +43,8 @@ void rk_engine_resolve(struct rk_engine_config *cfg)
 	if (!cfg->reactors)
 		cfg->reactors = (uint32_t)rk_cpu_count();
 	if (!cfg->max_conns)
-		cfg->max_conns = RK_MAX(RK_MIN(RK_CONNS_TOTAL / cfg->reactors, RK_CONNS_MAX),
-					RK_CONNS_MIN);
+		cfg->max_conns =
+			RK_MAX(RK_MIN(RK_CONNS_TOTAL / cfg->reactors, RK_CONNS_MAX), RK_CONNS_MIN);
 	if (!cfg->send_chunks)
 		cfg->send_chunks = (cfg->max_conns + 1) / 2;
 	if (!cfg->buffers)
@@ -69,8 +69,8 @@ size_t rk_engine_ud_str(uint64_t ud, char *buf, size_t cap)
 	uint32_t k = rk_ud_kind(ud);
 	const char *name = k < RK_UD_KINDS ? kinds[k] : "?";
 	if (k == RK_UD_USER)
-		return rk_fmt(buf, cap, "%-7s conn %u.%u tag %u", name, rk_ud_slot(ud), rk_ud_gen(ud),
-			      rk_ud_tagof(ud));
+		return rk_fmt(buf, cap, "%-7s conn %u.%u tag %u", name, rk_ud_slot(ud),
+			      rk_ud_gen(ud), rk_ud_tagof(ud));
 	if (k < RK_UD_KINDS && conn_kind[k])
 		return rk_fmt(buf, cap, "%-7s conn %u.%u", name, rk_ud_slot(ud), rk_ud_gen(ud));
 	if (k == RK_UD_HANDOFF)
@@ -122,7 +122,8 @@ static void *rk_carve(struct rk_carver *k, uint64_t count, uint64_t size)
 }
 
 static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
-				  const struct rk_engine_config *c, uint32_t id, struct rk_carver *k)
+				  const struct rk_engine_config *c, uint32_t id,
+				  struct rk_carver *k)
 {
 	/* Every reactor starts on a page, so each one's share is the same. */
 	uint64_t start = (k->off + RK_PAGE - 1) & ~(uint64_t)(RK_PAGE - 1);
@@ -132,8 +133,8 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	 * into many: a few per buffer, and two for every connection, so that
 	 * each can hold something while the pool runs low (receives then
 	 * pause, src/engine/recv.c). */
-	uint32_t npieces = c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns
-					  : c->buffers;
+	uint32_t npieces =
+		c->incremental ? c->buffers * RK_PIECES_PER_BUF + 2 * c->max_conns : c->buffers;
 	struct rk_reactor tmp;
 	if (!k->base)
 		r = &tmp;
@@ -283,9 +284,9 @@ static void rk_engine_banner(struct rk_engine *e)
 		  "setup %s | features 0x%x%s | accept: %s | %s\n",
 		  where, e->nreactors, e->nreactors == 1 ? "" : "s", r->sq_entries, r->cq_entries,
 		  c->max_conns, c->buffers, c->buffer_size,
-		  e->reactors[0].bufs.incremental ? " incremental" : "", c->bundle ? " bundles" : "",
-		  c->send_chunks, c->send_buffer, c->send_zc ? " zero-copy" : "",
-		  (uint32_t)(e->map_len >> 20), flags, r->features,
+		  e->reactors[0].bufs.incremental ? " incremental" : "",
+		  c->bundle ? " bundles" : "", c->send_chunks, c->send_buffer,
+		  c->send_zc ? " zero-copy" : "", (uint32_t)(e->map_len >> 20), flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
 		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded" : "reactor",
 		  why[e->direct_why]);
@@ -412,7 +413,8 @@ int rk_engine_run(struct rk_engine *e)
 {
 	int sigfd = -1, ret;
 	uint64_t mask = RK_SIGBIT(SIGINT) | RK_SIGBIT(SIGTERM) | RK_SIGBIT(SIGUSR1) |
-			RK_SIGBIT(SIGHUP), old = 0;
+			RK_SIGBIT(SIGHUP),
+		 old = 0;
 	if (e->cfg.signals) {
 		/* Block before the threads exist, so they inherit the mask
 		 * and the signals wait for the acceptor's signalfd read: no
@@ -474,8 +476,9 @@ int rk_engine_stop(struct rk_engine *e)
 	/* Even the stop request travels by MSG_RING: a tiny ring of our own
 	 * posts it into the acceptor's. */
 	struct rk_ring tmp;
-	struct rk_ring_config rc = { .sq_entries = 2, .sqpoll_cpu = -1, .no_defer_taskrun = true,
-				     .no_register_fd = true };
+	struct rk_ring_config rc = {
+		.sq_entries = 2, .sqpoll_cpu = -1, .no_defer_taskrun = true, .no_register_fd = true
+	};
 	int ret = rk_ring_init(&tmp, &rc);
 	if (ret < 0)
 		return ret;

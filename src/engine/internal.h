@@ -47,8 +47,9 @@ enum rk_op_scope { RK_SCOPE_CONN, RK_SCOPE_REACTOR, RK_SCOPE_ACCEPTOR };
 enum rk_ctrl {
 	RK_CTRL_STOP = 1,
 	RK_CTRL_STATS = 2,
-	RK_CTRL_DONE = 3,   /* reactor -> acceptor: finished */
-	RK_CTRL_LOG_ERROR = 4, /* reactor -> acceptor: a log write failed (errno in the slot bits) */
+	RK_CTRL_DONE = 3, /* reactor -> acceptor: finished */
+	RK_CTRL_LOG_ERROR =
+		4, /* reactor -> acceptor: a log write failed (errno in the slot bits) */
 };
 
 /* NEWCONN's generation field says what res is. */
@@ -67,17 +68,29 @@ static inline uint64_t rk_ud(enum rk_ud_kind kind, uint32_t slot, uint32_t gen)
 {
 	return rk_ud_tag(kind, slot, gen, 0);
 }
-static inline uint32_t rk_ud_kind(uint64_t ud) { return (uint32_t)(ud >> 56); }
-static inline uint32_t rk_ud_gen(uint64_t ud) { return (uint32_t)(ud >> 32) & RK_UD_GEN_MASK; }
-static inline uint8_t rk_ud_tagof(uint64_t ud) { return (uint8_t)(ud >> RK_UD_SLOT_BITS); }
-static inline uint32_t rk_ud_slot(uint64_t ud) { return (uint32_t)ud & RK_UD_SLOT_MASK; }
+static inline uint32_t rk_ud_kind(uint64_t ud)
+{
+	return (uint32_t)(ud >> 56);
+}
+static inline uint32_t rk_ud_gen(uint64_t ud)
+{
+	return (uint32_t)(ud >> 32) & RK_UD_GEN_MASK;
+}
+static inline uint8_t rk_ud_tagof(uint64_t ud)
+{
+	return (uint8_t)(ud >> RK_UD_SLOT_BITS);
+}
+static inline uint32_t rk_ud_slot(uint64_t ud)
+{
+	return (uint32_t)ud & RK_UD_SLOT_MASK;
+}
 
-#define RK_NONE 0xffffffffu     /* end of a chain of pieces or entries */
-#define RK_SEND_IOV 8           /* pieces gathered into one SENDMSG */
-#define RK_SEND_MAX (1u << 30)  /* bytes of one memory piece per send */
-#define RK_PIECES_PER_BUF 8     /* pool of pieces: buffers x this (incremental) */
-#define RK_LOG_BUFS 2           /* access-log buffers per reactor: one fills, one flies */
-#define RK_CONN_LINGER_S 10     /* a graceful close with no deadline of its own */
+#define RK_NONE           0xffffffffu /* end of a chain of pieces or entries */
+#define RK_SEND_IOV       8           /* pieces gathered into one SENDMSG */
+#define RK_SEND_MAX       (1u << 30)  /* bytes of one memory piece per send */
+#define RK_PIECES_PER_BUF 8           /* pool of pieces: buffers x this (incremental) */
+#define RK_LOG_BUFS       2           /* access-log buffers per reactor: one fills, one flies */
+#define RK_CONN_LINGER_S  10          /* a graceful close with no deadline of its own */
 /* Not a kernel flag: a receive's flags word carries it when the multishot
  * was armed with a byte limit (sqe->optlen, 6.16), its share's worth. */
 #define RK_RECV_LIM (1u << 15)
@@ -110,13 +123,13 @@ enum rk_out_kind {
 /* One entry of a connection's output queue. */
 struct rk_out {
 	uint32_t next;
-	uint8_t kind;            /* enum rk_out_kind */
-	uint32_t chunk;          /* COPY, CHUNK: index of the send chunk */
-	const uint8_t *p;        /* COPY, CHUNK, REF: next byte to send */
-	uint64_t len;            /* bytes left to send */
-	uint64_t off;            /* FILE: next offset in the file */
-	int fd;                  /* FILE */
-	rk_done_fn done;         /* REF, FILE: the application's callback */
+	uint8_t kind;     /* enum rk_out_kind */
+	uint32_t chunk;   /* COPY, CHUNK: index of the send chunk */
+	const uint8_t *p; /* COPY, CHUNK, REF: next byte to send */
+	uint64_t len;     /* bytes left to send */
+	uint64_t off;     /* FILE: next offset in the file */
+	int fd;           /* FILE */
+	rk_done_fn done;  /* REF, FILE: the application's callback */
 	void *arg;
 };
 
@@ -130,33 +143,33 @@ struct rk_conn {
 	struct rk_reactor *r;
 	const struct rk_handler *h;
 	void *ctx;
-	int fd;                   /* a regular fd, or with `fixed` a slot of the fixed table */
+	int fd; /* a regular fd, or with `fixed` a slot of the fixed table */
 	uint32_t slot;
 	uint32_t gen;
-	uint32_t nops;            /* operations in flight that will post a CQE */
-	uint32_t nuser;           /* of which the handler's own (rk_conn_op_sqe) */
-	uint8_t state;            /* enum rk_conn_state */
-	uint8_t why;              /* enum rk_close_reason, once closing */
-	uint16_t recv_ioprio;     /* the flags the armed recv was sent with */
-	bool recv_armed;          /* a multishot recv may still post CQEs */
-	bool recv_paused;         /* held its share of buffers: recv cancelled */
-	bool send_busy;           /* a send is in flight */
-	bool file_busy;           /* a file-range read is in flight */
-	uint32_t file_prev;       /* ... of the entry after this one (RK_NONE: the head) */
-	uint32_t pipe;            /* 1 + the pipe lent for a splice, or 0 */
-	uint32_t pipe_fill;       /* bytes spliced into it and not yet out */
-	bool want_write;          /* call on_writable when space frees */
-	bool eof;                 /* the peer closed; close once drained */
-	bool aborting;            /* drop unsent bytes */
-	bool fixed;               /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
-	bool cancel_sent;         /* a cancel for the handler's operations is out */
-	bool close_sent;          /* the CLOSE is submitted (maybe linked behind a send):
+	uint32_t nops;        /* operations in flight that will post a CQE */
+	uint32_t nuser;       /* of which the handler's own (rk_conn_op_sqe) */
+	uint8_t state;        /* enum rk_conn_state */
+	uint8_t why;          /* enum rk_close_reason, once closing */
+	uint16_t recv_ioprio; /* the flags the armed recv was sent with */
+	bool recv_armed;      /* a multishot recv may still post CQEs */
+	bool recv_paused;     /* held its share of buffers: recv cancelled */
+	bool send_busy;       /* a send is in flight */
+	bool file_busy;       /* a file-range read is in flight */
+	uint32_t file_prev;   /* ... of the entry after this one (RK_NONE: the head) */
+	uint32_t pipe;        /* 1 + the pipe lent for a splice, or 0 */
+	uint32_t pipe_fill;   /* bytes spliced into it and not yet out */
+	bool want_write;      /* call on_writable when space frees */
+	bool eof;             /* the peer closed; close once drained */
+	bool aborting;        /* drop unsent bytes */
+	bool fixed;           /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
+	bool cancel_sent;     /* a cancel for the handler's operations is out */
+	bool close_sent;      /* the CLOSE is submitted (maybe linked behind a send):
 	                           * no SQE may name c->fd any more */
-	bool close_linked;        /* ...behind the send in flight */
-	bool abort_cancel;        /* an abort cancelled that send */
-	bool close_done;          /* its CQE came; the slot is freed once nops is 0 */
-	uint8_t shut_wr;          /* RK_SHUT_*: rk_conn_shutdown_write() */
-	bool queued[RK_NQ];       /* in that after-batch queue already */
+	bool close_linked;    /* ...behind the send in flight */
+	bool abort_cancel;    /* an abort cancelled that send */
+	bool close_done;      /* its CQE came; the slot is freed once nops is 0 */
+	uint8_t shut_wr;      /* RK_SHUT_*: rk_conn_shutdown_write() */
+	bool queued[RK_NQ];   /* in that after-batch queue already */
 	/* Received pieces: pend = waiting for delivery, held = delivered,
 	 * not yet released (chains through the reactor's piece pool). */
 	uint32_t pend_head, pend_tail, held_head;
@@ -164,25 +177,25 @@ struct rk_conn {
 	/* Output queue (chains through the reactor's entry pool), and the
 	 * entries fully sent by SEND_ZC that wait for their notification. */
 	uint32_t out_head, out_tail, zc_head, zc_tail;
-	uint32_t zc_pending;      /* SEND_ZC notifications still to come */
+	uint32_t zc_pending;            /* SEND_ZC notifications still to come */
 	uint32_t zc_sends, zc_notified; /* zero-copy sends posted, notifications seen */
-	uint32_t copied;          /* bytes of COPY entries queued (the window) */
-	uint64_t queued_bytes;    /* every byte queued and not yet sent */
-	uint64_t out_total;       /* every byte ever queued */
+	uint32_t copied;                /* bytes of COPY entries queued (the window) */
+	uint64_t queued_bytes;          /* every byte queued and not yet sent */
+	uint64_t out_total;             /* every byte ever queued */
 	/* Monotonic ms; 0: none; -ms: set, the next tick stamps it now + ms. */
 	int64_t deadline;
 	void *app;
-	uint8_t peer_len;         /* the peer's address as text, once asked (rk_conn_peer) */
+	uint8_t peer_len; /* the peer's address as text, once asked (rk_conn_peer) */
 	char peer[RK_PEER_MAX];
 };
 
 /* A reactor's access log (src/engine/log.c): two buffers, the one at
  * `fill` taking lines while the other may be in flight. */
 struct rk_log {
-	uint8_t *mem;             /* RK_LOG_BUFS x cfg.log_buffer bytes */
+	uint8_t *mem; /* RK_LOG_BUFS x cfg.log_buffer bytes */
 	uint32_t len[RK_LOG_BUFS];
 	uint8_t fill;
-	bool busy;                /* the other buffer's write is in flight */
+	bool busy; /* the other buffer's write is in flight */
 	int fd;
 };
 
@@ -191,49 +204,49 @@ struct rk_reactor {
 	uint32_t id;
 	struct rk_ring ring;
 	struct rk_bufring bufs;
-	_Atomic int ring_fd;      /* published for the acceptor; -errno on failure */
+	_Atomic int ring_fd; /* published for the acceptor; -errno on failure */
 	struct rk_thread thread;
 
 	struct rk_conn *conns;
 	uint32_t nconns, nopen;
-	uint32_t conn_hi;         /* 1 + the highest slot ever opened: the tick scans below it */
+	uint32_t conn_hi; /* 1 + the highest slot ever opened: the tick scans below it */
 	/* Read by the acceptor (one writer each: this reactor), for the
 	 * least-loaded hand-off: connections open, NEWCONN messages taken. */
 	_Atomic uint32_t open_pub;
 	_Atomic uint32_t taken_pub;
-	uint32_t nfixed;          /* direct-descriptor table registered (0: none) */
-	uint32_t fixed_used;      /* its slots holding a socket (installed, not yet closed) */
+	uint32_t nfixed;     /* direct-descriptor table registered (0: none) */
+	uint32_t fixed_used; /* its slots holding a socket (installed, not yet closed) */
 	/* --accept reactor: our listeners (one per cfg.listen_fds[i]), each a
 	 * multishot accept while its bit is set in accept_armed. */
 	int listen_fds[RK_MAX_LISTEN];
 	uint32_t accept_armed, accept_paused;
-	bool accept_direct;       /* accept into the fixed table */
-	uint32_t *q[RK_NQ];       /* after-batch queues of slots (max_conns each) */
+	bool accept_direct; /* accept into the fixed table */
+	uint32_t *q[RK_NQ]; /* after-batch queues of slots (max_conns each) */
 	uint32_t nq[RK_NQ];
-	uint32_t qpos[RK_NQ];     /* the pass under way: the next entry it takes */
+	uint32_t qpos[RK_NQ]; /* the pass under way: the next entry it takes */
 	/* Pools (include/rocket/pool.h): LIFO, untouched until used; the send
 	 * chunks' memory goes back once it lies idle. */
 	struct rk_pool slots, chunks, outs_pool, pieces_pool;
 	struct rk_out *outs;
 	struct rk_piece *pieces;
-	uint8_t *app_mem;         /* max_conns x app_stride bytes of application state */
+	uint8_t *app_mem; /* max_conns x app_stride bytes of application state */
 	uint32_t app_stride;
-	uint16_t *bref;           /* per buffer id: references (kernel + pieces) */
-	struct rk_seg *scratch;   /* delivery array, RK_DELIVER_MAX */
-	struct rk_buf_seg *segs;  /* one recv CQE's buffers (a bundle: up to all) */
-	struct rk_sendmsg *msgs;  /* per slot */
-	uint32_t window, share;   /* send_window and recv_share, resolved */
-	void *state;              /* application per-reactor bytes */
+	uint16_t *bref;          /* per buffer id: references (kernel + pieces) */
+	struct rk_seg *scratch;  /* delivery array, RK_DELIVER_MAX */
+	struct rk_buf_seg *segs; /* one recv CQE's buffers (a bundle: up to all) */
+	struct rk_sendmsg *msgs; /* per slot */
+	uint32_t window, share;  /* send_window and recv_share, resolved */
+	void *state;             /* application per-reactor bytes */
 
-	uint16_t recv_ioprio;     /* RECV_MULTISHOT (+BUNDLE, +RK_RECV_LIM), less what the
+	uint16_t recv_ioprio; /* RECV_MULTISHOT (+BUNDLE, +RK_RECV_LIM), less what the
 	                             kernel refused */
-	bool send_zc;             /* --send-zc, until the kernel refuses it */
+	bool send_zc;         /* --send-zc, until the kernel refuses it */
 	bool stopping;
-	int64_t stop_deadline;    /* monotonic ms */
-	int64_t now_mono;         /* monotonic ms, read at each tick */
-	int64_t unix_sec;         /* the unix second on_tick was last told */
+	int64_t stop_deadline; /* monotonic ms */
+	int64_t now_mono;      /* monotonic ms, read at each tick */
+	int64_t unix_sec;      /* the unix second on_tick was last told */
 	struct __kernel_timespec tick_ts;
-	bool tick_oneshot;        /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
+	bool tick_oneshot; /* the kernel refused IORING_TIMEOUT_MULTISHOT (< 6.4) */
 	struct rk_reactor_stats st;
 	/* Pipes for SPLICE (src/engine/splice.c): fds, capacity, free stack. */
 	int pipe_fd[RK_SPLICE_PIPES_MAX][2];
@@ -241,7 +254,7 @@ struct rk_reactor {
 	uint8_t pipe_free[RK_SPLICE_PIPES_MAX];
 	uint32_t npipes, pipe_nfree;
 	struct rk_log log;
-	struct rk_trace trace;    /* used when cfg.trace_fd >= 0 */
+	struct rk_trace trace; /* used when cfg.trace_fd >= 0 */
 };
 
 /* Why the sockets are regular fds (rk_engine.direct_why). */
@@ -250,22 +263,22 @@ enum { RK_DIRECT_ON = 0, RK_DIRECT_FLAG, RK_DIRECT_KERNEL, RK_DIRECT_TABLE };
 struct rk_engine {
 	struct rk_engine_config cfg;
 	uint16_t port;
-	bool direct;              /* sockets are direct descriptors end to end */
-	uint8_t direct_why;       /* RK_DIRECT_*: why not */
-	uint32_t acc_nfixed;      /* the acceptor's table (acceptor mode, direct) */
+	bool direct;                /* sockets are direct descriptors end to end */
+	uint8_t direct_why;         /* RK_DIRECT_*: why not */
+	uint32_t acc_nfixed;        /* the acceptor's table (acceptor mode, direct) */
 	uint32_t fixed_per_reactor; /* each reactor's table size */
-	struct rk_ring acc;       /* the acceptor's ring */
+	struct rk_ring acc;         /* the acceptor's ring */
 	struct rk_trace acc_trace;
-	_Atomic int acc_fd;       /* its fd, for rk_engine_stop() */
+	_Atomic int acc_fd; /* its fd, for rk_engine_stop() */
 	uint32_t nreactors;
 	struct rk_reactor *reactors;
-	size_t map_len;           /* everything below lives in one mapping */
+	size_t map_len; /* everything below lives in one mapping */
 };
 
 /* Every completion function has this shape (c is NULL for REACTOR kinds). */
 typedef void (*rk_op_fn)(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe);
-#define RK_OP(name, scope, fn) void fn(struct rk_reactor *r, struct rk_conn *c, \
-				       const struct io_uring_cqe *cqe);
+#define RK_OP(name, scope, fn)                                                                     \
+	void fn(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe);
 #include "ops.def"
 #undef RK_OP
 

@@ -85,9 +85,10 @@ void rk_log_complete(struct rk_reactor *r, struct rk_conn *unused, const struct 
 			r->st.log_dropped += b[i] == '\n';
 		r->st.log_errors++;
 		struct io_uring_sqe *sqe = rk_res_sqe(r);
-		rk_prep_msg_ring(sqe, atomic_load_explicit(&r->e->acc_fd, memory_order_acquire),
-				 RK_CTRL_LOG_ERROR,
-				 rk_ud(RK_UD_CTRL, (uint32_t)(cqe->res < 0 ? -cqe->res : ENOSPC), 0));
+		rk_prep_msg_ring(
+			sqe, atomic_load_explicit(&r->e->acc_fd, memory_order_acquire),
+			RK_CTRL_LOG_ERROR,
+			rk_ud(RK_UD_CTRL, (uint32_t)(cqe->res < 0 ? -cqe->res : ENOSPC), 0));
 		/* A CQE only if it fails: a CTRL with a negative res, which
 		 * rk_reactor_ctrl ignores. */
 		sqe->flags = IOSQE_CQE_SKIP_SUCCESS;

@@ -18,8 +18,9 @@ static uint32_t rk_outq_new(struct rk_conn *c, enum rk_out_kind kind)
 	uint32_t i = rk_res_out_get(r);
 	if (i == RK_NONE)
 		return RK_NONE;
-	r->outs[i] = (struct rk_out){ .next = RK_NONE, .kind = (uint8_t)kind, .chunk = RK_NONE,
-				      .fd = -1 };
+	r->outs[i] = (struct rk_out){
+		.next = RK_NONE, .kind = (uint8_t)kind, .chunk = RK_NONE, .fd = -1
+	};
 	return i;
 }
 

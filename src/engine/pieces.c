@@ -28,7 +28,8 @@ int rk_pieces_add(struct rk_conn *c, const struct rk_buf_seg *seg)
 			if (i == RK_NONE) {
 				ret = -ENOBUFS;
 			} else {
-				r->pieces[i] = (struct rk_piece){ RK_NONE, off, seg->len, seg->bid };
+				r->pieces[i] =
+					(struct rk_piece){ RK_NONE, off, seg->len, seg->bid };
 				rk_res_buf_ref(r, seg->bid);
 				if (t)
 					t->next = i;

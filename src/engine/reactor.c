@@ -104,7 +104,8 @@ RK_COLD void rk_reactor_print_stats(struct rk_reactor *r)
 		  "reactor %u: conns %llu closed %llu rejected %llu | in %llu B out %llu B | "
 		  "requests %llu | sends %llu | enobufs %llu rearms %llu stale %llu | "
 		  "cqes %llu enters %llu (%llu.%02llu per 100 cqe) cq-overflows %llu | "
-		  "recv-pauses %llu file-reads %llu file-short %llu splices %llu zc-notifs %llu out-waits %llu | "
+		  "recv-pauses %llu file-reads %llu file-short %llu splices %llu zc-notifs %llu "
+		  "out-waits %llu | "
 		  "log %llu lost %llu | fixed free %llu/%llu\n",
 		  r->id, (unsigned long long)s->accepted, (unsigned long long)s->closed,
 		  (unsigned long long)s->rejected, (unsigned long long)s->bytes_in,
@@ -116,10 +117,10 @@ RK_COLD void rk_reactor_print_stats(struct rk_reactor *r)
 		  (unsigned long long)(r->ring.n_enter * 10000 / cq % 100),
 		  (unsigned long long)r->ring.n_overflow, (unsigned long long)s->recv_pauses,
 		  (unsigned long long)s->file_reads, (unsigned long long)s->file_short,
-		  (unsigned long long)s->splices,
-		  (unsigned long long)s->zc_notifs, (unsigned long long)s->out_waits,
-		  (unsigned long long)s->log_lines, (unsigned long long)s->log_dropped,
-		  (unsigned long long)s->fixed_free, (unsigned long long)s->fixed_slots);
+		  (unsigned long long)s->splices, (unsigned long long)s->zc_notifs,
+		  (unsigned long long)s->out_waits, (unsigned long long)s->log_lines,
+		  (unsigned long long)s->log_dropped, (unsigned long long)s->fixed_free,
+		  (unsigned long long)s->fixed_slots);
 }
 
 RK_COLD void rk_reactor_ctrl(struct rk_reactor *r, struct rk_conn *c,
@@ -218,8 +219,8 @@ static RK_COLD int rk_reactor_setup(struct rk_reactor *r)
 		r->nfixed = nfixed;
 	if (cfg->accept_mode == RK_ACCEPT_REACTOR)
 		rk_accept_start(r);
-	r->recv_ioprio = IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0) |
-			 RK_RECV_LIM;
+	r->recv_ioprio =
+		IORING_RECV_MULTISHOT | (cfg->bundle ? IORING_RECVSEND_BUNDLE : 0) | RK_RECV_LIM;
 	r->send_zc = cfg->send_zc;
 	/* Every buffer starts in the ring: the kernel's reference. */
 	for (uint32_t i = 0; i < cfg->buffers; i++)

@@ -27,8 +27,8 @@ void rk_recv_arm(struct rk_conn *c)
 		 * after a requeue: io_uring/net.c) before our pause can land:
 		 * a limit makes the multishot end once the share is filled. */
 		uint32_t held = c->npend + c->nheld;
-		uint64_t bytes = (uint64_t)(held < r->share ? r->share - held : 1) *
-				 r->e->cfg.buffer_size;
+		uint64_t bytes =
+			(uint64_t)(held < r->share ? r->share - held : 1) * r->e->cfg.buffer_size;
 		sqe->optlen = (uint32_t)RK_MIN(bytes, 0x7fffffffu);
 	}
 	sqe->flags = IOSQE_BUFFER_SELECT;
@@ -129,7 +129,8 @@ void rk_recv_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 				r->recv_ioprio &= (uint16_t)~RK_RECV_LIM;
 			else
 				r->recv_ioprio = (r->recv_ioprio & IORING_RECVSEND_BUNDLE)
-							 ? IORING_RECV_MULTISHOT : 0;
+							 ? IORING_RECV_MULTISHOT
+							 : 0;
 		}
 		rk_recv_arm(c);
 	} else if (cqe->res == -ENOBUFS) {

@@ -15,7 +15,6 @@
 #include "rocket/abi/linux.h"
 #include "rocket/util.h"
 
-
 static void rk_send_writable(struct rk_conn *c)
 {
 	if (!c->want_write || c->state != RK_CONN_OPEN || c->copied > c->r->window / 2)
@@ -92,7 +91,8 @@ static void rk_send_flush(struct rk_conn *c)
 	struct rk_sendmsg *m = 0;
 	unsigned n = 0;
 	uint32_t i;
-	bool one = h->next == RK_NONE || r->outs[h->next].kind == RK_OUT_FILE || h->len > RK_SEND_MAX;
+	bool one =
+		h->next == RK_NONE || r->outs[h->next].kind == RK_OUT_FILE || h->len > RK_SEND_MAX;
 	if (one) {
 		i = h->len > RK_SEND_MAX ? c->out_head : h->next;
 	} else {
@@ -158,8 +158,7 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 	if (zc) {
 		c->zc_pending++;
 		c->zc_sends++;
-	}
-	else
+	} else
 		c->nops--;
 	if (cqe->res < 0) {
 		if ((cqe->res == -EINVAL || cqe->res == -EOPNOTSUPP) && r->send_zc) {
@@ -211,7 +210,8 @@ uint32_t rk_conn_write_space(const struct rk_conn *c)
 		return 0;
 	/* What the window allows, and what the tail's chunk and the free
 	 * chunks can hold. */
-	uint64_t room = r->window - c->copied, fits = (uint64_t)rk_pool_avail(&r->chunks) * r->e->cfg.send_buffer;
+	uint64_t room = r->window - c->copied,
+		 fits = (uint64_t)rk_pool_avail(&r->chunks) * r->e->cfg.send_buffer;
 	if (c->out_tail != RK_NONE && r->outs[c->out_tail].kind == RK_OUT_COPY) {
 		const struct rk_out *o = &r->outs[c->out_tail];
 		fits += (uint64_t)(rk_res_chunk_addr(r, o->chunk) + r->e->cfg.send_buffer -
@@ -227,7 +227,8 @@ uint64_t rk_conn_queued(const struct rk_conn *c)
 
 /* Copy up to n bytes into the queue's tail chunk, taking a new one as
  * needed. Returns the bytes taken. */
-__attribute__((noinline)) static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p, uint32_t n)
+__attribute__((noinline)) static uint32_t rk_conn_copy(struct rk_conn *c, const uint8_t *p,
+						       uint32_t n)
 {
 	struct rk_reactor *r = c->r;
 	uint32_t size = r->e->cfg.send_buffer, done = 0;

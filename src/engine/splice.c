@@ -89,7 +89,7 @@ static void rk_splice_submit(struct rk_conn *c, uint8_t step, int fd_in, uint64_
 	sqe->fd = fd_out;
 	if (step == RK_SPLICE_SEND)
 		rk_res_sqe_fd(sqe, c); /* the socket, maybe a direct descriptor */
-	sqe->off = (uint64_t)-1; /* a pipe or a socket: no offset */
+	sqe->off = (uint64_t)-1;       /* a pipe or a socket: no offset */
 	sqe->len = len;
 	sqe->splice_flags = 0;
 	sqe->user_data = rk_ud_tag(RK_UD_SPLICE, c->slot, c->gen, step);
@@ -113,8 +113,7 @@ static void rk_splice_fill(struct rk_conn *c)
 
 bool rk_splice_wanted(const struct rk_conn *c, const struct rk_out *o)
 {
-	return o->kind == RK_OUT_FILE && o->len >= RK_SPLICE_MIN &&
-	       (c->pipe || c->r->pipe_nfree);
+	return o->kind == RK_OUT_FILE && o->len >= RK_SPLICE_MIN && (c->pipe || c->r->pipe_nfree);
 }
 
 bool rk_splice_start(struct rk_conn *c)

@@ -7,13 +7,13 @@
 #include <rocket/http.h>
 
 enum {
-	S_SIZE0,    /* first hex digit of a chunk-size */
-	S_SIZE,     /* further hex digits */
-	S_SIZE_WS,  /* BWS after the size: only ";" may follow */
-	S_EXT,      /* chunk-ext: skipped up to CR */
-	S_SIZE_LF,  /* LF ending the chunk line */
+	S_SIZE0,   /* first hex digit of a chunk-size */
+	S_SIZE,    /* further hex digits */
+	S_SIZE_WS, /* BWS after the size: only ";" may follow */
+	S_EXT,     /* chunk-ext: skipped up to CR */
+	S_SIZE_LF, /* LF ending the chunk line */
 	S_DATA,
-	S_DATA_CR,  /* CRLF after chunk data */
+	S_DATA_CR, /* CRLF after chunk data */
 	S_DATA_LF,
 	S_TR_START, /* start of a trailer line, or CR of the final CRLF */
 	S_TR_NAME,
@@ -170,8 +170,8 @@ static int step(struct rk_http_chunked *st, unsigned char c)
 	return -400; /* S_DATA / S_DONE never reach here */
 }
 
-int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len,
-			 size_t *consumed, struct rk_http_str *data)
+int rk_http_chunked_feed(struct rk_http_chunked *st, const char *in, size_t len, size_t *consumed,
+			 struct rk_http_str *data)
 {
 	size_t i = 0;
 	int r;

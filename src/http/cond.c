@@ -8,7 +8,6 @@
 #include <rocket/http_cond.h>
 #include <rocket/util.h>
 
-
 static size_t put_hex(char *o, uint64_t v)
 {
 	char t[16];

@@ -32,10 +32,10 @@ static struct civil civil_from_days(int64_t days)
 	/* Shift the epoch to 0000-03-01 so leap days fall at a year's end. */
 	int64_t z = days + 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);                      /* [0, 146096] */
+	unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
 	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             /* [0, 365] */
-	unsigned mp = (5 * doy + 2) / 153;                                  /* [0, 11] */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	unsigned mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
 	struct civil c;
 	c.y = (int64_t)yoe + era * 400;
 	c.d = doy - (153 * mp + 2) / 5 + 1;
@@ -49,9 +49,9 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);                        /* [0, 399] */
-	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  /* [0, 365] */
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            /* [0, 146096] */
+	unsigned yoe = (unsigned)(y - era * 400);                       /* [0, 399] */
+	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
@@ -100,7 +100,6 @@ void rk_http_date(char out[RK_HTTP_DATE_LEN], int64_t t)
 
 /* ---- reading ------------------------------------------------------------- */
 
-
 /* n decimal digits at p, or -1. */
 static int64_t digits(const char *p, unsigned n)
 {
@@ -125,8 +124,8 @@ static unsigned month(const char *p)
 
 static bool is_wday(const char *p, size_t n)
 {
-	static const char *const full[] = { "Thursday", "Friday", "Saturday", "Sunday",
-					     "Monday",   "Tuesday", "Wednesday" };
+	static const char *const full[] = { "Thursday", "Friday",  "Saturday", "Sunday",
+					    "Monday",   "Tuesday", "Wednesday" };
 	for (unsigned i = 0; i < 7; i++) {
 		size_t len = n == 3 ? 3 : rk_strlen(full[i]);
 		if (len == n && rk_memcmp(p, n == 3 ? wday_abbr + i * 3 : full[i], n) == 0)

@@ -82,8 +82,7 @@ static struct rk_fc_ent *rk_fc_lookup(struct rk_fcache *fc, int root, const char
 	return 0;
 }
 
-struct rk_fc_ent *rk_fc_find(struct rk_fcache *fc, int root, const char *key, size_t n,
-			     int64_t now)
+struct rk_fc_ent *rk_fc_find(struct rk_fcache *fc, int root, const char *key, size_t n, int64_t now)
 {
 	if (!fc->nents || n > RK_FC_KEY)
 		return 0;
@@ -144,8 +143,14 @@ struct rk_fc_ent *rk_fc_store(struct rk_fcache *fc, int root, const char *key, s
 	e = rk_fc_take(fc);
 	if (!e)
 		return 0;
-	*e = (struct rk_fc_ent){ .fc = fc, .hash = h, .root = root, .fd = fd, .err = err,
-				 .checked = now, .used = now, .klen = (uint16_t)n,
+	*e = (struct rk_fc_ent){ .fc = fc,
+				 .hash = h,
+				 .root = root,
+				 .fd = fd,
+				 .err = err,
+				 .checked = now,
+				 .used = now,
+				 .klen = (uint16_t)n,
 				 .state = RK_FC_LIVE };
 	if (stx)
 		e->stx = *stx;

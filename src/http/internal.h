@@ -37,7 +37,7 @@
  * the static product; they are optimized for size as a whole (their time
  * goes into the parser and the kernel, not here). */
 #if defined(__clang__)
-#define RK_SRV_SMALL_FILE_BEGIN \
+#define RK_SRV_SMALL_FILE_BEGIN                                                                    \
 	_Pragma("clang attribute push (__attribute__((minsize)), apply_to = function)")
 #else
 #define RK_SRV_SMALL_FILE_BEGIN
@@ -62,7 +62,7 @@
  *   log slots (one per connection slot, with the access log on): the
  *     request's line, waiting for its answer (src/http/accesslog.c). */
 #define RK_SRV_SERVER_DATE "Server: rocket\r\nDate: "
-#define RK_SRV_SD_LEN (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
+#define RK_SRV_SD_LEN      (sizeof(RK_SRV_SERVER_DATE) - 1 + RK_HTTP_DATE_LEN + 2)
 /* ---- the file cache: fcache.c ------------------------------------------
  * Per reactor, no locks. An entry is a name (beneath a tree's fd) and what
  * opening it gave: an fd and its statx, or an errno (ENOENT: a sibling
@@ -75,7 +75,7 @@
  * Accept-Ranges and Content-Encoding (200, 206: `all`). */
 #define RK_ST_FIELDS 512
 struct rk_st_meta {
-	int64_t at;              /* the unix second it was rendered in (0: never) */
+	int64_t at; /* the unix second it was rendered in (0: never) */
 	int64_t last_modified;
 	const char *ctype;
 	uint16_t common, all;
@@ -85,17 +85,17 @@ struct rk_st_meta {
 struct rk_fcache;
 struct rk_fc_ent {
 	struct rk_fcache *fc;
-	uint32_t next;           /* the hash chain: entry index + 1, 0 ends it */
+	uint32_t next; /* the hash chain: entry index + 1, 0 ends it */
 	uint32_t hash;
 	int root;
-	int fd;                  /* open file, or -1 */
-	int32_t err;             /* 0, or the open's -errno */
-	uint32_t refs;           /* answers in flight from it, and its fill */
-	uint32_t page, npages;   /* its bytes in the arena (npages 0: none) */
-	int64_t checked, used;   /* unix seconds: opened and stat'ed; last hit */
+	int fd;                /* open file, or -1 */
+	int32_t err;           /* 0, or the open's -errno */
+	uint32_t refs;         /* answers in flight from it, and its fill */
+	uint32_t page, npages; /* its bytes in the arena (npages 0: none) */
+	int64_t checked, used; /* unix seconds: opened and stat'ed; last hit */
 	uint16_t klen;
-	uint8_t state;           /* RK_FC_FREE, _LIVE, _RETIRED */
-	bool filled;             /* its bytes in the arena are whole */
+	uint8_t state; /* RK_FC_FREE, _LIVE, _RETIRED */
+	bool filled;   /* its bytes in the arena are whole */
 	struct statx stx;
 	struct rk_st_meta meta;
 	char key[RK_FC_KEY];
@@ -104,10 +104,10 @@ struct rk_fc_ent {
 struct rk_fcache {
 	struct rk_fc_ent *ents;
 	uint32_t *buckets;
-	uint64_t *map;           /* arena pages in use, a bit each */
+	uint64_t *map; /* arena pages in use, a bit each */
 	uint8_t *arena;
 	uint32_t nents, nbuckets, npages;
-	uint64_t max_file;       /* the largest file whose bytes are kept */
+	uint64_t max_file; /* the largest file whose bytes are kept */
 	uint64_t hits, misses, fills, evictions;
 };
 /* Close every fd: the reactor stops (no answer is in flight). */
@@ -140,7 +140,7 @@ struct rk_srv_reactor {
 
 /* Layout of a conn area: [split head: max_head][fields][pending head]
  * [the route's scratch: rk_server_scratch()]. */
-#define RK_SRV_SCRATCH_OFF(max_head) \
+#define RK_SRV_SCRATCH_OFF(max_head)                                                               \
 	(((size_t)(max_head) + RK_SERVER_MAX_FIELDS + RK_SRV_HEAD_MAX + 15) & ~(size_t)15)
 
 enum rk_srv_out_kind {
@@ -159,27 +159,27 @@ struct rk_server_req {
 	/* The head: valid during the route's fn only (else NULL / empty). */
 	const struct rk_http_request *req;
 	struct rk_http_str path, query, rest, body;
-	const char *allow;      /* an Allow field for 405 and OPTIONS, or NULL */
-	bool deferred;          /* the route answers later */
-	bool want_writable;     /* the route's on_writable is due */
-	bool no_body;           /* HEAD, 1xx, 204, 304: the head alone */
-	bool chunked;           /* a chunked stream: pieces are framed */
-	bool close_delimited;   /* a stream of unknown length to HTTP/1.0 */
-	bool stream_end;        /* stream_end was called, terminator to write */
-	bool scratch;           /* the route holds rk_server_scratch() */
-	uint8_t out;            /* enum rk_srv_out_kind */
-	uint16_t fields_len;    /* added fields in the conn area */
+	const char *allow;           /* an Allow field for 405 and OPTIONS, or NULL */
+	bool deferred;               /* the route answers later */
+	bool want_writable;          /* the route's on_writable is due */
+	bool no_body;                /* HEAD, 1xx, 204, 304: the head alone */
+	bool chunked;                /* a chunked stream: pieces are framed */
+	bool close_delimited;        /* a stream of unknown length to HTTP/1.0 */
+	bool stream_end;             /* stream_end was called, terminator to write */
+	bool scratch;                /* the route holds rk_server_scratch() */
+	uint8_t out;                 /* enum rk_srv_out_kind */
+	uint16_t fields_len;         /* added fields in the conn area */
 	uint16_t head_off, head_len; /* a rendered head waiting in the conn area */
-	uint32_t ops;           /* operations of the route in flight */
-	uint16_t status;        /* of the answer begun, for the access log */
-	uint16_t log_a, log_n;  /* the log slot: bytes before the status, in all */
-	char *log;              /* the log slot, from head to answer (or NULL) */
-	uint64_t body_mark;     /* rk_conn_out_total() where the answer's body began */
-	int64_t stream_left;    /* Content-Length bytes a stream still owes */
-	bool last_queued;       /* the last chunk is in owed */
-	uint8_t owed_off, owed_len; /* framing bytes a chunked stream owes */
+	uint32_t ops;                /* operations of the route in flight */
+	uint16_t status;             /* of the answer begun, for the access log */
+	uint16_t log_a, log_n;       /* the log slot: bytes before the status, in all */
+	char *log;                   /* the log slot, from head to answer (or NULL) */
+	uint64_t body_mark;          /* rk_conn_out_total() where the answer's body began */
+	int64_t stream_left;         /* Content-Length bytes a stream still owes */
+	bool last_queued;            /* the last chunk is in owed */
+	uint8_t owed_off, owed_len;  /* framing bytes a chunked stream owes */
 	char owed[RK_SRV_CHUNK_FRAME];
-	uint32_t chunk_left;    /* data bytes the current chunk still owes */
+	uint32_t chunk_left; /* data bytes the current chunk still owes */
 	/* RK_OUT_COPY: the rest of a copied body (one piece, or an array) */
 	const struct rk_seg *v;
 	struct rk_seg one;
@@ -208,29 +208,29 @@ enum rk_srv_sink {
 };
 
 struct rk_srv_conn {
-	uint32_t iseg, off;   /* progress through the held segments */
+	uint32_t iseg, off; /* progress through the held segments */
 	uint8_t phase, sink;
-	bool holding;         /* segments are held: the pump resumes later */
-	bool in_pump;         /* the pump is on the stack: do not re-enter */
-	bool keep_alive;      /* of the request being finished */
-	bool head_started;    /* part of a head is in the area: header timeout */
+	bool holding;      /* segments are held: the pump resumes later */
+	bool in_pump;      /* the pump is on the stack: do not re-enter */
+	bool keep_alive;   /* of the request being finished */
+	bool head_started; /* part of a head is in the area: header timeout */
 	bool chunked_body;
-	bool is_head;         /* the request is HEAD */
-	bool fn_due;          /* a gathered body is in: the route's fn is next */
-	bool end_due;         /* a gathered body: on_end once spill is taken */
+	bool is_head; /* the request is HEAD */
+	bool fn_due;  /* a gathered body is in: the route's fn is next */
+	bool end_due; /* a gathered body: on_end once spill is taken */
 	uint8_t minor;
-	uint64_t remaining;   /* Content-Length bytes still to read */
-	uint64_t consumed;    /* bytes read on this connection (closed: dropped) */
-	struct rk_http_str pend; /* decoded bytes on_body has not taken yet */
+	uint64_t remaining;       /* Content-Length bytes still to read */
+	uint64_t consumed;        /* bytes read on this connection (closed: dropped) */
+	struct rk_http_str pend;  /* decoded bytes on_body has not taken yet */
 	struct rk_http_str spill; /* gathered bytes, in the body area, the same */
-	char *area;           /* conn area, while needed */
-	uint32_t acc_len;     /* bytes of a split head in it */
-	char *body_area;      /* body area, while a body is buffered */
+	char *area;               /* conn area, while needed */
+	uint32_t acc_len;         /* bytes of a split head in it */
+	char *body_area;          /* body area, while a body is buffered */
 	struct rk_server_req q;
 	/* Off the path of a plain GET, after it: the fields every request
 	 * reads share as few cache lines as they can. */
-	uint32_t body_head;   /* bytes of the head copied into the body area */
-	uint32_t body_len;    /* bytes of the body gathered so far */
+	uint32_t body_head;                  /* bytes of the head copied into the body area */
+	uint32_t body_len;                   /* bytes of the body gathered so far */
 	uint64_t seen_consumed, seen_queued; /* consumed, and bytes queued, at
 	                                        the last timeout: progress? */
 	struct rk_http_chunked ck;
@@ -298,16 +298,16 @@ enum rk_st_mode {
 	RK_ST_LIST,     /* the directory itself, for a listing */
 };
 struct rk_st {
-	struct statx stx;        /* STATX writes it */
-	struct statx stx2;       /* ... and again after a cache fill's READ */
-	struct rk_fc_ent *fce;   /* the file cache's entry it answers from */
-	struct open_how how;     /* OPENAT2 reads it */
+	struct statx stx;      /* STATX writes it */
+	struct statx stx2;     /* ... and again after a cache fill's READ */
+	struct rk_fc_ent *fce; /* the file cache's entry it answers from */
+	struct open_how how;   /* OPENAT2 reads it */
 	struct rk_http_codings ae;
-	int fd;                  /* the open file or directory, or -1 */
-	int64_t pos;             /* listing: getdents64 offset of the next entry */
-	uint16_t len;            /* name's bytes, without a sibling's suffix */
-	uint16_t dir;            /* of which the directory URL (with its '/') */
-	uint16_t used;           /* bytes of buf: field copies, then a body or a line */
+	int fd;                      /* the open file or directory, or -1 */
+	int64_t pos;                 /* listing: getdents64 offset of the next entry */
+	uint16_t len;                /* name's bytes, without a sibling's suffix */
+	uint16_t dir;                /* of which the directory URL (with its '/') */
+	uint16_t used;               /* bytes of buf: field copies, then a body or a line */
 	uint16_t line_off, line_len; /* listing: a line not yet written whole */
 	uint8_t nf, coding, missing, mode, method;
 	bool slash, list_end;

@@ -31,8 +31,12 @@ static size_t rk_st_html(char *out, const char *in, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
-		const char *e = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
-			      : c == '"' ? "&quot;" : c == '\'' ? "&#39;" : 0;
+		const char *e = c == '&'    ? "&amp;"
+				: c == '<'  ? "&lt;"
+				: c == '>'  ? "&gt;"
+				: c == '"'  ? "&quot;"
+				: c == '\'' ? "&#39;"
+					    : 0;
 		if (e)
 			o += rk_st_put(out + o, e);
 		else
@@ -76,7 +80,8 @@ void rk_st_list(struct rk_server_req *q, struct rk_st *s)
 			rk_st_fail(q, s, 414);
 			return;
 		}
-		if (rk_server_stream_begin(q, 200, "text/html; charset=utf-8", RK_SERVER_CHUNKED) < 0)
+		if (rk_server_stream_begin(q, 200, "text/html; charset=utf-8", RK_SERVER_CHUNKED) <
+		    0)
 			goto pause;
 		size_t n = rk_st_put(s->buf, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 					     "<title>Index</title></head>\n<body><h1>Index of ");

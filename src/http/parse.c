@@ -15,18 +15,36 @@ enum { C_TCHAR = 1, C_HOST = 2 };
 
 #define C_ALNUM (C_TCHAR | C_HOST)
 static const uint8_t rk_http_class[256] = {
-	['0' ... '9'] = C_ALNUM, ['a' ... 'z'] = C_ALNUM, ['A' ... 'Z'] = C_ALNUM,
+	['0' ... '9'] = C_ALNUM,
+	['a' ... 'z'] = C_ALNUM,
+	['A' ... 'Z'] = C_ALNUM,
 	/* tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
 	 *         "^" / "_" / "`" / "|" / "~" (RFC 9110 §5.6.2); host
 	 * characters: unreserved, sub-delims, ":" and the IP-literal brackets
 	 * (RFC 3986 §3.2.2). */
-	['!'] = C_TCHAR | C_HOST, ['#'] = C_TCHAR, ['$'] = C_TCHAR | C_HOST,
-	['%'] = C_TCHAR | C_HOST, ['&'] = C_TCHAR | C_HOST, ['\''] = C_TCHAR | C_HOST,
-	['*'] = C_TCHAR | C_HOST, ['+'] = C_TCHAR | C_HOST, ['-'] = C_TCHAR | C_HOST,
-	['.'] = C_TCHAR | C_HOST, ['^'] = C_TCHAR, ['_'] = C_TCHAR | C_HOST,
-	['`'] = C_TCHAR, ['|'] = C_TCHAR, ['~'] = C_TCHAR | C_HOST,
-	['('] = C_HOST, [')'] = C_HOST, [','] = C_HOST, [';'] = C_HOST,
-	['='] = C_HOST, [':'] = C_HOST, ['['] = C_HOST, [']'] = C_HOST,
+	['!'] = C_TCHAR | C_HOST,
+	['#'] = C_TCHAR,
+	['$'] = C_TCHAR | C_HOST,
+	['%'] = C_TCHAR | C_HOST,
+	['&'] = C_TCHAR | C_HOST,
+	['\''] = C_TCHAR | C_HOST,
+	['*'] = C_TCHAR | C_HOST,
+	['+'] = C_TCHAR | C_HOST,
+	['-'] = C_TCHAR | C_HOST,
+	['.'] = C_TCHAR | C_HOST,
+	['^'] = C_TCHAR,
+	['_'] = C_TCHAR | C_HOST,
+	['`'] = C_TCHAR,
+	['|'] = C_TCHAR,
+	['~'] = C_TCHAR | C_HOST,
+	['('] = C_HOST,
+	[')'] = C_HOST,
+	[','] = C_HOST,
+	[';'] = C_HOST,
+	['='] = C_HOST,
+	[':'] = C_HOST,
+	['['] = C_HOST,
+	[']'] = C_HOST,
 };
 
 static inline bool is_tchar(unsigned char c)
@@ -217,8 +235,8 @@ static int parse_target(struct rk_http_request *req)
 		return E400;
 	while (i < n && t[i] != ':') {
 		char c = t[i];
-		if (!(((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '-' || c == '.'))
+		if (!(((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+		      c == '-' || c == '.'))
 			return E400;
 		i++;
 	}
@@ -378,8 +396,7 @@ struct hstate {
 	bool close, ka, expect_other, host_field;
 };
 
-static int on_field(struct rk_http_request *req, struct rk_http_header *f,
-		    struct hstate *s)
+static int on_field(struct rk_http_request *req, struct rk_http_header *f, struct hstate *s)
 {
 	struct rk_http_str n = f->name;
 	size_t i = 0;
@@ -418,8 +435,7 @@ static int on_field(struct rk_http_request *req, struct rk_http_header *f,
 }
 
 /* h[0..n) is the complete head (no leading CRLFs), ending in CRLFCRLF. */
-static int parse_full(const char *h, size_t n, const struct lims *l,
-		      struct rk_http_request *req)
+static int parse_full(const char *h, size_t n, const struct lims *l, struct rk_http_request *req)
 {
 	struct hstate s;
 	size_t p = 0, eol;

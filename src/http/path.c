@@ -44,8 +44,8 @@ static bool is_digit(char c)
 static bool host_char(char c)
 {
 	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-	       c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' ||
-	       c == '*' || c == '+' || c == ',' || c == ';' || c == '=' || c == '%';
+	       c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+	       c == '+' || c == ',' || c == ';' || c == '=' || c == '%';
 }
 
 /* authority = host [":" port] with a non-empty host (RFC 9110 §4.2.1:
@@ -111,7 +111,7 @@ int rk_http_target_split(const char *t, size_t n, struct rk_http_target *out)
 	for (p = i; p < n && t[p] != '?'; p++)
 		if (t[p] == '\\')
 			return E400; /* a separator to some file systems and proxies */
-	if (p == i) /* "http://h?q": the path is "/" (RFC 3986 §6.2.3) */
+	if (p == i)                  /* "http://h?q": the path is "/" (RFC 3986 §6.2.3) */
 		out->raw_path = (struct rk_http_str){ "/", 1 };
 	else
 		out->raw_path = (struct rk_http_str){ t + i, (uint32_t)(p - i) };
@@ -171,8 +171,7 @@ int rk_http_path_normalize(const char *in, size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-int rk_http_target_parse(const char *t, size_t n, char *buf, size_t cap,
-			 struct rk_http_target *out)
+int rk_http_target_parse(const char *t, size_t n, char *buf, size_t cap, struct rk_http_target *out)
 {
 	int r = rk_http_target_split(t, n, out);
 	if (r < 0)

@@ -41,7 +41,7 @@ static int rk_srv_target(const struct rk_http_request *req, char *path, struct r
 			if ((unsigned char)c > '?' && c != '\\')
 				continue;
 			if (c == '#' || (!q && (c == '%' || c == '\\' ||
-						 (t.p[i - 1] == '/' && (c == '/' || c == '.')))))
+						(t.p[i - 1] == '/' && (c == '/' || c == '.')))))
 				break;
 			if (c == '?' && !q)
 				q = i;
@@ -82,13 +82,15 @@ static bool rk_srv_method_matches(const struct rk_route *rt, enum rk_http_method
 
 /* The Allow field (RFC 9110 §10.2.1) for a path: the methods its routes
  * take, HEAD with GET, and OPTIONS; all of them for "*". */
-RK_SRV_COLD static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path, bool any,
-				char *buf, size_t cap)
+RK_SRV_COLD static const char *rk_srv_allow(const struct rk_route *routes, struct rk_http_str path,
+					    bool any, char *buf, size_t cap)
 {
 	static const char *const names[] = {
-		[RK_HTTP_GET] = "GET",       [RK_HTTP_HEAD] = "HEAD",       [RK_HTTP_POST] = "POST",
-		[RK_HTTP_PUT] = "PUT",       [RK_HTTP_DELETE] = "DELETE",   [RK_HTTP_OPTIONS] = "OPTIONS",
-		[RK_HTTP_PATCH] = "PATCH",   [RK_HTTP_TRACE] = "TRACE",     [RK_HTTP_CONNECT] = "CONNECT",
+		[RK_HTTP_GET] = "GET",         [RK_HTTP_HEAD] = "HEAD",
+		[RK_HTTP_POST] = "POST",       [RK_HTTP_PUT] = "PUT",
+		[RK_HTTP_DELETE] = "DELETE",   [RK_HTTP_OPTIONS] = "OPTIONS",
+		[RK_HTTP_PATCH] = "PATCH",     [RK_HTTP_TRACE] = "TRACE",
+		[RK_HTTP_CONNECT] = "CONNECT",
 	};
 	struct rk_http_str rest;
 	uint32_t methods = 1u << RK_HTTP_OPTIONS;
@@ -215,7 +217,8 @@ RK_SRV_COLD struct rk_http_str rk_server_header(const struct rk_server_req *q, c
 		if (h->name.n != n)
 			continue;
 		size_t k = 0;
-		while (k < n && rk_lower((unsigned char)h->name.p[k]) == rk_lower((unsigned char)name[k]))
+		while (k < n &&
+		       rk_lower((unsigned char)h->name.p[k]) == rk_lower((unsigned char)name[k]))
 			k++;
 		if (k == n)
 			return h->value;

@@ -20,7 +20,7 @@ RK_SRV_SMALL_FILE_BEGIN
 #include "rocket/sys.h"
 #include "rocket/util.h"
 
-#define RK_ALIGN16(n) (((size_t)(n) + 15) & ~(size_t)15)
+#define RK_ALIGN16(n)    (((size_t)(n) + 15) & ~(size_t)15)
 #define RK_SRV_STATE_OFF RK_ALIGN16(sizeof(struct rk_srv_conn))
 
 /* Write space needed before a request is routed: any head, plus room for
@@ -39,7 +39,6 @@ static void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
 {
 	rk_conn_set_timeout_ms(c, (uint64_t)secs * 1000);
 }
-
 
 /* ---- the areas ------------------------------------------------------------ */
 
@@ -204,7 +203,7 @@ RK_SRV_COLD static int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *
 
 /* Start gathering a body: the head goes along into the body area. */
 RK_SRV_COLD static bool rk_srv_buffer_begin(struct rk_conn *c, struct rk_srv_conn *s,
-				const struct rk_http_request *req, const char *head)
+					    const struct rk_http_request *req, const char *head)
 {
 	struct rk_srv_reactor *rs = rk_conn_reactor_state(c);
 	s->body_area = rk_pool_take(&rs->body_areas);
@@ -243,7 +242,8 @@ RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_c
 	}
 	if (rt->body == RK_BODY_BUFFERED) {
 		/* The whole body came with its head: no copy. */
-		q->body = (struct rk_http_str){ (const char *)after, (uint32_t)req->content_length };
+		q->body =
+			(struct rk_http_str){ (const char *)after, (uint32_t)req->content_length };
 		*used = (long)req->content_length;
 		s->remaining = 0;
 		*has_body = false;
@@ -263,8 +263,8 @@ RK_SRV_COLD static int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_c
 /* Call the route of a routed head: at once without a body, else as
  * rk_srv_call_body_route says. -1 once the connection is closing. */
 static int rk_srv_call_route(struct rk_conn *c, struct rk_srv_conn *s,
-			     const struct rk_http_request *req, const char *head, const uint8_t *after,
-			     uint32_t nafter, long *used, bool *has_body)
+			     const struct rk_http_request *req, const char *head,
+			     const uint8_t *after, uint32_t nafter, long *used, bool *has_body)
 {
 	struct rk_server_req *q = &s->q;
 	const struct rk_route *rt = q->route;
@@ -394,8 +394,8 @@ static long rk_srv_head_bytes(struct rk_conn *c, struct rk_srv_conn *s, const ui
 }
 
 /* Decoded body bytes to their sink. Returns how many it took. */
-RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p, uint32_t n,
-			    bool *stop)
+RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
+					uint32_t n, bool *stop)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
 	struct rk_server_req *q = &s->q;
@@ -438,8 +438,8 @@ RK_SRV_COLD static uint32_t rk_srv_sink(struct rk_conn *c, struct rk_srv_conn *s
 	return (uint32_t)t;
 }
 
-RK_SRV_COLD static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p,
-			      uint32_t n, bool *stop)
+RK_SRV_COLD static long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s,
+					  const uint8_t *p, uint32_t n, bool *stop)
 {
 	if (!s->chunked_body) {
 		uint32_t k = (uint32_t)RK_MIN((uint64_t)n, s->remaining);
@@ -572,7 +572,7 @@ static void rk_srv_pump(struct rk_conn *c, struct rk_srv_conn *s, const struct r
 		const uint8_t *p = seg->p + s->off;
 		uint32_t n = seg->len - s->off;
 		long k = s->phase == RK_SRV_HEAD ? rk_srv_head_bytes(c, s, p, n, &stop)
-						  : rk_srv_body_bytes(c, s, p, n, &stop);
+						 : rk_srv_body_bytes(c, s, p, n, &stop);
 		s->off += (uint32_t)k;
 		s->consumed += (uint64_t)k;
 		if (stop && s->phase != RK_SRV_CLOSED)
@@ -801,7 +801,8 @@ RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 {
 	struct rk_pool *pools[3] = { rs ? &rs->conn_areas : 0, rs ? &rs->body_areas : 0,
 				     rs ? &rs->log_slots : 0 };
-	uint32_t counts[3] = { hc->max_conns, hc->body_buffers, hc->access_log ? hc->max_conns : 0 };
+	uint32_t counts[3] = { hc->max_conns, hc->body_buffers,
+			       hc->access_log ? hc->max_conns : 0 };
 	size_t sizes[3] = { rk_srv_conn_area_size(hc), rk_srv_body_area_size(hc), RK_SRV_LOG_SLOT };
 	size_t at = RK_ALIGN16(sizeof(struct rk_srv_reactor));
 	for (int k = 0; k < 3; k++) {
@@ -824,7 +825,9 @@ RK_SRV_COLD static size_t rk_srv_layout(const struct rk_server_config *hc,
 					     .buckets = (uint32_t *)((char *)rs + buckets),
 					     .map = (uint64_t *)((char *)rs + map),
 					     .arena = (uint8_t *)rs + arena,
-					     .nents = ne, .nbuckets = nb, .npages = np,
+					     .nents = ne,
+					     .nbuckets = nb,
+					     .npages = np,
 					     .max_file = (uint64_t)np * RK_PAGE / 4 };
 	}
 	return ne ? arena + (size_t)np * RK_PAGE : at;

@@ -29,7 +29,8 @@
 enum { RK_ST_OPEN = 1, RK_ST_STAT, RK_ST_READ, RK_ST_RESTAT };
 
 static const char *const rk_st_cond[] = {
-	"if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "range", "if-range",
+	"if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
+	"range",    "if-range",
 };
 
 /* Everything but unreserved characters (RFC 3986 §2.3) and '/' as %XX: a
@@ -91,7 +92,7 @@ static int rk_st_errno(int err)
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-	case -ENXIO:  /* a socket, or a device without its driver */
+	case -ENXIO: /* a socket, or a device without its driver */
 	case -ENODEV:
 		return 403;
 	case -EMFILE:
@@ -130,9 +131,9 @@ int rk_st_open(struct rk_server_req *q, struct rk_st *s)
 {
 	static const char sfx[3][4] = { "", ".gz", ".br" };
 	const struct rk_static *cf = rk_server_ctx(q);
-	s->coding = s->mode == RK_ST_LIST ? RK_HTTP_CODING_IDENTITY
-					  : rk_http_coding_pick(&s->ae, !(s->missing & 4),
-								!(s->missing & 2));
+	s->coding = s->mode == RK_ST_LIST
+			    ? RK_HTTP_CODING_IDENTITY
+			    : rk_http_coding_pick(&s->ae, !(s->missing & 4), !(s->missing & 2));
 	rk_memcpy(s->name + s->len, sfx[s->coding], 4);
 	if (s->mode != RK_ST_LIST) {
 		struct rk_fc_ent *e = rk_fc_find(rk_st_fc(q), cf->root, s->name, rk_st_keylen(s),
@@ -198,9 +199,10 @@ static int rk_st_fn(struct rk_server_req *q)
 			if (s->nf == RK_ST_NFIELDS || h->value.n > sizeof(s->buf) - s->used)
 				return rk_st_fail(q, s, 431);
 			rk_memcpy(s->buf + s->used, h->value.p, h->value.n);
-			s->f[s->nf++] = (struct rk_http_header){
-				{ rk_st_cond[k], (uint32_t)rk_strlen(rk_st_cond[k]) },
-				{ s->buf + s->used, h->value.n } };
+			s->f[s->nf++] =
+				(struct rk_http_header){ { rk_st_cond[k],
+							   (uint32_t)rk_strlen(rk_st_cond[k]) },
+							 { s->buf + s->used, h->value.n } };
 			s->used = (uint16_t)(s->used + h->value.n);
 		}
 	}
@@ -281,9 +283,9 @@ static void rk_st_meta(struct rk_server_req *q, const struct rk_st *s, struct rk
 	m->common = m->all;
 	rk_st_put(m, "Accept-Ranges: bytes\r\n", 22);
 	if (s->coding != RK_HTTP_CODING_IDENTITY)
-		rk_st_put_field(m, "Content-Encoding: ",
-				s->coding == RK_HTTP_CODING_BR ? "br" : "gzip",
-				s->coding == RK_HTTP_CODING_BR ? 2 : 4);
+		rk_st_put_field(
+			m, "Content-Encoding: ", s->coding == RK_HTTP_CODING_BR ? "br" : "gzip",
+			s->coding == RK_HTTP_CODING_BR ? 2 : 4);
 }
 
 /* The file is open and stat'ed (or known to the cache): validators,
@@ -338,8 +340,9 @@ static void rk_st_serve(struct rk_server_req *q, struct rk_st *s)
 		s->fce = 0;
 		rk_fc_hold(e);
 		if (e->filled)
-			r = rk_server_respond_ref(q, status, ctype, rk_fc_bytes(e->fc, e) + rg.first,
-						  len, rk_st_unref, e);
+			r = rk_server_respond_ref(q, status, ctype,
+						  rk_fc_bytes(e->fc, e) + rg.first, len,
+						  rk_st_unref, e);
 		else
 			r = rk_server_respond_file(q, status, ctype, e->fd, rg.first, len,
 						   rk_st_unref, e);
@@ -361,8 +364,8 @@ static bool rk_st_keep(struct rk_server_req *q, struct rk_st *s)
 {
 	const struct rk_static *cf = rk_server_ctx(q);
 	struct rk_fcache *fc = rk_st_fc(q);
-	struct rk_fc_ent *e = rk_fc_store(fc, cf->root, s->name, rk_st_keylen(s),
-					  rk_server_now(q), s->fd, 0, &s->stx);
+	struct rk_fc_ent *e = rk_fc_store(fc, cf->root, s->name, rk_st_keylen(s), rk_server_now(q),
+					  s->fd, 0, &s->stx);
 	if (!e)
 		return false; /* not cached: the request's own fd serves */
 	s->fd = -1;
@@ -388,7 +391,7 @@ static void rk_st_statx(struct io_uring_sqe *sqe, int fd, struct statx *stx)
 {
 	sqe->opcode = IORING_OP_STATX;
 	sqe->fd = fd;
-	sqe->addr = (uint64_t)(uintptr_t)"";
+	sqe->addr = (uint64_t)(uintptr_t) "";
 	sqe->rw_flags = AT_EMPTY_PATH; /* statx_flags: the fd itself */
 	sqe->len = STATX_TYPE | STATX_MODE | STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME;
 	sqe->off = (uint64_t)(uintptr_t)stx;

@@ -9,6 +9,8 @@
 /* The codes, and their phrases packed into one string in the same order
  * (one NUL each): no pointer per entry - the product is one small file,
  * and the walk runs only for an answer that is not 200. */
+/* a table, laid out as one */
+/* clang-format off */
 #define RK_HTTP_STATUSES(X) X(100, "Continue") X(101, "Switching Protocols") X(200, "OK") \
 	X(201, "Created") X(202, "Accepted") X(203, "Non-Authoritative Information") \
 	X(204, "No Content") X(205, "Reset Content") X(206, "Partial Content") \
@@ -26,7 +28,8 @@
 	X(431, "Request Header Fields Too Large") X(500, "Internal Server Error") \
 	X(501, "Not Implemented") X(502, "Bad Gateway") X(503, "Service Unavailable") \
 	X(504, "Gateway Timeout") X(505, "HTTP Version Not Supported")
-#define RK_HTTP_CODE(code, reason) code,
+/* clang-format on */
+#define RK_HTTP_CODE(code, reason)   code,
 #define RK_HTTP_REASON(code, reason) reason "\0"
 static const uint16_t rk_http_codes[] = { RK_HTTP_STATUSES(RK_HTTP_CODE) };
 static const char rk_http_reasons[] = RK_HTTP_STATUSES(RK_HTTP_REASON);

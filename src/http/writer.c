@@ -28,7 +28,8 @@ __attribute__((noinline)) int rk_http_buf_put(struct rk_http_buf *b, const void 
 }
 #define RK_BUF_LIT(b, lit) rk_http_buf_put(b, lit, sizeof(lit) - 1)
 
-__attribute__((noinline)) static int rk_http_buf_put_uint(struct rk_http_buf *b, uint64_t v, unsigned base)
+__attribute__((noinline)) static int rk_http_buf_put_uint(struct rk_http_buf *b, uint64_t v,
+							  unsigned base)
 {
 	char tmp[20];
 	size_t i = sizeof(tmp);
@@ -135,8 +136,8 @@ static bool rk_srv_status_has_body(int status)
  * fields become a few moves instead of a call and a memcpy each (the
  * bound is checked all the same). rk_http_buf_put stays the one call for
  * everything off this path. */
-static inline __attribute__((always_inline)) int rk_srv_put(struct rk_http_buf *b,
-							      const void *src, size_t n)
+static inline __attribute__((always_inline)) int rk_srv_put(struct rk_http_buf *b, const void *src,
+							    size_t n)
 {
 	if (n > (size_t)(b->cap - b->len))
 		return RK_HTTP_ENOSPC;
@@ -149,7 +150,7 @@ static inline __attribute__((always_inline)) int rk_srv_put(struct rk_http_buf *
 /* "Content-Length: <v>\r\n", the digits written in place (by a constant
  * divisor: no div instruction, no copy of unknown length). */
 static inline __attribute__((always_inline)) int rk_srv_put_length(struct rk_http_buf *b,
-								     uint64_t v)
+								   uint64_t v)
 {
 	static const char name[] = "Content-Length: ";
 	if (b->cap - b->len < sizeof(name) - 1 + 20 + 2)
@@ -225,8 +226,8 @@ static int rk_srv_render(struct rk_server_req *q, char *out, uint32_t cap, int s
 	if (q->fields_len)
 		err |= rk_http_buf_put(&b, s->area + q->hc->limits.max_head, q->fields_len);
 	if (q->allow) /* the router's, from the route table */
-		err |= RK_BUF_LIT(&b, "Allow: ") | rk_http_buf_put(&b, q->allow, rk_strlen(q->allow)) |
-		       RK_BUF_LIT(&b, "\r\n");
+		err |= RK_BUF_LIT(&b, "Allow: ") |
+		       rk_http_buf_put(&b, q->allow, rk_strlen(q->allow)) | RK_BUF_LIT(&b, "\r\n");
 	if (!s->keep_alive)
 		err |= RK_BUF_LIT(&b, "Connection: close\r\n");
 	else if (s->minor == 0)
@@ -283,7 +284,7 @@ static int rk_srv_begin(struct rk_server_req *q, int status, const char *ctype, 
 }
 
 RK_SRV_COLD static bool rk_srv_stream_owed(struct rk_server_req *q, const uint8_t *p, uint32_t n,
-			       uint32_t *taken);
+					   uint32_t *taken);
 
 /* The rest of rk_srv_out_pump: borrowed bodies, files, a stream's end. */
 RK_SRV_COLD static void rk_srv_out_lent(struct rk_server_req *q)
@@ -293,9 +294,9 @@ RK_SRV_COLD static void rk_srv_out_lent(struct rk_server_req *q)
 	switch (q->out) {
 	case RK_OUT_REF:
 	case RK_OUT_FILE:
-		r = q->out == RK_OUT_REF ? rk_conn_send_ref(c, q->ref, q->len, q->done, q->done_arg)
-					 : rk_conn_send_file(c, q->fd, q->off, q->len, q->done,
-							     q->done_arg);
+		r = q->out == RK_OUT_REF
+			    ? rk_conn_send_ref(c, q->ref, q->len, q->done, q->done_arg)
+			    : rk_conn_send_file(c, q->fd, q->off, q->len, q->done, q->done_arg);
 		if (r == -ENOBUFS) {
 			rk_conn_wait_writable(c);
 			return;
@@ -450,8 +451,9 @@ int rk_server_respond(struct rk_server_req *q, int status, const char *content_t
 	return rk_server_respond_v(q, status, content_type, &q->one, 1, len);
 }
 
-RK_SRV_COLD static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status, const char *ctype,
-			       uint64_t len, rk_done_fn done, void *arg)
+RK_SRV_COLD static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind, int status,
+					   const char *ctype, uint64_t len, rk_done_fn done,
+					   void *arg)
 {
 	int r = rk_srv_begin(q, status, ctype, (int64_t)len, 0, 0);
 	if (r < 0)
@@ -470,7 +472,7 @@ RK_SRV_COLD static int rk_srv_respond_lent(struct rk_server_req *q, uint8_t kind
 }
 
 RK_SRV_COLD int rk_server_respond_ref(struct rk_server_req *q, int status, const char *content_type,
-			  const void *body, uint64_t len, rk_done_fn done, void *arg)
+				      const void *body, uint64_t len, rk_done_fn done, void *arg)
 {
 	if (q->out != RK_OUT_NONE)
 		return -EALREADY;
@@ -478,8 +480,9 @@ RK_SRV_COLD int rk_server_respond_ref(struct rk_server_req *q, int status, const
 	return rk_srv_respond_lent(q, RK_OUT_REF, status, content_type, len, done, arg);
 }
 
-RK_SRV_COLD int rk_server_respond_file(struct rk_server_req *q, int status, const char *content_type, int fd,
-			   uint64_t off, uint64_t len, rk_done_fn done, void *arg)
+RK_SRV_COLD int rk_server_respond_file(struct rk_server_req *q, int status,
+				       const char *content_type, int fd, uint64_t off, uint64_t len,
+				       rk_done_fn done, void *arg)
 {
 	if (q->out != RK_OUT_NONE)
 		return -EALREADY;
@@ -488,8 +491,8 @@ RK_SRV_COLD int rk_server_respond_file(struct rk_server_req *q, int status, cons
 	return rk_srv_respond_lent(q, RK_OUT_FILE, status, content_type, len, done, arg);
 }
 
-RK_SRV_COLD int rk_server_stream_begin(struct rk_server_req *q, int status, const char *content_type,
-			   int64_t length)
+RK_SRV_COLD int rk_server_stream_begin(struct rk_server_req *q, int status,
+				       const char *content_type, int64_t length)
 {
 	struct rk_srv_conn *s = rk_srv_of(q);
 	int64_t frame = length;

@@ -43,15 +43,15 @@ static void fmt_putn(struct fmt_out *o, const char *s, size_t n)
 }
 
 struct fmt_spec {
-	bool left;  /* '-': pad on the right */
-	bool zero;  /* '0': pad numbers with zeros after the sign */
-	int width;  /* minimum field width, 0 = none */
-	int prec;   /* precision, -1 = none */
+	bool left; /* '-': pad on the right */
+	bool zero; /* '0': pad numbers with zeros after the sign */
+	int width; /* minimum field width, 0 = none */
+	int prec;  /* precision, -1 = none */
 };
 
 /* One field: `pre` (sign or "0x"), then `digits`, padded as printf does. */
-static void fmt_field(struct fmt_out *o, const struct fmt_spec *sp, const char *pre,
-		      size_t npre, const char *digits, size_t ndig, bool numeric)
+static void fmt_field(struct fmt_out *o, const struct fmt_spec *sp, const char *pre, size_t npre,
+		      const char *digits, size_t ndig, bool numeric)
 {
 	int zeros = 0;
 	if (numeric && sp->prec >= 0 && (size_t)sp->prec > ndig)
@@ -73,8 +73,8 @@ static void fmt_field(struct fmt_out *o, const struct fmt_spec *sp, const char *
 		fmt_pad(o, ' ', pad);
 }
 
-static void fmt_uint(struct fmt_out *o, const struct fmt_spec *sp, uint64_t v,
-		     unsigned base, bool upper, const char *pre, size_t npre)
+static void fmt_uint(struct fmt_out *o, const struct fmt_spec *sp, uint64_t v, unsigned base,
+		     bool upper, const char *pre, size_t npre)
 {
 	const char *xd = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -282,6 +282,8 @@ int rk_parse_u64(const char *s, size_t n, uint64_t *out)
  * errno.h, shared by x86-64 and aarch64), packed into one string: one byte
  * per unused number (41, 58) instead of a pointer per entry. */
 #define FMT_ERRNO_MAX 133
+/* a table, laid out as one */
+/* clang-format off */
 static const char fmt_errno_names[] =
 	"EPERM\0" "ENOENT\0" "ESRCH\0" "EINTR\0" "EIO\0" "ENXIO\0" "E2BIG\0" "ENOEXEC\0" "EBADF\0"
 	"ECHILD\0" "EAGAIN\0" "ENOMEM\0" "EACCES\0" "EFAULT\0" "ENOTBLK\0" "EBUSY\0" "EEXIST\0"
@@ -303,6 +305,7 @@ static const char fmt_errno_names[] =
 	"EREMOTEIO\0" "EDQUOT\0" "ENOMEDIUM\0" "EMEDIUMTYPE\0" "ECANCELED\0" "ENOKEY\0"
 	"EKEYEXPIRED\0" "EKEYREVOKED\0" "EKEYREJECTED\0" "EOWNERDEAD\0" "ENOTRECOVERABLE\0"
 	"ERFKILL\0" "EHWPOISON\0";
+/* clang-format on */
 
 const char *rk_errno_name(int err)
 {

@@ -23,7 +23,7 @@ static size_t rk_page_round(size_t n)
 }
 
 RK_COLD int rk_bufring_init(struct rk_bufring *b, struct rk_ring *r, uint16_t bgid, uint32_t count,
-		    uint32_t size, unsigned flags)
+			    uint32_t size, unsigned flags)
 {
 	int ret;
 	rk_memset(b, 0, sizeof(*b));
@@ -163,7 +163,8 @@ int rk_bufring_consume(struct rk_bufring *b, const struct io_uring_cqe *cqe,
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t id = segs[i].bid;
 		if (b->inc_off)
-			b->inc_off[id] = (uint32_t)(segs[i].p - rk_bufring_addr(b, id)) + segs[i].len;
+			b->inc_off[id] =
+				(uint32_t)(segs[i].p - rk_bufring_addr(b, id)) + segs[i].len;
 		if (segs[i].last_use) {
 			b->kernel[id] = 0;
 			b->head++;

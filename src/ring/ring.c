@@ -22,7 +22,7 @@ static const uint32_t rk_ring_tiers[] = {
 	0,
 };
 
-#define RK_TASKRUN_MODES \
+#define RK_TASKRUN_MODES                                                                           \
 	(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)
 
 static int rk_ring_setup(const struct rk_ring_config *cfg, struct io_uring_params *p)
@@ -188,8 +188,8 @@ int rk_ring_register(struct rk_ring *r, uint32_t opcode, const void *arg, uint32
 	 * registered index too. */
 	if ((r->enter_flags & IORING_ENTER_REGISTERED_RING) &&
 	    (r->features & IORING_FEAT_REG_REG_RING))
-		return sys_io_uring_register(r->enter_fd, opcode | IORING_REGISTER_USE_REGISTERED_RING,
-					     arg, nr);
+		return sys_io_uring_register(r->enter_fd,
+					     opcode | IORING_REGISTER_USE_REGISTERED_RING, arg, nr);
 	return sys_io_uring_register(r->fd, opcode, arg, nr);
 }
 

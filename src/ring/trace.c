@@ -11,6 +11,8 @@
 
 /* Opcode names, packed into one string (one NUL each, no pointer per
  * entry: the product is one small file); RK_OPS counts them as well. */
+/* a table, laid out as one */
+/* clang-format off */
 #define RK_OPS(X) X(NOP) X(READV) X(WRITEV) X(FSYNC) X(READ_FIXED) X(WRITE_FIXED) \
 	X(POLL_ADD) X(POLL_REMOVE) X(SYNC_FILE_RANGE) X(SENDMSG) X(RECVMSG) X(TIMEOUT) \
 	X(TIMEOUT_REMOVE) X(ACCEPT) X(ASYNC_CANCEL) X(LINK_TIMEOUT) X(CONNECT) X(FALLOCATE) \
@@ -21,8 +23,9 @@
 	X(SENDMSG_ZC) X(READ_MULTISHOT) X(WAITID) X(FUTEX_WAIT) X(FUTEX_WAKE) X(FUTEX_WAITV) \
 	X(FIXED_FD_INSTALL) X(FTRUNCATE) X(BIND) X(LISTEN) X(RECV_ZC) X(EPOLL_WAIT) X(READV_FIXED) \
 	X(WRITEV_FIXED) X(PIPE)
+/* clang-format on */
 #define RK_OP_NAME(n) #n "\0"
-#define RK_OP_ONE(n) +1
+#define RK_OP_ONE(n)  +1
 static const char rk_op_names[] = RK_OPS(RK_OP_NAME);
 _Static_assert(0 RK_OPS(RK_OP_ONE) == RK_IORING_OP_KNOWN,
 	       "a name for every opcode in include/rocket/abi/io_uring.h");
@@ -43,9 +46,12 @@ struct rk_bit_name {
 };
 
 static const struct rk_bit_name rk_sqe_flag_names[] = {
-	{ IOSQE_FIXED_FILE, "FIXED_FILE" },   { IOSQE_IO_DRAIN, "IO_DRAIN" },
-	{ IOSQE_IO_LINK, "IO_LINK" },         { IOSQE_IO_HARDLINK, "IO_HARDLINK" },
-	{ IOSQE_ASYNC, "ASYNC" },             { IOSQE_BUFFER_SELECT, "BUFFER_SELECT" },
+	{ IOSQE_FIXED_FILE, "FIXED_FILE" },
+	{ IOSQE_IO_DRAIN, "IO_DRAIN" },
+	{ IOSQE_IO_LINK, "IO_LINK" },
+	{ IOSQE_IO_HARDLINK, "IO_HARDLINK" },
+	{ IOSQE_ASYNC, "ASYNC" },
+	{ IOSQE_BUFFER_SELECT, "BUFFER_SELECT" },
 	{ IOSQE_CQE_SKIP_SUCCESS, "CQE_SKIP_SUCCESS" },
 };
 static const struct rk_bit_name rk_cqe_flag_names[] = {
@@ -73,19 +79,27 @@ static const struct rk_bit_name rk_accept_ioprio_names[] = {
 
 /* Static files: open(2) flags, openat2(2) resolve flags, statx(2). */
 static const struct rk_bit_name rk_open_flag_names[] = {
-	{ 1, "WRONLY" },	      { 2, "RDWR" },	       { O_NONBLOCK, "NONBLOCK" },
-	{ O_NOCTTY, "NOCTTY" },	      { O_CLOEXEC, "CLOEXEC" }, { O_PATH, "PATH" },
+	{ 1, "WRONLY" },
+	{ 2, "RDWR" },
+	{ O_NONBLOCK, "NONBLOCK" },
+	{ O_NOCTTY, "NOCTTY" },
+	{ O_CLOEXEC, "CLOEXEC" },
+	{ O_PATH, "PATH" },
 };
 static const struct rk_bit_name rk_resolve_names[] = {
-	{ RESOLVE_NO_XDEV, "NO_XDEV" },		{ RESOLVE_NO_MAGICLINKS, "NO_MAGICLINKS" },
+	{ RESOLVE_NO_XDEV, "NO_XDEV" },         { RESOLVE_NO_MAGICLINKS, "NO_MAGICLINKS" },
 	{ RESOLVE_NO_SYMLINKS, "NO_SYMLINKS" }, { RESOLVE_BENEATH, "BENEATH" },
-	{ RESOLVE_IN_ROOT, "IN_ROOT" },		{ RESOLVE_CACHED, "CACHED" },
+	{ RESOLVE_IN_ROOT, "IN_ROOT" },         { RESOLVE_CACHED, "CACHED" },
 };
 static const struct rk_bit_name rk_statx_names[] = {
-	{ AT_EMPTY_PATH, "EMPTY_PATH" }, { AT_SYMLINK_NOFOLLOW, "SYMLINK_NOFOLLOW" },
-	{ STATX_TYPE, "TYPE" },		 { STATX_MODE, "MODE" },
-	{ STATX_MTIME, "MTIME" },	 { STATX_CTIME, "CTIME" },
-	{ STATX_INO, "INO" },		 { STATX_SIZE, "SIZE" },
+	{ AT_EMPTY_PATH, "EMPTY_PATH" },
+	{ AT_SYMLINK_NOFOLLOW, "SYMLINK_NOFOLLOW" },
+	{ STATX_TYPE, "TYPE" },
+	{ STATX_MODE, "MODE" },
+	{ STATX_MTIME, "MTIME" },
+	{ STATX_CTIME, "CTIME" },
+	{ STATX_INO, "INO" },
+	{ STATX_SIZE, "SIZE" },
 };
 
 static size_t rk_bits_str(uint32_t v, const struct rk_bit_name *names, unsigned n, char *buf,
@@ -171,16 +185,16 @@ void rk_trace_sqe(const struct rk_trace *t, const struct io_uring_sqe *sqe)
 		break;
 	case IORING_OP_SPLICE:
 		/* off -1: a pipe's (or a socket's) own stream, no offset */
-		n += rk_fmt(line + n, sizeof(line) - n, "  in fd %d off %lld  len %u", sqe->splice_fd_in,
-			    (long long)sqe->splice_off_in, sqe->len);
+		n += rk_fmt(line + n, sizeof(line) - n, "  in fd %d off %lld  len %u",
+			    sqe->splice_fd_in, (long long)sqe->splice_off_in, sqe->len);
 		break;
 	case IORING_OP_OPENAT2: {
 		/* The path and open_how are read at submission: still ours. */
 		const struct open_how *how = (const void *)(uintptr_t)sqe->off;
 		rk_bits_str((uint32_t)how->flags, rk_open_flag_names,
 			    RK_ARRAY_SIZE(rk_open_flag_names), flags, sizeof(flags));
-		rk_bits_str((uint32_t)how->resolve, rk_resolve_names, RK_ARRAY_SIZE(rk_resolve_names),
-			    prio, sizeof(prio));
+		rk_bits_str((uint32_t)how->resolve, rk_resolve_names,
+			    RK_ARRAY_SIZE(rk_resolve_names), prio, sizeof(prio));
 		n += rk_fmt(line + n, sizeof(line) - n, "  path \"%.64s\"  open %s  resolve %s",
 			    (const char *)(uintptr_t)sqe->addr, flags, prio);
 		break;
@@ -211,8 +225,8 @@ void rk_trace_cqe(const struct rk_trace *t, const struct io_uring_cqe *cqe)
 		rk_fmt(res, sizeof(res), "%d", cqe->res);
 	if (cqe->flags & IORING_CQE_F_BUFFER)
 		rk_fmt(bid, sizeof(bid), "  bid %u", cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-	rk_bits_str(cqe->flags & 0xffff, rk_cqe_flag_names, RK_ARRAY_SIZE(rk_cqe_flag_names),
-		    flags, sizeof(flags));
+	rk_bits_str(cqe->flags & 0xffff, rk_cqe_flag_names, RK_ARRAY_SIZE(rk_cqe_flag_names), flags,
+		    sizeof(flags));
 	rk_dprint(t->fd, "[%-9s] CQE  %s  res %s%s  flags %s\n", t->who, ud, res, bid, flags);
 }
 

@@ -27,9 +27,9 @@
 #define RT_STACK_SIZE (256u << 10)
 #define RT_GUARD_SIZE (64u << 10)
 
-#define RT_CLONE_FLAGS                                                         \
-	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |    \
-	 CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+#define RT_CLONE_FLAGS                                                                             \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |        \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 /* arch/<arch>/start.S: clone(2) with `flags` onto `stack_top`; the child
  * calls fn(arg) and then exit(2) with its result. Returns the child's tid
@@ -57,8 +57,8 @@ int rk_thread_start(struct rk_thread *t, int (*fn)(void *), void *arg)
 
 	/* Reserve guard + stack inaccessible, then make the stack part usable
 	 * in place (MAP_FIXED over our own reservation). */
-	char *base = sys_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			      -1, 0);
+	char *base =
+		sys_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (rk_is_err(base))
 		return rk_ptr_err(base);
 	void *stk = sys_mmap(base + RT_GUARD_SIZE, RT_STACK_SIZE, PROT_READ | PROT_WRITE,
@@ -70,8 +70,8 @@ int rk_thread_start(struct rk_thread *t, int (*fn)(void *), void *arg)
 	t->stack = base;
 	t->stack_len = len;
 
-	long ret = rk_clone_thread(RT_CLONE_FLAGS, base + len, &t->tid, &t->tid,
-				   rt_thread_entry, t);
+	long ret =
+		rk_clone_thread(RT_CLONE_FLAGS, base + len, &t->tid, &t->tid, rt_thread_entry, t);
 	if (ret < 0) {
 		sys_munmap(base, len);
 		t->stack = NULL;
@@ -115,8 +115,7 @@ int rk_thread_pin(int cpu)
 
 int rk_cpu_count(void)
 {
-	static const unsigned char nib[16] = { 0, 1, 1, 2, 1, 2, 2, 3,
-					       1, 2, 2, 3, 2, 3, 3, 4 };
+	static const unsigned char nib[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
 	unsigned char mask[RT_CPU_WORDS * 8];
 	int n = 0;
 

@@ -148,8 +148,12 @@ int main(void)
 		_exit(127);
 	}
 	int passed = 0, failed = 0;
-#define RUN(t) do { int r_ = pid > 0 && t(); printf("%s %s\n", r_ ? "ok" : "FAIL", #t); \
-		    r_ ? passed++ : failed++; } while (0)
+#define RUN(t)                                                                                     \
+	do {                                                                                       \
+		int r_ = pid > 0 && t();                                                           \
+		printf("%s %s\n", r_ ? "ok" : "FAIL", #t);                                         \
+		r_ ? passed++ : failed++;                                                          \
+	} while (0)
 	RUN(test_plaintext);
 	RUN(test_pipelined);
 	int exited0 = 0;

@@ -10,9 +10,10 @@
 #include "rocket/util.h"
 
 /* One mapping: the struct, the node table, the strings, the file. */
-#define ARENA_MAP_SIZE                                                                  \
-	(((sizeof(struct arena_data) + 4095) & ~(size_t)4095) +                          \
-	 (size_t)ARENA_MAX_NODES * sizeof(struct arena_json_node) + ARENA_STR_MAX + ARENA_FILE_MAX)
+#define ARENA_MAP_SIZE                                                                             \
+	(((sizeof(struct arena_data) + 4095) & ~(size_t)4095) +                                    \
+	 (size_t)ARENA_MAX_NODES * sizeof(struct arena_json_node) + ARENA_STR_MAX +                \
+	 ARENA_FILE_MAX)
 
 static int arena_read_all(int fd, char *buf, uint32_t cap, uint32_t *len)
 {
@@ -55,21 +56,26 @@ static int arena_data_index(struct arena_data *d, const char *path)
 	const struct arena_json *j = &d->json;
 	int arr = arena_items_node(j);
 	if (arr < 0) {
-		rk_dprint(2, "rocket-arena: %s: not an array of items (nor an object with "
-			     "\"items\")\n", path);
+		rk_dprint(2,
+			  "rocket-arena: %s: not an array of items (nor an object with "
+			  "\"items\")\n",
+			  path);
 		return -1;
 	}
 	for (uint32_t k = (uint32_t)arr + 1; k < j->nodes[arr].end; k = j->nodes[k].end) {
 		struct arena_item *it = &d->items[d->nitems];
 		if (d->nitems == ARENA_MAX_ITEMS) {
-			rk_dprint(2, "rocket-arena: %s: more than %u items\n", path, ARENA_MAX_ITEMS);
+			rk_dprint(2, "rocket-arena: %s: more than %u items\n", path,
+				  ARENA_MAX_ITEMS);
 			return -1;
 		}
 		it->node = k;
 		if (arena_int_field(j, k, "price", &it->price) < 0 ||
 		    arena_int_field(j, k, "quantity", &it->quantity) < 0) {
-			rk_dprint(2, "rocket-arena: %s: item %u is not an object with integer "
-				     "\"price\" and \"quantity\"\n", path, d->nitems + 1);
+			rk_dprint(2,
+				  "rocket-arena: %s: item %u is not an object with integer "
+				  "\"price\" and \"quantity\"\n",
+				  path, d->nitems + 1);
 			return -1;
 		}
 		d->nitems++;
@@ -129,8 +135,10 @@ int arena_data_load(struct arena_data **out, const char *dir)
 		goto fail;
 	}
 	if (len < 0 || (uint64_t)len + 19ull * d->nitems > ARENA_BODY_MAX) {
-		rk_dprint(2, "rocket-arena: %s: the answer for all %u items could outgrow "
-			     "%u bytes\n", path, d->nitems, ARENA_BODY_MAX);
+		rk_dprint(2,
+			  "rocket-arena: %s: the answer for all %u items could outgrow "
+			  "%u bytes\n",
+			  path, d->nitems, ARENA_BODY_MAX);
 		goto fail;
 	}
 	*out = d;
@@ -140,8 +148,7 @@ fail:
 	return -1;
 }
 
-long arena_data_json(const struct arena_data *d, uint32_t count, int64_t m, char *buf,
-		     uint32_t cap)
+long arena_data_json(const struct arena_data *d, uint32_t count, int64_t m, char *buf, uint32_t cap)
 {
 	const struct arena_json *j = &d->json;
 	struct arena_out o = { .p = buf, .cap = cap };

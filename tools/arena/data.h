@@ -11,14 +11,14 @@
 
 #include "json.h"
 
-#define ARENA_FILE_MAX  (4u << 20)   /* bytes of dataset.json */
-#define ARENA_MAX_NODES (1u << 16)   /* JSON values in it */
-#define ARENA_STR_MAX   (1u << 20)   /* decoded string bytes in it */
+#define ARENA_FILE_MAX  (4u << 20) /* bytes of dataset.json */
+#define ARENA_MAX_NODES (1u << 16) /* JSON values in it */
+#define ARENA_STR_MAX   (1u << 20) /* decoded string bytes in it */
 #define ARENA_MAX_ITEMS 1024u
 /* The longest /json body, whatever count and m: a data set whose answer
  * could outgrow it is refused at start-up. It is rendered on the reactor's
  * stack (256 KiB, src/rt/thread.c). */
-#define ARENA_BODY_MAX  (64u << 10)
+#define ARENA_BODY_MAX (64u << 10)
 
 struct arena_item {
 	uint32_t node;           /* the item's object in json.nodes */
@@ -27,7 +27,7 @@ struct arena_item {
 
 struct arena_data {
 	struct arena_json json;
-	char *file;      /* dataset.json as read: numbers point into it */
+	char *file; /* dataset.json as read: numbers point into it */
 	uint32_t file_len;
 	uint32_t nitems;
 	struct arena_item items[ARENA_MAX_ITEMS];

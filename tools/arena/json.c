@@ -133,7 +133,8 @@ static int jp_string(struct jp *p)
 		if (*p->s == '"')
 			break;
 		if ((unsigned char)*p->s >= 0x80) {
-			uint32_t n = jp_utf8_len((const unsigned char *)p->s, (const unsigned char *)p->e);
+			uint32_t n = jp_utf8_len((const unsigned char *)p->s,
+						 (const unsigned char *)p->e);
 			if (!n || jp_put(p, p->s, n) < 0)
 				return jp_fail(p, -EINVAL);
 			p->s += n;
@@ -158,7 +159,8 @@ static int jp_string(struct jp *p)
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				/* A high surrogate: its low half must follow. */
 				int lo = p->e - p->s >= 6 && p->s[0] == '\\' && p->s[1] == 'u'
-						 ? jp_hex4(p->s + 2) : -1;
+						 ? jp_hex4(p->s + 2)
+						 : -1;
 				if (lo < 0xdc00 || lo > 0xdfff)
 					return jp_fail(p, -EINVAL);
 				p->s += 6;
@@ -383,12 +385,25 @@ static size_t arena_escape(char *d, unsigned char c)
 	static const char hex[] = "0123456789abcdef";
 	d[0] = '\\';
 	switch (c) {
-	case '"': case '\\': d[1] = (char)c; return 2;
-	case '\b': d[1] = 'b'; return 2;
-	case '\f': d[1] = 'f'; return 2;
-	case '\n': d[1] = 'n'; return 2;
-	case '\r': d[1] = 'r'; return 2;
-	case '\t': d[1] = 't'; return 2;
+	case '"':
+	case '\\':
+		d[1] = (char)c;
+		return 2;
+	case '\b':
+		d[1] = 'b';
+		return 2;
+	case '\f':
+		d[1] = 'f';
+		return 2;
+	case '\n':
+		d[1] = 'n';
+		return 2;
+	case '\r':
+		d[1] = 'r';
+		return 2;
+	case '\t':
+		d[1] = 't';
+		return 2;
 	}
 	d[1] = 'u', d[2] = '0', d[3] = '0', d[4] = hex[c >> 4], d[5] = hex[c & 15];
 	return 6;

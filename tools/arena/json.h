@@ -12,8 +12,13 @@
 #include <stdint.h>
 
 enum arena_json_kind {
-	ARENA_JSON_NULL, ARENA_JSON_FALSE, ARENA_JSON_TRUE, ARENA_JSON_NUMBER,
-	ARENA_JSON_STRING, ARENA_JSON_ARRAY, ARENA_JSON_OBJECT,
+	ARENA_JSON_NULL,
+	ARENA_JSON_FALSE,
+	ARENA_JSON_TRUE,
+	ARENA_JSON_NUMBER,
+	ARENA_JSON_STRING,
+	ARENA_JSON_ARRAY,
+	ARENA_JSON_OBJECT,
 };
 
 /* Nodes are stored in document order. A container's members follow it,
@@ -21,12 +26,12 @@ enum arena_json_kind {
  * node k are k+1, then nodes[k+1].end, ... while below nodes[k].end. An
  * object's members come in pairs: a STRING key, then its value. */
 struct arena_json_node {
-	const char *p;     /* STRING: decoded UTF-8; NUMBER: its text as written */
-	uint32_t len;      /* bytes at p */
-	uint32_t end;      /* index past this node's subtree */
-	int64_t i;         /* NUMBER with is_int: its value */
-	uint8_t kind;      /* enum arena_json_kind */
-	bool is_int;       /* NUMBER: an integer that fits int64_t */
+	const char *p; /* STRING: decoded UTF-8; NUMBER: its text as written */
+	uint32_t len;  /* bytes at p */
+	uint32_t end;  /* index past this node's subtree */
+	int64_t i;     /* NUMBER with is_int: its value */
+	uint8_t kind;  /* enum arena_json_kind */
+	bool is_int;   /* NUMBER: an integer that fits int64_t */
 };
 
 /* The tables a document is read into: nodes[cap] and str[str_cap] (the

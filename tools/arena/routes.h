@@ -19,8 +19,8 @@
  * so far, or where a /json answer that did not fit the write space at once
  * stands. */
 struct arena_state {
-	uint64_t bytes;   /* /upload */
-	int64_t m;        /* /json */
+	uint64_t bytes; /* /upload */
+	int64_t m;      /* /json */
 	uint32_t count, sent;
 	bool streaming;
 };

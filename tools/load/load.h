@@ -28,20 +28,20 @@
 /* ---- options and shared state (tools/rocket-load.c) ------------------------ */
 struct load_opts {
 	unsigned conns, threads, pipeline;
-	unsigned per_conn;         /* -r N: requests per connection, then reconnect (0: no limit) */
+	unsigned per_conn; /* -r N: requests per connection, then reconnect (0: no limit) */
 	double duration, warmup;
 	const char *method, *body, *url;
-	const char *body_file;     /* --body-file: the body read from a file */
+	const char *body_file; /* --body-file: the body read from a file */
 	const char *headers[LOAD_MAX_HEADERS];
 	unsigned nheaders;
 	const char *raw[LOAD_MAX_TMPL]; /* --raw FILE: whole requests as sent */
 	unsigned nraw;
 	bool json;
-	unsigned idle;             /* --idle N */
-	bool first_response;       /* --first-response */
-	long long start_ns;        /* --start-ns (CLOCK_REALTIME), with --first-response */
-	int server_cpu;            /* --server-cpu, for the spawned command */
-	char **cmd;                /* after "--": the server to spawn */
+	unsigned idle;       /* --idle N */
+	bool first_response; /* --first-response */
+	long long start_ns;  /* --start-ns (CLOCK_REALTIME), with --first-response */
+	int server_cpu;      /* --server-cpu, for the spawned command */
+	char **cmd;          /* after "--": the server to spawn */
 };
 
 extern struct load_opts g_opt;
@@ -52,16 +52,16 @@ extern socklen_t g_addrlen;
  * one on each reconnect (-r, or a close), so a mix rotates through both
  * connections and time. */
 struct load_tmpl {
-	const char *name;   /* the --raw file, or the URL */
-	char *buf;          /* pipeline + 1 copies of the request */
-	uint32_t len;       /* one copy */
-	bool head;          /* HEAD: responses carry no body */
+	const char *name; /* the --raw file, or the URL */
+	char *buf;        /* pipeline + 1 copies of the request */
+	uint32_t len;     /* one copy */
+	bool head;        /* HEAD: responses carry no body */
 };
 extern struct load_tmpl g_tmpl[LOAD_MAX_TMPL];
 extern unsigned g_ntmpl;
 extern volatile sig_atomic_t g_stop;
 extern atomic_uint g_idle_done;
-extern uint64_t g_t0;       /* set by main before the workers start their clocks */
+extern uint64_t g_t0; /* set by main before the workers start their clocks */
 extern pthread_barrier_t g_barrier;
 
 static inline uint64_t load_now_ns(void)
@@ -80,25 +80,25 @@ struct load_stats {
 };
 struct load_conn {
 	int fd;
-	uint32_t gen;          /* bumped on every reconnect: stale CQEs are ignored */
-	uint8_t state;         /* P_*: where the response parser stands */
-	bool send_busy;        /* one SEND in flight at a time keeps the bytes in order */
-	bool dirty;            /* on the worker's flush list */
-	bool dead;             /* waiting for a connect retry */
-	bool close_after;      /* the response said Connection: close */
-	bool chunk_digit;      /* a hex digit seen in this chunk-size line */
+	uint32_t gen;     /* bumped on every reconnect: stale CQEs are ignored */
+	uint8_t state;    /* P_*: where the response parser stands */
+	bool send_busy;   /* one SEND in flight at a time keeps the bytes in order */
+	bool dirty;       /* on the worker's flush list */
+	bool dead;        /* waiting for a connect retry */
+	bool close_after; /* the response said Connection: close */
+	bool chunk_digit; /* a hex digit seen in this chunk-size line */
 	int status;
-	uint16_t tmpl;         /* index in g_tmpl of what this connection sends */
-	uint32_t outstanding;  /* requests queued or sent, not yet answered */
-	uint32_t answered;     /* responses on this connection (-r) */
-	uint32_t unsent;       /* bytes of those not yet handed to a SEND */
-	uint32_t send_pos;     /* where in a request copy the next SEND starts */
-	uint32_t ts_head;      /* oldest outstanding request's slot in ts[] */
+	uint16_t tmpl;        /* index in g_tmpl of what this connection sends */
+	uint32_t outstanding; /* requests queued or sent, not yet answered */
+	uint32_t answered;    /* responses on this connection (-r) */
+	uint32_t unsent;      /* bytes of those not yet handed to a SEND */
+	uint32_t send_pos;    /* where in a request copy the next SEND starts */
+	uint32_t ts_head;     /* oldest outstanding request's slot in ts[] */
 	uint32_t line_len;
-	uint64_t remain;       /* body or chunk bytes still to come */
+	uint64_t remain; /* body or chunk bytes still to come */
 	uint64_t retry_at;
-	uint64_t *ts;          /* pipeline slots: send time of each outstanding request */
-	uint8_t *stash;        /* a head split across buffers, copied */
+	uint64_t *ts;   /* pipeline slots: send time of each outstanding request */
+	uint8_t *stash; /* a head split across buffers, copied */
 	uint32_t stash_len;
 	struct sockaddr_storage addr; /* IORING_OP_CONNECT reads it asynchronously */
 };
@@ -106,9 +106,9 @@ struct load_conn {
 struct load_worker {
 	pthread_t th;
 	unsigned id, nconn;
-	unsigned first_conn;   /* index of conns[0] among all connections */
+	unsigned first_conn; /* index of conns[0] among all connections */
 	struct load_conn *conns;
-	uint32_t *flush;       /* connections with bytes to send */
+	uint32_t *flush; /* connections with bytes to send */
 	uint32_t nflush;
 	struct rk_ring ring;
 	struct rk_bufring br;

@@ -38,7 +38,8 @@ void report_print(struct load_worker *ws)
 		if (s->lat.max > t.lat.max)
 			t.lat.max = s->lat.max;
 		double d = ws[i].rec_end > ws[i].rec_start
-				   ? (double)(ws[i].rec_end - ws[i].rec_start) / 1e9 : 0;
+				   ? (double)(ws[i].rec_end - ws[i].rec_start) / 1e9
+				   : 0;
 		if (d > secs)
 			secs = d;
 	}
@@ -47,8 +48,10 @@ void report_print(struct load_worker *ws)
 	uint64_t errs = t.err_connect + t.err_read + t.err_write + t.err_parse + t.err_closed;
 	double rps = (double)t.req / secs, bps = (double)t.bytes / secs;
 	double us[6] = { t.lat.n ? (double)t.lat.sum / (double)t.lat.n / 1e3 : 0,
-			 hist_pct(&t.lat, 50) / 1e3, hist_pct(&t.lat, 90) / 1e3,
-			 hist_pct(&t.lat, 99) / 1e3, hist_pct(&t.lat, 99.9) / 1e3,
+			 hist_pct(&t.lat, 50) / 1e3,
+			 hist_pct(&t.lat, 90) / 1e3,
+			 hist_pct(&t.lat, 99) / 1e3,
+			 hist_pct(&t.lat, 99.9) / 1e3,
 			 t.lat.max / 1e3 };
 	if (g_opt.json) {
 		printf("{\"url\":\"%s\",\"connections\":%u,\"threads\":%u,\"pipeline\":%u,"
@@ -77,7 +80,8 @@ void report_print(struct load_worker *ws)
 			printf("\",\"requests\":%llu,\"2xx\":%llu,\"3xx\":%llu,\"4xx\":%llu,"
 			       "\"5xx\":%llu,\"other\":%llu}",
 			       (unsigned long long)t.t_req[k], (unsigned long long)t.t_status[k][2],
-			       (unsigned long long)t.t_status[k][3], (unsigned long long)t.t_status[k][4],
+			       (unsigned long long)t.t_status[k][3],
+			       (unsigned long long)t.t_status[k][4],
 			       (unsigned long long)t.t_status[k][5],
 			       (unsigned long long)(t.t_status[k][0] + t.t_status[k][1]));
 		}

@@ -59,7 +59,8 @@ int resp_parse_head(struct load_conn *c, const uint8_t *h, size_t n)
 			}
 			break;
 		case 't':
-			if (resp_hdr_is(p, ln, "transfer-encoding", 17) && resp_hdr_has(p + 18, ln - 18, "chunked"))
+			if (resp_hdr_is(p, ln, "transfer-encoding", 17) &&
+			    resp_hdr_has(p + 18, ln - 18, "chunked"))
 				chunked = true;
 			break;
 		}
@@ -76,8 +77,8 @@ int resp_parse_head(struct load_conn *c, const uint8_t *h, size_t n)
 		c->state = P_EOF, c->close_after = true; /* the body ends at close */
 	return 0;
 }
-int resp_parse(struct load_worker *w, struct load_conn *c, uint32_t idx,
-		      const uint8_t *p, uint32_t n, uint64_t now)
+int resp_parse(struct load_worker *w, struct load_conn *c, uint32_t idx, const uint8_t *p,
+	       uint32_t n, uint64_t now)
 {
 	while (n) {
 		switch (c->state) {
@@ -138,9 +139,10 @@ int resp_parse(struct load_worker *w, struct load_conn *c, uint32_t idx,
 			} else if (ch == ';' || ch == ' ' || ch == '\t') {
 				c->state = P_CHUNK_EXT;
 			} else {
-				int d = ch >= '0' && ch <= '9'   ? ch - '0'
-					: (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ? (ch | 0x20) - 'a' + 10
-										   : -1;
+				int d = ch >= '0' && ch <= '9' ? ch - '0'
+					: (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f'
+						? (ch | 0x20) - 'a' + 10
+						: -1;
 				if (d < 0 || c->remain >> 56)
 					goto bad;
 				c->remain = c->remain * 16 + (uint64_t)d;

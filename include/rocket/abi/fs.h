@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 /* ---- open(2) flags beyond linux.h's (asm-generic, also aarch64's) --------- */
-#define O_NOCTTY     0400
-#define O_PATH       010000000 /* 2.6.39: a handle for *at() and statx, no read access */
+#define O_NOCTTY 0400
+#define O_PATH   010000000 /* 2.6.39: a handle for *at() and statx, no read access */
 
 /* ---- openat2(2), Linux 5.6 (IORING_OP_OPENAT2: 5.6) ----------------------- */
 struct open_how {
@@ -26,10 +26,11 @@ struct open_how {
 #define RESOLVE_NO_XDEV       0x01 /* 5.6: stay on one mount */
 #define RESOLVE_NO_MAGICLINKS 0x02 /* 5.6: no /proc/self/fd/N-style links */
 #define RESOLVE_NO_SYMLINKS   0x04 /* 5.6: no symlinks at all (ELOOP) */
-#define RESOLVE_BENEATH       0x08 /* 5.6: never above dirfd: no "..", no absolute
+#define RESOLVE_BENEATH                                                                            \
+	0x08                 /* 5.6: never above dirfd: no "..", no absolute
                                       paths or symlinks out (EXDEV) */
-#define RESOLVE_IN_ROOT       0x10 /* 5.6: dirfd is "/" for this lookup */
-#define RESOLVE_CACHED        0x20 /* 5.12: only from the dcache, else EAGAIN */
+#define RESOLVE_IN_ROOT 0x10 /* 5.6: dirfd is "/" for this lookup */
+#define RESOLVE_CACHED  0x20 /* 5.12: only from the dcache, else EAGAIN */
 
 /* ---- statx(2), Linux 4.11 (IORING_OP_STATX: 5.6) -------------------------- */
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -65,8 +66,8 @@ struct statx {
 	struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
 	uint32_t stx_rdev_major, stx_rdev_minor;
 	uint32_t stx_dev_major, stx_dev_minor;
-	uint64_t stx_mnt_id;       /* 5.8 */
-	uint64_t __spare2[13];     /* later kernels name some of these */
+	uint64_t stx_mnt_id;   /* 5.8 */
+	uint64_t __spare2[13]; /* later kernels name some of these */
 };
 
 /* File types in stx_mode (inode(7)). */

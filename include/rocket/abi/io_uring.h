@@ -16,9 +16,9 @@
 
 /* ---- Submission queue entry (64 bytes), 5.1 -------------------------- */
 struct io_uring_sqe {
-	uint8_t opcode;   /* IORING_OP_* */
-	uint8_t flags;    /* IOSQE_* */
-	uint16_t ioprio;  /* recv/send/accept use it for per-op flags */
+	uint8_t opcode;  /* IORING_OP_* */
+	uint8_t flags;   /* IOSQE_* */
+	uint16_t ioprio; /* recv/send/accept use it for per-op flags */
 	int32_t fd;
 	union {
 		uint64_t off;
@@ -71,7 +71,7 @@ struct io_uring_sqe {
 
 /* ---- Opcodes (sqe->opcode) ---------------------------------------------- */
 enum {
-	IORING_OP_NOP,              /* 5.1 */
+	IORING_OP_NOP, /* 5.1 */
 	IORING_OP_READV,
 	IORING_OP_WRITEV,
 	IORING_OP_FSYNC,
@@ -79,16 +79,16 @@ enum {
 	IORING_OP_WRITE_FIXED,
 	IORING_OP_POLL_ADD,
 	IORING_OP_POLL_REMOVE,
-	IORING_OP_SYNC_FILE_RANGE,  /* 5.2 */
-	IORING_OP_SENDMSG,          /* 5.3 */
+	IORING_OP_SYNC_FILE_RANGE, /* 5.2 */
+	IORING_OP_SENDMSG,         /* 5.3 */
 	IORING_OP_RECVMSG,
-	IORING_OP_TIMEOUT,          /* 5.4 */
-	IORING_OP_TIMEOUT_REMOVE,   /* 5.5 */
+	IORING_OP_TIMEOUT,        /* 5.4 */
+	IORING_OP_TIMEOUT_REMOVE, /* 5.5 */
 	IORING_OP_ACCEPT,
 	IORING_OP_ASYNC_CANCEL,
 	IORING_OP_LINK_TIMEOUT,
 	IORING_OP_CONNECT,
-	IORING_OP_FALLOCATE,        /* 5.6 */
+	IORING_OP_FALLOCATE, /* 5.6 */
 	IORING_OP_OPENAT,
 	IORING_OP_CLOSE,
 	IORING_OP_FILES_UPDATE,
@@ -101,26 +101,26 @@ enum {
 	IORING_OP_RECV,
 	IORING_OP_OPENAT2,
 	IORING_OP_EPOLL_CTL,
-	IORING_OP_SPLICE,           /* 5.7 */
+	IORING_OP_SPLICE, /* 5.7 */
 	IORING_OP_PROVIDE_BUFFERS,
 	IORING_OP_REMOVE_BUFFERS,
-	IORING_OP_TEE,              /* 5.8 */
-	IORING_OP_SHUTDOWN,         /* 5.11 */
+	IORING_OP_TEE,      /* 5.8 */
+	IORING_OP_SHUTDOWN, /* 5.11 */
 	IORING_OP_RENAMEAT,
 	IORING_OP_UNLINKAT,
-	IORING_OP_MKDIRAT,          /* 5.15 */
+	IORING_OP_MKDIRAT, /* 5.15 */
 	IORING_OP_SYMLINKAT,
 	IORING_OP_LINKAT,
-	IORING_OP_MSG_RING,         /* 5.18 */
-	IORING_OP_FSETXATTR,        /* 5.19 */
+	IORING_OP_MSG_RING,  /* 5.18 */
+	IORING_OP_FSETXATTR, /* 5.19 */
 	IORING_OP_SETXATTR,
 	IORING_OP_FGETXATTR,
 	IORING_OP_GETXATTR,
 	IORING_OP_SOCKET,
 	IORING_OP_URING_CMD,
-	IORING_OP_SEND_ZC,          /* 6.0 */
-	IORING_OP_SENDMSG_ZC,       /* 6.1 */
-	IORING_OP_READ_MULTISHOT,   /* 6.7 */
+	IORING_OP_SEND_ZC,        /* 6.0 */
+	IORING_OP_SENDMSG_ZC,     /* 6.1 */
+	IORING_OP_READ_MULTISHOT, /* 6.7 */
 	IORING_OP_WAITID,
 	IORING_OP_FUTEX_WAIT,
 	IORING_OP_FUTEX_WAKE,
@@ -129,12 +129,12 @@ enum {
 	IORING_OP_FTRUNCATE,        /* 6.9 */
 	IORING_OP_BIND,             /* 6.11 */
 	IORING_OP_LISTEN,
-	IORING_OP_RECV_ZC,          /* 6.15 */
+	IORING_OP_RECV_ZC, /* 6.15 */
 	IORING_OP_EPOLL_WAIT,
 	IORING_OP_READV_FIXED,
 	IORING_OP_WRITEV_FIXED,
-	IORING_OP_PIPE,             /* 6.16 */
-	RK_IORING_OP_KNOWN          /* first opcode this header does not name */
+	IORING_OP_PIPE,    /* 6.16 */
+	RK_IORING_OP_KNOWN /* first opcode this header does not name */
 };
 
 /* sqe->file_index of ACCEPT/OPENAT/SOCKET and of MSG_RING's IORING_MSG_SEND_FD:
@@ -150,8 +150,8 @@ enum {
 #define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
 #define IORING_RECVSEND_BUNDLE      (1U << 4) /* several buffers per CQE, 6.10 */
 /* sqe->ioprio for accept */
-#define IORING_ACCEPT_MULTISHOT (1U << 0) /* 5.19 */
-#define IORING_ACCEPT_DONTWAIT  (1U << 1) /* 6.10 */
+#define IORING_ACCEPT_MULTISHOT  (1U << 0) /* 5.19 */
+#define IORING_ACCEPT_DONTWAIT   (1U << 1) /* 6.10 */
 #define IORING_ACCEPT_POLL_FIRST (1U << 2)
 
 /* sqe->timeout_flags */
@@ -172,7 +172,7 @@ enum {
 #define IORING_ASYNC_CANCEL_OP       (1U << 5)
 
 /* IORING_OP_MSG_RING: sqe->addr is the command, sqe->msg_ring_flags flags */
-#define IORING_MSG_DATA    0 /* post a CQE with res = sqe->len, user_data = sqe->off */
+#define IORING_MSG_DATA 0 /* post a CQE with res = sqe->len, user_data = sqe->off */
 /* Install our fixed file sqe->addr3 (a slot index) in the target's table at
  * sqe->file_index (slot + 1, or IORING_FILE_INDEX_ALLOC) and post a CQE
  * there {user_data = sqe->off, res = the slot}. The source slot keeps its
@@ -225,30 +225,30 @@ struct io_uring_params {
 	struct io_cqring_offsets cq_off;
 };
 
-#define IORING_SETUP_IOPOLL         (1U << 0)
-#define IORING_SETUP_SQPOLL         (1U << 1)  /* a kernel thread polls the SQ */
-#define IORING_SETUP_SQ_AFF         (1U << 2)
-#define IORING_SETUP_CQSIZE         (1U << 3)  /* 5.5 */
-#define IORING_SETUP_CLAMP          (1U << 4)  /* 5.6 */
-#define IORING_SETUP_ATTACH_WQ      (1U << 5)
-#define IORING_SETUP_R_DISABLED     (1U << 6)  /* 5.10 */
-#define IORING_SETUP_SUBMIT_ALL     (1U << 7)  /* 5.18 */
-#define IORING_SETUP_COOP_TASKRUN   (1U << 8)  /* no IPI to run task work, 5.19 */
-#define IORING_SETUP_TASKRUN_FLAG   (1U << 9)  /* IORING_SQ_TASKRUN tells, 5.19 */
-#define IORING_SETUP_SQE128         (1U << 10) /* 5.19 */
-#define IORING_SETUP_CQE32          (1U << 11)
-#define IORING_SETUP_SINGLE_ISSUER  (1U << 12) /* one task submits, 6.0 */
-#define IORING_SETUP_DEFER_TASKRUN  (1U << 13) /* task work only in enter, 6.1 */
-#define IORING_SETUP_NO_MMAP        (1U << 14) /* 6.5 */
+#define IORING_SETUP_IOPOLL             (1U << 0)
+#define IORING_SETUP_SQPOLL             (1U << 1) /* a kernel thread polls the SQ */
+#define IORING_SETUP_SQ_AFF             (1U << 2)
+#define IORING_SETUP_CQSIZE             (1U << 3) /* 5.5 */
+#define IORING_SETUP_CLAMP              (1U << 4) /* 5.6 */
+#define IORING_SETUP_ATTACH_WQ          (1U << 5)
+#define IORING_SETUP_R_DISABLED         (1U << 6)  /* 5.10 */
+#define IORING_SETUP_SUBMIT_ALL         (1U << 7)  /* 5.18 */
+#define IORING_SETUP_COOP_TASKRUN       (1U << 8)  /* no IPI to run task work, 5.19 */
+#define IORING_SETUP_TASKRUN_FLAG       (1U << 9)  /* IORING_SQ_TASKRUN tells, 5.19 */
+#define IORING_SETUP_SQE128             (1U << 10) /* 5.19 */
+#define IORING_SETUP_CQE32              (1U << 11)
+#define IORING_SETUP_SINGLE_ISSUER      (1U << 12) /* one task submits, 6.0 */
+#define IORING_SETUP_DEFER_TASKRUN      (1U << 13) /* task work only in enter, 6.1 */
+#define IORING_SETUP_NO_MMAP            (1U << 14) /* 6.5 */
 #define IORING_SETUP_REGISTERED_FD_ONLY (1U << 15) /* 6.5 */
-#define IORING_SETUP_NO_SQARRAY     (1U << 16) /* SQEs indexed by tail, 6.6 */
-#define IORING_SETUP_HYBRID_IOPOLL  (1U << 17) /* 6.13 */
+#define IORING_SETUP_NO_SQARRAY         (1U << 16) /* SQEs indexed by tail, 6.6 */
+#define IORING_SETUP_HYBRID_IOPOLL      (1U << 17) /* 6.13 */
 
 /* params.features */
-#define IORING_FEAT_SINGLE_MMAP     (1U << 0)  /* SQ and CQ share one mapping, 5.4 */
-#define IORING_FEAT_NODROP          (1U << 1)  /* a full CQ queues CQEs, 5.5 */
+#define IORING_FEAT_SINGLE_MMAP     (1U << 0) /* SQ and CQ share one mapping, 5.4 */
+#define IORING_FEAT_NODROP          (1U << 1) /* a full CQ queues CQEs, 5.5 */
 #define IORING_FEAT_SUBMIT_STABLE   (1U << 2)
-#define IORING_FEAT_RW_CUR_POS      (1U << 3)  /* 5.6 */
+#define IORING_FEAT_RW_CUR_POS      (1U << 3) /* 5.6 */
 #define IORING_FEAT_CUR_PERSONALITY (1U << 4)
 #define IORING_FEAT_FAST_POLL       (1U << 5)  /* 5.7 */
 #define IORING_FEAT_POLL_32BITS     (1U << 6)  /* 5.9 */
@@ -310,25 +310,25 @@ enum {
 	IORING_UNREGISTER_EVENTFD = 5,
 	IORING_REGISTER_FILES_UPDATE = 6,
 	IORING_REGISTER_EVENTFD_ASYNC = 7,
-	IORING_REGISTER_PROBE = 8,          /* 5.6 */
+	IORING_REGISTER_PROBE = 8, /* 5.6 */
 	IORING_REGISTER_PERSONALITY = 9,
 	IORING_UNREGISTER_PERSONALITY = 10,
-	IORING_REGISTER_RESTRICTIONS = 11,  /* 5.10 */
+	IORING_REGISTER_RESTRICTIONS = 11, /* 5.10 */
 	IORING_REGISTER_ENABLE_RINGS = 12,
-	IORING_REGISTER_FILES2 = 13,        /* 5.13 */
+	IORING_REGISTER_FILES2 = 13, /* 5.13 */
 	IORING_REGISTER_FILES_UPDATE2 = 14,
 	IORING_REGISTER_BUFFERS2 = 15,
 	IORING_REGISTER_BUFFERS_UPDATE = 16,
-	IORING_REGISTER_IOWQ_AFF = 17,      /* 5.14 */
+	IORING_REGISTER_IOWQ_AFF = 17, /* 5.14 */
 	IORING_UNREGISTER_IOWQ_AFF = 18,
 	IORING_REGISTER_IOWQ_MAX_WORKERS = 19, /* 5.15 */
-	IORING_REGISTER_RING_FDS = 20,      /* 5.18 */
+	IORING_REGISTER_RING_FDS = 20,         /* 5.18 */
 	IORING_UNREGISTER_RING_FDS = 21,
-	IORING_REGISTER_PBUF_RING = 22,     /* 5.19 */
+	IORING_REGISTER_PBUF_RING = 22, /* 5.19 */
 	IORING_UNREGISTER_PBUF_RING = 23,
-	IORING_REGISTER_SYNC_CANCEL = 24,   /* 6.0 */
+	IORING_REGISTER_SYNC_CANCEL = 24, /* 6.0 */
 	IORING_REGISTER_FILE_ALLOC_RANGE = 25,
-	IORING_REGISTER_PBUF_STATUS = 26,   /* 6.8 */
+	IORING_REGISTER_PBUF_STATUS = 26, /* 6.8 */
 };
 /* or'ed into the opcode: the fd argument is a registered ring index, 6.3 */
 #define IORING_REGISTER_USE_REGISTERED_RING (1U << 31)
@@ -337,9 +337,9 @@ enum {
  * data = 0, a table of nr empty slots for direct descriptors. */
 struct io_uring_rsrc_register {
 	uint32_t nr;
-	uint32_t flags;  /* IORING_RSRC_REGISTER_SPARSE */
+	uint32_t flags; /* IORING_RSRC_REGISTER_SPARSE */
 	uint64_t resv2;
-	uint64_t data;   /* int fds[nr], or 0 when sparse */
+	uint64_t data; /* int fds[nr], or 0 when sparse */
 	uint64_t tags;
 };
 #define IORING_RSRC_REGISTER_SPARSE (1U << 0)
@@ -348,7 +348,7 @@ struct io_uring_rsrc_register {
 struct io_uring_rsrc_update {
 	uint32_t offset; /* slot, or -1U: "pick one" (the kernel writes it back) */
 	uint32_t resv;
-	uint64_t data;   /* the fd */
+	uint64_t data; /* the fd */
 };
 
 /* IORING_REGISTER_PROBE */
@@ -371,7 +371,7 @@ struct io_uring_probe {
 struct io_uring_buf {
 	uint64_t addr;
 	uint32_t len;
-	uint16_t bid;  /* comes back in the CQE's upper 16 flag bits */
+	uint16_t bid; /* comes back in the CQE's upper 16 flag bits */
 	uint16_t resv;
 };
 
@@ -393,7 +393,7 @@ struct io_uring_buf_reg {
 	uint64_t ring_addr;
 	uint32_t ring_entries; /* a power of two */
 	uint16_t bgid;
-	uint16_t flags;        /* IOU_PBUF_RING_* (was pad until 6.4) */
+	uint16_t flags; /* IOU_PBUF_RING_* (was pad until 6.4) */
 	/* Incremental rings: a buffer with fewer bytes left than this is done
 	 * and the next one is used (0: any byte left will do). Carved out of
 	 * resv after 6.18 and marked for stable, so updated 6.12+ kernels may

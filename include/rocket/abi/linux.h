@@ -17,7 +17,7 @@
 #define ESRCH         3
 #define EINTR         4
 #define EIO           5
-#define ENXIO         6   /* open(2) of a socket or a device without its driver */
+#define ENXIO         6 /* open(2) of a socket or a device without its driver */
 #define EBADF         9
 #define EAGAIN        11
 #define ENOMEM        12
@@ -25,7 +25,7 @@
 #define EFAULT        14
 #define EBUSY         16
 #define EEXIST        17
-#define EXDEV         18  /* openat2 RESOLVE_BENEATH: the path would leave dirfd */
+#define EXDEV         18 /* openat2 RESOLVE_BENEATH: the path would leave dirfd */
 #define ENODEV        19
 #define ENOTDIR       20
 #define EINVAL        22
@@ -36,8 +36,8 @@
 #define ERANGE        34
 #define ENAMETOOLONG  36
 #define ENOSYS        38
-#define ELOOP         40  /* openat2: a symlink RESOLVE_NO_(MAGIC|SYM)LINKS forbids */
-#define EBADR         53  /* io_uring_enter: CQEs were dropped (5.19) */
+#define ELOOP         40 /* openat2: a symlink RESOLVE_NO_(MAGIC|SYM)LINKS forbids */
+#define EBADR         53 /* io_uring_enter: CQEs were dropped (5.19) */
 #define ETIME         62
 #define EOVERFLOW     75
 #define EBADFD        77
@@ -60,38 +60,38 @@
 #define EOWNERDEAD    130 /* io_uring_enter: the SQPOLL thread is gone */
 
 /* ---- mmap(2) ------------------------------------------------------------ */
-#define PROT_NONE      0x0
-#define PROT_READ      0x1
-#define PROT_WRITE     0x2
-#define MAP_SHARED     0x01
-#define MAP_PRIVATE    0x02
-#define MAP_ANONYMOUS  0x20
-#define MAP_NORESERVE  0x4000
-#define MAP_POPULATE   0x8000
-#define MAP_STACK      0x20000
-#define MADV_DONTNEED  4
+#define PROT_NONE     0x0
+#define PROT_READ     0x1
+#define PROT_WRITE    0x2
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_ANONYMOUS 0x20
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE  0x8000
+#define MAP_STACK     0x20000
+#define MADV_DONTNEED 4
 
 /* ---- open/fcntl --------------------------------------------------------- */
-#define O_RDONLY   00
-#define O_WRONLY   01
-#define O_CREAT    0100
-#define O_APPEND   02000
-#define O_NONBLOCK 04000
-#define O_CLOEXEC  02000000
-#define F_GETFL    3
+#define O_RDONLY     00
+#define O_WRONLY     01
+#define O_CREAT      0100
+#define O_APPEND     02000
+#define O_NONBLOCK   04000
+#define O_CLOEXEC    02000000
+#define F_GETFL      3
 #define F_SETPIPE_SZ 1031 /* 2.6.35: a pipe's capacity in bytes (fcntl(2)) */
-#define F_SETFL    4
-#define AT_FDCWD   (-100)
-#define SEEK_SET   0
-#define SEEK_CUR   1
-#define SEEK_END   2
-#define F_GETFD    1
-#define F_SETFD    2
-#define FD_CLOEXEC 1
+#define F_SETFL      4
+#define AT_FDCWD     (-100)
+#define SEEK_SET     0
+#define SEEK_CUR     1
+#define SEEK_END     2
+#define F_GETFD      1
+#define F_SETFD      2
+#define FD_CLOEXEC   1
 
 /* ---- sockets ------------------------------------------------------------ */
 #define AF_UNSPEC     0
-#define AF_UNIX       1  /* unix(7): sd_notify's datagrams */
+#define AF_UNIX       1 /* unix(7): sd_notify's datagrams */
 #define AF_INET       2
 #define AF_INET6      10
 #define SOCK_STREAM   1
@@ -108,14 +108,14 @@
 #define SO_REUSEPORT  15
 #define SO_ACCEPTCONN 30 /* 1 on a socket in listen(2) state */
 
-#define IPPROTO_TCP   6
-#define IPPROTO_IPV6  41
-#define TCP_NODELAY   1
-#define IPV6_V6ONLY   26
+#define IPPROTO_TCP  6
+#define IPPROTO_IPV6 41
+#define TCP_NODELAY  1
+#define IPV6_V6ONLY  26
 
-#define MSG_DONTWAIT  0x40
-#define MSG_WAITALL   0x100
-#define MSG_NOSIGNAL  0x4000 /* no SIGPIPE on a closed peer */
+#define MSG_DONTWAIT 0x40
+#define MSG_WAITALL  0x100
+#define MSG_NOSIGNAL 0x4000 /* no SIGPIPE on a closed peer */
 
 #define SHUT_RD   0
 #define SHUT_WR   1
@@ -123,14 +123,14 @@
 
 struct rk_sockaddr_in {
 	uint16_t sin_family;
-	uint16_t sin_port;   /* network byte order */
-	uint32_t sin_addr;   /* network byte order */
+	uint16_t sin_port; /* network byte order */
+	uint32_t sin_addr; /* network byte order */
 	uint8_t sin_zero[8];
 };
 
 struct rk_sockaddr_in6 {
 	uint16_t sin6_family;
-	uint16_t sin6_port;  /* network byte order */
+	uint16_t sin6_port; /* network byte order */
 	uint32_t sin6_flowinfo;
 	uint8_t sin6_addr[16];
 	uint32_t sin6_scope_id;
@@ -158,18 +158,18 @@ struct rk_linger {
 };
 
 /* ---- signals ------------------------------------------------------------ */
-#define SIGHUP  1
-#define SIGINT  2
-#define SIGKILL 9
-#define SIGUSR1 10
-#define SIGPIPE 13
-#define SIGTERM 15
-#define SIG_BLOCK   0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-#define RK_SIGBIT(sig) (1ULL << ((sig) - 1))
-#define SFD_NONBLOCK O_NONBLOCK
-#define SFD_CLOEXEC  O_CLOEXEC
+#define SIGHUP         1
+#define SIGINT         2
+#define SIGKILL        9
+#define SIGUSR1        10
+#define SIGPIPE        13
+#define SIGTERM        15
+#define SIG_BLOCK      0
+#define SIG_UNBLOCK    1
+#define SIG_SETMASK    2
+#define RK_SIGBIT(sig) (1ULL << ((sig)-1))
+#define SFD_NONBLOCK   O_NONBLOCK
+#define SFD_CLOEXEC    O_CLOEXEC
 
 /* signalfd(2) reads 128-byte records; we need only the signal number. */
 struct rk_signalfd_siginfo {
@@ -201,8 +201,7 @@ struct rk_rlimit {
 };
 
 struct rk_utsname {
-	char sysname[65], nodename[65], release[65], version[65], machine[65],
-		domainname[65];
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
 
 #endif
