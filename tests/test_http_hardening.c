@@ -589,6 +589,20 @@ static size_t send_unread(int fd, const char *head, size_t n)
 	return sent;
 }
 
+/* One slot, a 16 MiB window and a 1 s linger: the two tests of a closing
+ * connection that never reads share them. */
+static const char *const linger_args[] = { "--max-conns",
+					   "1",
+					   "--send-chunks",
+					   "1100",
+					   "--send-window",
+					   "16777216",
+					   "--reactors",
+					   "1",
+					   "--linger-timeout",
+					   "1",
+					   0 };
+
 /* A connection closing with an answer its peer does not read is aborted
  * after --linger-timeout: with --max-conns 1 the next client gets the
  * slot. The answer: an 8 MiB echo with Connection: close, queued whole
@@ -596,17 +610,7 @@ static size_t send_unread(int fd, const char *head, size_t n)
  * kernel's 4 MiB of send buffer holds. */
 SERVER_TEST(closing_connection_times_out, 30)
 {
-	static const char *const args[] = { "--max-conns",
-					    "1",
-					    "--send-chunks",
-					    "1100",
-					    "--send-window",
-					    "16777216",
-					    "--reactors",
-					    "1",
-					    "--linger-timeout",
-					    "1",
-					    0 };
+	const char *const *args = linger_args;
 	struct srv s;
 	srv_start(&s, bin, args);
 	int fd = tcp_connect_rcvbuf(s.port, 2048);
@@ -635,17 +639,7 @@ SERVER_TEST(closing_connection_times_out, 30)
  * too, and the slot comes free. */
 SERVER_TEST(half_closed_client_that_never_reads_times_out, 30)
 {
-	static const char *const args[] = { "--max-conns",
-					    "1",
-					    "--send-chunks",
-					    "1100",
-					    "--send-window",
-					    "16777216",
-					    "--reactors",
-					    "1",
-					    "--linger-timeout",
-					    "1",
-					    0 };
+	const char *const *args = linger_args;
 	struct srv s;
 	srv_start(&s, bin, args);
 	int fd = tcp_connect_rcvbuf(s.port, 2048);
