@@ -79,6 +79,18 @@ void engine_config(struct rk_engine_config *cfg, uint32_t reactors, uint32_t max
 	test_mode_config(cfg); /* direct descriptors, regular fds, --accept reactor */
 }
 
+void engine_listen_small(struct rk_engine_config *cfg, int sndbuf)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK_MSG(fd >= 0, "socket: %s", strerror(errno));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == 0);
+	CHECK_MSG(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(fd, 4096) == 0,
+		  "listen: %s", strerror(errno));
+	cfg->listen_fds[0] = fd;
+	cfg->nlisten = 1;
+}
+
 /* ---- the engine on a thread ----------------------------------------------- */
 
 static void *eng_thread(void *p)
@@ -226,6 +238,22 @@ long rss_kib(void)
 	const char *p = strstr(text, "VmRSS:");
 	CHECK(p);
 	return strtol(p + 6, NULL, 10);
+}
+
+ssize_t eng_read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+	while ((r = read(fd, buf, n)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+ssize_t eng_write(int fd, const void *buf, size_t n)
+{
+	ssize_t w;
+	while ((w = write(fd, buf, n)) < 0 && errno == EINTR)
+		;
+	return w;
 }
 
 double now_ms(void)
@@ -424,12 +452,12 @@ void echo_once(const struct eng *g, int fd, uint32_t seed, size_t n)
 	while (got < n) {
 		if (sent < n) {
 			size_t k = n - sent < 16384 ? n - sent : 16384;
-			ssize_t w = write(fd, out + sent, k);
+			ssize_t w = eng_write(fd, out + sent, k);
 			CHECK_MSG(w > 0, "write: %s", strerror(errno));
 			sent += (size_t)w;
 		}
 		if (got < sent) {
-			ssize_t r = read(fd, in + got, n - got);
+			ssize_t r = eng_read(fd, in + got, n - got);
 			CHECK_MSG(r > 0, "read: %zd %s", r, strerror(errno));
 			got += (size_t)r;
 		}

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* ---- the echo application ------------------------------------------------- */
 
@@ -58,6 +59,12 @@ void eng_stop(struct eng *g, struct rk_reactor_stats *sum, struct rk_reactor_sta
 
 int tcp_socket(int family, int rcvbuf);
 void eng_tcp_connect(int fd, const struct eng *g);
+/* The engine serves a listener of ours on 127.0.0.1 whose accepted
+ * sockets have SO_SNDBUF sndbuf (the kernel doubles it) instead of the
+ * autotuned up to 4 MiB: a thousand slow readers of such sockets would
+ * take some 2 GiB of the kernel's TCP memory (net.ipv4.tcp_mem), enough
+ * that the kernel resets connections of tests running beside. */
+void engine_listen_small(struct rk_engine_config *cfg, int sndbuf);
 int tcp_dial(const struct eng *g, int rcvbuf);
 void set_nonblock(int fd);
 /* close() after SO_LINGER {1, 0}: the kernel sends RST, not FIN. */
@@ -66,6 +73,12 @@ void raise_fd_limit(void);
 int count_fds(void);
 /* VmRSS of this process in KiB (/proc/self/status). */
 long rss_kib(void);
+/* read(2) and write(2) that go on after EINTR. On a socket with
+ * SO_RCVTIMEO or SO_SNDTIMEO a wait is not restarted but fails with EINTR
+ * when task work of an io_uring this thread submitted to arrives
+ * (TIF_NOTIFY_SIGNAL, see sock_intr_errno() in include/net/sock.h). */
+ssize_t eng_read(int fd, void *buf, size_t n);
+ssize_t eng_write(int fd, const void *buf, size_t n);
 /* CLOCK_MONOTONIC in milliseconds. */
 double now_ms(void);
 

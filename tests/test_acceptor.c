@@ -123,12 +123,18 @@ static int dial(uint16_t port)
 static bool echo_ok(int fd)
 {
 	static const char msg[] = "ping";
-	if (write(fd, msg, 4) != 4)
+	/* EINTR: see eng_read() in tests/eng.h. */
+	ssize_t w;
+	while ((w = write(fd, msg, 4)) < 0 && errno == EINTR)
+		;
+	if (w != 4)
 		return false;
 	char buf[8];
 	size_t got = 0;
 	while (got < 4) {
 		ssize_t r = read(fd, buf + got, 4 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
 			return false;
 		got += (size_t)r;

@@ -227,7 +227,7 @@ TEST_T(recv_share_1_echoes_a_second_message, 20)
 	usleep(100 * 1000);
 	CHECK_EQ(write(fd, "abc", 3), 3);
 	char b[3];
-	ssize_t r = read(fd, b, 3);
+	ssize_t r = eng_read(fd, b, 3);
 	CHECK_MSG(r == 3, "second echo: read %zd (%s)", r, strerror(errno));
 	close(fd);
 	struct rk_reactor_stats s;

@@ -28,7 +28,7 @@ static void read_full(int fd, void *buf, size_t n)
 {
 	size_t got = 0;
 	while (got < n) {
-		ssize_t r = read(fd, (uint8_t *)buf + got, n - got);
+		ssize_t r = eng_read(fd, (uint8_t *)buf + got, n - got);
 		CHECK_MSG(r > 0, "read %zd (%s) after %zu of %zu bytes", r,
 			  r ? strerror(errno) : "EOF", got, n);
 		got += (size_t)r;
@@ -508,6 +508,7 @@ TEST_T(thousand_slow_readers_of_a_100_mib_send_ref_body_grow_rss_under_8_mib, 60
 	body();
 	struct rk_engine_config cfg;
 	ref_config(&cfg, 2, 1024);
+	engine_listen_small(&cfg, 32 << 10);
 	struct eng g;
 	eng_start(&g, &cfg);
 	struct slow *ss = calloc(SLOW_CLIENTS, sizeof(*ss));
@@ -586,6 +587,7 @@ TEST_T(thousand_slow_readers_of_a_100_mib_written_stream_grow_rss_under_8_mib, 6
 	 * many connections stream; the others wait for a chunk (out_waits)
 	 * and go on from on_writable. */
 	cfg.send_chunks = 128;
+	engine_listen_small(&cfg, 32 << 10);
 	struct eng g;
 	eng_start(&g, &cfg);
 	struct slow *ss = calloc(SLOW_CLIENTS, sizeof(*ss));
