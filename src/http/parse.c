@@ -116,21 +116,39 @@ static bool valid_host(const char *p, size_t n)
 
 enum rk_http_method rk_http_method_from(const char *p, size_t n)
 {
-	/* Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET. */
-	static const struct {
-		const char *s;
-		uint8_t n;
-		enum rk_http_method m;
-	} tab[] = {
-		{ "GET", 3, RK_HTTP_GET },         { "HEAD", 4, RK_HTTP_HEAD },
-		{ "POST", 4, RK_HTTP_POST },       { "PUT", 3, RK_HTTP_PUT },
-		{ "DELETE", 6, RK_HTTP_DELETE },   { "OPTIONS", 7, RK_HTTP_OPTIONS },
-		{ "PATCH", 5, RK_HTTP_PATCH },     { "TRACE", 5, RK_HTTP_TRACE },
-		{ "CONNECT", 7, RK_HTTP_CONNECT },
-	};
-	for (size_t i = 0; i < RK_ARRAY_SIZE(tab); i++)
-		if (tab[i].n == n && rk_memcmp(tab[i].s, p, n) == 0)
-			return tab[i].m;
+	/* Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET. The
+	 * length picks at most two names, each compared at a fixed size (in
+	 * place, no call). */
+	switch (n) {
+	case 3:
+		if (!rk_memcmp(p, "GET", 3))
+			return RK_HTTP_GET;
+		if (!rk_memcmp(p, "PUT", 3))
+			return RK_HTTP_PUT;
+		break;
+	case 4:
+		if (!rk_memcmp(p, "HEAD", 4))
+			return RK_HTTP_HEAD;
+		if (!rk_memcmp(p, "POST", 4))
+			return RK_HTTP_POST;
+		break;
+	case 5:
+		if (!rk_memcmp(p, "PATCH", 5))
+			return RK_HTTP_PATCH;
+		if (!rk_memcmp(p, "TRACE", 5))
+			return RK_HTTP_TRACE;
+		break;
+	case 6:
+		if (!rk_memcmp(p, "DELETE", 6))
+			return RK_HTTP_DELETE;
+		break;
+	case 7:
+		if (!rk_memcmp(p, "OPTIONS", 7))
+			return RK_HTTP_OPTIONS;
+		if (!rk_memcmp(p, "CONNECT", 7))
+			return RK_HTTP_CONNECT;
+		break;
+	}
 	return RK_HTTP_OTHER;
 }
 
