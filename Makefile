@@ -455,6 +455,6 @@ fuzz: $(O)/fuzz_http ## libFuzzer over the HTTP parser for FUZZ_SECONDS (default
 		> $(FUZZ_CORPUS)/seed-cond-ae
 	@printf '\014br;q=0.8, x-gzip;q=0.9, *;q=0, identity;q=0.1' > $(FUZZ_CORPUS)/seed-ae
 	@printf '\014/srv/Index.HTML' > $(FUZZ_CORPUS)/seed-mime
-	./$(O)/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	$(O)/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix=$(O)/ $(FUZZ_CORPUS)
 # ==== end fuzz =============================================================

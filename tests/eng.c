@@ -100,15 +100,27 @@ static void *eng_thread(void *p)
 	return NULL;
 }
 
+static void eng_ready(void *arg)
+{
+	struct eng *g = arg;
+	atomic_store(&g->ready, true);
+}
+
 void eng_start(struct eng *g, const struct rk_engine_config *cfg)
 {
 	memset(g, 0, sizeof(*g));
-	int ret = rk_engine_create(&g->e, cfg);
+	struct rk_engine_config c = *cfg;
+	c.on_ready = eng_ready;
+	c.ready_arg = g;
+	int ret = rk_engine_create(&g->e, &c);
 	CHECK_MSG(ret == 0, "rk_engine_create: %d", ret);
 	g->port = rk_engine_port(g->e);
 	g->family = strchr(cfg->bind, ':') ? AF_INET6 : AF_INET;
 	CHECK(g->port != 0);
 	CHECK_EQ(pthread_create(&g->th, NULL, eng_thread, g), 0);
+	for (int i = 0; !atomic_load(&g->ready) && i < 20000; i++)
+		usleep(500);
+	CHECK_MSG(atomic_load(&g->ready), "the engine's reactors not up after 10 s");
 }
 
 void eng_join(struct eng *g, struct rk_reactor_stats *sum, struct rk_reactor_stats *per)

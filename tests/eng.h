@@ -44,8 +44,12 @@ struct eng {
 	int ret;
 	uint16_t port;
 	int family;
+	_Atomic bool ready; /* every reactor is up (the engine's on_ready) */
 };
 
+/* Create the engine, run it on a thread, and return once every reactor is
+ * up (its ring, buffers, pipes and listener made): a test counting fds
+ * or memory from here on sees none of the start-up's. */
 void eng_start(struct eng *g, const struct rk_engine_config *cfg);
 /* Stop and join; every counter of the reactors added up in sum (per
  * reactor in per[] when given). The engine stays mapped: its reactors'

@@ -9,6 +9,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -143,6 +146,25 @@ void proc_check_clean(const char *err)
 {
 	CHECK_MSG(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"), "sanitizer:\n%s",
 		  err);
+}
+
+bool proc_loopback_only_net(void)
+{
+	if (unshare(CLONE_NEWNET) != 0) {
+		printf("  skipped: no network namespace of our own (unshare: %s), and this test "
+		       "would listen on every interface\n",
+		       strerror(errno));
+		return false;
+	}
+	/* A new namespace has "lo", down: up it (netdevice(7)). */
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	strcpy(ifr.ifr_name, "lo");
+	CHECK_MSG(fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0, "lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	CHECK_MSG(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0, "lo up: %s", strerror(errno));
+	close(fd);
+	return true;
 }
 
 int proc_free_port(void)

@@ -61,6 +61,12 @@ int proc_start_banner(struct proc *p, const char *bin, const char *const *args);
 int proc_start_quiet(struct proc *p, const char *bin, const char *const *args);
 /* A free loopback port right now (the kernel's choice for port 0). */
 int proc_free_port(void);
+/* Moves this test process (and the servers it spawns after) into a network
+ * namespace of its own with only the loopback interface, up: there a
+ * listener on "::" or "0.0.0.0" is reachable from this machine alone.
+ * For the tests of the all-interfaces default. Returns false (and says
+ * why) where unshare(CLONE_NEWNET) is refused: the caller skips. */
+bool proc_loopback_only_net(void);
 
 char *proc_slurp(const char *path); /* malloc'd, NUL-terminated */
 double proc_now(void);

@@ -257,6 +257,9 @@ static void addresses(const char *bin)
 
 TEST(the_host_is_the_clients_address_v4_mapped_shown_as_v4)
 {
+	/* "::" (for the v4-mapped clients): where only loopback exists. */
+	if (!proc_loopback_only_net())
+		return;
 	for_both(addresses);
 }
 

@@ -706,13 +706,15 @@ TEST(arena_refuses_a_bad_data_set)
 		fputs(bad[i].text, f);
 		fclose(f);
 		char line[512];
-		const char *args[] = { "--port", "0", "--data", dir, NULL };
+		const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--data", dir, NULL };
 		int st = proc_run(proc_build_path("rocket-arena"), args, NULL, NULL, NULL, line,
 				  sizeof(line));
 		CHECK_MSG(st == 1 && strstr(line, bad[i].says), "%s: status 0x%x, said: %s",
 			  bad[i].text, st, line);
 	}
-	const char *args[] = { "--port", "0", "--data", "/nonexistent", NULL };
+	const char *args[] = {
+		"--bind", "127.0.0.1", "--port", "0", "--data", "/nonexistent", NULL
+	};
 	char line[512];
 	int st = proc_run(proc_build_path("rocket-arena"), args, NULL, NULL, NULL, line,
 			  sizeof(line));

@@ -521,15 +521,18 @@ SERVER_TEST(huge_limits_do_not_wrap_sizes, 120)
  * the send chunks cannot hold one answer's reserve. */
 SERVER_TEST(impossible_flag_combination_refused_naming_the_flags, 30)
 {
-	static const char *const args[] = { "--port", "0", "--max-conns", "1", 0 };
+	static const char *const args[] = { "--bind",      "127.0.0.1", "--port", "0",
+					    "--max-conns", "1",         0 };
 	char line[512];
 	int st = proc_run(bin, args, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1, "exit status %d: %s", st, line);
 	CHECK_MSG(strstr(line, "--send-chunks") && strstr(line, "--send-buffer") &&
 			  strstr(line, "--max-head"),
 		  "message: %s", line);
-	static const char *const args2[] = { "--port", "0", "--send-chunks", "1", "--send-buffer",
-					     "8192",   0 };
+	static const char *const args2[] = {
+		"--bind", "127.0.0.1",     "--port", "0", "--send-chunks",
+		"1",      "--send-buffer", "8192",   0
+	};
 	st = proc_run(bin, args2, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1, "exit status %d: %s", st, line);
 	CHECK_MSG(strstr(line, "--send-chunks 1") && strstr(line, "--send-buffer 8192"),

@@ -42,7 +42,8 @@ static char *capture(const char *const *args, const char *url_path)
 	return out;
 }
 
-/* The lines of one thread that name an SQE or a CQE, digits as '#'. */
+/* The lines of one thread that name an SQE or a CQE, digits as '#' and
+ * runs of spaces as one (columns are padded to the numbers' widths). */
 static void canon(const char *text, const char *who, char *out, size_t cap)
 {
 	size_t n = 0;
@@ -55,6 +56,8 @@ static void canon(const char *text, const char *who, char *out, size_t cap)
 				if (*c >= '0' && *c <= '9') {
 					if (!n || out[n - 1] != '#')
 						out[n++] = '#';
+				} else if (*c == ' ' && n && out[n - 1] == ' ') {
+					continue;
 				} else {
 					out[n++] = *c;
 				}

@@ -23,7 +23,8 @@ static int start_tree(struct proc *p, struct tree *t, const char *const *args)
 TEST(a_missing_root_is_a_start_up_error_naming_the_flag)
 {
 	char line[512];
-	const char *const a1[] = { "--port", "0", "--root", "/nonexistent/www", 0 };
+	const char *const a1[] = { "--bind", "127.0.0.1",        "--port", "0",
+				   "--root", "/nonexistent/www", 0 };
 	int st = proc_run(proc_bin_hosted(), a1, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1 && strstr(line, "--root /nonexistent/www") && strstr(line, "ENOENT"),
 		  "status %d: %s", st, line);
@@ -32,16 +33,20 @@ TEST(a_missing_root_is_a_start_up_error_naming_the_flag)
 	put(&t, "file", "x");
 	char file[256];
 	tree_path(&t, "file", file, sizeof(file));
-	const char *const a2[] = { "--port", "0", "--root", file, 0 };
+	const char *const a2[] = { "--bind", "127.0.0.1", "--port", "0", "--root", file, 0 };
 	st = proc_run(proc_bin_hosted(), a2, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1 && strstr(line, "--root") && strstr(line, "not a directory"),
 		  "status %d: %s", st, line);
-	const char *const a3[] = { "--port", "0", "--mount", "/static/=/nonexistent", 0 };
+	const char *const a3[] = { "--bind", "127.0.0.1", "--port",
+				   "0",      "--mount",   "/static/=/nonexistent",
+				   0 };
 	st = proc_run(proc_bin_hosted(), a3, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1 && strstr(line, "--mount /static/=/nonexistent") &&
 			  strstr(line, "ENOENT"),
 		  "status %d: %s", st, line);
-	const char *const a4[] = { "--port", "0", "--mount", "static=/tmp", 0 };
+	const char *const a4[] = {
+		"--bind", "127.0.0.1", "--port", "0", "--mount", "static=/tmp", 0
+	};
 	st = proc_run(proc_bin_hosted(), a4, 0, 0, 0, line, sizeof(line));
 	CHECK_MSG(st == 1 && strstr(line, "must be PREFIX=DIR"), "status %d: %s", st, line);
 	tree_remove(&t);
@@ -55,8 +60,9 @@ TEST(an_unreadable_root_is_a_start_up_error)
 	char line[512];
 	tree_make(&t);
 	CHECK(chmod(t.root, 0) == 0);
-	const char *const user[] = { "--port", "0", "--root", t.root, "--user", "65534:65534", 0 };
-	const char *const plain[] = { "--port", "0", "--root", t.root, 0 };
+	const char *const user[] = { "--bind", "127.0.0.1", "--port",      "0", "--root",
+				     t.root,   "--user",    "65534:65534", 0 };
+	const char *const plain[] = { "--bind", "127.0.0.1", "--port", "0", "--root", t.root, 0 };
 	int st = proc_run(proc_bin_hosted(), geteuid() == 0 ? user : plain, 0, 0, 0, line,
 			  sizeof(line));
 	CHECK_MSG(st == 1 && strstr(line, "--root") && strstr(line, "cannot"), "status %d: %s", st,

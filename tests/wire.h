@@ -49,11 +49,11 @@ static inline double now_ms(void)
 	return proc_now() * 1e3;
 }
 
-/* Start bin --port 0 [args...] (NULL-terminated); wait for its start line. */
+/* Start bin --bind 127.0.0.1 --port 0 [args...] (NULL-terminated); wait for its start line. */
 static inline void srv_start(struct srv *s, const char *bin, const char *const *args)
 {
-	const char *argv[32] = { "--port", "0" }; /* default bind: "::", dual stack */
-	int argc = 2;
+	const char *argv[32] = { "--bind", "127.0.0.1", "--port", "0" };
+	int argc = 4;
 	for (const char *const *m = test_mode_flags(); *m; m++) /* tests/engine_mode.h */
 		argv[argc++] = *m;
 	for (; args && *args && argc < 31; args++)
