@@ -1,7 +1,8 @@
 /* src/http/internal.h - the HTTP server's private structures, shared by its
- * three parts: the session (src/http/session.c: the pump, bodies, timeouts,
- * keep-alive), the router (router.c) and the response writer (writer.c);
- * and, at the end, the state of static files (static.c, listing.c).
+ * parts: the session (src/http/session.c: the pump, bodies, timeouts,
+ * keep-alive), its configuration and memory (setup.c), the router
+ * (router.c) and the response writer (writer.c); and, at the end, the
+ * state of static files (static.c, listing.c).
  *
  * One request is answered at a time per connection (RFC 9112 §9.3.2:
  * responses go out in the order of the requests), so its state - struct
@@ -15,6 +16,7 @@
 #include "rocket/abi/fs.h"
 #include "rocket/pool.h"
 #include "rocket/server.h"
+#include "rocket/util.h"
 
 /* Paths off the way of a plain GET: optimized for size (the product is
  * one small static binary), never inlined into the hot ones. */
@@ -236,7 +238,19 @@ struct rk_srv_conn {
 	struct rk_http_chunked ck;
 };
 
+/* The connection's application state: struct rk_srv_conn, then the
+ * route's state (rk_server_state) 16-byte aligned after it. */
+#define RK_ALIGN16(n)    (((size_t)(n) + 15) & ~(size_t)15)
+#define RK_SRV_STATE_OFF RK_ALIGN16(sizeof(struct rk_srv_conn))
+
+/* The most of a body the session buffers for its route. */
+static inline uint32_t rk_srv_buffer_limit(const struct rk_server_config *hc)
+{
+	return (uint32_t)RK_MIN(hc->max_body_buffer, hc->max_body);
+}
+
 /* session.c */
+void rk_srv_handler(struct rk_handler *h);
 void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s);
 char *rk_srv_area(struct rk_srv_conn *s);
 void rk_srv_area_put_if_unused(struct rk_srv_conn *s);
