@@ -153,12 +153,13 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 	r->bref = rk_carve(k, c->buffers, sizeof(uint16_t));
 	r->scratch = rk_carve(k, RK_DELIVER_MAX, sizeof(struct rk_seg));
 	r->segs = rk_carve(k, c->buffers, sizeof(struct rk_buf_seg));
-	r->msgs = rk_carve(k, c->max_conns, sizeof(struct rk_sendmsg));
+	uint32_t *msg_free = rk_carve(k, c->max_conns, sizeof(uint32_t));
 	r->app_stride = (c->app_state_size + 15) & ~15u;
 	r->app_mem = rk_carve(k, c->max_conns, r->app_stride);
 	r->log.mem = rk_carve_at(k, c->log_fd >= 0 ? RK_LOG_BUFS : 0, c->log_buffer, RK_PAGE);
 	r->state = rk_carve_at(k, 1, c->reactor_state_size, RK_PAGE);
 	uint8_t *chunk_mem = rk_carve_at(k, nchunks, c->send_buffer, RK_PAGE);
+	uint8_t *msg_mem = rk_carve_at(k, c->max_conns, sizeof(struct rk_sendmsg), RK_PAGE);
 	rk_carve_at(k, 0, 0, RK_PAGE);
 	if (!k->base)
 		return k->off - start;
@@ -169,6 +170,7 @@ static uint64_t rk_reactor_layout(struct rk_reactor *r, struct rk_engine *e,
 		r->app_mem = 0;
 	rk_pool_init(&r->slots, slots, c->max_conns, 0, 1);
 	rk_pool_init(&r->chunks, chunk_free, nchunks, chunk_mem, c->send_buffer);
+	rk_pool_init(&r->msgs, msg_free, c->max_conns, msg_mem, sizeof(struct rk_sendmsg));
 	rk_pool_init(&r->outs_pool, out_free, nouts, 0, 1);
 	rk_pool_init(&r->pieces_pool, piece_free, npieces, 0, 1);
 	r->log.fd = c->log_fd;

@@ -133,7 +133,9 @@ struct rk_out {
 	void *arg;
 };
 
-/* msghdr and iovecs of one connection's SENDMSG, alive while it flies. */
+/* msghdr and iovecs of one SENDMSG, lent from the reactor's pool while it
+ * flies (a connection has one send in flight at most): only as many are
+ * resident as were in flight at once, not one per connection. */
 struct rk_sendmsg {
 	struct rk_user_msghdr msg;
 	struct rk_iovec iov[RK_SEND_IOV];
@@ -146,30 +148,31 @@ struct rk_conn {
 	int fd; /* a regular fd, or with `fixed` a slot of the fixed table */
 	uint32_t slot;
 	uint32_t gen;
-	uint32_t nops;        /* operations in flight that will post a CQE */
-	uint32_t nuser;       /* of which the handler's own (rk_conn_op_sqe) */
-	uint8_t state;        /* enum rk_conn_state */
-	uint8_t why;          /* enum rk_close_reason, once closing */
-	uint16_t recv_ioprio; /* the flags the armed recv was sent with */
-	bool recv_armed;      /* a multishot recv may still post CQEs */
-	bool recv_paused;     /* held its share of buffers: recv cancelled */
-	bool send_busy;       /* a send is in flight */
-	bool file_busy;       /* a file-range read is in flight */
-	uint32_t file_prev;   /* ... of the entry after this one (RK_NONE: the head) */
-	uint32_t pipe;        /* 1 + the pipe lent for a splice, or 0 */
-	uint32_t pipe_fill;   /* bytes spliced into it and not yet out */
-	bool want_write;      /* call on_writable when space frees */
-	bool eof;             /* the peer closed; close once drained */
-	bool aborting;        /* drop unsent bytes */
-	bool fixed;           /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
-	bool cancel_sent;     /* a cancel for the handler's operations is out */
-	bool close_sent;      /* the CLOSE is submitted (maybe linked behind a send):
+	uint32_t nops;          /* operations in flight that will post a CQE */
+	uint32_t nuser;         /* of which the handler's own (rk_conn_op_sqe) */
+	uint8_t state;          /* enum rk_conn_state */
+	uint8_t why;            /* enum rk_close_reason, once closing */
+	uint16_t recv_ioprio;   /* the flags the armed recv was sent with */
+	bool recv_armed;        /* a multishot recv may still post CQEs */
+	bool recv_paused;       /* held its share of buffers: recv cancelled */
+	bool send_busy;         /* a send is in flight */
+	struct rk_sendmsg *msg; /* that send's msghdr, while it is a SENDMSG */
+	bool file_busy;         /* a file-range read is in flight */
+	uint32_t file_prev;     /* ... of the entry after this one (RK_NONE: the head) */
+	uint32_t pipe;          /* 1 + the pipe lent for a splice, or 0 */
+	uint32_t pipe_fill;     /* bytes spliced into it and not yet out */
+	bool want_write;        /* call on_writable when space frees */
+	bool eof;               /* the peer closed; close once drained */
+	bool aborting;          /* drop unsent bytes */
+	bool fixed;             /* fd is a direct descriptor (IOSQE_FIXED_FILE) */
+	bool cancel_sent;       /* a cancel for the handler's operations is out */
+	bool close_sent;        /* the CLOSE is submitted (maybe linked behind a send):
 	                           * no SQE may name c->fd any more */
-	bool close_linked;    /* ...behind the send in flight */
-	bool abort_cancel;    /* an abort cancelled that send */
-	bool close_done;      /* its CQE came; the slot is freed once nops is 0 */
-	uint8_t shut_wr;      /* RK_SHUT_*: rk_conn_shutdown_write() */
-	bool queued[RK_NQ];   /* in that after-batch queue already */
+	bool close_linked;      /* ...behind the send in flight */
+	bool abort_cancel;      /* an abort cancelled that send */
+	bool close_done;        /* its CQE came; the slot is freed once nops is 0 */
+	uint8_t shut_wr;        /* RK_SHUT_*: rk_conn_shutdown_write() */
+	bool queued[RK_NQ];     /* in that after-batch queue already */
 	/* Received pieces: pend = waiting for delivery, held = delivered,
 	 * not yet released (chains through the reactor's piece pool). */
 	uint32_t pend_head, pend_tail, held_head;
@@ -234,7 +237,7 @@ struct rk_reactor {
 	uint16_t *bref;          /* per buffer id: references (kernel + pieces) */
 	struct rk_seg *scratch;  /* delivery array, RK_DELIVER_MAX */
 	struct rk_buf_seg *segs; /* one recv CQE's buffers (a bundle: up to all) */
-	struct rk_sendmsg *msgs; /* per slot */
+	struct rk_pool msgs;     /* struct rk_sendmsg, lent to a SENDMSG in flight */
 	uint32_t window, share;  /* send_window and recv_share, resolved */
 	void *state;             /* application per-reactor bytes */
 

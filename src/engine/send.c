@@ -96,7 +96,7 @@ static void rk_send_flush(struct rk_conn *c)
 	if (one) {
 		i = h->len > RK_SEND_MAX ? c->out_head : h->next;
 	} else {
-		m = &r->msgs[c->slot];
+		m = c->msg = rk_pool_take(&r->msgs); /* one per connection at most */
 		for (i = c->out_head; i != RK_NONE && n < RK_SEND_IOV; i = r->outs[i].next) {
 			const struct rk_out *o = &r->outs[i];
 			if (o->kind == RK_OUT_FILE)
@@ -155,6 +155,10 @@ void rk_send_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_u
 	}
 	bool zc = cqe->flags & IORING_CQE_F_MORE; /* a notification follows */
 	c->send_busy = false;
+	if (c->msg) { /* the kernel copied it at the send's start */
+		rk_pool_give(&r->msgs, c->msg);
+		c->msg = 0;
+	}
 	if (zc) {
 		c->zc_pending++;
 		c->zc_sends++;
