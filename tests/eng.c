@@ -268,6 +268,14 @@ ssize_t eng_write(int fd, const void *buf, size_t n)
 	return w;
 }
 
+char *slurp_fd(int fd)
+{
+	static char buf[1 << 20];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
 double now_ms(void)
 {
 	struct timespec ts;

@@ -83,6 +83,9 @@ long rss_kib(void);
  * (TIF_NOTIFY_SIGNAL, see sock_intr_errno() in include/net/sock.h). */
 ssize_t eng_read(int fd, void *buf, size_t n);
 ssize_t eng_write(int fd, const void *buf, size_t n);
+/* The first MiB of a file (an engine's --trace), NUL-terminated, in a
+ * static buffer: valid until the next call. */
+char *slurp_fd(int fd);
 /* CLOCK_MONOTONIC in milliseconds. */
 double now_ms(void);
 

@@ -661,14 +661,6 @@ static unsigned trace_sqes(const char *t, char lines[][96], unsigned max, bool *
 	return n;
 }
 
-static char *slurp_fd(int fd)
-{
-	static char buf[1 << 20];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = 0;
-	return buf;
-}
-
 /* The server closes after its answer: the answer's SEND carries
  * IOSQE_IO_HARDLINK to a CANCEL (the multishot recv) hard-linked to the
  * CLOSE, all three in one submission - no round through the reactor for

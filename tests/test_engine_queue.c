@@ -431,6 +431,62 @@ TEST_T(send_file_by_splice_truncated_mid_download_aborts_within_a_second, 60)
 	send_file_truncated(4);
 }
 
+/* A SPLICE into the socket runs in an io-wq worker, which looks the
+ * socket's direct descriptor up only as it starts: the CLOSE of that slot
+ * must wait for the splice's end, or a splice that started but had not
+ * looked yet would write into the slot's next socket (another client's
+ * download arriving on a new connection, seen once in a run side by side).
+ * Here the reader stops, the splice waits on the full socket, and the
+ * engine's stop aborts the connection after its grace: in the trace the
+ * CLOSE comes after the splice's CQE. */
+TEST_T(an_abort_during_a_splice_into_the_socket_closes_only_after_the_splice_ends, 60)
+{
+	const uint64_t len = 64 * MIB;
+	int fd = pattern_file(len);
+	struct rk_engine_config cfg;
+	file_config(&cfg, fd, len, 1, false);
+	cfg.splice_pipes = 2;
+	char path[] = "/tmp/rocket-trace-XXXXXX";
+	cfg.trace_fd = mkstemp(path);
+	CHECK(cfg.trace_fd >= 0);
+	unlink(path);
+	struct eng g;
+	eng_start(&g, &cfg);
+	int c = tcp_dial(&g, 4096);
+	set_timeout(c, 3);
+	CHECK_EQ(write(c, "?", 1), 1);
+	static uint8_t buf[4096];
+	uint64_t got = 0;
+	while (got < MIB) {
+		ssize_t r = eng_read(c, buf, sizeof(buf));
+		CHECK_MSG(r > 0, "read %zd after %llu", r, (unsigned long long)got);
+		got += (uint64_t)r;
+	}
+	usleep(300 * 1000); /* the socket fills, the splice waits on it */
+	struct rk_reactor_stats sum;
+	eng_stop(&g, &sum, NULL);
+	close(c);
+	char *t = slurp_fd(cfg.trace_fd);
+	close(cfg.trace_fd);
+	/* The reactor's CLOSE of the connection (not the acceptor's of its
+	 * hand-off): "SQE  CLOSE ... CLOSE   conn". */
+	const char *close_sqe = 0, *last = 0;
+	for (const char *p = t; !close_sqe && (p = strstr(p, "[reactor 0] SQE  CLOSE")); p++) {
+		const char *eol = strchr(p, '\n');
+		const char *k = strstr(p, "CLOSE   conn");
+		if (k && (!eol || k < eol))
+			close_sqe = p;
+	}
+	for (const char *p = t; (p = strstr(p, "CQE  SPLICE")); p++)
+		last = p;
+	CHECK_MSG(sum.splices > 0 && last && close_sqe, "splices %llu, trace %zu bytes",
+		  (unsigned long long)sum.splices, strlen(t));
+	CHECK_MSG(close_sqe > last, "the CLOSE went %s the last splice's CQE",
+		  close_sqe > last ? "after" : "before");
+	CHECK_EQ(sum.closed, sum.accepted);
+	close(fd);
+}
+
 /* ---- c: memory with a thousand slow readers -------------------------------- */
 
 #define SLOW_CLIENTS   1000

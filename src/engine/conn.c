@@ -174,9 +174,12 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 		return false;
 	}
 	/* The handler's own operations may take the socket's slot only when
-	 * they run (IOSQE_ASYNC, links): cancel them, and close once they have
-	 * all ended, or they could act on the slot's next socket. */
-	if (c->nuser) {
+	 * they run (IOSQE_ASYNC, links), and so does a SPLICE into the socket
+	 * (always in an io-wq worker, which looks the slot up as it starts;
+	 * cancelling one that started but has not looked yet says -EALREADY):
+	 * cancel them, and close once they have all ended, or they could act
+	 * on the slot's next socket - another client's. */
+	if (c->nuser || c->splice_out) {
 		if (!c->cancel_sent && !linked) {
 			c->cancel_sent = true;
 			rk_conn_cancel(c, 0);

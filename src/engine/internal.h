@@ -158,6 +158,7 @@ struct rk_conn {
 	bool send_busy;         /* a send is in flight */
 	struct rk_sendmsg *msg; /* that send's msghdr, while it is a SENDMSG */
 	bool file_busy;         /* a file-range read is in flight */
+	bool splice_out;        /* a SPLICE into the socket is in flight */
 	uint32_t file_prev;     /* ... of the entry after this one (RK_NONE: the head) */
 	uint32_t pipe;          /* 1 + the pipe lent for a splice, or 0 */
 	uint32_t pipe_fill;     /* bytes spliced into it and not yet out */

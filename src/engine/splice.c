@@ -95,7 +95,7 @@ static void rk_splice_submit(struct rk_conn *c, uint8_t step, int fd_in, uint64_
 	sqe->user_data = rk_ud_tag(RK_UD_SPLICE, c->slot, c->gen, step);
 	c->nops++;
 	if (step == RK_SPLICE_SEND)
-		c->send_busy = true; /* the close's cancel of the socket's ops finds it */
+		c->send_busy = c->splice_out = true; /* the close waits for it */
 	else
 		c->file_busy = true;
 	r->st.splices++;
@@ -146,7 +146,7 @@ void rk_splice_complete(struct rk_reactor *r, struct rk_conn *c, const struct io
 	if (step == RK_SPLICE_FILL)
 		c->file_busy = false;
 	else
-		c->send_busy = false;
+		c->send_busy = c->splice_out = false;
 	if (c->aborting || cqe->res <= 0) {
 		/* Shrank (0 from the file), the peer went (-EPIPE), or cancelled. */
 		if (!c->aborting && step == RK_SPLICE_FILL)
