@@ -134,8 +134,9 @@ struct rk_out {
 };
 
 /* msghdr and iovecs of one SENDMSG, lent from the reactor's pool while it
- * flies (a connection has one send in flight at most): only as many are
- * resident as were in flight at once, not one per connection. */
+ * flies (a connection has one send in flight at most): LIFO, so only as
+ * many are ever touched as were in flight at once, not one per connection
+ * (smaller than a page, they are not trimmed: src/lib/pool.c). */
 struct rk_sendmsg {
 	struct rk_user_msghdr msg;
 	struct rk_iovec iov[RK_SEND_IOV];

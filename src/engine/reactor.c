@@ -52,7 +52,6 @@ RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
 		 * chunks go back, and the application's tick. */
 		rk_log_drain(r);
 		rk_pool_trim(&r->chunks);
-		rk_pool_trim(&r->msgs);
 		if (h->on_tick)
 			h->on_tick(h->ctx, r->state, now.tv_sec);
 	}
