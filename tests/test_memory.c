@@ -160,6 +160,28 @@ TEST(the_product_with_sixty_four_reactors_maps_at_most_2_gb_and_starts_under_16_
 	proc_stop(&p);
 }
 
+/* The static product, with this process's descriptor limit raised to at
+ * least want; NULL (having said why) when either is missing. */
+static const char *product_with_fds(int want)
+{
+	const char *bin = proc_bin_static();
+	if (!bin) {
+		printf("  skip: no build/rocket (the sanitized build's own memory would be "
+		       "measured)\n");
+		return 0;
+	}
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < (rlim_t)want) {
+		printf("  skip: RLIMIT_NOFILE %llu is below %d\n", (unsigned long long)rl.rlim_cur,
+		       want);
+		return 0;
+	}
+	return bin;
+}
+
 /* 4,000 connections each send 15 KB of a head and stop: the split-head
  * areas fill (RSS grows by some 60 MB); they close, and within two ticks
  * the areas go back. What may stay, the bound below: the receive buffers
@@ -168,22 +190,10 @@ TEST(the_product_with_sixty_four_reactors_maps_at_most_2_gb_and_starts_under_16_
  * slots themselves (under 1 KiB each) and the rest. */
 TEST_T(memory_of_4000_partial_heads_goes_back_once_they_close, 120)
 {
-	const char *bin = proc_bin_static();
-	if (!bin) {
-		printf("  skip: no build/rocket (the sanitized build's own memory would be "
-		       "measured)\n");
-		return;
-	}
 	enum { CONNS = 4000, HEAD = 15000 };
-	struct rlimit rl;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < CONNS + 100) {
-		printf("  skip: RLIMIT_NOFILE %llu is below %d\n", (unsigned long long)rl.rlim_cur,
-		       CONNS + 100);
+	const char *bin = product_with_fds(CONNS + 100);
+	if (!bin)
 		return;
-	}
 	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors",
 			       "2",      "--buffers", "512",    NULL };
 	struct proc p;
@@ -258,22 +268,10 @@ static long long idle_rss(const char *bin, const char *const *args, const char *
  * flies, not kept per connection). */
 TEST_T(idle_connections_after_a_static_answer_cost_what_plaintext_ones_cost, 120)
 {
-	const char *bin = proc_bin_static();
-	if (!bin) {
-		printf("  skip: no build/rocket (the sanitized build's own memory would be "
-		       "measured)\n");
-		return;
-	}
 	enum { CONNS = 10000 };
-	struct rlimit rl;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < CONNS + 100) {
-		printf("  skip: RLIMIT_NOFILE %llu is below %d\n", (unsigned long long)rl.rlim_cur,
-		       CONNS + 100);
+	const char *bin = product_with_fds(CONNS + 100);
+	if (!bin)
 		return;
-	}
 	char dir[] = "/tmp/rocket-idle-XXXXXX", file[64];
 	CHECK(mkdtemp(dir));
 	snprintf(file, sizeof(file), "%s/small.html", dir);
