@@ -103,6 +103,22 @@ static inline void srv_hook(void *arg)
 		_exit(90);
 }
 
+/* The server's flags for serving tree t, then the rest given. */
+#define ROOT_ARGS(t, ...)                                                                          \
+	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
+
+/* How many descriptors process pid has open. */
+static inline int srv_fds(pid_t pid)
+{
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+	CHECK(f && fscanf(f, "%d", &n) == 1);
+	pclose(f);
+	return n;
+}
+
 static inline int srv_start_bin(struct proc *p, const char *bin, const struct tree *t,
 				const char *const *args)
 {

@@ -10,9 +10,6 @@
 #include "rocket/http.h"
 #include "rocket/http_cond.h"
 
-#define ROOT_ARGS(t, ...)                                                                          \
-	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
-
 static int start_tree(struct proc *p, struct tree *t, const char *const *args)
 {
 	return srv_start(p, t, args);

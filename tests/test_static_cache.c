@@ -15,20 +15,6 @@
 #include <signal.h>
 #include <stdio.h>
 
-#define ROOT_ARGS(t, ...)                                                                          \
-	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
-
-static int fds_of(pid_t pid)
-{
-	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
-	FILE *f = popen(cmd, "r");
-	int n = -1;
-	CHECK(f && fscanf(f, "%d", &n) == 1);
-	pclose(f);
-	return n;
-}
-
 static int count_in(const char *s, const char *what)
 {
 	int n = 0;
@@ -213,14 +199,14 @@ TEST(evicted_entries_close_their_descriptors)
 		srv_start(&p, &t, ROOT_ARGS(&t, "--file-cache", "0", "--file-cache-entries", "4"));
 	CHECK(get(port, "/nope")->status == 404); /* a connection came and went */
 	usleep(200 * 1000);
-	int base = fds_of(p.pid);
+	int base = srv_fds(p.pid);
 	for (int i = 0; i < 12; i++) {
 		char n[16];
 		snprintf(n, sizeof(n), "/f%02d.txt", i);
 		CHECK(body_is(get(port, n), "x\n"));
 	}
 	int after = -1;
-	for (int i = 0; i < 50 && (after = fds_of(p.pid)) > base + 4; i++)
+	for (int i = 0; i < 50 && (after = srv_fds(p.pid)) > base + 4; i++)
 		usleep(20 * 1000);
 	printf("  %d descriptors before, %d after 12 files through 4 entries\n", base, after);
 	CHECK_MSG(after <= base + 4 && after >= base + 1, "%d before, %d after", base, after);

@@ -12,9 +12,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#define ROOT_ARGS(t, ...)                                                                          \
-	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
-
 /* No answer names where the files are. */
 static void no_path_in(const struct tree *t, const struct resp *r)
 {

@@ -13,8 +13,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#define ROOT_ARGS(t, ...)                                                                          \
-	((const char *const[]){ "--root", (t)->root, __VA_ARGS__ __VA_OPT__(, ) 0 })
 #define BIG (8u << 20)
 
 static uint8_t *pattern_file(struct tree *t, const char *rel, size_t n)
@@ -51,17 +49,6 @@ static long rss_kib(pid_t pid)
 			break;
 	fclose(f);
 	return kib;
-}
-
-static int count_fds(pid_t pid)
-{
-	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
-	FILE *f = popen(cmd, "r");
-	int n = -1;
-	CHECK(f && fscanf(f, "%d", &n) == 1);
-	pclose(f);
-	return n;
 }
 
 /* The product when it is built (what an operator runs), else the hosted. */
@@ -308,7 +295,7 @@ TEST_T(every_descriptor_is_closed_also_when_the_client_leaves_first, 120)
 	do {
 		prev = base;
 		usleep(100000);
-		base = count_fds(p.pid);
+		base = srv_fds(p.pid);
 	} while (base != prev);
 	static const char *const kinds[] = {
 		"GET /a.css",
@@ -349,7 +336,7 @@ TEST_T(every_descriptor_is_closed_also_when_the_client_leaves_first, 120)
 		}
 	}
 	int after = -1;
-	for (int i = 0; i < 100 && (after = count_fds(p.pid)) != base; i++)
+	for (int i = 0; i < 100 && (after = srv_fds(p.pid)) != base; i++)
 		usleep(20000);
 	CHECK_MSG(after == base, "%d descriptors before, %d after", base, after);
 	struct resp *r = get_ex(port, "GET", "/a.css", "Accept-Encoding: gzip\r\n");
