@@ -364,7 +364,7 @@ fuzz-runtime:
 		{ echo "libFuzzer runtime missing: installing libclang-rt-14-dev"; \
 		  apt-get update && apt-get install -y libclang-rt-14-dev; }
 
-$(O)/fuzz_http: $(FUZZ_SRC) $(wildcard include/rocket/http*.h) include/rocket/util.h | fuzz-runtime
+$(O)/fuzz_http: $(FUZZ_SRC) tests/fuzz_http.h $(wildcard include/rocket/http*.h) include/rocket/util.h | fuzz-runtime
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(WARN) -Iinclude -O1 -g -fno-builtin \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

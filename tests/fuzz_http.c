@@ -21,13 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSERT(c)                                                                                  \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__, __LINE__, #c);          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_http.h"
 
 static void same_req(const struct rk_http_request *a, const char *ba,
 		     const struct rk_http_request *b, const char *bb)
@@ -195,13 +189,6 @@ static void fuzz_head(const char *buf, size_t size, bool small_limits)
 	size_t n = r > 0 ? size - (size_t)r : size;
 	check_chunked(body, n, lim ? lim->max_body : 0, 0, (uint32_t)size);
 }
-
-/* The static-file helpers' targets: tests/fuzz_http_static.c. */
-void fuzz_path(const char *in, size_t n, bool variant);
-void fuzz_range(const char *in, size_t n, bool variant);
-void fuzz_date(const char *in, size_t n);
-void fuzz_cond(const char *in, size_t n, bool variant);
-void fuzz_coding(const char *in, size_t n);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,13 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSERT(c)                                                                                  \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: assertion %s\n", __FILE__, __LINE__, #c);          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_http.h"
 
 static char *dup_n(const char *p, size_t n)
 {
