@@ -263,6 +263,20 @@ uint16_t rk_engine_port(const struct rk_engine *e)
 	return e->port;
 }
 
+/* What the engine has mapped, in MiB: its one mapping and each running
+ * reactor's rings and provided buffers (the threads' stacks, 320 KiB each,
+ * aside), so the start-up line's figure is about the process's VmSize. */
+static uint32_t rk_engine_mapped_mib(const struct rk_engine *e)
+{
+	uint64_t n = e->map_len;
+	for (uint32_t i = 0; i < e->nreactors; i++) {
+		const struct rk_reactor *r = &e->reactors[i];
+		n += r->ring.sq_map_len + r->ring.cq_map_len + r->ring.sqe_map_len +
+		     r->bufs.ring_len + r->bufs.mem_len + r->bufs.meta_len;
+	}
+	return (uint32_t)(n >> 20);
+}
+
 static void rk_engine_banner(struct rk_engine *e)
 {
 	static const char *const why[] = {
@@ -288,7 +302,7 @@ static void rk_engine_banner(struct rk_engine *e)
 		  c->max_conns, c->buffers, c->buffer_size,
 		  e->reactors[0].bufs.incremental ? " incremental" : "",
 		  c->bundle ? " bundles" : "", c->send_chunks, c->send_buffer,
-		  c->send_zc ? " zero-copy" : "", (uint32_t)(e->map_len >> 20), flags, r->features,
+		  c->send_zc ? " zero-copy" : "", rk_engine_mapped_mib(e), flags, r->features,
 		  (r->enter_flags & IORING_ENTER_REGISTERED_RING) ? " | registered ring fd" : "",
 		  c->accept_mode == RK_ACCEPT_ACCEPTOR ? "acceptor, least-loaded" : "reactor",
 		  why[e->direct_why]);
