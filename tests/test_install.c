@@ -191,3 +191,54 @@ TEST(make_help_lists_every_target_with_one_line)
 	CHECK_MSG(targets >= 12, "only %d phony targets", targets);
 	CHECK_MSG(missing == 0, "make help:\n%s", out);
 }
+
+/* Output and exit status of a shell command (stderr too). */
+static int shell(const char *cmd, char *out, size_t cap)
+{
+	FILE *p = popen(cmd, "r");
+	CHECK(p);
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = 0;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Cross-building: ARCH=aarch64 without CC compiles with Debian's
+ * aarch64-linux-gnu-gcc (make -n: nothing is built, no compiler needed). */
+TEST(arch_aarch64_without_cc_picks_the_cross_compiler)
+{
+	char out[1 << 16], cmd[2048], dir[] = "/tmp/rocket-arch-XXXXXX";
+	CHECK(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u CC make --no-print-directory -n -C "
+		 "'%s' ARCH=aarch64 BUILD='%s' '%s/rocket' 2>&1",
+		 proc_root(), dir, dir);
+	shell(cmd, out, sizeof(out));
+	CHECK_MSG(strstr(out, "\naarch64-linux-gnu-gcc ") ||
+			  !strncmp(out, "aarch64-linux-gnu-gcc ", 22),
+		  "no aarch64-linux-gnu-gcc in make -n ARCH=aarch64:\n%.2000s", out);
+	rmdir(dir);
+}
+
+/* make test-aarch64 says it adds the arm64 package architecture before it
+ * installs anything: dpkg (no foreign architecture) and apt-get (which
+ * stops it there) are stubs, the cross compiler is one that is missing. */
+TEST(test_aarch64_says_it_adds_arm64_before_it_installs)
+{
+	char out[1 << 16], cmd[4096], dir[] = "/tmp/rocket-a64-XXXXXX";
+	CHECK(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s/bin' && printf '#!/bin/sh\\nexit 0\\n' >'%s/bin/dpkg' && "
+		 "printf '#!/bin/sh\\necho STUB-apt-get \"$@\"\\nexit 1\\n' >'%s/bin/apt-get' && "
+		 "chmod +x '%s/bin/dpkg' '%s/bin/apt-get' && "
+		 "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PATH='%s/bin':\"$PATH\" make "
+		 "--no-print-directory -C '%s' BUILD='%s/build' A64_CC=rocket-no-such-cc "
+		 "test-aarch64 2>&1",
+		 dir, dir, dir, dir, dir, dir, proc_root(), dir);
+	CHECK(shell(cmd, out, sizeof(out)) != 0);
+	const char *say = strstr(out, "test-aarch64: adds the arm64 package architecture");
+	const char *apt = strstr(out, "STUB-apt-get");
+	CHECK_MSG(say && apt && say < apt, "make test-aarch64 said:\n%.2000s", out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ(system(cmd), 0);
+}
