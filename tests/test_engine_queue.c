@@ -203,6 +203,7 @@ struct file_send {
 struct file_app {
 	int fd;               /* the file, owned by the test */
 	_Atomic uint64_t len; /* bytes of it per send */
+	uint64_t off;         /* where they start ((uint64_t)-1: a stream's next) */
 	unsigned copies;      /* send_file calls per request */
 	bool trailer;         /* then rk_conn_write(TRAILER) */
 	struct file_send sends[16];
@@ -237,7 +238,9 @@ static void file_on_data(struct rk_conn *c, const struct rk_seg *segs, unsigned 
 		struct file_send *s = &fapp.sends[i];
 		s->fd = dup(fapp.fd);
 		CHECK(s->fd >= 0);
-		CHECK_EQ(rk_conn_send_file(c, s->fd, 0, atomic_load(&fapp.len), file_done, s), 0);
+		CHECK_EQ(
+			rk_conn_send_file(c, s->fd, fapp.off, atomic_load(&fapp.len), file_done, s),
+			0);
 	}
 	if (fapp.trailer)
 		CHECK_EQ(rk_conn_write(c, TRAILER, strlen(TRAILER)), (long)strlen(TRAILER));
@@ -380,14 +383,22 @@ static void send_file_truncated(uint32_t pipes)
 		got += (uint64_t)r;
 		usleep(500);
 	}
-	CHECK_EQ(ftruncate(fd, (off_t)got), 0);
+	/* Cut ahead of what is in flight (a pipeful and the socket's
+	 * buffers) and on a 2 MiB boundary: a page or a large folio in
+	 * flight by reference (a splice) is never one the truncation zeroes
+	 * in part, so every byte read must still be the file's. */
+	const uint64_t cut = 4 * MIB;
+	CHECK_EQ(ftruncate(fd, (off_t)cut), 0);
 	double t0 = now_ms();
-	/* Now read fast: what was in flight, then the end. */
+	/* Now read fast: what was in flight, the rest up to the cut, then
+	 * the end. */
 	ssize_t r;
 	while ((r = read(c, buf, sizeof(buf))) > 0) {
 		CHECK(pat_check(buf, FILE_SEED, got, (size_t)r) < 0);
 		got += (uint64_t)r;
 	}
+	CHECK_MSG(got <= cut, "%llu bytes read of a file cut at %llu", (unsigned long long)got,
+		  (unsigned long long)cut);
 	double ms = now_ms() - t0;
 	CHECK_MSG(r == 0 || errno == ECONNRESET, "read: %s after %.0f ms", strerror(errno), ms);
 	printf("  truncated at %llu bytes of %llu: connection ended %.1f ms later\n",
@@ -485,6 +496,57 @@ TEST_T(an_abort_during_a_splice_into_the_socket_closes_only_after_the_splice_end
 		  close_sqe > last ? "after" : "before");
 	CHECK_EQ(sum.closed, sum.accepted);
 	close(fd);
+}
+
+/* A splice pair's send (src/engine/splice.c) starts only once its fill is
+ * done: an abort that comes while the fill waits finds no send to cancel,
+ * and the send that then starts must not wait for ever on a client that
+ * reads nothing. Here the "file" is a pipe (a stream: no offset), empty
+ * until the stop's grace is over; then one write puts a whole pipeful in
+ * it at once (the writer holds the pipe's lock while it copies, so the
+ * fill sees all of it: not a short fill, which would end the link). The
+ * engine shut the socket's write side down at the abort, so that send
+ * fails at once and the stop ends. */
+TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it, 30)
+{
+	const uint64_t len = MIB;
+	int src[2];
+	CHECK_EQ(pipe2(src, O_CLOEXEC), 0);
+	CHECK_MSG(fcntl(src[1], F_SETPIPE_SZ, (int)len) >= (int)len, "F_SETPIPE_SZ: %s",
+		  strerror(errno));
+	struct rk_engine_config cfg;
+	file_config(&cfg, src[0], len, 1, false);
+	fapp.off = (uint64_t)-1;
+	cfg.splice_pipes = 1;
+	cfg.splice_pipe_size = (uint32_t)len;
+	engine_listen_small(&cfg, 32 << 10); /* a pipeful does not fit: the send waits */
+	struct eng g;
+	eng_start(&g, &cfg);
+	int c = tcp_dial(&g, 4096);
+	CHECK_EQ(write(c, "?", 1), 1);
+	usleep(200 * 1000); /* the fill waits on the empty pipe */
+	CHECK_EQ(rk_engine_stop(g.e), 0);
+	usleep(1500 * 1000); /* past the stop's grace (1 s): aborted */
+	static uint8_t buf[MIB];
+	memset(buf, 'x', sizeof(buf));
+	CHECK_EQ(write(src[1], buf, len), (ssize_t)len);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	int ret = pthread_timedjoin_np(g.th, NULL, &ts);
+	CHECK_MSG(ret == 0, "the stop did not end within 5 s: the send waits on the client (%s)",
+		  strerror(ret));
+	CHECK_EQ(g.ret, 0);
+	struct rk_reactor_stats s;
+	CHECK_EQ(rk_engine_reactor_stats(g.e, 0, &s), 0);
+	printf("  splices %llu, accepted %llu, closed %llu\n", (unsigned long long)s.splices,
+	       (unsigned long long)s.accepted, (unsigned long long)s.closed);
+	CHECK(s.splices >= 2);
+	CHECK_EQ(s.closed, s.accepted);
+	eng_destroy(&g);
+	close(c);
+	close(src[0]);
+	close(src[1]);
 }
 
 /* ---- c: memory with a thousand slow readers -------------------------------- */

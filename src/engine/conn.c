@@ -180,6 +180,15 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 	 * cancel them, and close once they have all ended, or they could act
 	 * on the slot's next socket - another client's. */
 	if (c->nuser || c->splice_out) {
+		/* A splice pair's send starts only when its fill is done
+		 * (src/engine/splice.c): a cancel before that finds nothing,
+		 * and the send could then wait for ever on a peer that does
+		 * not read. Shut the write side first: any send on the socket,
+		 * now or later, then fails at once (EPIPE). */
+		if (c->splice_out && c->shut_wr < RK_SHUT_SENT) {
+			rk_shutdown_submit(c);
+			return false; /* its CQE steps the close on */
+		}
 		if (!c->cancel_sent && !linked) {
 			c->cancel_sent = true;
 			rk_conn_cancel(c, 0);

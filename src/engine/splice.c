@@ -1,7 +1,12 @@
 /* src/engine/splice.c - large file ranges of the output queue sent without
  * a copy: IORING_OP_SPLICE from the file into a pipe lent by the
  * reactor's pool (page references, not bytes), then from the pipe into
- * the socket, as sendfile(2) does inside the kernel.
+ * the socket, as sendfile(2) does inside the kernel. The two go as one
+ * link (IOSQE_IO_LINK): the worker that ran the fill runs the send right
+ * after it, and the fill posts no CQE when it succeeds
+ * (IOSQE_CQE_SKIP_SUCCESS), so a pipeful costs the reactor one CQE and
+ * one hand-off. A short fill fails the link: its CQE comes, the send's
+ * does not (a failed link member with SKIP_SUCCESS silences the rest).
  *
  * Follows io_uring_prep_splice(3) and splice(2). The kernel runs every
  * SPLICE in an io-wq worker thread (io_uring/splice.c refuses the
@@ -12,8 +17,10 @@
  * holds its pipe: the pool bounds those. The close protocol's cancel of
  * the socket's operations interrupts it. A pipe given back with bytes
  * still in it (an aborted connection) is made anew, so the next
- * connection never sends another's bytes. A fill that returns 0 before
- * the range is done means the file shrank: the connection is aborted.
+ * connection never sends another's bytes. A short fill means the file
+ * shrank: the connection is aborted. An abort while a fill runs finds no
+ * send to cancel yet: src/engine/conn.c shuts the socket's write side
+ * down first, so the send that follows fails at once.
  * Read next: src/engine/user.c.
  */
 #include "internal.h"
@@ -78,8 +85,8 @@ static void rk_splice_release(struct rk_conn *c, bool dirty)
 	r->pipe_free[r->pipe_nfree++] = (uint8_t)i;
 }
 
-static void rk_splice_submit(struct rk_conn *c, uint8_t step, int fd_in, uint64_t off_in,
-			     int fd_out, uint32_t len)
+static struct io_uring_sqe *rk_splice_submit(struct rk_conn *c, uint8_t step, int fd_in,
+					     uint64_t off_in, int fd_out, uint32_t len)
 {
 	struct rk_reactor *r = c->r;
 	struct io_uring_sqe *sqe = rk_res_sqe(r);
@@ -99,16 +106,25 @@ static void rk_splice_submit(struct rk_conn *c, uint8_t step, int fd_in, uint64_
 	else
 		c->file_busy = true;
 	r->st.splices++;
+	return sqe;
 }
 
 /* A pipeful of the file range at the head of the queue into the pipe. */
 static void rk_splice_fill(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
-	const struct rk_out *o = &r->outs[c->out_head];
+	struct rk_out *o = &r->outs[c->out_head];
 	uint32_t i = c->pipe - 1u;
-	uint64_t len = o->len < r->pipe_cap[i] ? o->len : r->pipe_cap[i];
-	rk_splice_submit(c, RK_SPLICE_FILL, o->fd, o->off, r->pipe_fd[i][1], (uint32_t)len);
+	uint32_t len = (uint32_t)(o->len < r->pipe_cap[i] ? o->len : r->pipe_cap[i]);
+	rk_res_sqe_room(r, 2); /* a link ends with its submit: both in one */
+	struct io_uring_sqe *fill =
+		rk_splice_submit(c, RK_SPLICE_FILL, o->fd, o->off, r->pipe_fd[i][1], len);
+	fill->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	c->nops--; /* the pair posts one CQE: the send's, or a short fill's */
+	o->off += len;
+	o->len -= len; /* still counted in queued_bytes until they are sent */
+	c->pipe_fill = len;
+	rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd, len);
 }
 
 bool rk_splice_wanted(const struct rk_conn *c, const struct rk_out *o)
@@ -143,26 +159,22 @@ void rk_splice_complete(struct rk_reactor *r, struct rk_conn *c, const struct io
 	uint8_t step = rk_ud_tagof(cqe->user_data);
 	uint32_t i = c->pipe - 1u;
 	c->nops--;
-	if (step == RK_SPLICE_FILL)
-		c->file_busy = false;
-	else
-		c->send_busy = c->splice_out = false;
-	if (c->aborting || cqe->res <= 0) {
-		/* Shrank (0 from the file), the peer went (-EPIPE), or cancelled. */
-		if (!c->aborting && step == RK_SPLICE_FILL)
+	c->file_busy = false; /* a pair's one CQE: the fill is over either way */
+	c->send_busy = c->splice_out = false;
+	if (step == RK_SPLICE_FILL) {
+		/* Only a failed fill posts (short: the file shrank), and then
+		 * its linked send was cancelled without a CQE of its own. */
+		if (!c->aborting)
 			r->st.file_short++;
-		rk_splice_fail(c, step == RK_SPLICE_FILL && cqe->res > 0);
+		rk_splice_fail(c, true);
+		return;
+	}
+	if (c->aborting || cqe->res <= 0) { /* the peer went (-EPIPE), or cancelled */
+		rk_splice_fail(c, false);
 		return;
 	}
 	struct rk_out *o = &r->outs[c->out_head]; /* ours until the range is done */
 	uint32_t n = (uint32_t)cqe->res;
-	if (step == RK_SPLICE_FILL) {
-		o->off += n;
-		o->len -= n; /* still counted in queued_bytes until they are sent */
-		c->pipe_fill = n;
-		rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd, n);
-		return;
-	}
 	r->st.bytes_out += n;
 	c->pipe_fill -= n;
 	c->queued_bytes -= n;
