@@ -63,6 +63,8 @@ static void usage(FILE *f)
 		   "  --raw FILE     a whole request as sent, from FILE (repeatable, up to 32):\n"
 		   "                 connection i starts with the (i mod n)th, each reconnect\n"
 		   "                 takes the next; answers are counted per template\n"
+		   "  --rotate       each request takes the next --raw template (round-robin on\n"
+		   "                 every connection; needs -p 1)\n"
 		   "  --warmup SECS  run this long before counting\n"
 		   "  --json         print one JSON object instead of text\n"
 		   "  --idle N       open N connections, one request each, then hold them\n"
@@ -372,6 +374,8 @@ static int parse_args(int argc, char **argv)
 			if (g_opt.nraw == LOAD_MAX_TMPL)
 				return -1;
 			g_opt.raw[g_opt.nraw++] = v;
+		} else if (!strcmp(a, "--rotate")) {
+			g_opt.rotate = true;
 		} else if (!strcmp(a, "--json")) {
 			g_opt.json = true;
 		} else if (!strcmp(a, "--idle")) {
@@ -393,7 +397,7 @@ static int parse_args(int argc, char **argv)
 #undef NEED
 	}
 	if (!g_opt.url || g_opt.duration < 0 || g_opt.warmup < 0 || !g_opt.threads ||
-	    !g_opt.pipeline || g_opt.pipeline > 4096)
+	    !g_opt.pipeline || g_opt.pipeline > 4096 || (g_opt.rotate && g_opt.pipeline != 1))
 		return -1;
 	return 0;
 }

@@ -164,6 +164,12 @@ int conn_done(struct load_worker *w, struct load_conn *c, uint32_t idx, uint64_t
 		conn_reconnect(w, c, idx);
 		return -1;
 	}
+	/* --rotate: the next template once the last is wholly sent (-p 1; a
+	 * send whose CQE is still to come keeps this one a request longer). */
+	if (g_opt.rotate && !c->unsent && !c->send_busy) {
+		c->tmpl = (uint16_t)((c->tmpl + 1) % g_ntmpl);
+		c->send_pos = 0;
+	}
 	/* -r: the last of a connection's requests may be in flight already. */
 	if (!g_opt.per_conn || c->answered + c->outstanding < g_opt.per_conn)
 		conn_queue(w, c, idx, 1, now);

@@ -36,6 +36,7 @@ struct load_opts {
 	unsigned nheaders;
 	const char *raw[LOAD_MAX_TMPL]; /* --raw FILE: whole requests as sent */
 	unsigned nraw;
+	bool rotate; /* --rotate: each request takes the next template (-p 1) */
 	bool json;
 	unsigned idle;       /* --idle N */
 	bool first_response; /* --first-response */
