@@ -2,11 +2,13 @@
  * a copy: IORING_OP_SPLICE from the file into a pipe lent by the
  * reactor's pool (page references, not bytes), then from the pipe into
  * the socket, as sendfile(2) does inside the kernel. The two go as one
- * link (IOSQE_IO_LINK): the worker that ran the fill runs the send right
- * after it, and the fill posts no CQE when it succeeds
+ * link (IOSQE_IO_LINK) and the fill posts no CQE when it succeeds
  * (IOSQE_CQE_SKIP_SUCCESS), so a pipeful costs the reactor one CQE and
- * one hand-off. A short fill fails the link: its CQE comes, the send's
- * does not (a failed link member with SKIP_SUCCESS silences the rest).
+ * one submission. (Under DEFER_TASKRUN the kernel still starts the send
+ * from the reactor's task work, so the hand-offs stay: see the README's
+ * "Static files" figures.) A short fill fails the link: its CQE comes,
+ * the send's does not (a failed member with SKIP_SUCCESS silences the
+ * rest of its link).
  *
  * Follows io_uring_prep_splice(3) and splice(2). The kernel runs every
  * SPLICE in an io-wq worker thread (io_uring/splice.c refuses the
