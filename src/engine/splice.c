@@ -111,7 +111,8 @@ static struct io_uring_sqe *rk_splice_submit(struct rk_conn *c, uint8_t step, in
 	return sqe;
 }
 
-/* A pipeful of the file range at the head of the queue into the pipe. */
+/* A pipeful of the file range at the head of the queue into the pipe and
+ * on into the socket: fill and send, one link, one CQE. */
 static void rk_splice_fill(struct rk_conn *c)
 {
 	struct rk_reactor *r = c->r;
