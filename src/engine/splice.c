@@ -4,8 +4,8 @@
  * the socket, as sendfile(2) does inside the kernel. The two go as one
  * link (IOSQE_IO_LINK) and the fill posts no CQE when it succeeds
  * (IOSQE_CQE_SKIP_SUCCESS), so a pipeful costs the reactor one CQE and
- * one submission. (Under DEFER_TASKRUN the kernel still starts the send
- * from the reactor's task work, so the hand-offs stay: see the README's
+ * one submission. (The hand-offs stay: io-wq finishes every request by
+ * task work on the reactor's thread, which wakes it - see the README's
  * "Static files" figures.) A short fill fails the link: its CQE comes,
  * the send's does not (a failed member with SKIP_SUCCESS silences the
  * rest of its link).
