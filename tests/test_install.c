@@ -21,6 +21,17 @@ static const char *const installed[] = {
 };
 #define NINSTALLED (sizeof(installed) / sizeof(installed[0]))
 
+/* Output and exit status of a shell command (stderr too). */
+static int shell(const char *cmd, char *out, size_t cap)
+{
+	FILE *p = popen(cmd, "r");
+	CHECK(p);
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = 0;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* make in the source tree, on the build directory the tests come from,
  * with the compiler they were built with (nothing is rebuilt). */
 static int run_make(const char *what, char *out, size_t cap)
@@ -33,12 +44,7 @@ static int run_make(const char *what, char *out, size_t cap)
 		 "BUILD='%s' %s%s%s %s 2>&1",
 		 proc_root(), build && *build ? build : "build", cc && *cc ? "CC='" : "",
 		 cc && *cc ? cc : "", cc && *cc ? "'" : "", what);
-	FILE *p = popen(cmd, "r");
-	CHECK(p);
-	size_t n = fread(out, 1, cap - 1, p);
-	out[n] = 0;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return shell(cmd, out, cap);
 }
 
 static int count_files(const char *dir)
@@ -190,17 +196,6 @@ TEST(make_help_lists_every_target_with_one_line)
 	free(mk);
 	CHECK_MSG(targets >= 12, "only %d phony targets", targets);
 	CHECK_MSG(missing == 0, "make help:\n%s", out);
-}
-
-/* Output and exit status of a shell command (stderr too). */
-static int shell(const char *cmd, char *out, size_t cap)
-{
-	FILE *p = popen(cmd, "r");
-	CHECK(p);
-	size_t n = fread(out, 1, cap - 1, p);
-	out[n] = 0;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Cross-building: ARCH=aarch64 without CC compiles with Debian's
