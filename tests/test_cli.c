@@ -234,7 +234,8 @@ static void rings_out_of_memory(const char *bin)
 	const char *args[] = { "--bind", "127.0.0.1", "--port", "0", "--reactors", "1", NULL };
 	expect_line(bin, args, NULL, no_memlock, NULL, 1,
 		    "rocket: no memory for the rings (ENOMEM): lower --ring-entries (1024), "
-		    "--cq-entries or --buffers (2048), or raise ulimit -l (LimitMEMLOCK=)");
+		    "--cq-entries, --buffers (2048) or --buffer-size (4096), or raise ulimit -l "
+		    "(LimitMEMLOCK=)");
 }
 
 TEST(rings_without_memory_name_the_sizes_to_lower)

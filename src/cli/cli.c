@@ -108,8 +108,9 @@ static void rk_start_failed(const struct rk_cli *c, int err)
 	if (err == -ENOMEM)
 		rk_dprint(2,
 			  "rocket: no memory for the rings (ENOMEM): lower --ring-entries (%u), "
-			  "--cq-entries or --buffers (%u), or raise ulimit -l (LimitMEMLOCK=)\n",
-			  c->cfg.ring_entries, c->cfg.buffers);
+			  "--cq-entries, --buffers (%u) or --buffer-size (%u), or raise ulimit -l "
+			  "(LimitMEMLOCK=)\n",
+			  c->cfg.ring_entries, c->cfg.buffers, c->cfg.buffer_size);
 	else if (err == -EPERM || err == -ENOSYS)
 		rk_uring_blocked(err);
 	else
