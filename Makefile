@@ -158,14 +158,14 @@ endif
 
 # The product is built for size ($(COLD_OPT)) except the code on a request's path,
 # which keeps $(CFLAGS): the ring, the engine's per-completion files, the
-# HTTP parser, session, router and writer. Everything else runs once or
+# HTTP parser, session, bodies, router and writer. Everything else runs once or
 # rarely (start-up, flags, messages, --trace's decoder, the acceptor's few
-# instructions per connection, static-file helpers, chunked bodies), and
+# instructions per connection, static-file helpers, the chunked decoder), and
 # there size is worth more than speed: the product stays one small file.
 HOT_SRC := src/ring/ring.c src/ring/bufring.c \
 	$(addprefix src/engine/,reactor.c res.c pieces.c outq.c conn.c recv.c send.c file.c user.c \
 		newconn.c) \
-	$(addprefix src/http/,parse.c session.c router.c writer.c date.c) src/rt/mem.c \
+	$(addprefix src/http/,parse.c session.c body.c router.c writer.c date.c) src/rt/mem.c \
 	$(addprefix tools/arena/,json.c data.c routes.c)
 $(O)/static/%.c.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,6 +1,6 @@
 /* src/http/internal.h - the HTTP server's private structures, shared by its
- * parts: the session (src/http/session.c: the pump, bodies, timeouts,
- * keep-alive), its configuration and memory (setup.c), the router
+ * parts: the session (src/http/session.c: the pump, timeouts, keep-alive;
+ * body.c: request bodies), its configuration and memory (setup.c), the router
  * (router.c) and the response writer (writer.c); and, at the end, the
  * state of static files (static.c, listing.c).
  *
@@ -255,10 +255,51 @@ void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s);
 char *rk_srv_area(struct rk_srv_conn *s);
 void rk_srv_area_put_if_unused(struct rk_srv_conn *s);
 void rk_srv_advance(struct rk_conn *c, struct rk_srv_conn *s);
+/* After a route returned ret: a 500, a close, or nothing. -1: closing. */
+int rk_srv_check(struct rk_conn *c, struct rk_srv_conn *s, int ret, bool final);
 static inline struct rk_srv_conn *rk_srv_of(struct rk_server_req *q)
 {
 	return (struct rk_srv_conn *)((char *)q - __builtin_offsetof(struct rk_srv_conn, q));
 }
+
+/* Shared by session.c and body.c. Write space needed before a request is
+ * routed: any head, plus room for
+ * a body of RK_SERVER_MIN_SPACE - and /echo's, as long as its head. */
+static inline uint32_t rk_srv_reserve(const struct rk_server_config *hc)
+{
+	return RK_SRV_HEAD_MAX + RK_MAX(RK_SERVER_MIN_SPACE, hc->limits.max_head);
+}
+
+static inline void rk_srv_timeout(struct rk_conn *c, uint32_t secs)
+{
+	rk_conn_set_timeout_ms(c, (uint64_t)secs * 1000);
+}
+
+/* The head's views are gone once the route's fn has returned. */
+static inline void rk_srv_req_forget_head(struct rk_server_req *q)
+{
+	q->req = 0;
+	/* One by one: a chain of assignments copies the first through
+	 * memory, a 16-byte load of two fresh 8-byte stores, which stalls. */
+	q->path = (struct rk_http_str){ 0, 0 };
+	q->query = (struct rk_http_str){ 0, 0 };
+	q->rest = (struct rk_http_str){ 0, 0 };
+	q->body = (struct rk_http_str){ 0, 0 };
+}
+
+/* body.c: a request's body, for the session's dispatch (a routed head
+ * with a body: rk_srv_body_begin, then rk_srv_call_body_route) and its
+ * pump (bytes in RK_SRV_BODY, a gathered body due, what a streamed route
+ * is still owed). Each says at its definition what it returns. */
+void rk_srv_body_begin(struct rk_conn *c, struct rk_srv_conn *s, const struct rk_http_request *req);
+int rk_srv_call_body_route(struct rk_conn *c, struct rk_srv_conn *s,
+			   const struct rk_http_request *req, const char *head,
+			   const uint8_t *after, uint32_t nafter, long *used, bool *has_body);
+long rk_srv_body_bytes(struct rk_conn *c, struct rk_srv_conn *s, const uint8_t *p, uint32_t n,
+		       bool *stop);
+int rk_srv_buffer_end(struct rk_conn *c, struct rk_srv_conn *s, bool complete);
+bool rk_srv_owed(struct rk_conn *c, struct rk_srv_conn *s);
+void rk_srv_body_area_put(struct rk_srv_conn *s);
 
 /* router.c: q->route, or answered (404, 405, OPTIONS); -1 when the
  * target was refused (400, 414) and the connection is closing. path is
