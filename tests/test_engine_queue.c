@@ -549,6 +549,49 @@ TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it, 30)
 	close(src[1]);
 }
 
+/* A range that starts inside a page (a Range request: bytes=100-) fills a
+ * pipe short: each of the pipe's slots holds one page's piece, so the
+ * first holds less than a page and a pipeful of slots less than the pipe
+ * size. That is no shrunk file: every byte must still come, and the range
+ * must end in order (not aborted as file_short). */
+TEST_T(send_file_by_splice_from_inside_a_page_sends_every_byte, 30)
+{
+	const uint64_t size = 8 * MIB, off = 100, len = size - off;
+	int fd = pattern_file(size);
+	struct rk_engine_config cfg;
+	file_config(&cfg, fd, len, 1, false);
+	fapp.off = off;
+	cfg.splice_pipes = 1;
+	cfg.splice_pipe_size = MIB;
+	struct eng g;
+	eng_start(&g, &cfg);
+	int c = tcp_dial(&g, 0);
+	set_timeout(c, 10);
+	CHECK_EQ(write(c, "?", 1), 1);
+	static uint8_t buf[256 * 1024];
+	uint64_t got = 0;
+	while (got < len) {
+		ssize_t r = read(c, buf, sizeof(buf));
+		CHECK_MSG(r > 0, "read %zd after %llu of %llu bytes", r, (unsigned long long)got,
+			  (unsigned long long)len);
+		long bad = pat_check(buf, FILE_SEED, off + got, (size_t)r);
+		CHECK_MSG(bad < 0, "wrong byte at %llu", (unsigned long long)(got + (uint64_t)bad));
+		got += (uint64_t)r;
+	}
+	close(c);
+	struct rk_reactor_stats sum;
+	eng_stop(&g, &sum, NULL);
+	printf("  %llu bytes from offset %llu: %llu splices, file_short %llu\n",
+	       (unsigned long long)len, (unsigned long long)off, (unsigned long long)sum.splices,
+	       (unsigned long long)sum.file_short);
+	CHECK_EQ(sum.file_short, 0);
+	CHECK_EQ(atomic_load(&fapp.sends[0].calls), 1);
+	CHECK_EQ(atomic_load(&fapp.sends[0].res), 0);
+	CHECK(sum.splices >= 2 * (len / MIB) && !sum.file_reads);
+	CHECK_EQ(sum.closed, sum.accepted);
+	close(fd);
+}
+
 /* ---- c: memory with a thousand slow readers -------------------------------- */
 
 #define SLOW_CLIENTS   1000

@@ -8,7 +8,7 @@
  * task work on the reactor's thread, which wakes it - see the README's
  * "Static files" figures.) A short fill fails the link: its CQE comes,
  * the send's does not (a failed member with SKIP_SUCCESS silences the
- * rest of its link).
+ * rest of its link), and what it did put in the pipe is sent alone.
  *
  * Follows io_uring_prep_splice(3) and splice(2). The kernel runs every
  * SPLICE in an io-wq worker thread (io_uring/splice.c refuses the
@@ -19,8 +19,8 @@
  * holds its pipe: the pool bounds those. The close protocol's cancel of
  * the socket's operations interrupts it. A pipe given back with bytes
  * still in it (an aborted connection) is made anew, so the next
- * connection never sends another's bytes. A short fill means the file
- * shrank: the connection is aborted. An abort while a fill runs finds no
+ * connection never sends another's bytes. A fill of 0 bytes means the
+ * file shrank: the connection is aborted. An abort while a fill runs finds no
  * send to cancel yet: src/engine/conn.c shuts the socket's write side
  * down first, so the send that follows fails at once.
  * Read next: src/engine/user.c.
@@ -165,10 +165,24 @@ void rk_splice_complete(struct rk_reactor *r, struct rk_conn *c, const struct io
 	c->file_busy = false; /* a pair's one CQE: the fill is over either way */
 	c->send_busy = c->splice_out = false;
 	if (step == RK_SPLICE_FILL) {
-		/* Only a failed fill posts (short: the file shrank), and then
-		 * its linked send was cancelled without a CQE of its own. */
+		/* Only a failed fill posts, and then its linked send was
+		 * cancelled without a CQE of its own. Short is not shrunk: a
+		 * pipe slot holds one page's piece, so a range that starts
+		 * inside a page (a Range request) fills a pipeful of slots
+		 * with less than the pipe's size. Send what came, take the
+		 * rest back: the next fill says 0 if the file did end. */
+		if (!c->aborting && cqe->res > 0) {
+			struct rk_out *o = &r->outs[c->out_head];
+			uint32_t n = (uint32_t)cqe->res, rest = c->pipe_fill - n;
+			o->off -= rest;
+			o->len += rest;
+			c->pipe_fill = n;
+			rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd,
+					 n);
+			return;
+		}
 		if (!c->aborting)
-			r->st.file_short++;
+			r->st.file_short++; /* 0: the file shrank; or it failed */
 		rk_splice_fail(c, true);
 		return;
 	}
