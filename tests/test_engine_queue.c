@@ -507,7 +507,7 @@ TEST_T(an_abort_during_a_splice_into_the_socket_closes_only_after_the_splice_end
  * fill sees all of it: not a short fill, which would end the link). The
  * engine shut the socket's write side down at the abort, so that send
  * fails at once and the stop ends. */
-TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it, 30)
+static void abort_while_a_splice_fill_waits(bool zc)
 {
 	const uint64_t len = MIB;
 	int src[2];
@@ -517,6 +517,7 @@ TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it, 30)
 	struct rk_engine_config cfg;
 	file_config(&cfg, src[0], len, 1, false);
 	fapp.off = (uint64_t)-1;
+	cfg.send_zc = zc;
 	cfg.splice_pipes = 1;
 	cfg.splice_pipe_size = (uint32_t)len;
 	engine_listen_small(&cfg, 32 << 10); /* a pipeful does not fit: the send waits */
@@ -547,6 +548,18 @@ TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it, 30)
 	close(c);
 	close(src[0]);
 	close(src[1]);
+}
+
+TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it, 30)
+{
+	abort_while_a_splice_fill_waits(false);
+}
+
+/* The same with --send-zc, whose close takes its own path
+ * (rk_conn_close_zc): the write side must be shut down there too. */
+TEST_T(an_abort_while_a_splice_fill_waits_ends_the_send_that_follows_it_zero_copy, 30)
+{
+	abort_while_a_splice_fill_waits(true);
 }
 
 /* A range that starts inside a page (a Range request: bytes=100-) fills a

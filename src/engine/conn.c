@@ -169,6 +169,16 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 {
 	if (c->close_sent)
 		return false;
+	/* A splice pair's send starts only when its fill is done
+	 * (src/engine/splice.c): a cancel before that finds nothing, and the
+	 * send could then wait for ever on a peer that does not read. Shut
+	 * the write side first: any send on the socket, now or later, then
+	 * fails at once (EPIPE). Before the zero-copy branch: its close
+	 * cancels and waits for the splice the same way. */
+	if (c->splice_out && c->shut_wr < RK_SHUT_SENT) {
+		rk_shutdown_submit(c);
+		return false; /* its CQE steps the close on */
+	}
 	if (c->r->send_zc || c->zc_sends) {
 		rk_conn_close_zc(c);
 		return false;
@@ -180,15 +190,6 @@ bool rk_conn_finish_sqes(struct rk_conn *c, bool linked)
 	 * cancel them, and close once they have all ended, or they could act
 	 * on the slot's next socket - another client's. */
 	if (c->nuser || c->splice_out) {
-		/* A splice pair's send starts only when its fill is done
-		 * (src/engine/splice.c): a cancel before that finds nothing,
-		 * and the send could then wait for ever on a peer that does
-		 * not read. Shut the write side first: any send on the socket,
-		 * now or later, then fails at once (EPIPE). */
-		if (c->splice_out && c->shut_wr < RK_SHUT_SENT) {
-			rk_shutdown_submit(c);
-			return false; /* its CQE steps the close on */
-		}
 		if (!c->cancel_sent && !linked) {
 			c->cancel_sent = true;
 			rk_conn_cancel(c, 0);
