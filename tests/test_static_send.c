@@ -133,6 +133,19 @@ TEST_T(sixty_four_clients_that_stop_reading_cost_bounded_memory, 120)
 	tree_remove(&t);
 }
 
+/* 8 MiB in about 4 s: 256 KiB every 120 ms, until the end or EOF. */
+static void read_slowly(struct conn *c)
+{
+	while (c->n < BIG) {
+		size_t before = c->n;
+		while (c->n - before < (256u << 10) && conn_fill(c))
+			;
+		if (c->n == before)
+			break;
+		usleep(120 * 1000);
+	}
+}
+
 /* A download that outlasts the idle timeout goes on while bytes move;
  * one whose client stops reading for that long is ended (a send timeout). */
 TEST(a_slow_download_outlives_the_idle_timeout_a_stalled_one_does_not)
@@ -149,15 +162,7 @@ TEST(a_slow_download_outlives_the_idle_timeout_a_stalled_one_does_not)
 	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	conn_send(&c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
 	double t0 = proc_now();
-	/* 8 MiB in about 4 s: 256 KiB every 120 ms. */
-	while (c.n < BIG) {
-		size_t before = c.n;
-		while (c.n - before < (256u << 10) && conn_fill(&c))
-			;
-		if (c.n == before)
-			break;
-		usleep(120 * 1000);
-	}
+	read_slowly(&c);
 	CHECK(conn_resp(&c, &r, false) && r.status == 200 && r.len == BIG);
 	CHECK(!memcmp(r.body, data, BIG));
 	printf("  8 MiB read in %.1f s with --idle-timeout 1\n", proc_now() - t0);
@@ -175,6 +180,46 @@ TEST(a_slow_download_outlives_the_idle_timeout_a_stalled_one_does_not)
 		got += (size_t)k;
 	CHECK_MSG(got < BIG, "a stalled download was not ended: %zu bytes", got);
 	conn_close(&c);
+	proc_stop(&p);
+	free(data);
+	tree_remove(&t);
+}
+
+/* The last answer of a connection that ends - asked with Connection:
+ * close, or followed by the client's FIN (a half-close: the engine closes
+ * after the queue) - goes on while bytes move: the linger counts from the
+ * last byte out, so only a peer that stops reading is cut off. */
+TEST(a_slow_last_download_outlives_the_linger_timeout)
+{
+	struct tree t;
+	struct proc p;
+	tree_make(&t);
+	uint8_t *data = pattern_file(&t, "big.bin", BIG);
+	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--linger-timeout", "1"));
+	for (int half = 0; half < 2; half++) {
+		struct conn c;
+		struct resp r;
+		conn_open(&c, port);
+		int small = 64 << 10;
+		setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		conn_send(&c,
+			  half ? "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"
+			       : "GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+		if (half)
+			shutdown(c.fd, SHUT_WR);
+		double t0 = proc_now();
+		read_slowly(&c);
+		bool whole = conn_resp(&c, &r, false);
+		CHECK_MSG(whole && r.status == 200 && r.len == BIG,
+			  "%s: status %d, %zu of %u bytes in %.1f s",
+			  half ? "half-closed" : "Connection: close", r.status, r.len, BIG,
+			  proc_now() - t0);
+		CHECK(!memcmp(r.body, data, BIG));
+		printf("  %s: 8 MiB read in %.1f s with --linger-timeout 1\n",
+		       half ? "half-closed" : "Connection: close", proc_now() - t0);
+		resp_free(&r);
+		conn_close(&c);
+	}
 	proc_stop(&p);
 	free(data);
 	tree_remove(&t);

@@ -298,6 +298,10 @@ void rk_conn_abort(struct rk_conn *c);
  * dropped), so a peer that never reads cannot hold a slot forever. */
 #define RK_TICK_MS 100
 void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms);
+/* The same, counted from the last time queued bytes went out (checked
+ * every tick): a linger that ends a peer that stops reading, not one that
+ * reads a long last answer slowly. */
+void rk_conn_set_linger_ms(struct rk_conn *c, uint64_t ms);
 void *rk_conn_app(struct rk_conn *c);
 void *rk_conn_ctx(const struct rk_conn *c);
 void *rk_conn_reactor_state(struct rk_conn *c);

@@ -113,7 +113,7 @@ void rk_conn_begin_close(struct rk_conn *c, enum rk_close_reason why, bool abort
 	/* A graceful close waits for the queue to drain: bounded, so a peer
 	 * that never reads cannot hold the slot (the tick aborts it). */
 	if (!abort && !c->deadline)
-		rk_conn_set_timeout_ms(c, RK_CONN_LINGER_S * 1000);
+		rk_conn_set_linger_ms(c, RK_CONN_LINGER_S * 1000);
 	rk_pieces_drop(c);
 	if (c->h->on_close)
 		c->h->on_close(c, why);
@@ -309,6 +309,15 @@ void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms)
 {
 	/* Stamped by the next tick (rk_reactor_tick): no clock read here. */
 	c->deadline = -(int64_t)RK_MIN(ms, (uint64_t)1 << 62);
+	c->linger_ms = 0;
+}
+
+void rk_conn_set_linger_ms(struct rk_conn *c, uint64_t ms)
+{
+	ms = RK_MIN(ms, (uint64_t)UINT32_MAX);
+	c->deadline = -(int64_t)ms;
+	c->linger_ms = (uint32_t)ms;
+	c->linger_queued = c->queued_bytes;
 }
 
 int rk_conn_fd(const struct rk_conn *c, bool *fixed)

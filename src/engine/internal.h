@@ -189,6 +189,10 @@ struct rk_conn {
 	uint64_t out_total;             /* every byte ever queued */
 	/* Monotonic ms; 0: none; -ms: set, the next tick stamps it now + ms. */
 	int64_t deadline;
+	/* rk_conn_set_linger_ms: each tick that finds queued_bytes moved
+	 * sets the deadline linger_ms from then. 0: a fixed deadline. */
+	uint32_t linger_ms;
+	uint64_t linger_queued; /* queued_bytes as that tick found them */
 	void *app;
 	uint8_t peer_len; /* the peer's address as text, once asked (rk_conn_peer) */
 	char peer[RK_PEER_MAX];

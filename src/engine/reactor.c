@@ -69,6 +69,11 @@ RK_COLD void rk_reactor_tick(struct rk_reactor *r, struct rk_conn *unused,
 			c->deadline = r->now_mono - d;
 			continue;
 		}
+		if (c->linger_ms && c->queued_bytes != c->linger_queued) {
+			c->linger_queued = c->queued_bytes; /* bytes went out */
+			c->deadline = r->now_mono + c->linger_ms;
+			continue;
+		}
 		if (d > r->now_mono)
 			continue;
 		if (c->state == RK_CONN_CLOSING) {

@@ -58,7 +58,7 @@ static void rk_srv_req_reset(struct rk_server_req *q)
 /* The orderly end (RFC 9112 §9.6): nothing more is parsed or answered;
  * the write side is shut down after the last answer, and what the peer
  * still sends is read and dropped (rk_srv_on_data) until it closes too,
- * for at most linger_timeout and max_body bytes. Closing at once would
+ * for at most linger_timeout after the last byte out and max_body bytes. Closing at once would
  * make the kernel answer unread input with a reset, which destroys the
  * answers the peer has not read yet. */
 RK_SRV_RARE void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
@@ -67,7 +67,7 @@ RK_SRV_RARE void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
 	s->phase = RK_SRV_CLOSED;
 	s->consumed = 0; /* from now on: bytes dropped */
 	rk_conn_shutdown_write(c);
-	rk_srv_timeout(c, hc->linger_timeout);
+	rk_conn_set_linger_ms(c, (uint64_t)hc->linger_timeout * 1000);
 	if (!s->in_pump) {
 		s->holding = false;
 		rk_conn_release(c);
@@ -484,8 +484,9 @@ RK_SRV_COLD static void rk_srv_on_close(struct rk_conn *c, enum rk_close_reason 
 	(void)why;
 	rk_srv_log_end(&s->q);
 	/* The engine sends what is queued, then closes: within linger_timeout
-	 * (a peer that never reads cannot hold the slot). */
-	rk_srv_timeout(c, hc->linger_timeout);
+	 * of the last byte out (a peer that never reads cannot hold the slot;
+	 * one that reads a long answer slowly is not cut off). */
+	rk_conn_set_linger_ms(c, (uint64_t)hc->linger_timeout * 1000);
 	s->phase = RK_SRV_CLOSED;
 	s->holding = false;
 	s->acc_len = 0;
