@@ -119,14 +119,19 @@ static void rk_splice_fill(struct rk_conn *c)
 	struct rk_out *o = &r->outs[c->out_head];
 	uint32_t i = c->pipe - 1u;
 	uint32_t len = (uint32_t)(o->len < r->pipe_cap[i] ? o->len : r->pipe_cap[i]);
-	rk_res_sqe_room(r, 2); /* a link ends with its submit: both in one */
+	/* A link ends with its submit: both in one, or (no room could be
+	 * made: a ring in trouble) the fill alone, its CQE then sending what
+	 * it filled, as for a short fill. */
+	bool linked = rk_res_sqe_room(r, 2);
 	struct io_uring_sqe *fill =
 		rk_splice_submit(c, RK_SPLICE_FILL, o->fd, o->off, r->pipe_fd[i][1], len);
-	fill->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
-	c->nops--; /* the pair posts one CQE: the send's, or a short fill's */
 	o->off += len;
 	o->len -= len; /* still counted in queued_bytes until they are sent */
 	c->pipe_fill = len;
+	if (!linked)
+		return;
+	fill->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+	c->nops--; /* the pair posts one CQE: the send's, or a short fill's */
 	rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd, len);
 }
 
@@ -165,8 +170,9 @@ void rk_splice_complete(struct rk_reactor *r, struct rk_conn *c, const struct io
 	c->file_busy = false; /* a pair's one CQE: the fill is over either way */
 	c->send_busy = c->splice_out = false;
 	if (step == RK_SPLICE_FILL) {
-		/* Only a failed fill posts, and then its linked send was
-		 * cancelled without a CQE of its own. Short is not shrunk: a
+		/* A fill posts when it failed - its linked send cancelled
+		 * without a CQE of its own - or went alone (rk_splice_fill).
+		 * Short is not shrunk: a
 		 * pipe slot holds one page's piece, so a range that starts
 		 * inside a page (a Range request) fills a pipeful of slots
 		 * with less than the pipe's size. Send what came, take the
