@@ -58,9 +58,9 @@ static void rk_srv_req_reset(struct rk_server_req *q)
 /* The orderly end (RFC 9112 §9.6): nothing more is parsed or answered;
  * the write side is shut down after the last answer, and what the peer
  * still sends is read and dropped (rk_srv_on_data) until it closes too,
- * for at most linger_timeout after the last byte out and max_body bytes. Closing at once would
- * make the kernel answer unread input with a reset, which destroys the
- * answers the peer has not read yet. */
+ * for at most linger_timeout after the last byte out and max_body bytes.
+ * Closing at once would make the kernel answer unread input with a reset,
+ * which destroys the answers the peer has not read yet. */
 RK_SRV_RARE void rk_srv_close(struct rk_conn *c, struct rk_srv_conn *s)
 {
 	const struct rk_server_config *hc = rk_conn_ctx(c);
