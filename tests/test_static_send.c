@@ -133,6 +133,14 @@ TEST_T(sixty_four_clients_that_stop_reading_cost_bounded_memory, 120)
 	tree_remove(&t);
 }
 
+/* A client with a 64 KiB receive buffer: the server's sends wait on it. */
+static void conn_open_small(struct conn *c, int port)
+{
+	conn_open(c, port);
+	int small = 64 << 10;
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+}
+
 /* 8 MiB in about 4 s: 256 KiB every 120 ms, until the end or EOF. */
 static void read_slowly(struct conn *c)
 {
@@ -157,9 +165,7 @@ TEST(a_slow_download_outlives_the_idle_timeout_a_stalled_one_does_not)
 	int port = srv_start(&p, &t, ROOT_ARGS(&t, "--idle-timeout", "1"));
 	struct conn c;
 	struct resp r;
-	conn_open(&c, port);
-	int small = 64 << 10;
-	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	conn_open_small(&c, port);
 	conn_send(&c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
 	double t0 = proc_now();
 	read_slowly(&c);
@@ -169,8 +175,7 @@ TEST(a_slow_download_outlives_the_idle_timeout_a_stalled_one_does_not)
 	resp_free(&r);
 	conn_close(&c);
 	/* The same, read by nobody: ended after about a second or two. */
-	conn_open(&c, port);
-	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	conn_open_small(&c, port);
 	conn_send(&c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
 	sleep(4);
 	size_t got = 0;
@@ -199,9 +204,7 @@ TEST(a_slow_last_download_outlives_the_linger_timeout)
 	for (int half = 0; half < 2; half++) {
 		struct conn c;
 		struct resp r;
-		conn_open(&c, port);
-		int small = 64 << 10;
-		setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		conn_open_small(&c, port);
 		conn_send(&c,
 			  half ? "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"
 			       : "GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
@@ -238,9 +241,7 @@ TEST(a_file_truncated_mid_download_ends_that_connection_within_a_second)
 	tree_path(&t, "big.bin", path, sizeof(path));
 	int port = srv_start(&p, &t, ROOT_ARGS(&t));
 	struct conn c;
-	conn_open(&c, port);
-	int small = 64 << 10;
-	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	conn_open_small(&c, port);
 	conn_send(&c, "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
 	size_t got = 0;
 	uint8_t buf[65536];
@@ -286,9 +287,7 @@ TEST(a_file_that_grows_is_sent_up_to_the_length_announced)
 	int port = srv_start(&p, &t, ROOT_ARGS(&t));
 	struct conn c;
 	struct resp r;
-	conn_open(&c, port);
-	int small = 64 << 10;
-	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	conn_open_small(&c, port);
 	conn_send(&c, "GET /grow.bin HTTP/1.1\r\nHost: t\r\n\r\n");
 	while (c.n < (256u << 10))
 		CHECK(conn_fill(&c));
