@@ -581,16 +581,12 @@ TEST_T(send_file_by_splice_from_inside_a_page_sends_every_byte, 30)
 	int c = tcp_dial(&g, 0);
 	set_timeout(c, 10);
 	CHECK_EQ(write(c, "?", 1), 1);
-	static uint8_t buf[256 * 1024];
-	uint64_t got = 0;
-	while (got < len) {
-		ssize_t r = read(c, buf, sizeof(buf));
-		CHECK_MSG(r > 0, "read %zd after %llu of %llu bytes", r, (unsigned long long)got,
-			  (unsigned long long)len);
-		long bad = pat_check(buf, FILE_SEED, off + got, (size_t)r);
-		CHECK_MSG(bad < 0, "wrong byte at %llu", (unsigned long long)(got + (uint64_t)bad));
-		got += (uint64_t)r;
-	}
+	uint8_t *all = malloc(len);
+	CHECK(all);
+	read_full(c, all, len);
+	long bad = pat_check(all, FILE_SEED, off, len);
+	CHECK_MSG(bad < 0, "wrong byte at %ld", bad);
+	free(all);
 	close(c);
 	struct rk_reactor_stats sum;
 	eng_stop(&g, &sum, NULL);
