@@ -20,9 +20,9 @@
  * the socket's operations interrupts it. A pipe given back with bytes
  * still in it (an aborted connection) is made anew, so the next
  * connection never sends another's bytes. A fill of 0 bytes means the
- * file shrank: the connection is aborted. An abort while a fill runs finds no
- * send to cancel yet: src/engine/conn.c shuts the socket's write side
- * down first, so the send that follows fails at once.
+ * file shrank: the connection is aborted. An abort while a fill runs
+ * finds no send to cancel yet: src/engine/conn.c shuts the socket's write
+ * side down first, so the send that follows fails at once.
  * Read next: src/engine/user.c.
  */
 #include "internal.h"
@@ -111,6 +111,14 @@ static struct io_uring_sqe *rk_splice_submit(struct rk_conn *c, uint8_t step, in
 	return sqe;
 }
 
+/* The c->pipe_fill bytes in the connection's pipe on into its socket. */
+static void rk_splice_send(struct rk_conn *c)
+{
+	struct rk_reactor *r = c->r;
+	rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[c->pipe - 1u][0], (uint64_t)-1, c->fd,
+			 c->pipe_fill);
+}
+
 /* A pipeful of the file range at the head of the queue into the pipe and
  * on into the socket: fill and send, one link, one CQE. */
 static void rk_splice_fill(struct rk_conn *c)
@@ -132,7 +140,7 @@ static void rk_splice_fill(struct rk_conn *c)
 		return;
 	fill->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
 	c->nops--; /* the pair posts one CQE: the send's, or a short fill's */
-	rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd, len);
+	rk_splice_send(c);
 }
 
 bool rk_splice_wanted(const struct rk_conn *c, const struct rk_out *o)
@@ -165,26 +173,24 @@ static void rk_splice_fail(struct rk_conn *c, bool dirty)
 void rk_splice_complete(struct rk_reactor *r, struct rk_conn *c, const struct io_uring_cqe *cqe)
 {
 	uint8_t step = rk_ud_tagof(cqe->user_data);
-	uint32_t i = c->pipe - 1u;
 	c->nops--;
 	c->file_busy = false; /* a pair's one CQE: the fill is over either way */
 	c->send_busy = c->splice_out = false;
 	if (step == RK_SPLICE_FILL) {
 		/* A fill posts when it failed - its linked send cancelled
 		 * without a CQE of its own - or went alone (rk_splice_fill).
-		 * Short is not shrunk: a
-		 * pipe slot holds one page's piece, so a range that starts
-		 * inside a page (a Range request) fills a pipeful of slots
-		 * with less than the pipe's size. Send what came, take the
-		 * rest back: the next fill says 0 if the file did end. */
+		 * Short is not shrunk: a pipe slot holds one page's piece, so
+		 * a range that starts inside a page (a Range request) fills a
+		 * pipeful of slots with less than the pipe's size. Send what
+		 * came, take the rest back: the next fill says 0 if the file
+		 * did end. */
 		if (!c->aborting && cqe->res > 0) {
 			struct rk_out *o = &r->outs[c->out_head];
-			uint32_t n = (uint32_t)cqe->res, rest = c->pipe_fill - n;
+			uint32_t rest = c->pipe_fill - (uint32_t)cqe->res;
 			o->off -= rest;
 			o->len += rest;
-			c->pipe_fill = n;
-			rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd,
-					 n);
+			c->pipe_fill -= rest;
+			rk_splice_send(c);
 			return;
 		}
 		if (!c->aborting)
@@ -202,8 +208,7 @@ void rk_splice_complete(struct rk_reactor *r, struct rk_conn *c, const struct io
 	c->pipe_fill -= n;
 	c->queued_bytes -= n;
 	if (c->pipe_fill) { /* a short send: the rest of the pipe */
-		rk_splice_submit(c, RK_SPLICE_SEND, r->pipe_fd[i][0], (uint64_t)-1, c->fd,
-				 c->pipe_fill);
+		rk_splice_send(c);
 		return;
 	}
 	if (o->len) {
