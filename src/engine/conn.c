@@ -315,8 +315,8 @@ void rk_conn_set_timeout_ms(struct rk_conn *c, uint64_t ms)
 void rk_conn_set_linger_ms(struct rk_conn *c, uint64_t ms)
 {
 	ms = RK_MIN(ms, (uint64_t)UINT32_MAX);
-	c->deadline = -(int64_t)ms;
-	c->linger_ms = (uint32_t)ms;
+	rk_conn_set_timeout_ms(c, ms);
+	c->linger_ms = (uint32_t)ms; /* the tick moves the deadline on */
 	c->linger_queued = c->queued_bytes;
 }
 
